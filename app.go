@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/internal/style"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// env is what a command may touch of the outside world; tests inject their own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// isTerminal reports whether the stream is an interactive terminal.
+	isTerminal func(any) bool
+}
+
+func osIsTerminal(f any) bool {
+	if file, ok := f.(*os.File); ok {
+		return isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())
+	}
+	return false
+}
+
+// palette decides colour in one place: NO_COLOR, TERM=dumb and non-terminals
+// turn it off, and fatih/color is kept in step so nothing else colours by itself.
+func (e *env) palette(w io.Writer) style.Palette {
+	enabled := e.isTerminal(w) && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
+	color.NoColor = !enabled
+	if !enabled {
+		return style.Plain()
+	}
+	paint := func(attrs ...color.Attribute) func(string) string {
+		c := color.New(attrs...)
+		c.EnableColor()
+		return func(s string) string { return c.Sprint(s) }
+	}
+	return style.Palette{
+		Good:  paint(color.FgGreen),
+		Bad:   paint(color.FgRed),
+		Warn:  paint(color.FgYellow),
+		Faint: paint(color.Faint),
+		Bold:  paint(color.Bold),
+	}
+}
+
+func newApp(e *env) *cli.App {
+	return &cli.App{
+		Name:            "trailwatch",
+		Usage:           `audit and fix "CloudTrail configuration changes are monitored" (CIS AWS 4.5, Security Hub CloudWatch.5)`,
+		Version:         version,
+		Reader:          e.stdin,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		// Errors are printed and mapped to exit codes by run, not by urfave/cli.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("%w", err)
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(e.stderr, "trailwatch: unknown command %q (see trailwatch --help)\n", name)
+		},
+		Commands: []*cli.Command{},
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return runApp(ctx, e, args)
+}
+
+func runApp(ctx context.Context, e *env, args []string) int {
+	err := newApp(e).RunContext(ctx, args)
+	if err == nil && ctx.Err() != nil {
+		err = errCancelled
+	}
+	var ee *exitError
+	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+		fmt.Fprintf(e.stderr, "trailwatch: %v\n", err)
+	}
+	return exitCode(err)
+}

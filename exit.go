@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, decided here and nowhere else. docs/exit-codes.md documents them.
+const (
+	exitOK        = 0   // all compliant / nothing to change / every event matched
+	exitFindings  = 1   // non-compliant, changes pending, or a pattern that misses events
+	exitUsage     = 2   // bad usage or bad input (flags, pattern syntax, files)
+	exitFailed    = 3   // could not evaluate or apply (AWS errors, MANUAL results)
+	exitCancelled = 130 // interrupted or cancelled by the user
+)
+
+// errCancelled is returned when the user interrupts a run.
+var errCancelled = errors.New("cancelled")
+
+// exitError carries the process exit code chosen by a command. A nil err
+// means the command already reported everything it had to say.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks bad usage or input: exit 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// withCode returns a silent error that only sets the exit code.
+func withCode(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// exitCode maps an error returned by the app to the process exit code.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errCancelled):
+		return exitCancelled
+	default:
+		return exitFailed
+	}
+}
