@@ -1,4 +1,180 @@
 package sandbox
 
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
 // state is the whole emulated world: accounts, their regions and resources.
-type state struct{}
+// It is plain data so /_sandbox/state can dump it as JSON and load it back;
+// the Server's mutex guards it and handlers always run with it held.
+type state struct {
+	Accounts map[string]*account `json:"accounts"`
+	// AccessKeys maps every access key ID the sandbox accepts to its account:
+	// the long-term keys of each account and the temporary keys AssumeRole hands out.
+	AccessKeys map[string]string `json:"accessKeys"`
+	// Organization is nil when no account belongs to an organization.
+	Organization *organization `json:"organization,omitempty"`
+	// Seq numbers generated IDs (subscriptions, temporary keys) so that runs
+	// are reproducible.
+	Seq int64 `json:"seq"`
+
+	now func() time.Time // the Server's clock
+}
+
+// clock is the current time as the sandbox sees it (pinned in tests).
+func (st *state) clock() time.Time {
+	if st.now == nil {
+		return time.Now().UTC()
+	}
+	return st.now().UTC()
+}
+
+// account is one AWS account. IAM is global, so roles live here; everything
+// regional lives in Regions.
+type account struct {
+	ID      string                  `json:"id"`
+	Roles   map[string]*iamRole     `json:"roles,omitempty"` // by role name
+	Regions map[string]*regionState `json:"regions,omitempty"`
+}
+
+// organization is the AWS Organization the member accounts belong to.
+type organization struct {
+	ID                string   `json:"id"`
+	ManagementAccount string   `json:"managementAccount"`
+	Members           []string `json:"members"` // account IDs, management included
+}
+
+// regionState holds one account's resources in one region. Each service
+// owns a section; add your fields to your section (JSON-taggable plain data,
+// maps keyed by name or ARN) and make maps non-nil with onNewRegion.
+type regionState struct {
+	// SNS (sns.go)
+	Topics        map[string]*snsTopic        `json:"topics,omitempty"`        // by topic ARN
+	Subscriptions map[string]*snsSubscription `json:"subscriptions,omitempty"` // by subscription ARN
+
+	// CloudTrail (cloudtrail.go)
+
+	// CloudWatch Logs (logs.go)
+
+	// CloudWatch (cloudwatch.go)
+}
+
+// regionInits make a region's maps non-nil. They run each time a region is
+// reached through account.region, so they also repair regions loaded from a
+// state file that omitted empty maps; each must only fill nil fields.
+var regionInits []func(r *regionState)
+
+// onNewRegion registers an initializer for regionState fields; call it from init().
+func onNewRegion(f func(r *regionState)) { regionInits = append(regionInits, f) }
+
+func init() {
+	onNewRegion(func(r *regionState) {
+		if r.Topics == nil {
+			r.Topics = map[string]*snsTopic{}
+		}
+		if r.Subscriptions == nil {
+			r.Subscriptions = map[string]*snsSubscription{}
+		}
+	})
+}
+
+func newState() *state {
+	return &state{Accounts: map[string]*account{}, AccessKeys: map[string]string{}}
+}
+
+// addAccount creates the account (if new) and makes accessKey authenticate as it.
+func (st *state) addAccount(id, accessKey string) *account {
+	a := st.Accounts[id]
+	if a == nil {
+		a = &account{ID: id}
+		st.Accounts[id] = a
+	}
+	if accessKey != "" {
+		st.AccessKeys[accessKey] = id
+	}
+	return a
+}
+
+// account returns an existing account, or nil.
+func (st *state) account(id string) *account {
+	a := st.Accounts[id]
+	if a != nil && a.Roles == nil {
+		a.Roles = map[string]*iamRole{}
+	}
+	return a
+}
+
+// region returns the account's state in region r, creating it on first use.
+func (a *account) region(r string) *regionState {
+	if a.Regions == nil {
+		a.Regions = map[string]*regionState{}
+	}
+	rs := a.Regions[r]
+	if rs == nil {
+		rs = &regionState{}
+		a.Regions[r] = rs
+	}
+	for _, f := range regionInits {
+		f(rs)
+	}
+	return rs
+}
+
+// regionNames lists the regions the account has state in, sorted, for
+// handlers that must look across regions (e.g. multi-region trails).
+func (a *account) regionNames() []string {
+	names := make([]string, 0, len(a.Regions))
+	for r := range a.Regions {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// orgOf returns the organization the account belongs to, or nil.
+func (st *state) orgOf(accountID string) *organization {
+	if st.Organization == nil {
+		return nil
+	}
+	for _, m := range st.Organization.Members {
+		if m == accountID {
+			return st.Organization
+		}
+	}
+	return nil
+}
+
+// nextID returns a new sequence number for generated identifiers.
+func (st *state) nextID() int64 {
+	st.Seq++
+	return st.Seq
+}
+
+// validate checks a loaded state's references, so a hand-written state file
+// fails at load time rather than in the middle of a request.
+func (st *state) validate() error {
+	if st.Accounts == nil {
+		st.Accounts = map[string]*account{}
+	}
+	if st.AccessKeys == nil {
+		st.AccessKeys = map[string]string{}
+	}
+	for id, a := range st.Accounts {
+		if a == nil || a.ID != id {
+			return fmt.Errorf("account %q: id field must equal its key", id)
+		}
+	}
+	for key, id := range st.AccessKeys {
+		if st.Accounts[id] == nil {
+			return fmt.Errorf("access key %q: unknown account %q", key, id)
+		}
+	}
+	if o := st.Organization; o != nil {
+		if st.Accounts[o.ManagementAccount] == nil {
+			return fmt.Errorf("organization %q: unknown management account %q", o.ID, o.ManagementAccount)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Faults are injected into API requests (never into /_sandbox/ requests).
+type Faults struct {
+	// LatencyMS delays every API request.
+	LatencyMS int `json:"latencyMs,omitempty"`
+	// ThrottleRate (0..1) answers that share of requests with the service's
+	// throttling error (Throttling, ThrottlingException or
+	// TooManyRequestsException), which the SDKs retry.
+	ThrottleRate float64 `json:"throttleRate,omitempty"`
+	// ErrorRate (0..1) answers that share of requests with a 500 InternalFailure.
+	ErrorRate float64 `json:"errorRate,omitempty"`
+	// AccessDenied refuses chosen operations with the service's access-denied error.
+	AccessDenied []DeniedOperation `json:"accessDenied,omitempty"`
+}
+
+// DeniedOperation selects requests to refuse. Operation is "Action",
+// "service:Action" (e.g. "sns:CreateTopic") or "*"; an empty Account means
+// every account.
+type DeniedOperation struct {
+	Operation string `json:"operation"`
+	Account   string `json:"account,omitempty"`
+}
+
+func (d DeniedOperation) matches(service, action, account string) bool {
+	if d.Account != "" && d.Account != account {
+		return false
+	}
+	return d.Operation == "*" || d.Operation == action || strings.EqualFold(d.Operation, service+":"+action)
+}
+
+// LogEntry is one API request as the sandbox saw it.
+type LogEntry struct {
+	Time    time.Time `json:"time"`
+	Service string    `json:"service"`
+	Action  string    `json:"action"`
+	Account string    `json:"account,omitempty"` // empty when authentication failed
+	Region  string    `json:"region"`
+	Status  int       `json:"status"`
+}
+
+// maxLog bounds the request log so a long-running sandbox keeps a fixed footprint.
+const maxLog = 10000
+
+func (s *Server) record(req *request, account string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[req.service+":"+req.action]++
+	if len(s.log) == maxLog {
+		s.log = append(s.log[:0], s.log[1:]...)
+	}
+	s.log = append(s.log, LogEntry{Time: s.now().UTC(), Service: req.service, Action: req.action, Account: account, Region: req.region, Status: status})
+}
+
+// injectFault returns the error a fault makes this request fail with, or nil.
+func (s *Server) injectFault(f Faults, req *request, account string) *apiError {
+	for _, d := range f.AccessDenied {
+		if d.matches(req.service, req.action, account) {
+			return accessDenied(req.service, req.action, account)
+		}
+	}
+	s.mu.Lock()
+	throttle := f.ThrottleRate > 0 && s.rnd() < f.ThrottleRate
+	fail := !throttle && f.ErrorRate > 0 && s.rnd() < f.ErrorRate
+	s.mu.Unlock()
+	switch {
+	case throttle:
+		return throttling(req.service)
+	case fail:
+		return errorf(http.StatusInternalServerError, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure.")
+	}
+	return nil
+}
+
+// throttling is each service's own throttling error; every code here is in
+// the SDKs' list of retryable throttle codes.
+func throttling(service string) *apiError {
+	switch service {
+	case "cloudtrail", "logs":
+		return badRequest("ThrottlingException", "Rate exceeded")
+	case "organizations":
+		return badRequest("TooManyRequestsException", "AWS Organizations can't complete your request because another request is already in progress. Try again later.")
+	default:
+		return badRequest("Throttling", "Rate exceeded")
+	}
+}
+
+// accessDenied is each service's own access-denied error.
+func accessDenied(service, action, account string) *apiError {
+	msg := fmt.Sprintf("User: arn:aws:iam::%s:user/sandbox is not authorized to perform: %s:%s because no identity-based policy allows the %s:%s action", account, service, action, service, action)
+	switch service {
+	case "sns":
+		return errorf(http.StatusForbidden, "AuthorizationError", "%s", msg)
+	case "cloudtrail", "logs", "organizations":
+		return badRequest("AccessDeniedException", "%s", msg)
+	default:
+		return errorf(http.StatusForbidden, "AccessDenied", "%s", msg)
+	}
+}
+
+// SetFaults replaces the injected faults; the zero Faults turns them off.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// Faults returns the injected faults.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Counts returns the number of API requests per "service:Action".
+func (s *Server) Counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// Requests returns the request log, oldest first.
+func (s *Server) Requests() []LogEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LogEntry(nil), s.log...)
+}
+
+// Reset empties the world: the default account only, no faults, no counts.
+func (s *Server) Reset() error {
+	return s.LoadScenario("", ScenarioParams{})
+}
+
+// DumpState returns the whole state as JSON.
+func (s *Server) DumpState() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := json.MarshalIndent(s.st, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("dump state: %w", err)
+	}
+	return b, nil
+}
+
+// LoadState replaces the state with a JSON dump; counts, log and faults are cleared.
+func (s *Server) LoadState(b []byte) error {
+	st := newState()
+	if err := json.Unmarshal(b, st); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	if err := st.validate(); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	s.replace(st)
+	return nil
+}
+
+func (s *Server) replace(st *state) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.now = s.now
+	s.st = st
+	s.faults = Faults{}
+	s.counts = map[string]int{}
+	s.log = nil
+}
+
+// ConfirmPendingSubscriptions confirms every pending SNS subscription, as if
+// each recipient had clicked the link, and returns their new ARNs.
+func (s *Server) ConfirmPendingSubscriptions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.confirmAllPending()
+}
+
+// serveControl serves /_sandbox/…: JSON in, JSON out.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/_sandbox/")
+	reply := func(v any, err error) {
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	ok := map[string]bool{"ok": true}
+	switch {
+	case path == "reset" && r.Method == http.MethodPost:
+		reply(ok, s.Reset())
+	case path == "state" && r.Method == http.MethodGet:
+		b, err := s.DumpState()
+		if err != nil {
+			reply(nil, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	case path == "state" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		b, err := readAll(r)
+		if err == nil {
+			err = s.LoadState(b)
+		}
+		reply(ok, err)
+	case path == "scenarios" && r.Method == http.MethodGet:
+		reply(ScenarioNames(), nil)
+	case strings.HasPrefix(path, "scenario/") && r.Method == http.MethodPost:
+		var p ScenarioParams
+		if v := r.URL.Query().Get("accounts"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				reply(nil, fmt.Errorf("accounts=%q: want a positive number", v))
+				return
+			}
+			p.Accounts = n
+		}
+		reply(ok, s.LoadScenario(strings.TrimPrefix(path, "scenario/"), p))
+	case path == "subscriptions/confirm" && r.Method == http.MethodPost:
+		reply(map[string][]string{"confirmed": s.ConfirmPendingSubscriptions()}, nil)
+	case path == "counts" && r.Method == http.MethodGet:
+		reply(s.Counts(), nil)
+	case path == "requests" && r.Method == http.MethodGet:
+		reply(s.Requests(), nil)
+	case path == "faults" && r.Method == http.MethodGet:
+		reply(s.Faults(), nil)
+	case path == "faults" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		b, err := readAll(r)
+		var f Faults
+		if err == nil {
+			err = decodeFaults(b, &f)
+		}
+		if err == nil {
+			s.SetFaults(f)
+		}
+		reply(f, err)
+	case path == "faults" && r.Method == http.MethodDelete:
+		s.SetFaults(Faults{})
+		reply(ok, nil)
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": fmt.Sprintf("no control endpoint %s %s", r.Method, r.URL.Path), "endpoints": controlEndpoints})
+	}
+}
+
+var controlEndpoints = []string{
+	"POST /_sandbox/reset",
+	"GET /_sandbox/state", "POST /_sandbox/state",
+	"GET /_sandbox/scenarios", "POST /_sandbox/scenario/NAME[?accounts=N]",
+	"POST /_sandbox/subscriptions/confirm",
+	"GET /_sandbox/counts", "GET /_sandbox/requests",
+	"GET /_sandbox/faults", "POST /_sandbox/faults", "DELETE /_sandbox/faults",
+}
+
+func decodeFaults(b []byte, f *Faults) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(f); err != nil {
+		return fmt.Errorf("faults: %w", err)
+	}
+	for _, rate := range []float64{f.ThrottleRate, f.ErrorRate} {
+		if rate < 0 || rate > 1 {
+			return fmt.Errorf("faults: rate %v is outside 0..1", rate)
+		}
+	}
+	if f.LatencyMS < 0 {
+		return fmt.Errorf("faults: latencyMs %d is negative", f.LatencyMS)
+	}
+	return nil
+}
+
+func readAll(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	if len(b) > maxBody {
+		return nil, fmt.Errorf("read request body: larger than %d bytes", maxBody)
+	}
+	return b, nil
+}
+
+// sortedKeys returns a map's keys in order, for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
