@@ -18,11 +18,12 @@ import (
 // "X.entry.N.key/value". Handlers read it through the accessors below, which
 // accept both forms, so one handler serves every protocol.
 type call struct {
-	Account string // the account owning the credentials (or assumed role)
-	Region  string // from the SigV4 credential scope
-	Service string // "cloudtrail", "logs", "monitoring", "sns", "iam", "sts", "organizations"
-	Action  string // operation name, e.g. "DescribeTrails"
-	Input   map[string]any
+	Account   string // the account owning the credentials (or assumed role)
+	AccessKey string // the access key ID that signed the request
+	Region    string // from the SigV4 credential scope
+	Service   string // "cloudtrail", "logs", "monitoring", "sns", "iam", "sts", "organizations"
+	Action    string // operation name, e.g. "DescribeTrails"
+	Input     map[string]any
 }
 
 // Output values are generic too: map[string]any for structures, []any for
@@ -165,7 +166,7 @@ func (c *call) object(key string) map[string]any {
 
 // sub wraps a nested structure as a call, so the accessors work on it too.
 func (c *call) sub(m map[string]any) *call {
-	return &call{Account: c.Account, Region: c.Region, Service: c.Service, Action: c.Action, Input: m}
+	return &call{Account: c.Account, AccessKey: c.AccessKey, Region: c.Region, Service: c.Service, Action: c.Action, Input: m}
 }
 
 // handlerFunc serves one operation against the sandbox state. It runs with

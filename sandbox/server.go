@@ -295,7 +295,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		return e.Status, account
 	}
 
-	c := &call{Account: account, Region: req.region, Service: req.service, Action: req.action, Input: input}
+	c := &call{Account: account, AccessKey: req.accessKey, Region: req.region, Service: req.service, Action: req.action, Input: input}
 	s.mu.Lock()
 	out, herr := h(s.st, c)
 	s.mu.Unlock()

@@ -14,6 +14,9 @@ type state struct {
 	// AccessKeys maps every access key ID the sandbox accepts to its account:
 	// the long-term keys of each account and the temporary keys AssumeRole hands out.
 	AccessKeys map[string]string `json:"accessKeys"`
+	// Sessions describes the temporary keys among AccessKeys: which role
+	// session they stand for.
+	Sessions map[string]*roleSession `json:"sessions,omitempty"`
 	// Organization is nil when no account belongs to an organization.
 	Organization *organization `json:"organization,omitempty"`
 	// Seq numbers generated IDs (subscriptions, temporary keys) so that runs
@@ -37,6 +40,14 @@ type account struct {
 	ID      string                  `json:"id"`
 	Roles   map[string]*iamRole     `json:"roles,omitempty"` // by role name
 	Regions map[string]*regionState `json:"regions,omitempty"`
+}
+
+// roleSession is an assumed role, as AssumeRole handed it out.
+type roleSession struct {
+	RoleARN     string    `json:"roleArn"`
+	RoleID      string    `json:"roleId"`
+	SessionName string    `json:"sessionName"`
+	Expires     time.Time `json:"expires"`
 }
 
 // organization is the AWS Organization the member accounts belong to.
@@ -81,7 +92,7 @@ func init() {
 }
 
 func newState() *state {
-	return &state{Accounts: map[string]*account{}, AccessKeys: map[string]string{}}
+	return &state{Accounts: map[string]*account{}, AccessKeys: map[string]string{}, Sessions: map[string]*roleSession{}}
 }
 
 // addAccount creates the account (if new) and makes accessKey authenticate as it.
@@ -160,6 +171,9 @@ func (st *state) validate() error {
 	}
 	if st.AccessKeys == nil {
 		st.AccessKeys = map[string]string{}
+	}
+	if st.Sessions == nil {
+		st.Sessions = map[string]*roleSession{}
 	}
 	for id, a := range st.Accounts {
 		if a == nil || a.ID != id {
