@@ -66,10 +66,13 @@ type regionState struct {
 	Subscriptions map[string]*snsSubscription `json:"subscriptions,omitempty"` // by subscription ARN
 
 	// CloudTrail (cloudtrail.go)
+	Trails map[string]*trail `json:"trails,omitempty"` // trails whose home region this is, by name
 
 	// CloudWatch Logs (logs.go)
+	LogGroups map[string]*logGroup `json:"logGroups,omitempty"` // by name
 
 	// CloudWatch (cloudwatch.go)
+	Alarms map[string]*metricAlarm `json:"alarms,omitempty"` // metric alarms by name
 }
 
 // regionInits make a region's maps non-nil. They run each time a region is
