@@ -305,3 +305,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Credential is an account's long-term access key (any secret key works).
+type Credential struct {
+	Account   string `json:"account"`
+	AccessKey string `json:"accessKey"`
+}
+
+// Credentials lists the long-term keys of every account, by account ID.
+func (s *Server) Credentials() []Credential {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Credential
+	for _, key := range sortedKeys(s.st.AccessKeys) {
+		if s.st.Sessions[key] == nil {
+			out = append(out, Credential{Account: s.st.AccessKeys[key], AccessKey: key})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Account < out[j].Account })
+	return out
+}

@@ -3,20 +3,112 @@ package sandbox
 import (
 	"fmt"
 	"sort"
+	"strings"
+	"time"
 )
 
 // Default credentials: the default account answers to DefaultAccessKey with
-// any secret key.
+// any secret key. Other scenario accounts follow the same rule:
+// "AKIASANDBOX" + the account ID's last nine digits.
 const (
 	DefaultAccount   = "111111111111"
 	DefaultAccessKey = "AKIASANDBOX111111111"
 	DefaultRegion    = "us-east-1"
+
+	// MemberAccount is the member account of the "organization" scenario.
+	MemberAccount = "222222222222"
+	// OrgAccessRole is the role every scenario account other than the
+	// default one has, assumable from the default account.
+	OrgAccessRole = "OrganizationAccountAccessRole"
 )
+
+// AccessKeyFor is the long-term access key of a scenario account.
+func AccessKeyFor(account string) string { return "AKIASANDBOX" + account[len(account)-9:] }
 
 // ScenarioParams tune scenarios that take parameters.
 type ScenarioParams struct {
-	Accounts int // size of the "fleet" scenario
+	Accounts int // size of the "fleet" scenario (default 3)
 }
+
+// The CIS benchmark names for the chain, used by every compliant scenario.
+const (
+	cisPattern   = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`
+	cisNamespace = "CISBenchmark"
+	cisMetric    = "CloudTrailConfigChanges"
+)
+
+// chain is the resources of a compliant chain, so that each failing
+// scenario reads as "the compliant account, with this one link broken".
+type chain struct {
+	trail  *trail
+	group  *logGroup
+	filter *metricFilter
+	alarm  *metricAlarm
+	topic  string
+	sub    *snsSubscription
+}
+
+// compliantChain builds trail → log group → filter → alarm → topic →
+// confirmed email subscription in region.
+func compliantChain(ab *accountBuilder, region string) *chain {
+	c := &chain{}
+	c.trail = ab.trail(region, "management-events")
+	c.group = ab.logGroup(region, "aws-cloudtrail-logs-"+ab.a.ID)
+	ab.deliverTo(c.trail, region, c.group)
+	c.filter = ab.metricFilter(c.group, "cloudtrail-config-changes", cisPattern, cisNamespace, cisMetric)
+	c.topic = ab.topic(region, "security-alerts")
+	c.sub = ab.subscription(c.topic, "email", "security@example.com", true)
+	c.alarm = ab.alarm(region, "cloudtrail-config-changes", cisNamespace, cisMetric, c.topic)
+	return c
+}
+
+// breaks maps each FAIL reason of SPEC §1 to the change that makes a
+// compliant chain fail with exactly that reason.
+var breaks = map[string]func(ab *accountBuilder, c *chain){
+	"NO_MULTI_REGION_TRAIL": func(_ *accountBuilder, c *chain) { c.trail.IsMultiRegion = false },
+	"TRAIL_NOT_LOGGING": func(ab *accountBuilder, c *chain) {
+		stopped := ab.b.now.Add(-time.Hour)
+		c.trail.IsLogging, c.trail.StopLoggingTime = false, &stopped
+	},
+	"MANAGEMENT_EVENTS_NOT_CAPTURED": func(_ *accountBuilder, c *chain) {
+		c.trail.EventSelectors = []eventSelector{{ReadWriteType: "All", IncludeManagementEvents: false,
+			DataResources: []dataResource{{Type: "AWS::S3::Object", Values: []string{"arn:aws:s3"}}}}}
+		c.trail.HasCustomEventSelectors = true
+	},
+	"NO_CLOUDWATCH_LOGS": func(_ *accountBuilder, c *chain) {
+		c.trail.LogGroupArn, c.trail.RoleArn, c.trail.LatestCloudWatchLogsDeliveryTime = "", "", nil
+	},
+	"LOGS_DELIVERY_FAILING": func(_ *accountBuilder, c *chain) {
+		c.trail.LatestCloudWatchLogsDeliveryError = "AccessDeniedException: User is not authorized to perform logs:PutLogEvents"
+	},
+	// The filter misses StopLogging.
+	"NO_MATCHING_FILTER": func(_ *accountBuilder, c *chain) {
+		c.filter.Pattern = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`
+	},
+	"NO_ALARM": func(ab *accountBuilder, c *chain) {
+		delete(ab.a.region(c.trail.HomeRegion).Alarms, c.alarm.Name)
+	},
+	// Ten changes in five minutes are needed before it fires.
+	"ALARM_CANNOT_FIRE": func(_ *accountBuilder, c *chain) {
+		threshold := 10.0
+		c.alarm.Threshold, c.alarm.ComparisonOperator = &threshold, "GreaterThanThreshold"
+	},
+	"NO_ALARM_TOPIC": func(_ *accountBuilder, c *chain) { c.alarm.AlarmActions = nil },
+	"NO_CONFIRMED_SUBSCRIBER": func(ab *accountBuilder, c *chain) {
+		n := ab.b.st.nextID()
+		c.sub.Pending, c.sub.Token = true, fmt.Sprintf("%064x", n)
+	},
+}
+
+// FailReasons lists the FAIL reasons that have a scenario, in SPEC order.
+var FailReasons = []string{
+	"NO_MULTI_REGION_TRAIL", "TRAIL_NOT_LOGGING", "MANAGEMENT_EVENTS_NOT_CAPTURED",
+	"NO_CLOUDWATCH_LOGS", "LOGS_DELIVERY_FAILING", "NO_MATCHING_FILTER", "NO_ALARM",
+	"ALARM_CANNOT_FIRE", "NO_ALARM_TOPIC", "NO_CONFIRMED_SUBSCRIBER",
+}
+
+// scenarioName is the scenario for a FAIL reason: "NO_ALARM" → "no-alarm".
+func scenarioName(reason string) string { return strings.ToLower(strings.ReplaceAll(reason, "_", "-")) }
 
 // scenarios maps names to builders; "" is the empty default world.
 var scenarios = map[string]func(b *builder, p ScenarioParams) error{
@@ -24,6 +116,57 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 		b.account(DefaultAccount, DefaultAccessKey)
 		return nil
 	},
+	"compliant": func(b *builder, _ ScenarioParams) error {
+		compliantChain(b.account(DefaultAccount, DefaultAccessKey), DefaultRegion)
+		return nil
+	},
+	// The management account owns a compliant organization trail; the
+	// member sees it (and must report MANUAL) but owns no chain itself.
+	"organization": func(b *builder, _ ScenarioParams) error {
+		mgmt := b.account(DefaultAccount, DefaultAccessKey)
+		c := compliantChain(mgmt, DefaultRegion)
+		c.trail.IsOrganization = true
+		c.trail.Name = "organization-trail"
+		rs := mgmt.a.region(DefaultRegion)
+		delete(rs.Trails, "management-events")
+		rs.Trails[c.trail.Name] = c.trail
+		member := b.account(MemberAccount, AccessKeyFor(MemberAccount))
+		member.role(OrgAccessRole, DefaultAccount)
+		b.st.Organization = &organization{ID: "o-sandbox0001", ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
+		return nil
+	},
+	// A fleet of N accounts cycling through compliant and every FAIL reason:
+	// account i (1-based) is 1000000000 + i, with the key AccessKeyFor.
+	"fleet": func(b *builder, p ScenarioParams) error {
+		n := p.Accounts
+		if n == 0 {
+			n = 3
+		}
+		if n > 1000 {
+			return fmt.Errorf("accounts=%d: at most 1000", n)
+		}
+		kinds := append([]string{"compliant"}, FailReasons...)
+		for i := 1; i <= n; i++ {
+			id := fmt.Sprintf("%012d", 100000000000+i)
+			ab := b.account(id, AccessKeyFor(id))
+			ab.role(OrgAccessRole, DefaultAccount)
+			c := compliantChain(ab, DefaultRegion)
+			if k := kinds[(i-1)%len(kinds)]; k != "compliant" {
+				breaks[k](ab, c)
+			}
+		}
+		return nil
+	},
+}
+
+func init() {
+	for _, reason := range FailReasons {
+		scenarios[scenarioName(reason)] = func(b *builder, _ ScenarioParams) error {
+			ab := b.account(DefaultAccount, DefaultAccessKey)
+			breaks[reason](ab, compliantChain(ab, DefaultRegion))
+			return nil
+		}
+	}
 }
 
 // ScenarioNames lists the named scenarios.
@@ -39,13 +182,18 @@ func ScenarioNames() []string {
 }
 
 // LoadScenario replaces the state with a fresh build of the named scenario
-// ("" for the default account only) and clears counts, log and faults.
+// ("" for the default account only; FAIL reasons such as NO_ALARM are
+// accepted as well as their scenario names) and clears counts, log and faults.
 func (s *Server) LoadScenario(name string, p ScenarioParams) error {
-	build, ok := scenarios[name]
-	if !ok {
-		return fmt.Errorf("unknown scenario %q (known: %v)", name, ScenarioNames())
+	key := name
+	if _, ok := scenarios[key]; !ok {
+		key = scenarioName(name)
 	}
-	b := &builder{st: newState(), now: s.now()}
+	build, ok := scenarios[key]
+	if !ok {
+		return fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(ScenarioNames(), ", "))
+	}
+	b := &builder{st: newState(), now: s.now().UTC()}
 	if err := build(b, p); err != nil {
 		return fmt.Errorf("scenario %s: %w", name, err)
 	}
