@@ -1,0 +1,143 @@
+// Package check decides the control "CloudTrail configuration changes are
+// monitored" for AWS accounts, link by link (SPEC §1), and returns findings
+// as data. It never imports the command-line, prompt or colour libraries.
+package check
+
+// Status is the verdict for one account (SPEC §1).
+type Status string
+
+const (
+	Pass   Status = "PASS"
+	Fail   Status = "FAIL"
+	Error  Status = "ERROR"
+	Manual Status = "MANUAL"
+)
+
+// Reason says which link of the chain failed, for the trail that got furthest.
+type Reason string
+
+const (
+	NoMultiRegionTrail          Reason = "NO_MULTI_REGION_TRAIL"
+	TrailNotLogging             Reason = "TRAIL_NOT_LOGGING"
+	ManagementEventsNotCaptured Reason = "MANAGEMENT_EVENTS_NOT_CAPTURED"
+	NoCloudWatchLogs            Reason = "NO_CLOUDWATCH_LOGS"
+	LogsDeliveryFailing         Reason = "LOGS_DELIVERY_FAILING"
+	NoMatchingFilter            Reason = "NO_MATCHING_FILTER"
+	NoAlarm                     Reason = "NO_ALARM"
+	AlarmCannotFire             Reason = "ALARM_CANNOT_FIRE"
+	NoAlarmTopic                Reason = "NO_ALARM_TOPIC"
+	NoConfirmedSubscriber       Reason = "NO_CONFIRMED_SUBSCRIBER"
+)
+
+// Reasons lists the FAIL reasons in chain order: a later reason means the
+// trail got further, which is how the reported trail is chosen.
+var Reasons = []Reason{
+	NoMultiRegionTrail, TrailNotLogging, ManagementEventsNotCaptured,
+	NoCloudWatchLogs, LogsDeliveryFailing, NoMatchingFilter,
+	NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber,
+}
+
+// Report is the outcome of one check run; its JSON form is the stable schema
+// of docs/check-json.md.
+type Report struct {
+	Results []Result `json:"results"`
+	Summary Summary  `json:"summary"`
+}
+
+// Summary counts results by status.
+type Summary struct {
+	Accounts int `json:"accounts"`
+	Pass     int `json:"pass"`
+	Fail     int `json:"fail"`
+	Error    int `json:"error"`
+	Manual   int `json:"manual"`
+}
+
+// Result is the verdict for one account, with the evidence behind it.
+type Result struct {
+	Account string `json:"account"`
+	// Profiles names every profile that reached this account.
+	Profiles []string `json:"profiles"`
+	// Region is where trails were discovered.
+	Region  string `json:"region"`
+	Status  Status `json:"status"`
+	Reason  Reason `json:"reason,omitempty"`
+	Message string `json:"message"`
+	// OtherAccount is the account a MANUAL result depends on.
+	OtherAccount string          `json:"other_account,omitempty"`
+	Trails       []TrailEvidence `json:"trails"`
+	Remediation  string          `json:"remediation"`
+}
+
+// TrailEvidence is what was seen of one trail, link by link. Fields left
+// empty were not reached: the chain stopped earlier.
+type TrailEvidence struct {
+	ARN        string `json:"arn"`
+	Name       string `json:"name"`
+	HomeRegion string `json:"home_region"`
+	// Account owns the trail (from its ARN); not the caller for an
+	// organization trail seen from a member account.
+	Account           string           `json:"account"`
+	MultiRegion       bool             `json:"multi_region"`
+	OrganizationTrail bool             `json:"organization_trail"`
+	Logging           *bool            `json:"logging,omitempty"`
+	ManagementEvents  *bool            `json:"management_events,omitempty"`
+	SelectorsNote     string           `json:"selectors_note,omitempty"`
+	LogGroupARN       string           `json:"log_group_arn,omitempty"`
+	LogGroupName      string           `json:"log_group_name,omitempty"`
+	LogGroupAccount   string           `json:"log_group_account,omitempty"`
+	LogGroupRegion    string           `json:"log_group_region,omitempty"`
+	DeliveryError     string           `json:"delivery_error,omitempty"`
+	Filters           []FilterEvidence `json:"filters,omitempty"`
+	// Failed is the link this trail failed at, or empty when the whole
+	// chain holds (or the trail was not evaluated to the end: see Note).
+	Failed Reason `json:"failed,omitempty"`
+	// Complete is true when every link holds for this trail.
+	Complete bool `json:"complete"`
+	// Note explains a MANUAL or indeterminate outcome for this trail.
+	Note string `json:"note,omitempty"`
+}
+
+// FilterEvidence is one metric filter on the trail's log group.
+type FilterEvidence struct {
+	Name    string `json:"name"`
+	Pattern string `json:"pattern"`
+	// Coverage is "match", "no_match" or "unknown" for the five events.
+	Coverage string `json:"coverage"`
+	// Missed names the control events the pattern does not catch.
+	Missed        []string `json:"missed,omitempty"`
+	StrictCIS     bool     `json:"strict_cis"`
+	Indeterminate []string `json:"indeterminate,omitempty"`
+	// Metrics holds one entry per metric transformation with its alarms.
+	Metrics []MetricEvidence `json:"metrics,omitempty"`
+}
+
+// MetricEvidence is one metric a filter emits and the alarms watching it.
+type MetricEvidence struct {
+	Name       string            `json:"name"`
+	Namespace  string            `json:"namespace"`
+	Value      string            `json:"value"`
+	Dimensions map[string]string `json:"dimensions,omitempty"`
+	Alarms     []AlarmEvidence   `json:"alarms,omitempty"`
+}
+
+// AlarmEvidence is one alarm on a filter's metric.
+type AlarmEvidence struct {
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+	// CanFire is true when one change breaches the alarm with actions on;
+	// otherwise Why says what stops it.
+	CanFire bool            `json:"can_fire"`
+	Why     string          `json:"why,omitempty"`
+	Topics  []TopicEvidence `json:"topics,omitempty"`
+	// OtherActions are alarm actions that are not SNS topics (Lambda, …).
+	OtherActions []string `json:"other_actions,omitempty"`
+}
+
+// TopicEvidence is one SNS topic an alarm notifies.
+type TopicEvidence struct {
+	ARN       string `json:"arn"`
+	Account   string `json:"account"`
+	Confirmed int    `json:"confirmed_subscriptions"`
+	Pending   int    `json:"pending_subscriptions"`
+}
