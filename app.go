@@ -74,7 +74,9 @@ func newApp(e *env) *cli.App {
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(e.stderr, "trailwatch: unknown command %q (see trailwatch --help)\n", name)
 		},
-		Commands: []*cli.Command{},
+		Commands: []*cli.Command{
+			sandboxCommand(e),
+		},
 	}
 }
 
