@@ -1,0 +1,104 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/stretchr/testify/require"
+)
+
+// brokenLinks reads an account's chain through the SDK clients, the way a
+// checker would, and names the links of SPEC §1 that do not hold. It is
+// deliberately simple (substring checks on the filter pattern): it only has
+// to tell the scenarios apart.
+func brokenLinks(t *testing.T, cfg aws.Config, account string) []string {
+	t.Helper()
+	c := ctx(t)
+	var broken []string
+	fail := func(reason string, ok bool) {
+		if !ok {
+			broken = append(broken, reason)
+		}
+	}
+	ct := cloudtrail.NewFromConfig(cfg)
+	trails, err := ct.DescribeTrails(c, &cloudtrail.DescribeTrailsInput{})
+	require.NoError(t, err)
+	require.Len(t, trails.TrailList, 1)
+	trail := trails.TrailList[0]
+	status, err := ct.GetTrailStatus(c, &cloudtrail.GetTrailStatusInput{Name: trail.TrailARN})
+	require.NoError(t, err)
+	selectors, err := ct.GetEventSelectors(c, &cloudtrail.GetEventSelectorsInput{TrailName: trail.TrailARN})
+	require.NoError(t, err)
+	management := false
+	for _, s := range selectors.EventSelectors {
+		management = management || (aws.ToBool(s.IncludeManagementEvents) && s.ReadWriteType == "All")
+	}
+	fail("NO_MULTI_REGION_TRAIL", aws.ToBool(trail.IsMultiRegionTrail))
+	fail("TRAIL_NOT_LOGGING", aws.ToBool(status.IsLogging))
+	fail("MANAGEMENT_EVENTS_NOT_CAPTURED", management)
+	fail("NO_CLOUDWATCH_LOGS", aws.ToString(trail.CloudWatchLogsLogGroupArn) != "")
+	fail("LOGS_DELIVERY_FAILING", aws.ToString(status.LatestCloudWatchLogsDeliveryError) == "")
+
+	filters, err := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(c, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String("aws-cloudtrail-logs-" + account)})
+	require.NoError(t, err)
+	require.Len(t, filters.MetricFilters, 1)
+	pattern := aws.ToString(filters.MetricFilters[0].FilterPattern)
+	all := true
+	for _, event := range []string{"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"} {
+		all = all && strings.Contains(pattern, event)
+	}
+	fail("NO_MATCHING_FILTER", all)
+
+	alarms, err := cloudwatch.NewFromConfig(cfg).DescribeAlarmsForMetric(c, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: aws.String(cisNamespace), MetricName: aws.String(cisMetric)})
+	require.NoError(t, err)
+	fail("NO_ALARM", len(alarms.MetricAlarms) == 1)
+	topic := "arn:aws:sns:us-east-1:" + account + ":security-alerts"
+	if len(alarms.MetricAlarms) == 1 {
+		a := alarms.MetricAlarms[0]
+		fail("ALARM_CANNOT_FIRE", aws.ToBool(a.ActionsEnabled) && aws.ToFloat64(a.Threshold) <= 1 &&
+			a.ComparisonOperator == cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold && a.Statistic == cwtypes.StatisticSum)
+		fail("NO_ALARM_TOPIC", len(a.AlarmActions) == 1 && a.AlarmActions[0] == topic)
+	}
+
+	subs, err := sns.NewFromConfig(cfg).ListSubscriptionsByTopic(c, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topic)})
+	require.NoError(t, err)
+	confirmed := false
+	for _, s := range subs.Subscriptions {
+		confirmed = confirmed || strings.HasPrefix(aws.ToString(s.SubscriptionArn), "arn:")
+	}
+	fail("NO_CONFIRMED_SUBSCRIBER", confirmed)
+	return broken
+}
+
+// Each FAIL-reason scenario breaks exactly its own link of an otherwise
+// compliant chain, as seen through the real SDK clients.
+func TestScenariosBreakExactlyTheirLink(t *testing.T) {
+	s, endpoint := startSandbox(t, "compliant")
+	cfg := sdkConfig(endpoint, DefaultAccessKey)
+	require.Empty(t, brokenLinks(t, cfg, DefaultAccount), "compliant")
+	for _, reason := range FailReasons {
+		require.NoError(t, s.LoadScenario(scenarioName(reason), ScenarioParams{}))
+		require.Equal(t, []string{reason}, brokenLinks(t, cfg, DefaultAccount), reason)
+	}
+	// The reason code itself names the scenario too.
+	require.NoError(t, s.LoadScenario("NO_ALARM", ScenarioParams{}))
+	require.Equal(t, []string{"NO_ALARM"}, brokenLinks(t, cfg, DefaultAccount))
+}
+
+func TestFleetScenario(t *testing.T) {
+	s, endpoint := startSandbox(t, "")
+	require.NoError(t, s.LoadScenario("fleet", ScenarioParams{Accounts: 12}))
+	creds := s.Credentials()
+	require.Len(t, creds, 12)
+	// Accounts cycle through compliant and then each FAIL reason in order.
+	require.Empty(t, brokenLinks(t, sdkConfig(endpoint, creds[0].AccessKey), creds[0].Account))
+	require.Equal(t, []string{FailReasons[0]}, brokenLinks(t, sdkConfig(endpoint, creds[1].AccessKey), creds[1].Account))
+	require.Empty(t, brokenLinks(t, sdkConfig(endpoint, creds[11].AccessKey), creds[11].Account), "the cycle restarts")
+	require.Error(t, s.LoadScenario("fleet", ScenarioParams{Accounts: 1001}))
+}
