@@ -518,9 +518,8 @@ func cwDescribeAlarms(st *state, c *call) (map[string]any, error) {
 	return res, nil
 }
 
-// hasActionPrefix checks all three action lists: the API reference says the
-// filter keeps "alarms that use a certain alarm action" without naming a
-// state, so any action counts.
+// hasActionPrefix checks all three action lists: alarms are retrieved by
+// "a prefix for any action" (DescribeAlarms API reference).
 func (a *metricAlarm) hasActionPrefix(prefix string) bool {
 	for _, l := range [][]string{a.AlarmActions, a.OKActions, a.InsufficientDataActions} {
 		for _, act := range l {
@@ -532,9 +531,10 @@ func (a *metricAlarm) hasActionPrefix(prefix string) bool {
 	return false
 }
 
-// cwDescribeAlarmsForMetric matches single-metric alarms only. Dimensions
-// compare as a set and must be equal: an alarm on TrailName=x is not an
-// alarm on the dimensionless metric, and vice versa.
+// cwDescribeAlarmsForMetric returns "only standard alarms that are based on
+// the specified metric", not metric-math alarms that read it (API
+// reference). Dimensions compare as a set and must be equal: an alarm on
+// TrailName=x is not an alarm on the dimensionless metric, and vice versa.
 func cwDescribeAlarmsForMetric(st *state, c *call) (map[string]any, error) {
 	metricName, ns := c.str("MetricName"), c.str("Namespace")
 	if metricName == "" {
@@ -591,14 +591,18 @@ func cwDeleteAlarms(st *state, c *call) (map[string]any, error) {
 		return nil, cwValidation("1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100")
 	}
 	alarms := st.account(c.Account).region(c.Region).Alarms
-	// All or nothing: a missing name fails the call before anything goes.
+	// "If you specify any incorrect alarm names, the alarms you specify with
+	// correct names are still deleted" (DeleteAlarms API reference); the
+	// wrong names are still reported, with the model's ResourceNotFound.
+	var missing []string
 	for _, n := range names {
 		if alarms[n] == nil {
-			return nil, errorf(404, "ResourceNotFound", "%s not found", n)
+			missing = append(missing, n)
 		}
-	}
-	for _, n := range names {
 		delete(alarms, n)
+	}
+	if len(missing) > 0 {
+		return nil, errorf(404, "ResourceNotFound", "%s not found", strings.Join(missing, ", "))
 	}
 	return map[string]any{}, nil
 }
