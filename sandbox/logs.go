@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"sort"
@@ -154,20 +155,23 @@ func logsPage(c *call) (int, *apiError) {
 	return int(n), nil
 }
 
-// page cuts a sorted list of keys at the token (the first key of the page,
-// as handed out by the previous page) and returns the next token.
+// page cuts a sorted list of keys at the token handed out by the previous
+// page: the first key of the next page, base64-encoded so that it stays
+// opaque (and free of the NUL separators some keys contain).
 func page(keys []string, token string, size int) ([]string, string, bool) {
 	start := 0
 	if token != "" {
-		start = sort.SearchStrings(keys, token)
-		if start == len(keys) || keys[start] != token {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		key := string(raw)
+		start = sort.SearchStrings(keys, key)
+		if err != nil || start == len(keys) || keys[start] != key {
 			return nil, "", false
 		}
 	}
 	end := min(start+size, len(keys))
 	next := ""
 	if end < len(keys) {
-		next = keys[end]
+		next = base64.RawURLEncoding.EncodeToString([]byte(keys[end]))
 	}
 	return keys[start:end], next, true
 }
