@@ -62,6 +62,7 @@ func printSandboxBanner(w io.Writer, url, scenario string, creds []sandbox.Crede
 	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", creds[0].AccessKey)
 	fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=sandbox\n")
 	fmt.Fprintf(w, "  export AWS_REGION=%s\n\n", sandbox.DefaultRegion)
+	fmt.Fprintf(w, "(AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: pass --endpoint-url %s)\n\n", url)
 	fmt.Fprintf(w, "or as a profile in ~/.aws/config:\n\n")
 	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, creds[0].AccessKey)
 	const shown = 5

@@ -138,7 +138,7 @@ func (s *Server) Counts() map[string]int {
 func (s *Server) Requests() []LogEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]LogEntry(nil), s.log...)
+	return append([]LogEntry{}, s.log...)
 }
 
 // Reset empties the world: the default account only, no faults, no counts.
