@@ -1,0 +1,480 @@
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+// maxAlarmActions is CloudWatch's limit per action list.
+const maxAlarmActions = 5
+
+// maxNameTries bounds the search for a free name (base, base-2 … base-9):
+// nine taken names mean something else is going on, better reported.
+const maxNameTries = 9
+
+// New starts an empty plan for the given accounts' plans.
+func New(toolVersion string, now time.Time, o Options, accounts []AccountPlan) Plan {
+	return Plan{FormatVersion: FormatVersion, Tool: Tool{Name: "trailwatch", Version: toolVersion},
+		CreatedAt: now.UTC(), Options: o.record(), Accounts: accounts}
+}
+
+// Build plans one account from check's finding. It reads only what it needs
+// to avoid clobbering and to reuse what works, fingerprinting each read.
+// An error means a read failed: nothing about the account can be trusted.
+func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, error) {
+	o, err := o.WithDefaults()
+	if err != nil {
+		return AccountPlan{}, err
+	}
+	b := &builder{ctx: ctx, r: r, o: o, seen: map[string]any{}, ap: AccountPlan{Account: f.Account, Profiles: f.Profiles,
+		Status: f.Status, Reason: f.Reason, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
+	if f.Trail != nil {
+		b.ap.Trail = f.Trail.ARN
+	}
+	if why := blocked(f, o); why != "" {
+		b.ap.Blocked = why
+		return b.ap, nil
+	}
+	if f.Status != "FAIL" {
+		return b.ap, nil
+	}
+	if err := b.plan(f); err != nil {
+		return AccountPlan{}, fmt.Errorf("plan account %s: %w", f.Account, err)
+	}
+	if b.ap.Blocked != "" {
+		b.ap.Changes = []Change{}
+	}
+	return b.ap, nil
+}
+
+// blocked explains, in words a user can act on, why an account gets no
+// changes from here; "" when planning can go ahead.
+func blocked(f Finding, o Options) string {
+	switch f.Status {
+	case "PASS":
+		return ""
+	case "ERROR":
+		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan"
+	case "MANUAL":
+		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account"
+	}
+	t := f.Trail
+	switch {
+	case f.Reason == NoMultiRegionTrail || t == nil:
+		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan"
+	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
+		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + " (an organization trail seen from a member account); only that account can change it: run plan there"
+	case f.Reason == TrailNotLogging:
+		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan"
+	case f.Reason == ManagementEventsNotCaptured:
+		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan"
+	case f.Reason == LogsDeliveryFailing:
+		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan"
+	case t.LogGroupARN == "" && !o.WireLogs:
+		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs to plan a log group, a delivery role and the trail update"
+	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
+		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account"
+	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
+		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify PROTOCOL:ENDPOINT to subscribe someone"
+	}
+	return ""
+}
+
+type builder struct {
+	ctx context.Context
+	r   Readers
+	o   Options
+	ap  AccountPlan
+	// partition and region of everything planned.
+	partition, region string
+	seen              map[string]any
+}
+
+func (b *builder) plan(f Finding) error {
+	t := f.Trail
+	b.partition = partitionOf(t.ARN)
+	group := t.LogGroupName
+	b.region = t.LogGroupRegion
+	if t.LogGroupARN == "" {
+		b.region = t.HomeRegion
+	}
+	b.ap.Region = b.region
+
+	metricNS, metricName := b.o.Namespace, b.o.MetricName
+	reuseFilter := t.Filter != nil && t.Filter.Reusable
+	if reuseFilter {
+		metricNS, metricName = t.Filter.Namespace, t.Filter.MetricName
+	}
+	// Which alarm change closes the chain, and which topic it needs.
+	var existing *cwtypes.MetricAlarm
+	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
+		(f.Reason == NoAlarmTopic || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
+	if addTopicToAlarm {
+		a, err := b.alarm(t.Alarm.Name)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
+			return nil
+		}
+		if why := cannotRoundTrip(*a); why != "" {
+			b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
+			return nil
+		}
+		existing = a
+	}
+
+	// The alarm already notifies a topic nobody confirmed: subscribe to it
+	// rather than create another, unless --topic-arn says which to use.
+	subscribeOnly := f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != ""
+	topicARN, topicID, err := b.topic(f, t, subscribeOnly)
+	if err != nil || b.ap.Blocked != "" {
+		return err
+	}
+	if t.LogGroupARN == "" {
+		if group, err = b.wireLogs(t); err != nil || b.ap.Blocked != "" {
+			return err
+		}
+	}
+	var filterID string
+	if !reuseFilter {
+		if filterID, err = b.filter(f.Reason, group); err != nil || b.ap.Blocked != "" {
+			return err
+		}
+	}
+	switch {
+	case existing != nil:
+		return b.addAction(f.Reason, *existing, topicARN, topicID)
+	case t.Alarm != nil && t.Alarm.CanFire && reuseFilter:
+		return nil // only subscriptions were missing
+	default:
+		return b.newAlarm(f.Reason, metricNS, metricName, topicARN, deps(topicID, filterID))
+	}
+}
+
+// cannotRoundTrip says why an alarm cannot be rewritten without loss.
+func cannotRoundTrip(a cwtypes.MetricAlarm) string {
+	switch {
+	case strings.HasPrefix(aws.ToString(a.AlarmDescription), "composite alarm") && a.MetricName == nil:
+		return "is a composite alarm"
+	case len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil:
+		return "is a metric-math, anomaly-detection or query alarm that trailwatch cannot rewrite without loss"
+	case len(a.AlarmActions) >= maxAlarmActions:
+		return fmt.Sprintf("already has %d alarm actions, the most CloudWatch allows", len(a.AlarmActions))
+	}
+	return ""
+}
+
+// look reads a resource once per plan and records its fingerprint.
+func (b *builder) look(kind, key string, region string) (any, error) {
+	id := kind + " " + region + " " + key
+	if v, ok := b.seen[id]; ok {
+		return v, nil
+	}
+	v, err := read(b.ctx, b.r, kind, region, key)
+	if err != nil {
+		return nil, err
+	}
+	b.seen[id] = v
+	h, err := hash(v)
+	if err != nil {
+		return nil, err
+	}
+	fp := Fingerprint{Kind: kind, Region: region, Key: key, Hash: h}
+	if !slices.Contains(b.ap.Fingerprints, fp) {
+		b.ap.Fingerprints = append(b.ap.Fingerprints, fp)
+	}
+	return v, nil
+}
+
+func (b *builder) alarm(name string) (*cwtypes.MetricAlarm, error) {
+	v, err := b.look(kindAlarm, name, b.region)
+	if v == nil || err != nil {
+		return nil, err
+	}
+	a := v.(cwtypes.MetricAlarm)
+	return &a, nil
+}
+
+// freeName returns the first of base, base-2 … that taken reports free.
+// taken may also say a same-named resource is ours to reuse.
+func freeName(base string, taken func(name string) (inUse, ours bool, err error)) (name string, reuse bool, err error) {
+	for i := 1; i <= maxNameTries; i++ {
+		name = base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		inUse, ours, err := taken(name)
+		if err != nil {
+			return "", false, err
+		}
+		if ours {
+			return name, true, nil
+		}
+		if !inUse {
+			return name, false, nil
+		}
+	}
+	return "", false, nil
+}
+
+func (b *builder) add(c Change, request any) error {
+	raw, err := json.Marshal(request)
+	if err != nil {
+		return fmt.Errorf("encode %s request: %w", c.Operation, err)
+	}
+	c.Request = compact(raw)
+	if c.Region == "" {
+		c.Region = b.region
+	}
+	b.ap.Changes = append(b.ap.Changes, c)
+	return nil
+}
+
+func deps(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// topic decides which SNS topic the alarm notifies and plans its creation
+// and subscriptions. subscribeOnly keeps the topic the alarm notifies.
+func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID string, err error) {
+	reg := b.region
+	var subscribed []string
+	reused := false
+	switch {
+	case b.o.TopicARN != "":
+		arn = b.o.TopicARN
+		if r := arnRegion(arn); r != reg {
+			b.ap.Blocked = "--topic-arn " + arn + " is in " + r + ", but the alarm lives in " + reg + " with the log group; CloudWatch alarms notify topics in their own region"
+			return "", "", nil
+		}
+		v, err := b.look(kindTopic, arn, reg)
+		if err != nil {
+			return "", "", err
+		}
+		if v == nil {
+			b.ap.Blocked = "--topic-arn " + arn + " does not exist"
+			return "", "", nil
+		}
+		reused = true
+	case subscribeOnly:
+		arn, reused = t.TopicARN, true
+		if _, err := b.look(kindTopic, arn, reg); err != nil {
+			return "", "", err
+		}
+	default:
+		name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.topicTaken)
+		if err != nil {
+			return "", "", err
+		}
+		if name == "" {
+			b.ap.Blocked = "SNS topic names " + b.o.NamePrefix + "cloudtrail-changes … -9 are all taken by topics trailwatch did not create; pass --topic-arn"
+			return "", "", nil
+		}
+		arn, reused = b.topicARN(name), ours
+		if !ours {
+			if len(b.o.Notify) == 0 {
+				b.ap.Blocked = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN"
+				return "", "", nil
+			}
+			changeID = "topic"
+			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn,
+				After: map[string]any{"name": name, "tags": tagText()}, Fixes: f.Reason},
+				sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	if reused {
+		if subscribed, err = b.subscriptions(arn); err != nil {
+			return "", "", err
+		}
+	}
+	for i, n := range b.o.Notify {
+		if slices.Contains(subscribed, n.String()) {
+			continue
+		}
+		if err := b.add(Change{ID: fmt.Sprintf("subscribe-%d", i+1), Action: Create, Operation: "sns:Subscribe",
+			Target: arn + " ← " + n.String(), After: map[string]any{"topic": arn, "protocol": n.Protocol, "endpoint": n.Endpoint},
+			DependsOn: deps(changeID), Fixes: f.Reason},
+			sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(n.Protocol), Endpoint: aws.String(n.Endpoint), ReturnSubscriptionArn: true}); err != nil {
+			return "", "", err
+		}
+	}
+	return arn, changeID, nil
+}
+
+func tagText() string { return ManagedByKey + "=" + ManagedByValue }
+
+// topicTaken reports whether a topic name is in use and whether the tool
+// created it (its managed-by tag), in which case it is reused.
+func (b *builder) topicTaken(name string) (bool, bool, error) {
+	arn := b.topicARN(name)
+	v, err := b.look(kindTopic, arn, b.region)
+	if v == nil || err != nil {
+		return false, false, err
+	}
+	out, err := b.r.Topics(b.region).ListTagsForResource(b.ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return false, false, fmt.Errorf("read tags of SNS topic %s: %w", arn, err)
+	}
+	for _, tag := range out.Tags {
+		if aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue {
+			return true, true, nil
+		}
+	}
+	return true, false, nil
+}
+
+// subscriptions lists a reused topic's endpoints as PROTOCOL:ENDPOINT, so
+// --notify endpoints already subscribed are not planned again.
+func (b *builder) subscriptions(arn string) ([]string, error) {
+	var out []string
+	p := sns.NewListSubscriptionsByTopicPaginator(b.r.Topics(b.region), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(b.ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions of %s: %w", arn, err)
+		}
+		for _, s := range page.Subscriptions {
+			out = append(out, aws.ToString(s.Protocol)+":"+aws.ToString(s.Endpoint))
+		}
+	}
+	return out, nil
+}
+
+func (b *builder) topicARN(name string) string {
+	return "arn:" + b.partition + ":sns:" + b.region + ":" + b.ap.Account + ":" + name
+}
+
+// alarmTaken reports whether an alarm name is in use and whether it is ours.
+func (b *builder) alarmTaken(name string) (bool, bool, error) {
+	a, err := b.alarm(name)
+	if a == nil || err != nil {
+		return false, false, err
+	}
+	if a.AlarmArn == nil || a.MetricName == nil {
+		return true, false, nil
+	}
+	out, err := b.r.Alarms(b.region).ListTagsForResource(b.ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: a.AlarmArn})
+	if err != nil {
+		return false, false, fmt.Errorf("read tags of alarm %s: %w", name, err)
+	}
+	for _, tag := range out.Tags {
+		if aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue {
+			return true, true, nil
+		}
+	}
+	return true, false, nil
+}
+
+func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []string) error {
+	name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.alarmTaken)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		b.ap.Blocked = "alarm names " + b.o.NamePrefix + "cloudtrail-changes … -9 are all taken by alarms trailwatch did not create; use --name-prefix"
+		return nil
+	}
+	in := cloudwatch.PutMetricAlarmInput{
+		AlarmName:          aws.String(name),
+		AlarmDescription:   aws.String("CIS AWS 4.5: a CloudTrail configuration change (CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging). Managed by trailwatch."),
+		ActionsEnabled:     aws.Bool(true),
+		AlarmActions:       []string{topicARN},
+		Namespace:          aws.String(ns),
+		MetricName:         aws.String(metric),
+		Statistic:          cwtypes.StatisticSum,
+		Period:             aws.Int32(300),
+		EvaluationPeriods:  aws.Int32(1),
+		Threshold:          aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+		TreatMissingData:   aws.String("notBreaching"),
+		Tags:               []cwtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}},
+	}
+	after := map[string]any{"name": name, "metric": ns + "/" + metric, "condition": "Sum >= 1 over 300s, 1 period",
+		"missing_data": "notBreaching", "actions_enabled": true, "alarm_actions": []string{topicARN}}
+	c := Change{ID: "alarm", Action: Create, Operation: "cloudwatch:PutMetricAlarm", Target: name, After: after, DependsOn: dependsOn, Fixes: reason}
+	if ours {
+		// Our own alarm under this name: rewriting it is not clobbering, and
+		// PutMetricAlarm ignores Tags on an update.
+		a, _ := b.alarm(name)
+		c.Action, c.Before = Update, map[string]any{"name": name, "metric": aws.ToString(a.Namespace) + "/" + aws.ToString(a.MetricName),
+			"condition": condition(*a), "missing_data": aws.ToString(a.TreatMissingData), "actions_enabled": aws.ToBool(a.ActionsEnabled), "alarm_actions": a.AlarmActions}
+	}
+	return b.add(c, in)
+}
+
+func condition(a cwtypes.MetricAlarm) string {
+	stat := string(a.Statistic)
+	if a.ExtendedStatistic != nil {
+		stat = *a.ExtendedStatistic
+	}
+	return fmt.Sprintf("%s %s %g over %ds, %d period(s)", stat, a.ComparisonOperator, aws.ToFloat64(a.Threshold), aws.ToInt32(a.Period), aws.ToInt32(a.EvaluationPeriods))
+}
+
+// addAction plans the one update to a user's alarm: every field carried
+// forward as read, the topic appended to AlarmActions.
+func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topicID string) error {
+	if slices.Contains(a.AlarmActions, topicARN) {
+		return nil
+	}
+	in := cloudwatch.PutMetricAlarmInput{
+		AlarmName:                        a.AlarmName,
+		AlarmDescription:                 a.AlarmDescription,
+		ActionsEnabled:                   a.ActionsEnabled,
+		AlarmActions:                     append(slices.Clone(a.AlarmActions), topicARN),
+		OKActions:                        a.OKActions,
+		InsufficientDataActions:          a.InsufficientDataActions,
+		ActionConfiguration:              a.ActionConfiguration,
+		Namespace:                        a.Namespace,
+		MetricName:                       a.MetricName,
+		Dimensions:                       a.Dimensions,
+		Statistic:                        a.Statistic,
+		ExtendedStatistic:                a.ExtendedStatistic,
+		Unit:                             a.Unit,
+		Period:                           a.Period,
+		EvaluationPeriods:                a.EvaluationPeriods,
+		DatapointsToAlarm:                a.DatapointsToAlarm,
+		Threshold:                        a.Threshold,
+		ComparisonOperator:               a.ComparisonOperator,
+		TreatMissingData:                 a.TreatMissingData,
+		EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile,
+		EvaluationInterval:               a.EvaluationInterval,
+	}
+	return b.add(Change{ID: "alarm", Action: Update, Operation: "cloudwatch:PutMetricAlarm", Target: aws.ToString(a.AlarmName),
+		Before:    map[string]any{"alarm_actions": a.AlarmActions},
+		After:     map[string]any{"alarm_actions": in.AlarmActions},
+		DependsOn: deps(topicID), Fixes: reason}, in)
+}
+
+func partitionOf(arn string) string {
+	if p := strings.Split(arn, ":"); len(p) > 2 && p[1] != "" {
+		return p[1]
+	}
+	return "aws"
+}
+
+func arnRegion(arn string) string {
+	if p := strings.Split(arn, ":"); len(p) > 3 {
+		return p[3]
+	}
+	return ""
+}

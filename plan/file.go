@@ -1,0 +1,150 @@
+package plan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+)
+
+// Encode writes a plan as indented JSON, the format of `plan --out` and
+// `plan --output json`.
+func Encode(w io.Writer, p Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// Write saves a plan to a file, replacing it only once fully written so an
+// interrupted run never leaves half a plan for fix to apply.
+func Write(path string, p Plan) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".trailwatch-plan-*")
+	if err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := Encode(tmp, p); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read loads a plan file and checks it is one this version can apply.
+func Read(path string) (Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Plan{}, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	var p Plan
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Plan{}, fmt.Errorf("read plan %s: %w: %w", path, ErrInvalidInput, err)
+	}
+	if p.FormatVersion != FormatVersion {
+		return Plan{}, fmt.Errorf("read plan %s: %w: format version %d, this trailwatch reads %d", path, ErrInvalidInput, p.FormatVersion, FormatVersion)
+	}
+	for _, a := range p.Accounts {
+		for _, c := range a.Changes {
+			if _, err := c.Input(); err != nil {
+				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Stale is a resource that no longer looks as it did when planned.
+type Stale struct {
+	Fingerprint
+	Now string `json:"now"`
+}
+
+func (s Stale) String() string {
+	return fmt.Sprintf("%s %s in %s: planned %s, now %s", s.Kind, s.Key, s.Region, short(s.Hash), short(s.Now))
+}
+
+func short(h string) string {
+	if len(h) > 19 {
+		return h[:19] + "…"
+	}
+	return h
+}
+
+// Verify re-reads every resource an account's plan fingerprinted, with the
+// same reads Build made, and returns those that changed. fix refuses to
+// apply an account with any.
+func Verify(ctx context.Context, r Readers, a AccountPlan) ([]Stale, error) {
+	var stale []Stale
+	for _, fp := range a.Fingerprints {
+		v, err := read(ctx, r, fp.Kind, fp.Region, fp.Key)
+		if err != nil {
+			return nil, fmt.Errorf("verify plan of %s: %w", a.Account, err)
+		}
+		h, err := hash(v)
+		if err != nil {
+			return nil, fmt.Errorf("verify plan of %s: %w", a.Account, err)
+		}
+		if h != fp.Hash {
+			stale = append(stale, Stale{Fingerprint: fp, Now: h})
+		}
+	}
+	return stale, nil
+}
+
+// Input decodes a change's request into the SDK input it will be sent as.
+// JSON member names match the SDK's fields case-insensitively, which is what
+// lets CloudWatch Logs' camelCase requests decode too; unknown members are an
+// error so a hand-edited plan cannot smuggle in fields.
+func (c Change) Input() (any, error) {
+	var in any
+	switch c.Operation {
+	case "sns:CreateTopic":
+		in = &sns.CreateTopicInput{}
+	case "sns:Subscribe":
+		in = &sns.SubscribeInput{}
+	case "logs:CreateLogGroup":
+		in = &cloudwatchlogs.CreateLogGroupInput{}
+	case "logs:PutRetentionPolicy":
+		in = &cloudwatchlogs.PutRetentionPolicyInput{}
+	case "logs:PutMetricFilter":
+		in = &cloudwatchlogs.PutMetricFilterInput{}
+	case "iam:CreateRole":
+		in = &iam.CreateRoleInput{}
+	case "iam:PutRolePolicy":
+		in = &iam.PutRolePolicyInput{}
+	case "cloudtrail:UpdateTrail":
+		in = &cloudtrail.UpdateTrailInput{}
+	case "cloudwatch:PutMetricAlarm":
+		in = &cloudwatch.PutMetricAlarmInput{}
+	default:
+		return nil, fmt.Errorf("change %s: unknown operation %q", c.ID, c.Operation)
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Request))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return nil, fmt.Errorf("change %s: decode %s request: %w", c.ID, c.Operation, err)
+	}
+	return in, nil
+}

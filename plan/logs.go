@@ -1,0 +1,178 @@
+package plan
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// wireLogs plans --wire-logs for a trail with no log group: the group (and
+// retention), a role CloudTrail may assume only for this trail, its policy
+// limited to the group, then the trail update in the trail's home region.
+// It returns the new group's name.
+func (b *builder) wireLogs(t *Trail) (string, error) {
+	group, _, err := freeName(b.o.NamePrefix+"cloudtrail", func(name string) (bool, bool, error) {
+		v, err := b.look(kindLogGroup, name, b.region)
+		return v != nil, false, err
+	})
+	if err != nil || group == "" {
+		b.blockIf(group == "", "log group names "+b.o.NamePrefix+"cloudtrail … -9 are all taken; use --name-prefix")
+		return "", err
+	}
+	role, _, err := freeName(b.o.NamePrefix+"cloudtrail-logs", func(name string) (bool, bool, error) {
+		v, err := b.look(kindRole, name, "global")
+		return v != nil, false, err
+	})
+	if err != nil || role == "" {
+		b.blockIf(role == "", "IAM role names "+b.o.NamePrefix+"cloudtrail-logs … -9 are all taken; use --name-prefix")
+		return "", err
+	}
+	groupARN := "arn:" + b.partition + ":logs:" + b.region + ":" + b.ap.Account + ":log-group:" + group
+	roleARN := "arn:" + b.partition + ":iam::" + b.ap.Account + ":role/" + role
+
+	// CloudWatch Logs speaks JSON with camelCase members, so its requests
+	// are written with the API's names rather than the SDK's.
+	if err := b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN,
+		After: map[string]any{"name": group, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+		map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}}); err != nil {
+		return "", err
+	}
+	if b.o.RetentionDays > 0 {
+		if err := b.add(Change{ID: "log-retention", Action: Create, Operation: "logs:PutRetentionPolicy", Target: groupARN,
+			After: map[string]any{"retention_days": b.o.RetentionDays}, DependsOn: []string{"log-group"}, Fixes: NoCloudWatchLogs},
+			map[string]any{"logGroupName": group, "retentionInDays": b.o.RetentionDays}); err != nil {
+			return "", err
+		}
+	}
+	trust := policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "cloudtrail.amazonaws.com"},
+		"Action": "sts:AssumeRole", "Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceArn": t.ARN}}})
+	if err := b.add(Change{ID: "log-role", Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN,
+		After: map[string]any{"name": role, "trusted_by": "cloudtrail.amazonaws.com", "source_arn": t.ARN, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+		iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust),
+			Description: aws.String("CloudTrail delivery of " + t.Name + " to " + group + " (trailwatch)"),
+			Tags:        []iamtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
+		return "", err
+	}
+	perms := policy(map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Resource": groupARN + ":log-stream:*"})
+	if err := b.add(Change{ID: "log-role-policy", Action: Create, Operation: "iam:PutRolePolicy", Region: "global", Target: roleARN,
+		After:     map[string]any{"actions": "logs:CreateLogStream, logs:PutLogEvents", "resource": groupARN + ":log-stream:*"},
+		DependsOn: []string{"log-role"}, Fixes: NoCloudWatchLogs},
+		iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("cloudtrail-to-cloudwatch-logs"), PolicyDocument: aws.String(perms)}); err != nil {
+		return "", err
+	}
+	err = b.add(Change{ID: "trail", Action: Update, Operation: "cloudtrail:UpdateTrail", Region: t.HomeRegion, Target: t.ARN,
+		Before:    map[string]any{"cloudwatch_logs_log_group": nil, "cloudwatch_logs_role": nil},
+		After:     map[string]any{"cloudwatch_logs_log_group": groupARN + ":*", "cloudwatch_logs_role": roleARN},
+		DependsOn: []string{"log-group", "log-role-policy"}, Fixes: NoCloudWatchLogs},
+		cloudtrail.UpdateTrailInput{Name: aws.String(t.ARN), CloudWatchLogsLogGroupArn: aws.String(groupARN + ":*"), CloudWatchLogsRoleArn: aws.String(roleARN)})
+	return group, err
+}
+
+func (b *builder) blockIf(cond bool, why string) {
+	if cond {
+		b.ap.Blocked = why
+	}
+}
+
+func policy(statement map[string]any) string {
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{statement}})
+	return string(doc)
+}
+
+// filter plans a new metric filter with the CIS pattern. A same-named filter
+// is reused only when it is exactly what would be written (the name prefix and
+// content are the ownership marker, since filters cannot be tagged);
+// otherwise the next free name is taken. A user's filter is never edited.
+func (b *builder) filter(reason, group string) (string, error) {
+	want := logstypes.MetricTransformation{MetricName: aws.String(b.o.MetricName), MetricNamespace: aws.String(b.o.Namespace), MetricValue: aws.String("1")}
+	name, reuse, err := freeName(b.o.NamePrefix+"cloudtrail-changes", func(name string) (bool, bool, error) {
+		v, err := b.look(kindMetricFilter, filterKey(group, name), b.region)
+		if v == nil || err != nil {
+			return false, false, err
+		}
+		f := v.(logstypes.MetricFilter)
+		ours := aws.ToString(f.FilterPattern) == CISPattern && len(f.MetricTransformations) == 1 &&
+			sameTransformation(f.MetricTransformations[0], want) && !f.ApplyOnTransformedLogs && f.FieldSelectionCriteria == nil
+		return true, ours, nil
+	})
+	if err != nil || name == "" || reuse {
+		b.blockIf(name == "", "metric filter names "+b.o.NamePrefix+"cloudtrail-changes … -9 on "+group+" are all taken; use --name-prefix")
+		return "", err
+	}
+	var dependsOn []string
+	if b.ap.hasChange("log-group") {
+		dependsOn = []string{"log-group"}
+	}
+	return "filter", b.add(Change{ID: "filter", Action: Create, Operation: "logs:PutMetricFilter", Target: group + " / " + name,
+		After: map[string]any{"log_group": group, "name": name, "pattern": CISPattern,
+			"metric": b.o.Namespace + "/" + b.o.MetricName, "metric_value": "1"},
+		DependsOn: dependsOn, Fixes: reason},
+		map[string]any{"logGroupName": group, "filterName": name, "filterPattern": CISPattern,
+			"metricTransformations": []map[string]any{{"metricName": b.o.MetricName, "metricNamespace": b.o.Namespace, "metricValue": "1"}}})
+}
+
+func sameTransformation(a, b logstypes.MetricTransformation) bool {
+	return aws.ToString(a.MetricName) == aws.ToString(b.MetricName) && aws.ToString(a.MetricNamespace) == aws.ToString(b.MetricNamespace) &&
+		aws.ToString(a.MetricValue) == aws.ToString(b.MetricValue) && len(a.Dimensions) == 0 && a.DefaultValue == nil && a.Unit == ""
+}
+
+func (a AccountPlan) hasChange(id string) bool {
+	for _, c := range a.Changes {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// compact drops the null and empty members the SDK's structs marshal, so a
+// request shows only what is sent. false and 0 stay: they are sent.
+func compact(raw json.RawMessage) json.RawMessage {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(prune(v))
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func prune(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			x = prune(x)
+			if empty(x) {
+				delete(t, k)
+				continue
+			}
+			t[k] = x
+		}
+	case []any:
+		for i := range t {
+			t[i] = prune(t[i])
+		}
+	}
+	return v
+}
+
+func empty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return t == ""
+	case map[string]any:
+		return len(t) == 0
+	case []any:
+		return len(t) == 0
+	}
+	return false
+}

@@ -1,0 +1,193 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Defaults of the names a plan gives to what it creates (SPEC §2).
+const (
+	DefaultNamespace  = "CISBenchmark"
+	DefaultMetricName = "CloudTrailConfigChanges"
+	DefaultNamePrefix = "trailwatch-"
+)
+
+// Options are the plan flags, already parsed by the command layer.
+type Options struct {
+	Notify   []Endpoint
+	TopicARN string
+	WireLogs bool
+	// RetentionDays of a log group created by --wire-logs; 0 keeps events forever.
+	RetentionDays int32
+	Namespace     string
+	MetricName    string
+	NamePrefix    string
+	Strict        bool
+}
+
+// ErrInvalidInput marks option values that are wrong before anything is read;
+// the command layer maps it to exit 2.
+var ErrInvalidInput = errors.New("invalid input")
+
+// Endpoint is one --notify PROTOCOL:ENDPOINT.
+type Endpoint struct {
+	Protocol string `json:"protocol"`
+	Endpoint string `json:"endpoint"`
+}
+
+func (e Endpoint) String() string { return e.Protocol + ":" + e.Endpoint }
+
+// Protocols are the SNS protocols --notify accepts (SPEC §2); application and
+// firehose are left out because they need resources this tool never plans.
+var Protocols = []string{"email", "email-json", "http", "https", "sqs", "lambda", "sms"}
+
+var (
+	e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	// arn:partition:service:region:account:resource, with the account and
+	// region SNS needs to deliver to a queue or function.
+	arnShape = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):([a-z0-9-]+):([a-z0-9-]+):([0-9]{12}):(.+)$`)
+)
+
+// ParseNotify validates one --notify value for its protocol, so a typo is a
+// usage error before anything is read rather than a subscription that can
+// never be confirmed.
+func ParseNotify(s string) (Endpoint, error) {
+	proto, endpoint, ok := strings.Cut(s, ":")
+	if !ok || endpoint == "" {
+		return Endpoint{}, fmt.Errorf("%w: --notify %q: want PROTOCOL:ENDPOINT, e.g. email:security@example.com", ErrInvalidInput, s)
+	}
+	proto = strings.ToLower(proto)
+	e := Endpoint{Protocol: proto, Endpoint: endpoint}
+	var err error
+	switch proto {
+	case "email", "email-json":
+		err = validEmail(endpoint)
+	case "http", "https":
+		err = validURL(proto, endpoint)
+	case "sqs":
+		err = validARN(endpoint, "sqs", func(r string) bool { return !strings.Contains(r, ":") && !strings.Contains(r, "/") })
+	case "lambda":
+		err = validARN(endpoint, "lambda", func(r string) bool { return strings.HasPrefix(r, "function:") && len(r) > len("function:") })
+	case "sms":
+		if !e164.MatchString(endpoint) {
+			err = errors.New("want a phone number in E.164 form, e.g. +14155550100")
+		}
+	default:
+		err = fmt.Errorf("unknown protocol %q (want one of %s)", proto, strings.Join(Protocols, ", "))
+	}
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("%w: --notify %q: %w", ErrInvalidInput, s, err)
+	}
+	return e, nil
+}
+
+func validEmail(s string) error {
+	addr, err := mail.ParseAddress(s)
+	// ParseAddress accepts "Name <a@b>"; SNS wants the bare address.
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return errors.New("want a bare email address, e.g. security@example.com")
+	}
+	if _, domain, _ := strings.Cut(s, "@"); !strings.Contains(domain, ".") {
+		return errors.New("email domain has no dot")
+	}
+	return nil
+}
+
+func validURL(proto, s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	if u.Scheme != proto {
+		return fmt.Errorf("an %s endpoint must start with %s://", proto, proto)
+	}
+	if u.Host == "" {
+		return errors.New("URL has no host")
+	}
+	return nil
+}
+
+func validARN(s, service string, resourceOK func(string) bool) error {
+	m := arnShape.FindStringSubmatch(s)
+	if m == nil || m[2] != service || m[3] == "" || !resourceOK(m[5]) {
+		return fmt.Errorf("want a %s ARN, e.g. %s", service, exampleARN[service])
+	}
+	return nil
+}
+
+var exampleARN = map[string]string{
+	"sqs":    "arn:aws:sqs:us-east-1:123456789012:alerts",
+	"lambda": "arn:aws:lambda:us-east-1:123456789012:function:notify",
+}
+
+// RetentionValues are the only values CloudWatch Logs PutRetentionPolicy accepts.
+var RetentionValues = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// ValidateRetention rejects a --retention-days that CloudWatch Logs would refuse.
+func ValidateRetention(days int32) error {
+	if days == 0 || slices.Contains(RetentionValues, days) {
+		return nil
+	}
+	return fmt.Errorf("%w: --retention-days %d: CloudWatch Logs accepts only %s (or 0 to keep events forever)", ErrInvalidInput, days, joinInts(RetentionValues))
+}
+
+// ValidateTopicARN checks --topic-arn's shape; whether the topic exists is
+// read while planning.
+func ValidateTopicARN(s string) error {
+	if s == "" {
+		return nil
+	}
+	m := arnShape.FindStringSubmatch(s)
+	if m == nil || m[2] != "sns" || strings.ContainsAny(m[5], ":/") {
+		return fmt.Errorf("%w: --topic-arn %q: want an SNS topic ARN, e.g. arn:aws:sns:us-east-1:123456789012:alerts", ErrInvalidInput, s)
+	}
+	return nil
+}
+
+var namePart = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]*$`)
+
+// WithDefaults fills unset names and validates them: the prefix is used in
+// IAM role, SNS topic and log group names, so it must suit all three.
+func (o Options) WithDefaults() (Options, error) {
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.MetricName == "" {
+		o.MetricName = DefaultMetricName
+	}
+	if o.NamePrefix == "" {
+		o.NamePrefix = DefaultNamePrefix
+	}
+	if !namePart.MatchString(o.NamePrefix) || len(o.NamePrefix) > 32 {
+		return o, fmt.Errorf("%w: --name-prefix %q: use at most 32 letters, digits and _+=,.@-", ErrInvalidInput, o.NamePrefix)
+	}
+	if strings.HasPrefix(o.Namespace, "AWS/") {
+		return o, fmt.Errorf("%w: --namespace %q: namespaces starting with AWS/ are reserved for AWS", ErrInvalidInput, o.Namespace)
+	}
+	if err := ValidateRetention(o.RetentionDays); err != nil {
+		return o, err
+	}
+	return o, ValidateTopicARN(o.TopicARN)
+}
+
+func (o Options) record() Recorded {
+	r := Recorded{TopicARN: o.TopicARN, WireLogs: o.WireLogs, RetentionDays: o.RetentionDays,
+		Namespace: o.Namespace, MetricName: o.MetricName, NamePrefix: o.NamePrefix, Strict: o.Strict}
+	for _, n := range o.Notify {
+		r.Notify = append(r.Notify, n.String())
+	}
+	return r
+}
+
+func joinInts(v []int32) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}

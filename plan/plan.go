@@ -1,0 +1,130 @@
+// Package plan turns check's findings into an ordered, typed change set
+// (SPEC §2), records a fingerprint of everything it read so a saved plan can
+// be refused when the account moved on (SPEC §4), and renders the result for
+// people and machines. It never calls a write API and never imports the
+// command-line, prompt or colour libraries: the command layer passes Options.
+package plan
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// FormatVersion is bumped whenever a plan file changes incompatibly, so fix
+// refuses files it would misread.
+const FormatVersion = 1
+
+// Action is what a change does to its target, Terraform-style.
+type Action string
+
+const (
+	Create Action = "create"
+	Update Action = "update"
+)
+
+// ManagedByKey and ManagedByValue tag every taggable resource the tool creates;
+// the tag is how a later plan knows it may reuse or update the resource.
+const (
+	ManagedByKey   = "managed-by"
+	ManagedByValue = "trailwatch"
+)
+
+// CISPattern is the filter pattern CIS 4.5 prints, written byte for byte so
+// auditors comparing text (and Security Hub's strict reading) accept it.
+const CISPattern = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+
+// Plan is the whole change set of one run: what `plan --out` writes and
+// `fix --plan` applies.
+type Plan struct {
+	FormatVersion int           `json:"format_version"`
+	Tool          Tool          `json:"tool"`
+	CreatedAt     time.Time     `json:"created_at"`
+	Options       Recorded      `json:"options"`
+	Accounts      []AccountPlan `json:"accounts"`
+}
+
+// Tool names the program that wrote a plan.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Recorded is the part of Options that shaped the plan, kept in the file so
+// a reader can tell why names and endpoints are what they are.
+type Recorded struct {
+	Notify        []string `json:"notify,omitempty"`
+	TopicARN      string   `json:"topic_arn,omitempty"`
+	WireLogs      bool     `json:"wire_logs"`
+	RetentionDays int32    `json:"retention_days,omitempty"`
+	Namespace     string   `json:"namespace"`
+	MetricName    string   `json:"metric_name"`
+	NamePrefix    string   `json:"name_prefix"`
+	Strict        bool     `json:"strict"`
+}
+
+// AccountPlan is the change set of one account. An account with no changes
+// is compliant (Status PASS) or Blocked, with the reason in plain words.
+type AccountPlan struct {
+	Account  string   `json:"account"`
+	Profiles []string `json:"profiles,omitempty"`
+	// Region is where the changes go: the log group's region, which is the
+	// trail's home region when logs are wired by this plan.
+	Region string `json:"region,omitempty"`
+	Trail  string `json:"trail,omitempty"`
+	// Status and Reason repeat check's verdict the plan was computed from.
+	Status       string        `json:"status"`
+	Reason       string        `json:"reason,omitempty"`
+	Blocked      string        `json:"blocked,omitempty"`
+	Changes      []Change      `json:"changes"`
+	Fingerprints []Fingerprint `json:"fingerprints"`
+}
+
+// Change is one write, in the order it must happen.
+type Change struct {
+	ID        string `json:"id"`
+	Action    Action `json:"action"`
+	Operation string `json:"operation"` // service:Operation, e.g. sns:CreateTopic
+	Region    string `json:"region"`    // "global" for IAM
+	Target    string `json:"target"`
+	// Request is the API request exactly as it will be sent, with the API's
+	// own member names (camelCase for CloudWatch Logs, PascalCase elsewhere).
+	// Values only known at apply time (a new topic's ARN) are written as the
+	// ARN they will have: topic and role ARNs are derived from their names.
+	Request   json.RawMessage `json:"request"`
+	Before    map[string]any  `json:"before,omitempty"`
+	After     map[string]any  `json:"after"`
+	DependsOn []string        `json:"depends_on,omitempty"`
+	Fixes     string          `json:"fixes"`
+}
+
+// Fingerprint is what one read saw while planning; Verify repeats the read and
+// compares. Hash is "absent" when the resource did not exist.
+type Fingerprint struct {
+	Kind   string `json:"kind"`
+	Region string `json:"region"`
+	// Key identifies the resource for its Kind (see readers.go).
+	Key  string `json:"key"`
+	Hash string `json:"hash"`
+}
+
+// Absent is the hash of a resource that was looked for and not found.
+const Absent = "absent"
+
+// Counts returns how many changes create and update across the plan, and in
+// how many accounts.
+func (p Plan) Counts() (create, update, accounts int) {
+	for _, a := range p.Accounts {
+		if len(a.Changes) > 0 {
+			accounts++
+		}
+		for _, c := range a.Changes {
+			switch c.Action {
+			case Create:
+				create++
+			case Update:
+				update++
+			}
+		}
+	}
+	return create, update, accounts
+}
