@@ -108,6 +108,9 @@ type FilterEvidence struct {
 	Missed        []string `json:"missed,omitempty"`
 	StrictCIS     bool     `json:"strict_cis"`
 	Indeterminate []string `json:"indeterminate,omitempty"`
+	// Rejected says why a filter that catches the events still does not
+	// count (--strict and not the exact CIS pattern).
+	Rejected string `json:"rejected,omitempty"`
 	// Metrics holds one entry per metric transformation with its alarms.
 	Metrics []MetricEvidence `json:"metrics,omitempty"`
 }

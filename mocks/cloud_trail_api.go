@@ -25,14 +25,13 @@ func (_m *CloudTrailAPI) EXPECT() *CloudTrailAPI_Expecter {
 
 // DescribeTrails provides a mock function with given fields: ctx, params, optFns
 func (_m *CloudTrailAPI) DescribeTrails(ctx context.Context, params *cloudtrail.DescribeTrailsInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
-	_va := make([]interface{}, len(optFns))
-	for _i := range optFns {
-		_va[_i] = optFns[_i]
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
 	}
-	var _ca []interface{}
-	_ca = append(_ca, ctx, params)
-	_ca = append(_ca, _va...)
-	ret := _m.Called(_ca...)
+	ret := tmpRet
 
 	if len(ret) == 0 {
 		panic("no return value specified for DescribeTrails")
@@ -99,14 +98,13 @@ func (_c *CloudTrailAPI_DescribeTrails_Call) RunAndReturn(run func(context.Conte
 
 // GetEventSelectors provides a mock function with given fields: ctx, params, optFns
 func (_m *CloudTrailAPI) GetEventSelectors(ctx context.Context, params *cloudtrail.GetEventSelectorsInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.GetEventSelectorsOutput, error) {
-	_va := make([]interface{}, len(optFns))
-	for _i := range optFns {
-		_va[_i] = optFns[_i]
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
 	}
-	var _ca []interface{}
-	_ca = append(_ca, ctx, params)
-	_ca = append(_ca, _va...)
-	ret := _m.Called(_ca...)
+	ret := tmpRet
 
 	if len(ret) == 0 {
 		panic("no return value specified for GetEventSelectors")
@@ -173,14 +171,13 @@ func (_c *CloudTrailAPI_GetEventSelectors_Call) RunAndReturn(run func(context.Co
 
 // GetTrailStatus provides a mock function with given fields: ctx, params, optFns
 func (_m *CloudTrailAPI) GetTrailStatus(ctx context.Context, params *cloudtrail.GetTrailStatusInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error) {
-	_va := make([]interface{}, len(optFns))
-	for _i := range optFns {
-		_va[_i] = optFns[_i]
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
 	}
-	var _ca []interface{}
-	_ca = append(_ca, ctx, params)
-	_ca = append(_ca, _va...)
-	ret := _m.Called(_ca...)
+	ret := tmpRet
 
 	if len(ret) == 0 {
 		panic("no return value specified for GetTrailStatus")

@@ -24,14 +24,13 @@ func (_m *STSAPI) EXPECT() *STSAPI_Expecter {
 
 // GetCallerIdentity provides a mock function with given fields: ctx, params, optFns
 func (_m *STSAPI) GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
-	_va := make([]interface{}, len(optFns))
-	for _i := range optFns {
-		_va[_i] = optFns[_i]
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
 	}
-	var _ca []interface{}
-	_ca = append(_ca, ctx, params)
-	_ca = append(_ca, _va...)
-	ret := _m.Called(_ca...)
+	ret := tmpRet
 
 	if len(ret) == 0 {
 		panic("no return value specified for GetCallerIdentity")

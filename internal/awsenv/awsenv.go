@@ -1,0 +1,200 @@
+// Package awsenv loads AWS SDK configuration the way the AWS CLI does
+// (environment, shared config and credentials files, SSO, AWS_ENDPOINT_URL)
+// for each selected profile, and hands out per-region clients. check, plan
+// and fix share it; tests and the demo point it at a sandbox with Overrides.
+package awsenv
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+)
+
+// DefaultRegion is used when neither --region nor the profile names one.
+const DefaultRegion = "us-east-1"
+
+// Overrides are applied on top of the standard chain, so tests and the demo
+// can reach an in-process sandbox without touching the process environment.
+type Overrides struct {
+	EndpointURL string
+	Credentials aws.CredentialsProvider
+	HTTPClient  config.HTTPClient
+}
+
+// Load resolves one profile ("" is the default chain). region, when set,
+// wins over the profile's; otherwise the profile's region, else DefaultRegion.
+// Throttling is retried with the SDK's adaptive mode.
+func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithDefaultRegion(DefaultRegion),
+		config.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if o.EndpointURL != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.EndpointURL))
+	}
+	if o.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		name := profile
+		if name == "" {
+			name = "default chain"
+		}
+		return aws.Config{}, fmt.Errorf("load AWS configuration (%s): %w", name, err)
+	}
+	return cfg, nil
+}
+
+// Clients builds SDK clients from one configuration, one per service and
+// region, created on first use and reused.
+type Clients struct {
+	cfg aws.Config
+	mu  sync.Mutex
+	by  map[string]any
+}
+
+var _ awsapi.Clients = (*Clients)(nil)
+
+// NewClients returns the per-region client factory for cfg.
+func NewClients(cfg aws.Config) *Clients {
+	return &Clients{cfg: cfg, by: map[string]any{}}
+}
+
+// Config is the configuration the clients are built from.
+func (c *Clients) Config() aws.Config { return c.cfg }
+
+func cached[T any](c *Clients, service, region string, build func(aws.Config) T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := service + "/" + region
+	if v, ok := c.by[key]; ok {
+		return v.(T)
+	}
+	cfg := c.cfg.Copy()
+	if region != "" {
+		cfg.Region = region
+	}
+	v := build(cfg)
+	c.by[key] = v
+	return v
+}
+
+func (c *Clients) CloudTrail(region string) awsapi.CloudTrailAPI {
+	return cached(c, "cloudtrail", region, func(cfg aws.Config) *cloudtrail.Client { return cloudtrail.NewFromConfig(cfg) })
+}
+
+func (c *Clients) Logs(region string) awsapi.LogsAPI {
+	return cached(c, "logs", region, func(cfg aws.Config) *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(cfg) })
+}
+
+func (c *Clients) CloudWatch(region string) awsapi.CloudWatchAPI {
+	return cached(c, "monitoring", region, func(cfg aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(cfg) })
+}
+
+func (c *Clients) SNS(region string) awsapi.SNSAPI {
+	return cached(c, "sns", region, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
+}
+
+func (c *Clients) STS(region string) awsapi.STSAPI {
+	return cached(c, "sts", region, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
+}
+
+// Profiles lists every profile named in the shared config file (`[default]`,
+// `[profile NAME]`) and credentials file (`[NAME]`), sorted and without
+// duplicates, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+// Missing files hold no profiles.
+func Profiles(getenv func(string) string) ([]string, error) {
+	home, _ := os.UserHomeDir()
+	configFile := getenv("AWS_CONFIG_FILE")
+	if configFile == "" {
+		configFile = filepath.Join(home, ".aws", "config")
+	}
+	credsFile := getenv("AWS_SHARED_CREDENTIALS_FILE")
+	if credsFile == "" {
+		credsFile = filepath.Join(home, ".aws", "credentials")
+	}
+	seen := map[string]bool{}
+	for _, f := range []struct {
+		path     string
+		isConfig bool
+	}{{configFile, true}, {credsFile, false}} {
+		names, err := sections(f.path, f.isConfig)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			seen[n] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// sections reads profile names from one INI file. In the config file only
+// `[default]` and `[profile x]` are profiles (not `[sso-session x]` or
+// `[services x]`); in the credentials file every section is.
+func sections(path string, isConfig bool) ([]string, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read AWS profiles: %w", err)
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "[") || !strings.Contains(line, "]") {
+			continue
+		}
+		name := strings.TrimSpace(line[1:strings.Index(line, "]")])
+		if isConfig {
+			switch {
+			case name == "default":
+			case strings.HasPrefix(name, "profile ") || strings.HasPrefix(name, "profile\t"):
+				name = strings.TrimSpace(name[len("profile"):])
+			default:
+				continue
+			}
+		}
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read AWS profiles from %s: %w", path, err)
+	}
+	return names, nil
+}
