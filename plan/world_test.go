@@ -197,7 +197,7 @@ func userAlarm(actions ...string) cwtypes.MetricAlarm {
 	return cwtypes.MetricAlarm{AlarmName: aws.String("trail-changes"), AlarmDescription: aws.String("ops pager"),
 		ActionsEnabled: aws.Bool(true), AlarmActions: actions, OKActions: []string{"arn:aws:sns:us-east-1:111111111111:ok"},
 		InsufficientDataActions: []string{"arn:aws:sns:us-east-1:111111111111:insufficient"},
-		Namespace: aws.String("Security"), MetricName: aws.String("TrailChanges"), Statistic: cwtypes.StatisticSum,
+		Namespace:               aws.String("Security"), MetricName: aws.String("TrailChanges"), Statistic: cwtypes.StatisticSum,
 		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(3), DatapointsToAlarm: aws.Int32(1), Threshold: aws.Float64(0),
 		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold, TreatMissingData: aws.String("ignore"),
 		Unit: cwtypes.StandardUnitCount, Dimensions: []cwtypes.Dimension{}, EvaluateLowSampleCountPercentile: aws.String("ignore"),
