@@ -1,0 +1,201 @@
+package pattern
+
+import (
+	"slices"
+	"strings"
+)
+
+// ControlEvents are the CloudTrail API calls CIS AWS 4.5 requires a metric
+// filter to catch.
+var ControlEvents = [5]string{"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"}
+
+// Coverage says how a pattern fares against the control, judged on the
+// synthetic CloudTrail records of Samples.
+type Coverage struct {
+	Pattern string
+	Events  []EventCoverage // one per ControlEvents, in that order
+	// Covers is Match iff every successful record of all five events matches,
+	// Unknown if that depends on an unsettled construct, else NoMatch.
+	Covers Verdict
+	// FailedAttempts: are failed calls (records with errorCode) caught, for
+	// the events the pattern catches at all? NoMatch if it catches none.
+	FailedAttempts Verdict
+	// NonIAMCallers: are root, assumed-role and AWS-service callers caught,
+	// for the events the pattern catches at all? NoMatch if it catches none.
+	NonIAMCallers Verdict
+	// OverBroad: the pattern also matches DescribeTrails or a non-CloudTrail
+	// event. It may still cover the control.
+	OverBroad bool
+	// MatchAll: the pattern matches every message (empty, whitespace, " ", []).
+	MatchAll bool
+	// StrictCIS: exactly the five `$.eventName = X` disjuncts and nothing else;
+	// order, spacing, parentheses and double quotes don't matter.
+	StrictCIS bool
+	// Indeterminate lists why some verdict is Unknown.
+	Indeterminate []string
+}
+
+// EventCoverage is the verdict for one of the ControlEvents.
+type EventCoverage struct {
+	Event   string
+	Verdict Verdict // over every successful record of the event
+	// Clause is the top-level clause that catches the event from an IAM user
+	// (the first that matches, else the first that is indeterminate).
+	Clause string
+	// Missed names the callers whose successful record did not match.
+	Missed []string
+}
+
+// Analyze parses text and reports its coverage of the control.
+func Analyze(text string) (*Coverage, error) {
+	p, err := Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return p.Analyze(), nil
+}
+
+// Analyze reports p's coverage of the control.
+func (p *Pattern) Analyze() *Coverage {
+	all := Samples()
+	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(), Covers: Match}
+	reasons := &tracker{}
+	verdicts := make([]Verdict, len(all))
+	for i, s := range all {
+		var t tracker
+		verdicts[i] = p.eval(s.Message, s.doc, &t)
+		if verdicts[i] == Unknown {
+			for _, r := range t.reasons {
+				reasons.add(r)
+			}
+		}
+		if !s.Control && verdicts[i] == Match {
+			cov.OverBroad = true
+		}
+	}
+	clauses := p.clauses()
+	failed, others := Match, Match
+	inScope := false
+	for _, ev := range ControlEvents {
+		ec := EventCoverage{Event: ev, Verdict: Match}
+		caught := false
+		for i, s := range all {
+			if s.Event != ev || s.Failed {
+				continue
+			}
+			ec.Verdict = and3(ec.Verdict, verdicts[i])
+			caught = caught || verdicts[i] != NoMatch
+			switch verdicts[i] {
+			case NoMatch:
+				ec.Missed = append(ec.Missed, s.Caller)
+			case Unknown:
+				ec.Missed = append(ec.Missed, s.Caller+" (indeterminate)")
+			}
+			if s.Caller == CallerIAMUser {
+				ec.Clause = clauseFor(clauses, s)
+			}
+		}
+		if caught {
+			inScope = true
+			for i, s := range all {
+				if s.Event != ev {
+					continue
+				}
+				switch {
+				case s.Failed:
+					failed = and3(failed, verdicts[i])
+				case s.Caller != CallerIAMUser:
+					others = and3(others, verdicts[i])
+				}
+			}
+		}
+		cov.Covers = and3(cov.Covers, ec.Verdict)
+		cov.Events = append(cov.Events, ec)
+	}
+	if !inScope {
+		failed, others = NoMatch, NoMatch
+	}
+	cov.FailedAttempts, cov.NonIAMCallers = failed, others
+	cov.Indeterminate = reasons.reasons
+	return cov
+}
+
+type clause struct {
+	text string
+	eval func(s Sample) Verdict
+}
+
+// clauses splits p into its top-level alternatives: the || operands of a JSON
+// pattern (through parentheses), or the ?terms of an optional-only pattern.
+func (p *Pattern) clauses() []clause {
+	whole := []clause{{text: strings.TrimSpace(p.text), eval: func(s Sample) Verdict { return p.eval(s.Message, s.doc, nil) }}}
+	switch {
+	case p.matchAll:
+		return whole
+	case p.kind == KindJSON:
+		var out []clause
+		for _, e := range disjuncts(p.expr) {
+			start, end := e.span()
+			out = append(out, clause{text: p.text[start:end], eval: func(s Sample) Verdict { return s.doc.evalWith(e, nil) }})
+		}
+		return out
+	case p.kind == KindTerms:
+		var out []clause
+		for _, t := range p.terms {
+			if t.kind != optional {
+				return whole
+			}
+			out = append(out, clause{text: t.src, eval: func(s Sample) Verdict { return verdictOf(t.occursIn(s.Message)) }})
+		}
+		return out
+	}
+	return whole
+}
+
+func clauseFor(clauses []clause, s Sample) string {
+	unknown := ""
+	for _, c := range clauses {
+		switch c.eval(s) {
+		case Match:
+			return c.text
+		case Unknown:
+			if unknown == "" {
+				unknown = c.text
+			}
+		}
+	}
+	return unknown
+}
+
+func disjuncts(e expr) []expr {
+	or, ok := e.(*orExpr)
+	if !ok {
+		return []expr{e}
+	}
+	var out []expr
+	for _, it := range or.items {
+		out = append(out, disjuncts(it)...)
+	}
+	return out
+}
+
+// strictCIS reports whether p is, up to order, spacing, parentheses and double
+// quotes, the CIS pattern: what Security Hub's CloudWatch.5 accepts.
+func (p *Pattern) strictCIS() bool {
+	if p.kind != KindJSON || p.matchAll {
+		return false
+	}
+	var seen []string
+	for _, e := range disjuncts(p.expr) {
+		c, ok := e.(*cond)
+		if !ok || c.unsettled != "" || c.op != opEq || c.selector != "$.eventName" {
+			return false
+		}
+		v, ok := c.val.(stringValue)
+		if !ok || v.glob() || !slices.Contains(ControlEvents[:], v.s) || slices.Contains(seen, v.s) {
+			return false
+		}
+		seen = append(seen, v.s)
+	}
+	return len(seen) == len(ControlEvents)
+}
