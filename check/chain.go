@@ -1,0 +1,531 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/trailwatch/trailwatch/check/pattern"
+)
+
+// trail follows one trail along the chain, in its home region.
+func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, outcome) {
+	arn := aws.ToString(t.TrailARN)
+	ev := TrailEvidence{
+		ARN: arn, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), Account: arnField(arn, 4),
+		MultiRegion: aws.ToBool(t.IsMultiRegionTrail), OrganizationTrail: aws.ToBool(t.IsOrganizationTrail),
+	}
+	if ev.Account != a.account {
+		return ev, outcome{kind: manual, account: ev.Account, why: fmt.Sprintf(
+			"trail %s belongs to account %s (an organization trail): its log group, filter, alarm and topic live there", arn, ev.Account)}
+	}
+	if !ev.MultiRegion {
+		return ev, failAt(NoMultiRegionTrail, "trail %s records only %s", ev.Name, ev.HomeRegion)
+	}
+	ct := a.clients.CloudTrail(ev.HomeRegion)
+
+	cctx, cancel := a.call(ctx)
+	status, err := ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
+	cancel()
+	if err != nil {
+		return ev, erred(classify("cloudtrail:GetTrailStatus", err))
+	}
+	ev.Logging = aws.Bool(aws.ToBool(status.IsLogging))
+	if !*ev.Logging {
+		return ev, failAt(TrailNotLogging, "trail %s is not logging", ev.Name)
+	}
+
+	cctx, cancel = a.call(ctx)
+	sel, err := ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
+	cancel()
+	if err != nil {
+		return ev, erred(classify("cloudtrail:GetEventSelectors", err))
+	}
+	ok, note := managementEvents(sel)
+	ev.ManagementEvents, ev.SelectorsNote = aws.Bool(ok), note
+	if !ok {
+		return ev, failAt(ManagementEventsNotCaptured, "trail %s does not capture all management events: %s", ev.Name, note)
+	}
+
+	ev.LogGroupARN = strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
+	if ev.LogGroupARN == "" {
+		return ev, failAt(NoCloudWatchLogs, "trail %s does not deliver to CloudWatch Logs", ev.Name)
+	}
+	ev.LogGroupRegion, ev.LogGroupAccount = arnField(ev.LogGroupARN, 3), arnField(ev.LogGroupARN, 4)
+	ev.LogGroupName = strings.TrimPrefix(arnResource(ev.LogGroupARN), "log-group:")
+	if ev.LogGroupAccount != a.account {
+		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
+			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
+	}
+	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
+		ev.DeliveryError = e
+		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
+	}
+
+	filters, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)
+	if err != nil {
+		return ev, erred(err)
+	}
+	if len(filters) == 0 {
+		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
+	}
+	best := outcome{kind: failed, stage: -1}
+	for _, f := range filters {
+		fe, o := a.filter(ctx, ev.LogGroupRegion, f)
+		ev.Filters = append(ev.Filters, fe)
+		best = better(best, o)
+	}
+	return ev, best
+}
+
+// arnResource is everything after the account field of an ARN.
+func arnResource(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[5]
+}
+
+// managementEvents decides whether the selectors capture every management
+// event, read and write, including cloudtrail.amazonaws.com's own.
+func managementEvents(out *cloudtrail.GetEventSelectorsOutput) (bool, string) {
+	for _, s := range out.EventSelectors {
+		rw := s.ReadWriteType
+		if aws.ToBool(s.IncludeManagementEvents) && (rw == cttypes.ReadWriteTypeAll || rw == "") &&
+			!slices.Contains(s.ExcludeManagementEventSources, cloudtrailSource) {
+			return true, "classic selector: management events, ReadWriteType All"
+		}
+	}
+	for _, s := range out.AdvancedEventSelectors {
+		if ok, _ := advancedCapturesManagement(s); ok {
+			return true, fmt.Sprintf("advanced selector %q: all management events", aws.ToString(s.Name))
+		}
+	}
+	// Say why the closest selector falls short.
+	for _, s := range out.EventSelectors {
+		if !aws.ToBool(s.IncludeManagementEvents) {
+			continue
+		}
+		if s.ReadWriteType != cttypes.ReadWriteTypeAll {
+			return false, fmt.Sprintf("classic selector records only %s management events", s.ReadWriteType)
+		}
+		return false, "classic selector excludes management events from " + cloudtrailSource
+	}
+	for _, s := range out.AdvancedEventSelectors {
+		if _, why := advancedCapturesManagement(s); why != "" {
+			return false, fmt.Sprintf("advanced selector %q %s", aws.ToString(s.Name), why)
+		}
+	}
+	return false, "selectors record data events only"
+}
+
+const cloudtrailSource = "cloudtrail.amazonaws.com"
+
+// advancedCapturesManagement: eventCategory = Management, no readOnly
+// field, and every other field admits CloudTrail's five configuration events.
+// A non-empty why means the selector is for management events but falls short.
+func advancedCapturesManagement(s cttypes.AdvancedEventSelector) (bool, string) {
+	management := false
+	var why string
+	for _, f := range s.FieldSelectors {
+		switch field := aws.ToString(f.Field); field {
+		case "eventCategory":
+			management = slices.Equal(f.Equals, []string{"Management"}) && len(f.NotEquals)+len(f.StartsWith)+len(f.EndsWith)+len(f.NotStartsWith)+len(f.NotEndsWith) == 0
+		case "readOnly":
+			why = "filters on readOnly (records only reads or only writes)"
+		case "eventSource":
+			if !admits(f, cloudtrailSource) {
+				why = "excludes events from " + cloudtrailSource
+			}
+		case "eventName":
+			for _, e := range pattern.ControlEvents {
+				if !admits(f, e) {
+					why = "excludes " + e
+					break
+				}
+			}
+		default:
+			why = "filters on " + field + ", so some management events are not recorded"
+		}
+	}
+	if !management {
+		return false, ""
+	}
+	return why == "", why
+}
+
+// admits reports whether a value passes an advanced field selector: each
+// operator present must hold (positive ones for some value, negative for none).
+func admits(f cttypes.AdvancedFieldSelector, v string) bool {
+	any := func(xs []string, match func(string, string) bool) bool {
+		return slices.ContainsFunc(xs, func(x string) bool { return match(v, x) })
+	}
+	eq := func(a, b string) bool { return a == b }
+	switch {
+	case len(f.Equals) > 0 && !any(f.Equals, eq),
+		len(f.StartsWith) > 0 && !any(f.StartsWith, strings.HasPrefix),
+		len(f.EndsWith) > 0 && !any(f.EndsWith, strings.HasSuffix),
+		any(f.NotEquals, eq), any(f.NotStartsWith, strings.HasPrefix), any(f.NotEndsWith, strings.HasSuffix):
+		return false
+	}
+	return true
+}
+
+type filterList struct {
+	filters []logstypes.MetricFilter
+	err     error
+}
+
+// metricFilters reads the filters of one log group only (never every log
+// group), once per run.
+func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]logstypes.MetricFilter, error) {
+	key := region + "\x00" + group
+	if c, ok := a.filters[key]; ok {
+		return c.filters, c.err
+	}
+	var filters []logstypes.MetricFilter
+	p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
+	var err error
+	for p.HasMorePages() {
+		cctx, cancel := a.call(ctx)
+		out, perr := p.NextPage(cctx)
+		cancel()
+		if perr != nil {
+			err = classify("logs:DescribeMetricFilters", perr)
+			break
+		}
+		filters = append(filters, out.MetricFilters...)
+	}
+	if errors.Is(err, errNotFound) {
+		filters, err = nil, nil // the log group is gone: no filter, a finding
+	}
+	a.filters[key] = filterList{filters, err}
+	return filters, err
+}
+
+// filter judges one metric filter's pattern, then follows its metrics.
+func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricFilter) (FilterEvidence, outcome) {
+	fe := FilterEvidence{Name: aws.ToString(f.FilterName), Pattern: aws.ToString(f.FilterPattern)}
+	noMatch := func(why string) outcome {
+		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
+	}
+	cov, err := pattern.Analyze(fe.Pattern)
+	var indeterminate []string
+	if err != nil {
+		// CloudWatch Logs accepted the pattern, so a parse failure is ours.
+		fe.Coverage = "unknown"
+		indeterminate = append(indeterminate, fmt.Sprintf("trailwatch cannot evaluate the pattern: %v", err))
+	} else {
+		fe.Coverage, fe.StrictCIS = verdictName(cov.Covers), cov.StrictCIS
+		indeterminate = append(indeterminate, cov.Indeterminate...)
+		for _, e := range cov.Events {
+			if e.Verdict != pattern.Match {
+				fe.Missed = append(fe.Missed, string(e.Event))
+			}
+		}
+	}
+	if f.ApplyOnTransformedLogs {
+		indeterminate = append(indeterminate, "applyOnTransformedLogs: the pattern runs on transformed events")
+	}
+	if c := aws.ToString(f.FieldSelectionCriteria); c != "" {
+		indeterminate = append(indeterminate, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
+	}
+	fe.Indeterminate = indeterminate
+	switch {
+	case err == nil && cov.Covers == pattern.NoMatch:
+		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
+	case a.opts.Strict && (err != nil || !cov.StrictCIS):
+		fe.Rejected = "not exactly the CIS pattern (--strict)"
+		return fe, noMatch("is " + fe.Rejected)
+	}
+
+	best := noMatch("emits no metric")
+	for _, mt := range f.MetricTransformations {
+		me, o := a.metric(ctx, region, mt)
+		fe.Metrics = append(fe.Metrics, me)
+		best = better(best, o)
+	}
+	if best.kind == complete && len(indeterminate) > 0 {
+		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
+			fe.Name, strings.Join(indeterminate, "; "))}
+	}
+	if best.kind == failed && len(indeterminate) > 0 {
+		best.why += fmt.Sprintf(" (and filter %s's coverage is indeterminate: %s)", fe.Name, strings.Join(indeterminate, "; "))
+	}
+	return fe, best
+}
+
+func verdictName(v pattern.Verdict) string {
+	switch v {
+	case pattern.Match:
+		return "match"
+	case pattern.NoMatch:
+		return "no_match"
+	}
+	return "unknown"
+}
+
+type alarmList struct {
+	alarms []cwtypes.MetricAlarm
+	err    error
+}
+
+// metric finds the alarms on one metric a filter emits, in the log group's
+// region, and follows the ones that watch exactly that metric.
+func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
+	me := MetricEvidence{
+		Name: aws.ToString(mt.MetricName), Namespace: aws.ToString(mt.MetricNamespace),
+		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions,
+	}
+	alarms, err := a.alarmsFor(ctx, region, me)
+	if err != nil {
+		return me, erred(err)
+	}
+	best := failAt(NoAlarm, "no alarm watches metric %s/%s%s", me.Namespace, me.Name, dimsText(me.Dimensions))
+	value, valueErr := positiveConstant(me.Value)
+	for _, al := range alarms {
+		stat, ok := watches(al, me)
+		if !ok {
+			continue
+		}
+		ae := AlarmEvidence{Name: aws.ToString(al.AlarmName), ARN: aws.ToString(al.AlarmArn)}
+		why := ""
+		if valueErr != nil {
+			why = valueErr.Error()
+		} else {
+			why = cannotFire(al, stat, value)
+		}
+		if why != "" {
+			ae.Why = why
+			me.Alarms = append(me.Alarms, ae)
+			best = better(best, failAt(AlarmCannotFire, "alarm %s cannot fire on one change: %s", ae.Name, why))
+			continue
+		}
+		ae.CanFire = true
+		o := a.notify(ctx, &ae, al.AlarmActions)
+		me.Alarms = append(me.Alarms, ae)
+		best = better(best, o)
+	}
+	return me, best
+}
+
+// alarmsFor asks for the alarms of one metric (name, namespace and
+// dimensions), never for every alarm.
+func (a *auditor) alarmsFor(ctx context.Context, region string, me MetricEvidence) ([]cwtypes.MetricAlarm, error) {
+	dims := dimensions(me.Dimensions)
+	key := region + "\x00" + me.Namespace + "\x00" + me.Name + dimsText(me.Dimensions)
+	if c, ok := a.alarms[key]; ok {
+		return c.alarms, c.err
+	}
+	cctx, cancel := a.call(ctx)
+	out, err := a.clients.CloudWatch(region).DescribeAlarmsForMetric(cctx, &cloudwatch.DescribeAlarmsForMetricInput{
+		MetricName: aws.String(me.Name), Namespace: aws.String(me.Namespace), Dimensions: dims,
+	})
+	cancel()
+	var alarms []cwtypes.MetricAlarm
+	if err != nil {
+		err = classify("cloudwatch:DescribeAlarmsForMetric", err)
+	} else {
+		alarms = out.MetricAlarms
+	}
+	a.alarms[key] = alarmList{alarms, err}
+	return alarms, err
+}
+
+func dimensions(m map[string]string) []cwtypes.Dimension {
+	var ds []cwtypes.Dimension
+	for k, v := range m {
+		ds = append(ds, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(v)})
+	}
+	sort.Slice(ds, func(i, j int) bool { return *ds[i].Name < *ds[j].Name })
+	return ds
+}
+
+func dimsText(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, d := range dimensions(m) {
+		parts = append(parts, *d.Name+"="+*d.Value)
+	}
+	return " {" + strings.Join(parts, ", ") + "}"
+}
+
+// positiveConstant: the filter must add a fixed positive amount per event;
+// "$.field" values depend on the event and may be zero or absent.
+func positiveConstant(v string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return 0, fmt.Errorf("the filter's metric value %q is not a constant", v)
+	}
+	if f <= 0 {
+		return 0, fmt.Errorf("the filter's metric value %s is not positive", v)
+	}
+	return f, nil
+}
+
+// watches reports whether an alarm DescribeAlarmsForMetric returned watches
+// exactly this metric (same dimensions), and with which statistic. A
+// metric-math alarm counts only when it is one plain metric query; any other
+// expression is one trailwatch cannot verify, so it is no alarm for this link.
+func watches(al cwtypes.MetricAlarm, me MetricEvidence) (stat string, ok bool) {
+	if len(al.Metrics) > 0 {
+		ms, simple := simpleMetricMath(al.Metrics)
+		if !simple || !sameMetric(ms.Metric, me) {
+			return "", false
+		}
+		return aws.ToString(ms.Stat), true
+	}
+	if aws.ToString(al.Namespace) != me.Namespace || aws.ToString(al.MetricName) != me.Name ||
+		dimsText(dimMap(al.Dimensions)) != dimsText(me.Dimensions) {
+		return "", false
+	}
+	if ext := aws.ToString(al.ExtendedStatistic); ext != "" {
+		return ext, true
+	}
+	return string(al.Statistic), true
+}
+
+// cannotFire says why one event adding v to the metric cannot put the alarm
+// into ALARM with actions, or "" when it can. One event's datapoint is v for
+// Sum, Minimum, Maximum, Average and percentiles, and 1 for SampleCount.
+func cannotFire(al cwtypes.MetricAlarm, stat string, v float64) string {
+	if !aws.ToBool(al.ActionsEnabled) {
+		return "actions are disabled"
+	}
+	datapoint := v
+	switch stat {
+	case string(cwtypes.StatisticSampleCount):
+		datapoint = 1
+	case "":
+		return "no statistic to evaluate"
+	}
+	if al.Threshold == nil {
+		return "no static threshold (anomaly-detection band)"
+	}
+	t := *al.Threshold
+	switch al.ComparisonOperator {
+	case cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold:
+		if datapoint < t {
+			return fmt.Sprintf("one change gives %s %g, below the threshold >= %g", stat, datapoint, t)
+		}
+	case cwtypes.ComparisonOperatorGreaterThanThreshold:
+		if datapoint <= t {
+			return fmt.Sprintf("one change gives %s %g, not above the threshold > %g", stat, datapoint, t)
+		}
+	case cwtypes.ComparisonOperatorLessThanThreshold, cwtypes.ComparisonOperatorLessThanOrEqualToThreshold:
+		return fmt.Sprintf("%s fires when the metric is low; a change raises it", al.ComparisonOperator)
+	default:
+		return fmt.Sprintf("comparison %s is not a static threshold", al.ComparisonOperator)
+	}
+	m := aws.ToInt32(al.DatapointsToAlarm)
+	if m == 0 {
+		m = aws.ToInt32(al.EvaluationPeriods)
+	}
+	if m > 1 && aws.ToString(al.TreatMissingData) != "breaching" {
+		return fmt.Sprintf("it needs %d breaching datapoints and one change makes one", m)
+	}
+	return ""
+}
+
+// simpleMetricMath accepts a Metrics list that is one plain metric query
+// returning data; anything else is an expression trailwatch cannot verify.
+func simpleMetricMath(qs []cwtypes.MetricDataQuery) (*cwtypes.MetricStat, bool) {
+	if len(qs) != 1 || qs[0].MetricStat == nil || qs[0].MetricStat.Metric == nil || qs[0].Expression != nil {
+		return nil, false
+	}
+	if qs[0].ReturnData != nil && !*qs[0].ReturnData {
+		return nil, false
+	}
+	return qs[0].MetricStat, true
+}
+
+func sameMetric(m *cwtypes.Metric, me MetricEvidence) bool {
+	return aws.ToString(m.Namespace) == me.Namespace && aws.ToString(m.MetricName) == me.Name &&
+		dimsText(dimMap(m.Dimensions)) == dimsText(me.Dimensions)
+}
+
+func dimMap(ds []cwtypes.Dimension) map[string]string {
+	m := map[string]string{}
+	for _, d := range ds {
+		m[aws.ToString(d.Name)] = aws.ToString(d.Value)
+	}
+	return m
+}
+
+// notify follows an alarm's ALARM actions to SNS topics with a confirmed
+// subscriber. Other actions (Lambda, Auto Scaling, EC2) notify nobody.
+func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []string) outcome {
+	best := failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name)
+	for _, action := range actions {
+		if !strings.HasPrefix(action, "arn:") || arnField(action, 2) != "sns" {
+			ae.OtherActions = append(ae.OtherActions, action)
+			continue
+		}
+		te, err := a.topic(ctx, action)
+		if err != nil {
+			best = better(best, erred(err))
+			continue
+		}
+		ae.Topics = append(ae.Topics, *te)
+		switch {
+		case te.Account != a.account:
+			best = better(best, outcome{kind: manual, account: te.Account, why: fmt.Sprintf(
+				"alarm %s notifies topic %s in account %s", ae.Name, action, te.Account)})
+		case te.Confirmed == 0:
+			best = better(best, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending))
+		default:
+			best = better(best, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%d confirmed subscriptions)", ae.Name, action, te.Confirmed)})
+		}
+	}
+	return best
+}
+
+// topic counts a topic's confirmed and pending subscriptions, once per run.
+// A topic in another account is not read: it is the MANUAL case.
+func (a *auditor) topic(ctx context.Context, arn string) (*TopicEvidence, error) {
+	if te, ok := a.topics[arn]; ok {
+		return te, nil
+	}
+	te := &TopicEvidence{ARN: arn, Account: arnField(arn, 4)}
+	if te.Account == a.account {
+		p := sns.NewListSubscriptionsByTopicPaginator(a.clients.SNS(arnField(arn, 3)), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
+		for p.HasMorePages() {
+			cctx, cancel := a.call(ctx)
+			out, err := p.NextPage(cctx)
+			cancel()
+			if err != nil {
+				err = classify("sns:ListSubscriptionsByTopic", err)
+				if errors.Is(err, errNotFound) {
+					break // a deleted topic has no subscribers: a finding
+				}
+				return nil, err
+			}
+			for _, s := range out.Subscriptions {
+				switch sa := aws.ToString(s.SubscriptionArn); {
+				case sa == "PendingConfirmation":
+					te.Pending++
+				case strings.HasPrefix(sa, "arn:"):
+					te.Confirmed++
+				}
+			}
+		}
+	}
+	a.topics[arn] = te
+	return te, nil
+}

@@ -1,0 +1,193 @@
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/style"
+)
+
+// WriteJSON writes the report in the stable schema of docs/check-json.md.
+func WriteJSON(w io.Writer, r Report) error {
+	if r.Results == nil {
+		r.Results = []Result{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
+	}
+	return nil
+}
+
+// WriteText writes one block per account, each link of each trail marked
+// held or missing with the names that prove it, then a summary line.
+func WriteText(w io.Writer, r Report, p style.Palette) error {
+	tw := &textWriter{w: w, p: p}
+	for _, res := range r.Results {
+		tw.result(res)
+	}
+	s := r.Summary
+	tw.printf("%s: %s, %s, %s, %s\n", plural(s.Accounts, "account"),
+		p.Good(fmt.Sprintf("%d pass", s.Pass)), p.Bad(fmt.Sprintf("%d fail", s.Fail)),
+		p.Bad(fmt.Sprintf("%d error", s.Error)), p.Warn(fmt.Sprintf("%d manual", s.Manual)))
+	if tw.err != nil {
+		return fmt.Errorf("write report: %w", tw.err)
+	}
+	return nil
+}
+
+// textWriter keeps the first write error so rendering reads straight.
+type textWriter struct {
+	w       io.Writer
+	p       style.Palette
+	account string // of the result being written: other accounts' topics are not read
+	err     error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func (t *textWriter) status(r Result) string {
+	s := string(r.Status)
+	if r.Reason != "" {
+		s += " " + string(r.Reason)
+	}
+	switch r.Status {
+	case Pass:
+		return t.p.Good(s)
+	case Manual:
+		return t.p.Warn(s)
+	}
+	return t.p.Bad(s)
+}
+
+func (t *textWriter) result(r Result) {
+	t.account = r.Account
+	account := r.Account
+	if account == "" {
+		account = "(unknown account)"
+	}
+	profiles := ""
+	if len(r.Profiles) > 0 {
+		profiles = " (" + strings.Join(r.Profiles, ", ") + ")"
+	}
+	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
+	t.printf("  %s\n", r.Message)
+	for _, tr := range r.Trails {
+		t.trail(tr)
+	}
+	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), r.Remediation)
+}
+
+// link marks one link: held (true), missing (false) or manual/unknown (nil).
+func (t *textWriter) link(indent int, held *bool, text string) {
+	mark := t.p.Warn("[??]")
+	switch {
+	case held == nil:
+	case *held:
+		mark = t.p.Good("[ok]")
+	default:
+		mark = t.p.Bad("[--]")
+	}
+	t.printf("%s%s %s\n", strings.Repeat("  ", indent), mark, text)
+}
+
+func held(b bool) *bool { return &b }
+
+func (t *textWriter) trail(tr TrailEvidence) {
+	org := ""
+	if tr.OrganizationTrail {
+		org = ", organization trail"
+	}
+	t.printf("  trail %s (home %s, account %s%s)\n", tr.ARN, tr.HomeRegion, tr.Account, org)
+	if tr.Note != "" {
+		t.link(2, nil, tr.Note)
+	}
+	t.link(2, held(tr.MultiRegion), "multi-region")
+	if tr.Logging != nil {
+		t.link(2, tr.Logging, "logging")
+	}
+	if tr.ManagementEvents != nil {
+		t.link(2, tr.ManagementEvents, "management events: "+tr.SelectorsNote)
+	}
+	switch {
+	case tr.LogGroupARN != "":
+		t.link(2, held(true), fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
+	case tr.Failed == NoCloudWatchLogs:
+		t.link(2, held(false), "no CloudWatch Logs log group")
+	}
+	if tr.DeliveryError != "" {
+		t.link(2, held(false), "delivery error: "+tr.DeliveryError)
+	}
+	if tr.Failed == NoMatchingFilter && len(tr.Filters) == 0 {
+		t.link(2, held(false), "no metric filter on the log group")
+	}
+	for _, f := range tr.Filters {
+		t.filter(f)
+	}
+}
+
+func (t *textWriter) filter(f FilterEvidence) {
+	var ok *bool
+	desc := "catches all five events"
+	switch f.Coverage {
+	case "match":
+		if len(f.Indeterminate) == 0 {
+			ok = held(true)
+		}
+	case "no_match":
+		ok, desc = held(false), "misses "+strings.Join(f.Missed, ", ")
+	default:
+		desc = "coverage indeterminate"
+	}
+	if f.Rejected != "" {
+		ok, desc = held(false), desc+" but is "+f.Rejected
+	}
+	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", f.Name, desc, t.p.Faint(f.Pattern)))
+	for _, why := range f.Indeterminate {
+		t.link(3, nil, why)
+	}
+	for _, m := range f.Metrics {
+		t.printf("      metric %s/%s%s value %s\n", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)
+		if len(m.Alarms) == 0 {
+			t.link(4, held(false), "no alarm on this metric")
+		}
+		for _, a := range m.Alarms {
+			t.alarm(a)
+		}
+	}
+}
+
+func (t *textWriter) alarm(a AlarmEvidence) {
+	if !a.CanFire {
+		t.link(4, held(false), fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why))
+		return
+	}
+	t.link(4, held(true), "alarm "+a.Name)
+	if len(a.Topics) == 0 {
+		t.link(5, held(false), "no SNS topic in its ALARM actions")
+	}
+	for _, o := range a.OtherActions {
+		t.printf("            %s\n", t.p.Faint("other action "+o))
+	}
+	for _, tp := range a.Topics {
+		if tp.Account != t.account {
+			t.link(5, nil, fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account))
+			continue
+		}
+		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", tp.ARN, tp.Confirmed, tp.Pending))
+	}
+}

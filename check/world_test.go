@@ -1,0 +1,277 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/mock"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/mocks"
+)
+
+// The test world: one account whose resources the generated mocks serve
+// the way AWS does — per region, by name, paginated — so the tests exercise
+// the real request shapes (regions, filters, tokens) check sends.
+
+const (
+	acct     = "111111111111"
+	other    = "222222222222"
+	home     = "us-east-1"
+	group    = "/aws/cloudtrail/main"
+	ns       = "CISBenchmark"
+	metric   = "CloudTrailConfigChanges"
+	cis      = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+	pageSize = 50
+)
+
+var (
+	trailARN = "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/main"
+	groupARN = "arn:aws:logs:us-east-1:" + acct + ":log-group:" + group + ":*"
+	topicARN = "arn:aws:sns:us-east-1:" + acct + ":alerts"
+)
+
+type world struct {
+	account   string
+	trails    []cttypes.Trail // what DescribeTrails returns, shadow copies included
+	status    map[string]*cloudtrail.GetTrailStatusOutput
+	selectors map[string]*cloudtrail.GetEventSelectorsOutput
+	filters   map[string][]logstypes.MetricFilter // region + " " + log group
+	alarms    map[string][]cwtypes.MetricAlarm    // region
+	subs      map[string][]snstypes.Subscription  // topic ARN
+	denied    map[string]string                   // IAM action → error code
+}
+
+// compliant is an account that PASSes: every other case breaks one thing.
+func compliant() *world {
+	return &world{
+		account: acct,
+		trails: []cttypes.Trail{{
+			Name: aws.String("main"), TrailARN: aws.String(trailARN), HomeRegion: aws.String(home),
+			IsMultiRegionTrail: aws.Bool(true), CloudWatchLogsLogGroupArn: aws.String(groupARN),
+		}},
+		status: map[string]*cloudtrail.GetTrailStatusOutput{trailARN: {IsLogging: aws.Bool(true)}},
+		selectors: map[string]*cloudtrail.GetEventSelectorsOutput{trailARN: {EventSelectors: []cttypes.EventSelector{
+			{IncludeManagementEvents: aws.Bool(true), ReadWriteType: cttypes.ReadWriteTypeAll},
+		}}},
+		filters: map[string][]logstypes.MetricFilter{home + " " + group: {filter("cis", cis)}},
+		alarms:  map[string][]cwtypes.MetricAlarm{home: {alarm("cis-alarm", topicARN)}},
+		subs: map[string][]snstypes.Subscription{topicARN: {
+			{SubscriptionArn: aws.String(topicARN + ":0001"), Protocol: aws.String("email")},
+		}},
+		denied: map[string]string{},
+	}
+}
+
+func filter(name, pattern string) logstypes.MetricFilter {
+	return logstypes.MetricFilter{
+		FilterName: aws.String(name), FilterPattern: aws.String(pattern), LogGroupName: aws.String(group),
+		MetricTransformations: []logstypes.MetricTransformation{{
+			MetricName: aws.String(metric), MetricNamespace: aws.String(ns), MetricValue: aws.String("1"),
+		}},
+	}
+}
+
+func alarm(name string, actions ...string) cwtypes.MetricAlarm {
+	return cwtypes.MetricAlarm{
+		AlarmName: aws.String(name), AlarmArn: aws.String("arn:aws:cloudwatch:us-east-1:" + acct + ":alarm:" + name),
+		ActionsEnabled: aws.Bool(true), AlarmActions: actions, MetricName: aws.String(metric), Namespace: aws.String(ns),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(300), EvaluationPeriods: aws.Int32(1),
+		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+		TreatMissingData: aws.String("notBreaching"),
+	}
+}
+
+func (w *world) firstFilter() *logstypes.MetricFilter { return &w.filters[home+" "+group][0] }
+func (w *world) firstAlarm() *cwtypes.MetricAlarm     { return &w.alarms[home][0] }
+
+func denied(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: "User is not authorized to perform this action"}
+}
+
+// fake holds the mocks of one world and what they were asked.
+type fake struct {
+	clients *mocks.Clients
+	calls   []*mock.Mock // every service mock, for counting API calls
+	regions map[string][]string
+}
+
+// apiCalls counts the AWS API calls made (not client constructions).
+func (f *fake) apiCalls() map[string]int {
+	n := map[string]int{}
+	for _, m := range f.calls {
+		for _, c := range m.Calls {
+			n[c.Method]++
+		}
+	}
+	return n
+}
+
+func total(n map[string]int) int {
+	s := 0
+	for _, v := range n {
+		s += v
+	}
+	return s
+}
+
+func (w *world) fake(t *testing.T) *fake {
+	f := &fake{clients: mocks.NewClients(t), regions: map[string][]string{}}
+	ask := func(service, region string) { f.regions[service] = append(f.regions[service], region) }
+	f.clients.EXPECT().STS(mock.Anything).RunAndReturn(func(region string) awsapi.STSAPI {
+		ask("sts", region)
+		m := mocks.NewSTSAPI(t)
+		f.calls = append(f.calls, &m.Mock)
+		m.EXPECT().GetCallerIdentity(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+				if code, ok := w.denied["sts:GetCallerIdentity"]; ok {
+					return nil, denied(code)
+				}
+				return &sts.GetCallerIdentityOutput{Account: aws.String(w.account)}, nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	f.clients.EXPECT().CloudTrail(mock.Anything).RunAndReturn(func(region string) awsapi.CloudTrailAPI {
+		ask("cloudtrail", region)
+		m := mocks.NewCloudTrailAPI(t)
+		f.calls = append(f.calls, &m.Mock)
+		m.EXPECT().DescribeTrails(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudtrail.DescribeTrailsInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
+				if code, ok := w.denied["cloudtrail:DescribeTrails"]; ok {
+					return nil, denied(code)
+				}
+				if !aws.ToBool(in.IncludeShadowTrails) {
+					return nil, fmt.Errorf("test world: check must ask for shadow trails")
+				}
+				return &cloudtrail.DescribeTrailsOutput{TrailList: w.trails}, nil
+			}).Maybe()
+		m.EXPECT().GetTrailStatus(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudtrail.GetTrailStatusInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error) {
+				if code, ok := w.denied["cloudtrail:GetTrailStatus"]; ok {
+					return nil, denied(code)
+				}
+				if arnField(aws.ToString(in.Name), 3) != region {
+					return nil, &smithy.GenericAPIError{Code: "TrailNotFoundException", Message: "asked outside the home region"}
+				}
+				return w.status[aws.ToString(in.Name)], nil
+			}).Maybe()
+		m.EXPECT().GetEventSelectors(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudtrail.GetEventSelectorsInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.GetEventSelectorsOutput, error) {
+				if code, ok := w.denied["cloudtrail:GetEventSelectors"]; ok {
+					return nil, denied(code)
+				}
+				if arnField(aws.ToString(in.TrailName), 3) != region {
+					return nil, &smithy.GenericAPIError{Code: "TrailNotFoundException", Message: "asked outside the home region"}
+				}
+				return w.selectors[aws.ToString(in.TrailName)], nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	f.clients.EXPECT().Logs(mock.Anything).RunAndReturn(func(region string) awsapi.LogsAPI {
+		ask("logs", region)
+		m := mocks.NewLogsAPI(t)
+		f.calls = append(f.calls, &m.Mock)
+		m.EXPECT().DescribeMetricFilters(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudwatchlogs.DescribeMetricFiltersInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error) {
+				if code, ok := w.denied["logs:DescribeMetricFilters"]; ok {
+					return nil, denied(code)
+				}
+				if in.LogGroupName == nil {
+					return nil, fmt.Errorf("test world: check must name the log group")
+				}
+				all := w.filters[region+" "+*in.LogGroupName]
+				start, _ := strconv.Atoi(aws.ToString(in.NextToken))
+				end := min(start+pageSize, len(all))
+				out := &cloudwatchlogs.DescribeMetricFiltersOutput{MetricFilters: all[start:end]}
+				if end < len(all) {
+					out.NextToken = aws.String(strconv.Itoa(end))
+				}
+				return out, nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	f.clients.EXPECT().CloudWatch(mock.Anything).RunAndReturn(func(region string) awsapi.CloudWatchAPI {
+		ask("cloudwatch", region)
+		m := mocks.NewCloudWatchAPI(t)
+		f.calls = append(f.calls, &m.Mock)
+		m.EXPECT().DescribeAlarmsForMetric(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
+				if code, ok := w.denied["cloudwatch:DescribeAlarmsForMetric"]; ok {
+					return nil, denied(code)
+				}
+				// Like the API, match name and namespace; dimensions are
+				// left for check to verify itself.
+				out := &cloudwatch.DescribeAlarmsForMetricOutput{}
+				for _, a := range w.alarms[region] {
+					name, space := aws.ToString(a.MetricName), aws.ToString(a.Namespace)
+					if len(a.Metrics) > 0 && a.Metrics[0].MetricStat != nil {
+						name, space = aws.ToString(a.Metrics[0].MetricStat.Metric.MetricName), aws.ToString(a.Metrics[0].MetricStat.Metric.Namespace)
+					}
+					if name == aws.ToString(in.MetricName) && space == aws.ToString(in.Namespace) {
+						out.MetricAlarms = append(out.MetricAlarms, a)
+					}
+				}
+				return out, nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	f.clients.EXPECT().SNS(mock.Anything).RunAndReturn(func(region string) awsapi.SNSAPI {
+		ask("sns", region)
+		m := mocks.NewSNSAPI(t)
+		f.calls = append(f.calls, &m.Mock)
+		m.EXPECT().ListSubscriptionsByTopic(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *sns.ListSubscriptionsByTopicInput, _ ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error) {
+				if code, ok := w.denied["sns:ListSubscriptionsByTopic"]; ok {
+					return nil, denied(code)
+				}
+				arn := aws.ToString(in.TopicArn)
+				if arnField(arn, 3) != region {
+					return nil, &smithy.GenericAPIError{Code: "NotFound", Message: "Topic does not exist"}
+				}
+				all := w.subs[arn]
+				start, _ := strconv.Atoi(aws.ToString(in.NextToken))
+				end := min(start+pageSize, len(all))
+				out := &sns.ListSubscriptionsByTopicOutput{Subscriptions: all[start:end]}
+				if end < len(all) {
+					out.NextToken = aws.String(strconv.Itoa(end))
+				}
+				return out, nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	return f
+}
+
+// run checks the world's account through Run, as the command does.
+func (w *world) run(t *testing.T, opts Options) (Result, *fake) {
+	t.Helper()
+	f := w.fake(t)
+	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: f.clients}}, opts)
+	if len(rep.Results) != 1 {
+		t.Fatalf("want one result, got %d", len(rep.Results))
+	}
+	return rep.Results[0], f
+}
+
+func contains(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
