@@ -262,10 +262,8 @@ func logsPutMetricFilter(st *state, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// AWS accepts dimensions only where the pattern extracts fields (JSON
-	// and space-delimited patterns); term patterns have nothing to name.
-	if len(tr.Dimensions) > 0 && isTermPattern(text) {
-		return nil, logsInvalid("The specified filter pattern does not support dimensions")
+	if err := checkFilterPattern(text, len(tr.Dimensions) > 0); err != nil {
+		return nil, err
 	}
 	g := st.logGroup(c.Account, c.Region, c.str("logGroupName"))
 	if g == nil {
@@ -299,13 +297,6 @@ func checkPatternLength(text string) *apiError {
 		return logsConstraint(text, "filterPattern", "Member must have length less than or equal to 1024")
 	}
 	return nil
-}
-
-// isTermPattern follows the pattern-kind dispatch of FILTER-PATTERNS.md §1:
-// the first non-blank character picks JSON ({) or space-delimited ([).
-func isTermPattern(text string) bool {
-	t := strings.TrimSpace(text)
-	return !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[")
 }
 
 func parseTransformation(c *call) (metricTransformation, *apiError) {

@@ -165,6 +165,9 @@ func TestLogsMetricFilterRejects(t *testing.T) {
 		edit    func(in *cloudwatchlogs.PutMetricFilterInput)
 		message string
 	}{
+		{"malformed pattern", func(in *cloudwatchlogs.PutMetricFilterInput) {
+			in.FilterPattern = aws.String(`{ $.eventName = CreateTrail`)
+		}, "Invalid metric filter pattern"},
 		{"dimensions on a term pattern", func(in *cloudwatchlogs.PutMetricFilterInput) {
 			in.FilterPattern = aws.String("StopLogging")
 			in.MetricTransformations[0].Dimensions = map[string]string{"E": "$.eventName"}
@@ -219,4 +222,36 @@ func TestLogsMetricFilterRejects(t *testing.T) {
 	require.ErrorAs(t, err, &limit)
 	_, err = lg.PutMetricFilter(ctx, putFilter("f000", "StopLogging"))
 	require.NoError(t, err)
+}
+
+func TestLogsTestMetricFilter(t *testing.T) {
+	ctx := context.Background()
+	e := startServices(t)
+	lg := e.logs(DefaultAccessKey, "us-east-1")
+	msgs := []string{
+		`{"eventVersion":"1.08","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}`,
+		`{"eventVersion":"1.08","eventSource":"kms.amazonaws.com","eventName":"Decrypt"}`,
+		`{"eventVersion":"1.08","eventSource":"cloudtrail.amazonaws.com","eventName":"CreateTrail"}`,
+	}
+	out, err := lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String(cisPattern), LogEventMessages: msgs})
+	require.NoError(t, err)
+	require.Len(t, out.Matches, 2)
+	require.Equal(t, int64(1), out.Matches[0].EventNumber, "event numbers are 1-based")
+	require.Equal(t, msgs[0], aws.ToString(out.Matches[0].EventMessage))
+	require.Equal(t, int64(3), out.Matches[1].EventNumber)
+	require.Empty(t, out.Matches[1].ExtractedValues)
+
+	// "==" is one of the constructs whose AWS behaviour is unsettled
+	// (FILTER-PATTERNS.md §13): the engine says Unknown, the sandbox no match.
+	out, err = lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String(`{ $.eventName == StopLogging }`), LogEventMessages: msgs})
+	require.NoError(t, err)
+	require.Empty(t, out.Matches)
+
+	var invalid *lgtypes.InvalidParameterException
+	_, err = lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String(`{ $.x = `), LogEventMessages: msgs})
+	require.ErrorAs(t, err, &invalid)
+	_, err = lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String("x"), LogEventMessages: make([]string, 51)})
+	require.ErrorAs(t, err, &invalid)
+	_, err = lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String("x"), LogEventMessages: []string{}})
+	require.ErrorAs(t, err, &invalid)
 }
