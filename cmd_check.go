@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+)
+
+// callTimeout bounds each AWS request (each page), after the SDK's retries
+// have had their chance within it.
+const callTimeout = 30 * time.Second
+
+func checkCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "audit whether CloudTrail configuration changes are monitored (SPEC §1), per account",
+		ArgsUsage: " ",
+		Description: "Follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber for every account\n" +
+			"reached by the selected profiles. Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +
+			"Exit 0 when every account passes, 1 when any fails, 3 when any is ERROR or MANUAL. See docs/check.md.",
+		// Flag mistakes on the command are usage errors too (exit 2).
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError("%w", err) },
+		Flags: append(selectionFlags(),
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the report on stdout: text or json"},
+			&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("check takes no arguments, got %q", c.Args().Slice())
+			}
+			output := c.String("output")
+			if output != "text" && output != "json" {
+				return usageError("--output %q: want text or json", output)
+			}
+			sel, err := selectionFromContext(c)
+			if err != nil {
+				return err
+			}
+			targets, err := sel.targets(c.Context, e, awsenv.Overrides{})
+			if err != nil {
+				return err
+			}
+			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout}
+			if len(targets) > 1 && e.isTerminal(e.stderr) {
+				opts.Progress = func(done, total int, r check.Result) {
+					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)
+				}
+			}
+			report := check.Run(c.Context, targets, opts)
+			if c.Context.Err() != nil {
+				return errCancelled
+			}
+			if output == "json" {
+				err = check.WriteJSON(e.stdout, report)
+			} else {
+				err = check.WriteText(e.stdout, report, e.palette(e.stdout))
+			}
+			if err != nil {
+				return err
+			}
+			return withCode(checkExitCode(report.Summary))
+		},
+	}
+}
+
+// checkExitCode follows docs/exit-codes.md: a definite FAIL is what a
+// script acts on, so it wins over ERROR and MANUAL.
+func checkExitCode(s check.Summary) int {
+	switch {
+	case s.Fail > 0:
+		return exitFindings
+	case s.Error > 0 || s.Manual > 0:
+		return exitFailed
+	}
+	return exitOK
+}
