@@ -64,7 +64,7 @@ func (p *Pattern) Analyze() *Coverage {
 	for i, s := range all {
 		var t tracker
 		verdicts[i] = p.eval(s.Message, s.doc, &t)
-		if verdicts[i] == Unknown {
+		if verdicts[i] == Unknown && s.Control {
 			for _, r := range t.reasons {
 				reasons.add(r)
 			}

@@ -56,6 +56,8 @@ func (p *exprParser) skipWS() {
 }
 
 func (p *exprParser) parseOr() (expr, *SyntaxError) {
+	p.skipWS()
+	start := p.i
 	first, err := p.parseAnd()
 	if err != nil {
 		return nil, err
@@ -79,12 +81,14 @@ func (p *exprParser) parseOr() (expr, *SyntaxError) {
 	if len(items) == 1 {
 		return first, nil
 	}
-	start, _ := items[0].span()
-	_, end := items[len(items)-1].span()
-	return &orExpr{items: items, start: start, end: end}, nil
+	// The span runs to p.i, not to the last item's span, so that a closing
+	// parenthesis of the last operand is part of the clause text.
+	return &orExpr{items: items, start: start, end: p.i}, nil
 }
 
 func (p *exprParser) parseAnd() (expr, *SyntaxError) {
+	p.skipWS()
+	start := p.i
 	first, err := p.parseUnary()
 	if err != nil {
 		return nil, err
@@ -108,9 +112,9 @@ func (p *exprParser) parseAnd() (expr, *SyntaxError) {
 	if len(items) == 1 {
 		return first, nil
 	}
-	start, _ := items[0].span()
-	_, end := items[len(items)-1].span()
-	return &andExpr{items: items, start: start, end: end}, nil
+	// The span runs to p.i, not to the last item's span, so that a closing
+	// parenthesis of the last operand is part of the clause text.
+	return &andExpr{items: items, start: start, end: p.i}, nil
 }
 
 func (p *exprParser) parseUnary() (expr, *SyntaxError) {

@@ -224,3 +224,14 @@ func (t *tracker) add(reason string) {
 	}
 	t.reasons = append(t.reasons, reason)
 }
+
+// Explain evaluates p against message and, when the verdict is Unknown, says
+// which unsettled constructs made it so.
+func (p *Pattern) Explain(message string) (Verdict, []string) {
+	var t tracker
+	v := p.eval(message, nil, &t)
+	if v != Unknown {
+		return v, nil
+	}
+	return v, t.reasons
+}

@@ -256,9 +256,9 @@ var (
 )
 
 // Samples returns the synthetic CloudTrail messages the coverage analysis
-// uses: every ControlEvent from every caller, succeeded and failed (the AWS
-// service caller only succeeds), then the negative controls DescribeTrails and
-// KMS CreateKey. They are built and parsed once per process.
+// uses: every ControlEvent from every caller, failed calls of each from an IAM
+// user and a role session, then the negative controls DescribeTrails and KMS
+// CreateKey. They are built and parsed once per process.
 func Samples() []Sample {
 	samplesOnce.Do(func() {
 		cs := callers()
@@ -266,8 +266,11 @@ func Samples() []Sample {
 			for _, c := range cs {
 				samples = append(samples, Sample{Event: ev, Caller: c.label, Control: true, Message: marshal(record(ev, c, false))})
 			}
+			// Identity policies cannot deny the root user, and AWS services
+			// calling on their own behalf are not refused here, so failures come
+			// from IAM users and role sessions.
 			for _, c := range cs {
-				if !c.awsDriven {
+				if c.label == CallerIAMUser || c.label == CallerAssumedRole {
 					samples = append(samples, Sample{Event: ev, Caller: c.label, Control: true, Failed: true, Message: marshal(record(ev, c, true))})
 				}
 			}
