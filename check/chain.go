@@ -88,6 +88,9 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		ev.Filters = append(ev.Filters, fe)
 		best = better(best, o)
 	}
+	if best.kind == complete {
+		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
+	}
 	return ev, best
 }
 
@@ -490,7 +493,7 @@ func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []strin
 		case te.Confirmed == 0:
 			best = better(best, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending))
 		default:
-			best = better(best, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%d confirmed subscriptions)", ae.Name, action, te.Confirmed)})
+			best = better(best, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, action, plural(te.Confirmed, "confirmed subscription"))})
 		}
 	}
 	return best

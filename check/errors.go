@@ -13,7 +13,9 @@ type ReadError struct {
 	Action string
 	Code   string // the AWS error code, empty when the call never got an answer
 	Denied bool   // the caller lacks the permission (or its credentials are invalid)
-	Err    error
+	// Message is AWS's own explanation, shorter than Err's SDK trail.
+	Message string
+	Err     error
 }
 
 func (e *ReadError) Error() string {
@@ -21,7 +23,7 @@ func (e *ReadError) Error() string {
 	case e.Denied && e.Code != "" && isPermissionCode(e.Code):
 		return fmt.Sprintf("%s on %s — missing permission %s", e.Code, e.Action, e.Action)
 	case e.Denied:
-		return fmt.Sprintf("%s on %s: the credentials were refused: %v", e.Code, e.Action, e.Err)
+		return fmt.Sprintf("%s on %s: the credentials were refused: %s", e.Code, e.Action, e.Message)
 	default:
 		return fmt.Sprintf("%s: %v", e.Action, e.Err)
 	}
@@ -48,9 +50,9 @@ func classify(action string, err error) error {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
 		"UnauthorizedException", "UnrecognizedClientException", "InvalidClientTokenId",
 		"ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch", "OptInRequired":
-		return &ReadError{Action: action, Code: code, Denied: true, Err: err}
+		return &ReadError{Action: action, Code: code, Denied: true, Message: ae.ErrorMessage(), Err: err}
 	}
-	return &ReadError{Action: action, Code: code, Err: err}
+	return &ReadError{Action: action, Code: code, Message: ae.ErrorMessage(), Err: err}
 }
 
 // isPermissionCode tells a missing IAM permission from refused credentials.

@@ -87,7 +87,7 @@ func (t *textWriter) result(r Result) {
 	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
 	t.printf("  %s\n", r.Message)
 	for _, tr := range r.Trails {
-		t.trail(tr)
+		t.trail(tr, r.Message)
 	}
 	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), r.Remediation)
 }
@@ -107,13 +107,15 @@ func (t *textWriter) link(indent int, held *bool, text string) {
 
 func held(b bool) *bool { return &b }
 
-func (t *textWriter) trail(tr TrailEvidence) {
+// trail writes one trail's links; its note is left out when it is already
+// the result's message.
+func (t *textWriter) trail(tr TrailEvidence, message string) {
 	org := ""
 	if tr.OrganizationTrail {
 		org = ", organization trail"
 	}
 	t.printf("  trail %s (home %s, account %s%s)\n", tr.ARN, tr.HomeRegion, tr.Account, org)
-	if tr.Note != "" {
+	if tr.Note != "" && tr.Note != message {
 		t.link(2, nil, tr.Note)
 	}
 	t.link(2, held(tr.MultiRegion), "multi-region")

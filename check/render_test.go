@@ -1,0 +1,79 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/style"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./check -update to create it")
+	require.Equal(t, string(want), string(got))
+}
+
+// goldenReport is one account per status, built through Run.
+func goldenReport(t *testing.T) Report {
+	pass := compliant()
+	fail := compliant()
+	fail.account = "333333333333"
+	fail.trails = append(fail.trails, cttypes.Trail{Name: aws.String("regional"), HomeRegion: aws.String(home),
+		TrailARN: aws.String("arn:aws:cloudtrail:us-east-1:333333333333:trail/regional"), IsMultiRegionTrail: aws.Bool(false)})
+	fail.trails[0].TrailARN = aws.String("arn:aws:cloudtrail:us-east-1:333333333333:trail/main")
+	fail.trails[0].CloudWatchLogsLogGroupArn = aws.String("arn:aws:logs:us-east-1:333333333333:log-group:" + group + ":*")
+	fail.status["arn:aws:cloudtrail:us-east-1:333333333333:trail/main"] = fail.status[trailARN]
+	fail.selectors["arn:aws:cloudtrail:us-east-1:333333333333:trail/main"] = fail.selectors[trailARN]
+	fail.firstAlarm().AlarmActions = []string{"arn:aws:sns:us-east-1:333333333333:alerts"}
+	fail.subs["arn:aws:sns:us-east-1:333333333333:alerts"] = []snstypes.Subscription{{SubscriptionArn: aws.String("PendingConfirmation")}}
+	manual := compliant()
+	manual.account = other
+	manual.trails[0].IsOrganizationTrail = aws.Bool(true)
+	denied := compliant()
+	denied.account = "444444444444"
+	denied.denied["cloudtrail:DescribeTrails"] = "AccessDeniedException"
+	return Run(context.Background(), []Target{
+		{Profile: "prod", Region: home, Clients: pass.fake(t).clients},
+		{Profile: "staging", Region: home, Clients: fail.fake(t).clients},
+		{Profile: "member", Region: home, Clients: manual.fake(t).clients},
+		{Profile: "audit", Region: home, Clients: denied.fake(t).clients},
+	}, Options{Parallel: 2})
+}
+
+func TestRenderGolden(t *testing.T) {
+	rep := goldenReport(t)
+	require.Equal(t, Summary{Accounts: 4, Pass: 1, Fail: 1, Error: 1, Manual: 1}, rep.Summary)
+
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, rep, style.Plain()))
+	golden(t, "report.txt", text.Bytes())
+
+	var js bytes.Buffer
+	require.NoError(t, WriteJSON(&js, rep))
+	golden(t, "report.json", js.Bytes())
+}
+
+// An empty run still writes the schema's arrays, never null.
+func TestJSONEmptyReport(t *testing.T) {
+	var js bytes.Buffer
+	require.NoError(t, WriteJSON(&js, Report{}))
+	require.JSONEq(t, `{"results":[],"summary":{"accounts":0,"pass":0,"fail":0,"error":0,"manual":0}}`, js.String())
+}
