@@ -1,0 +1,84 @@
+package awsenv
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/require"
+)
+
+// isolate points the SDK at temp shared files and away from IMDS and the
+// caller's environment.
+func isolate(t *testing.T, config, creds string) map[string]string {
+	dir := t.TempDir()
+	env := map[string]string{
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+	}
+	require.NoError(t, os.WriteFile(env["AWS_CONFIG_FILE"], []byte(config), 0o600))
+	require.NoError(t, os.WriteFile(env["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600))
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	return env
+}
+
+func TestProfiles(t *testing.T) {
+	env := isolate(t,
+		"[default]\nregion = eu-west-1\n[profile prod]\nregion = us-west-2\n[sso-session corp]\nsso_region = us-east-1\n[services local]\n[profile  spaced ]\n",
+		"[default]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\n[prod]\n")
+	got, err := Profiles(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, []string{"ci", "default", "prod", "spaced"}, got)
+}
+
+func TestProfilesMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	got, err := Profiles(func(k string) string { return filepath.Join(dir, k) })
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+func TestLoadRegionRule(t *testing.T) {
+	isolate(t, "[profile eu]\nregion = eu-west-1\n[profile bare]\n",
+		"[eu]\naws_access_key_id = A\naws_secret_access_key = S\n[bare]\naws_access_key_id = A\naws_secret_access_key = S\n")
+	for _, tc := range []struct{ profile, region, want string }{
+		{"eu", "", "eu-west-1"},
+		{"bare", "", DefaultRegion},
+		{"eu", "ap-south-1", "ap-south-1"},
+	} {
+		cfg, err := Load(context.Background(), tc.profile, tc.region, Overrides{})
+		require.NoError(t, err)
+		require.Equal(t, tc.want, cfg.Region, tc)
+		_, adaptive := cfg.Retryer().(*retry.AdaptiveMode)
+		require.True(t, adaptive, "throttling must be retried adaptively")
+	}
+	_, err := Load(context.Background(), "missing", "", Overrides{})
+	require.ErrorContains(t, err, "missing")
+}
+
+// Overrides beat the chain, so a sandbox can be reached without env vars.
+func TestLoadOverrides(t *testing.T) {
+	isolate(t, "", "")
+	cfg, err := Load(context.Background(), "", "", Overrides{
+		EndpointURL: "http://127.0.0.1:1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAOVERRIDE", "s", ""),
+	})
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:1", aws.ToString(cfg.BaseEndpoint))
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "AKIAOVERRIDE", creds.AccessKeyID)
+	c := NewClients(cfg)
+	require.Same(t, c.CloudTrail("eu-west-1"), c.CloudTrail("eu-west-1"), "clients are cached per region")
+	require.NotSame(t, c.CloudTrail("eu-west-1"), c.CloudTrail("us-east-1"))
+}
