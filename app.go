@@ -78,6 +78,7 @@ func newApp(e *env) *cli.App {
 			sandboxCommand(e),
 			patternCommand(e),
 			checkCommand(e),
+			planCommand(e),
 		},
 	}
 }

@@ -113,6 +113,11 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 
 func readFilter(ctx context.Context, l LogsReader, group, name string) (any, error) {
 	out, err := l.DescribeMetricFilters(ctx, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group), FilterNamePrefix: aws.String(name)})
+	if isCode(err, "ResourceNotFoundException") {
+		// The log group itself is missing (e.g. --wire-logs will create it):
+		// no filter can hold the name.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read metric filter %s on %s: %w", name, group, err)
 	}

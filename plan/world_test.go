@@ -73,6 +73,9 @@ func (w *world) readers(t *testing.T) Readers {
 	logs.EXPECT().DescribeMetricFilters(mock.Anything, mock.Anything).RunAndReturn(
 		func(_ context.Context, in *cloudwatchlogs.DescribeMetricFiltersInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error) {
 			w.calls["DescribeMetricFilters"]++
+			if aws.ToString(in.LogGroupName) != testGroup && !w.groups[aws.ToString(in.LogGroupName)] {
+				return nil, apiErr{"ResourceNotFoundException"}
+			}
 			out := &cloudwatchlogs.DescribeMetricFiltersOutput{}
 			for k, f := range w.filters {
 				if strings.HasPrefix(k, aws.ToString(in.LogGroupName)+"|"+aws.ToString(in.FilterNamePrefix)) {

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/plan"
+)
+
+// planFlags are every flag that shapes a plan; fix takes the same ones.
+func planFlags() []cli.Flag {
+	return append(selectionFlags(),
+		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `PROTOCOL:ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms"},
+		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
+		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
+		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
+		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
+		&cli.StringFlag{Name: "metric-name", Value: plan.DefaultMetricName, Usage: "metric `NAME` of a new metric filter"},
+		&cli.StringFlag{Name: "name-prefix", Value: plan.DefaultNamePrefix, Usage: "`PREFIX` of the names of created filters, alarms, topics, roles and log groups"},
+		&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+	)
+}
+
+// planOptionsFromContext turns the plan flags into plan.Options; every
+// mistake is a usage error, found before anything is read.
+func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
+	o := plan.Options{TopicARN: c.String("topic-arn"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
+		Namespace: c.String("namespace"), MetricName: c.String("metric-name"), NamePrefix: c.String("name-prefix"), Strict: c.Bool("strict")}
+	if c.IsSet("retention-days") && !o.WireLogs {
+		return o, usageError("--retention-days applies only with --wire-logs")
+	}
+	for _, n := range c.StringSlice("notify") {
+		ep, err := plan.ParseNotify(n)
+		if err != nil {
+			return o, usageError("%w", err)
+		}
+		o.Notify = append(o.Notify, ep)
+	}
+	o, err := o.WithDefaults()
+	if err != nil {
+		return o, usageError("%w", err)
+	}
+	return o, nil
+}
+
+func planCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "show the ordered changes that would make each account compliant (SPEC §2); changes nothing",
+		ArgsUsage: " ",
+		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
+			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +
+			"still fails, 2 on bad input, 3 when an account could not be evaluated. See docs/plan.md.",
+		Flags: append(planFlags(),
+			&cli.StringFlag{Name: "out", Usage: "also write the plan as JSON to `FILE` (for fix --plan)"},
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the plan on stdout: text or json"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("plan takes no arguments, got %q", c.Args().Slice())
+			}
+			output := c.String("output")
+			if output != "text" && output != "json" {
+				return usageError("--output %q: want text or json", output)
+			}
+			opts, err := planOptionsFromContext(c)
+			if err != nil {
+				return err
+			}
+			sel, err := selectionFromContext(c)
+			if err != nil {
+				return err
+			}
+			targets, err := sel.targets(c.Context, e, awsenv.Overrides{})
+			if err != nil {
+				return err
+			}
+			p, failed := runPlan(c.Context, targets, opts, check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout})
+			if c.Context.Err() != nil {
+				return errCancelled
+			}
+			if out := c.String("out"); out != "" {
+				if err := plan.Write(out, p); err != nil {
+					return err
+				}
+			}
+			if output == "json" {
+				err = plan.Encode(e.stdout, p)
+			} else {
+				err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+			}
+			if err != nil {
+				return err
+			}
+			return withCode(planExitCode(p, failed))
+		},
+	}
+}
+
+// runPlan checks the targets and plans each account with the clients of the
+// first profile that reached it. failed counts accounts that could not be
+// evaluated or planned.
+func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, int) {
+	report := check.Run(ctx, targets, co)
+	byProfile := map[string]check.Target{}
+	for _, t := range targets {
+		byProfile[t.Profile] = t
+	}
+	failed := 0
+	accounts := make([]plan.AccountPlan, len(report.Results))
+	for i, r := range report.Results {
+		f := plan.FromCheck(r, opts.Strict)
+		if r.Status == check.Error || r.Status == check.Manual {
+			failed++
+		}
+		var readers plan.Readers
+		if len(r.Profiles) > 0 {
+			readers = readersFor(byProfile[r.Profiles[0]])
+		} else {
+			readers = readersFor(byProfile[""])
+		}
+		a, err := plan.Build(ctx, readers, f, opts)
+		if err != nil {
+			failed++
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
+				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
+		}
+		accounts[i] = a
+	}
+	return plan.New(version, time.Now(), opts, accounts), failed
+}
+
+// readersFor builds plan's read-only clients from a target's configuration,
+// per region on demand. A target without clients (its profile failed to
+// load) is already an ERROR result that plan never reads for.
+func readersFor(t check.Target) plan.Readers {
+	src, ok := t.Clients.(interface{ Config() aws.Config })
+	if !ok {
+		return plan.Readers{}
+	}
+	cfg := src.Config()
+	return plan.Readers{
+		Logs:   perRegion(cfg, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(cfg, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
+		Topics: perRegion(cfg, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(cfg),
+	}
+}
+
+// perRegion builds a client per region once; accounts are planned one after
+// another, so no lock is needed.
+func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
+	made := map[string]T{}
+	return func(region string) T {
+		if c, ok := made[region]; ok {
+			return c
+		}
+		c := cfg.Copy()
+		c.Region = region
+		made[region] = build(c)
+		return made[region]
+	}
+}
+
+// planExitCode: planned changes, or accounts still failing that need a
+// person, are what a script acts on (1); otherwise accounts that could not
+// be evaluated make it 3.
+func planExitCode(p plan.Plan, failed int) int {
+	create, update, _ := p.Counts()
+	if create+update > 0 {
+		return exitFindings
+	}
+	for _, a := range p.Accounts {
+		if a.Status == string(check.Fail) {
+			return exitFindings
+		}
+	}
+	if failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
