@@ -135,15 +135,11 @@ func (t *trail) arn() string {
 	return fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", t.HomeRegion, t.Account, t.Name)
 }
 
-func ctError(code, format string, args ...any) *apiError {
-	return badRequest(code, format, args...)
-}
-
 func checkTrailName(name string) *apiError {
 	ok := len(name) >= 3 && len(name) <= 128 && trailNameRE.MatchString(name) &&
 		!adjacentSpecialRE.MatchString(name) && net.ParseIP(name) == nil
 	if !ok {
-		return ctError("InvalidTrailNameException", "Trail name %s is not valid. Trail names must be 3-128 characters of letters, numbers, periods, underscores and dashes, start and end with a letter or number, have no adjacent special characters and not look like an IP address.", name)
+		return badRequest("InvalidTrailNameException", "Trail name %s is not valid. Trail names must be 3-128 characters of letters, numbers, periods, underscores and dashes, start and end with a letter or number, have no adjacent special characters and not look like an IP address.", name)
 	}
 	return nil
 }
@@ -205,19 +201,19 @@ func (st *state) trailsSeenFrom(account, region string) []*trail {
 func (st *state) lookupTrail(c *call, key string, shadowsByName bool) (*trail, *apiError) {
 	ref := c.str(key)
 	if ref == "" {
-		return nil, ctError("InvalidTrailNameException", "Trail name or ARN can't be empty.")
+		return nil, badRequest("InvalidTrailNameException", "Trail name or ARN can't be empty.")
 	}
 	if strings.HasPrefix(ref, "arn:") {
 		m := trailArnRE.FindStringSubmatch(ref)
 		if m == nil {
-			return nil, ctError("CloudTrailARNInvalidException", "%s is not a valid trail ARN: expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME.", ref)
+			return nil, badRequest("CloudTrailARNInvalidException", "%s is not a valid trail ARN: expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME.", ref)
 		}
 		if a := st.account(m[2]); a != nil {
 			if t := a.region(m[1]).Trails[m[3]]; t != nil && st.trailVisible(t, c.Account, c.Region) {
 				return t, nil
 			}
 		}
-		return nil, ctError("TrailNotFoundException", "Unknown trail: %s for the user: %s", ref, c.Account)
+		return nil, badRequest("TrailNotFoundException", "Unknown trail: %s for the user: %s", ref, c.Account)
 	}
 	if err := checkTrailName(ref); err != nil {
 		return nil, err
@@ -227,7 +223,7 @@ func (st *state) lookupTrail(c *call, key string, shadowsByName bool) (*trail, *
 			return t, nil
 		}
 	}
-	return nil, ctError("TrailNotFoundException", "Unknown trail: %s for the user: %s", ref, c.Account)
+	return nil, badRequest("TrailNotFoundException", "Unknown trail: %s for the user: %s", ref, c.Account)
 }
 
 // writableTrail resolves the trail of a write operation: only its home
@@ -238,10 +234,10 @@ func (st *state) writableTrail(c *call, key string) (*trail, *apiError) {
 		return nil, err
 	}
 	if t.Account != c.Account {
-		return nil, ctError("NotOrganizationMasterAccountException", "This operation can be performed only by the management account of the organization that owns trail %s.", t.arn())
+		return nil, badRequest("NotOrganizationMasterAccountException", "This operation can be performed only by the management account of the organization that owns trail %s.", t.arn())
 	}
 	if t.HomeRegion != c.Region {
-		return nil, ctError("InvalidHomeRegionException", "This operation must be called from the trail's home region, %s.", t.HomeRegion)
+		return nil, badRequest("InvalidHomeRegionException", "This operation must be called from the trail's home region, %s.", t.HomeRegion)
 	}
 	return t, nil
 }
@@ -253,10 +249,10 @@ func (st *state) writableTrail(c *call, key string) (*trail, *apiError) {
 func (st *state) checkOrganizationTrail(account string) *apiError {
 	org := st.orgOf(account)
 	if org == nil {
-		return ctError("OrganizationsNotInUseException", "This account is not a member of an organization.")
+		return badRequest("OrganizationsNotInUseException", "This account is not a member of an organization.")
 	}
 	if org.ManagementAccount != account {
-		return ctError("NotOrganizationMasterAccountException", "The request can only be made by the management account of the organization.")
+		return badRequest("NotOrganizationMasterAccountException", "The request can only be made by the management account of the organization.")
 	}
 	return nil
 }
@@ -268,20 +264,20 @@ func (st *state) checkLogsDelivery(groupArn, roleArn string) *apiError {
 	case groupArn == "" && roleArn == "":
 		return nil
 	case groupArn == "":
-		return ctError("InvalidCloudWatchLogsLogGroupArnException", "You must specify a log group ARN together with the role ARN.")
+		return badRequest("InvalidCloudWatchLogsLogGroupArnException", "You must specify a log group ARN together with the role ARN.")
 	case roleArn == "":
-		return ctError("InvalidCloudWatchLogsRoleArnException", "You must specify a role ARN together with the log group ARN.")
+		return badRequest("InvalidCloudWatchLogsRoleArnException", "You must specify a role ARN together with the log group ARN.")
 	}
 	m := logGroupRE.FindStringSubmatch(groupArn)
 	if m == nil || st.logGroup(m[2], m[1], m[3]) == nil {
-		return ctError("InvalidCloudWatchLogsLogGroupArnException", "Access denied. Check the log group ARN %s: it must name an existing log group.", groupArn)
+		return badRequest("InvalidCloudWatchLogsLogGroupArnException", "Access denied. Check the log group ARN %s: it must name an existing log group.", groupArn)
 	}
 	r := roleArnRE.FindStringSubmatch(roleArn)
 	if r == nil {
-		return ctError("InvalidCloudWatchLogsRoleArnException", "%s is not a valid role ARN.", roleArn)
+		return badRequest("InvalidCloudWatchLogsRoleArnException", "%s is not a valid role ARN.", roleArn)
 	}
 	if a := st.account(r[1]); a == nil || a.Roles[r[2]] == nil {
-		return ctError("InvalidCloudWatchLogsRoleArnException", "Access denied. Verify in IAM that the role %s exists and has adequate permissions.", roleArn)
+		return badRequest("InvalidCloudWatchLogsRoleArnException", "Access denied. Verify in IAM that the role %s exists and has adequate permissions.", roleArn)
 	}
 	return nil
 }
@@ -293,7 +289,7 @@ func ctCreateTrail(st *state, c *call) (map[string]any, error) {
 	}
 	for _, t := range st.trailsSeenFrom(c.Account, c.Region) {
 		if t.Name == name && t.Account == c.Account {
-			return nil, ctError("TrailAlreadyExistsException", "Trail %s already exists for customer: %s", name, c.Account)
+			return nil, badRequest("TrailAlreadyExistsException", "Trail %s already exists for customer: %s", name, c.Account)
 		}
 	}
 	t := &trail{Name: name, Account: c.Account, HomeRegion: c.Region, IncludeGlobalServiceEvents: true,
@@ -302,7 +298,7 @@ func ctCreateTrail(st *state, c *call) (map[string]any, error) {
 		return nil, err
 	}
 	if t.S3BucketName == "" {
-		return nil, ctError("InvalidS3BucketNameException", "S3BucketName is required.")
+		return nil, badRequest("InvalidS3BucketNameException", "S3BucketName is required.")
 	}
 	for _, it := range c.list("TagsList") {
 		m, _ := it.(map[string]any)
@@ -340,7 +336,7 @@ func (st *state) applyTrailInput(t *trail, c *call) *apiError {
 		}
 	}
 	if t.IsMultiRegion && !t.IncludeGlobalServiceEvents {
-		return ctError("InvalidParameterCombinationException", "Multi-Region trail must include global service events.")
+		return badRequest("InvalidParameterCombinationException", "Multi-Region trail must include global service events.")
 	}
 	if t.IsOrganization {
 		if err := st.checkOrganizationTrail(c.Account); err != nil {
@@ -482,7 +478,7 @@ func ctUpdateTrail(st *state, c *call) (map[string]any, error) {
 		return nil, err
 	}
 	if next.S3BucketName == "" {
-		return nil, ctError("InvalidS3BucketNameException", "S3BucketName can't be empty.")
+		return nil, badRequest("InvalidS3BucketNameException", "S3BucketName can't be empty.")
 	}
 	*t = next
 	return t.configOut(), nil
@@ -566,7 +562,7 @@ func ctPutEventSelectors(st *state, c *call) (map[string]any, error) {
 }
 
 func invalidSelectors(format string, args ...any) *apiError {
-	return ctError("InvalidEventSelectorsException", format, args...)
+	return badRequest("InvalidEventSelectorsException", format, args...)
 }
 
 func parseEventSelectors(c *call) ([]eventSelector, *apiError) {
