@@ -180,3 +180,29 @@ func TestCheckCommandProfiles(t *testing.T) {
 	require.Len(t, rep.Results, 1)
 	require.Equal(t, []string{"a", "b"}, rep.Results[0].Profiles, "a profile named twice is checked once")
 }
+
+// Progress goes to stderr, and only at a terminal with several accounts;
+// stdout stays the report alone.
+func TestCheckCommandProgressAtTerminal(t *testing.T) {
+	srv := startSandbox(t, "fleet")
+	var creds strings.Builder
+	for _, c := range srv.Credentials() {
+		creds.WriteString("[" + c.Account + "]\naws_access_key_id = " + c.AccessKey + "\naws_secret_access_key = s\n")
+	}
+	require.NoError(t, os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(creds.String()), 0o600))
+	for _, terminal := range []bool{true, false} {
+		var out, errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
+			isTerminal: func(f any) bool { return terminal && f == any(&errOut) }}
+		code := runApp(context.Background(), e, []string{"trailwatch", "check", "--all-profiles", "--output", "json"})
+		require.Equal(t, exitFindings, code, errOut.String())
+		var rep check.Report
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+		require.Equal(t, 3, rep.Summary.Accounts)
+		if terminal {
+			require.Contains(t, errOut.String(), "[3/3]")
+		} else {
+			require.Empty(t, errOut.String())
+		}
+	}
+}

@@ -9,14 +9,18 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/mocks"
 )
 
 // The SPEC's API budget: a compliant one-trail account costs at most 7
@@ -149,3 +153,28 @@ func TestRunGroupsProfilesByAccount(t *testing.T) {
 	require.Equal(t, Fail, rep.Results[3].Status)
 	require.Equal(t, Summary{Accounts: 4, Pass: 1, Fail: 1, Error: 2}, rep.Summary)
 }
+
+// A call that hangs is cut by the per-call timeout and makes the account
+// ERROR, naming the API, instead of hanging the run.
+func TestCallTimeout(t *testing.T) {
+	w := compliant()
+	f := w.fake(t)
+	slow := mocks.NewLogsAPI(t)
+	slow.EXPECT().DescribeMetricFilters(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+		func(ctx context.Context, _ *cloudwatchlogs.DescribeMetricFiltersInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		})
+	clients := &slowLogs{Clients: f.clients, logs: slow}
+	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{CallTimeout: 20 * time.Millisecond})
+	require.Equal(t, Error, rep.Results[0].Status)
+	require.Contains(t, rep.Results[0].Message, "logs:DescribeMetricFilters")
+	require.Contains(t, rep.Results[0].Message, "deadline exceeded")
+}
+
+type slowLogs struct {
+	awsapi.Clients
+	logs awsapi.LogsAPI
+}
+
+func (s *slowLogs) Logs(string) awsapi.LogsAPI { return s.logs }
