@@ -110,3 +110,38 @@ func TestPlanCommandWiresLogs(t *testing.T) {
 	require.Contains(t, out, "~ cloudtrail:UpdateTrail")
 	require.Contains(t, out, "Plan: 8 to create, 1 to update in 1 account.")
 }
+
+// Every FAIL scenario of the sandbox, planned through the SDK: the changes
+// each needs, and only reads sent.
+func TestPlanCommandEveryFailScenario(t *testing.T) {
+	want := map[string]string{
+		"NO_MULTI_REGION_TRAIL":          "",
+		"TRAIL_NOT_LOGGING":              "",
+		"MANAGEMENT_EVENTS_NOT_CAPTURED": "",
+		"NO_CLOUDWATCH_LOGS":             "sns:CreateTopic sns:Subscribe logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter cloudwatch:PutMetricAlarm",
+		"LOGS_DELIVERY_FAILING":          "",
+		"NO_MATCHING_FILTER":             "sns:CreateTopic sns:Subscribe logs:PutMetricFilter cloudwatch:PutMetricAlarm",
+		"NO_ALARM":                       "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		"ALARM_CANNOT_FIRE":              "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		"NO_ALARM_TOPIC":                 "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		"NO_CONFIRMED_SUBSCRIBER":        "sns:Subscribe",
+	}
+	for _, reason := range sandbox.FailReasons {
+		t.Run(reason, func(t *testing.T) {
+			code, out, stderr, counts := runPlanCmd(t, reason, "--notify", "email:security@example.com", "--wire-logs", "--output", "json")
+			require.Equal(t, exitFindings, code, stderr)
+			requireOnlyReads(t, counts)
+			var p plan.Plan
+			require.NoError(t, json.Unmarshal([]byte(out), &p))
+			require.Len(t, p.Accounts, 1)
+			a := p.Accounts[0]
+			require.Equal(t, reason, a.Reason)
+			var ops []string
+			for _, c := range a.Changes {
+				ops = append(ops, c.Operation)
+			}
+			require.Equal(t, want[reason], strings.Join(ops, " "), a.Blocked)
+			require.Equal(t, want[reason] == "", a.Blocked != "")
+		})
+	}
+}

@@ -343,8 +343,9 @@ func (b *builder) topicTaken(name string) (bool, bool, error) {
 	return true, false, nil
 }
 
-// subscriptions lists a reused topic's endpoints as PROTOCOL:ENDPOINT, so
-// --notify endpoints already subscribed are not planned again.
+// subscriptions lists a reused topic's confirmed endpoints as
+// PROTOCOL:ENDPOINT, so they are not planned again. A pending one is planned
+// again: Subscribe re-sends its confirmation message.
 func (b *builder) subscriptions(arn string) ([]string, error) {
 	var out []string
 	p := sns.NewListSubscriptionsByTopicPaginator(b.r.Topics(b.region), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
@@ -354,7 +355,9 @@ func (b *builder) subscriptions(arn string) ([]string, error) {
 			return nil, fmt.Errorf("list subscriptions of %s: %w", arn, err)
 		}
 		for _, s := range page.Subscriptions {
-			out = append(out, aws.ToString(s.Protocol)+":"+aws.ToString(s.Endpoint))
+			if strings.HasPrefix(aws.ToString(s.SubscriptionArn), "arn:") {
+				out = append(out, aws.ToString(s.Protocol)+":"+aws.ToString(s.Endpoint))
+			}
 		}
 	}
 	return out, nil

@@ -204,9 +204,12 @@ func TestCollisions(t *testing.T) {
 	t.Run("our own topic: reused, only missing subscriptions", func(t *testing.T) {
 		w := newWorld()
 		w.addTopic(ourTopic, true)
-		w.subs[ourTopic] = []snstypes.Subscription{{Protocol: aws.String("email"), Endpoint: aws.String("security@example.com")}}
+		w.subs[ourTopic] = []snstypes.Subscription{
+			{Protocol: aws.String("email"), Endpoint: aws.String("security@example.com"), SubscriptionArn: aws.String(ourTopic + ":5f2c")},
+			{Protocol: aws.String("sms"), Endpoint: aws.String("+14155550100"), SubscriptionArn: aws.String("PendingConfirmation")}}
 		a := build(t, w, finding(NoMatchingFilter), Options{Notify: mustNotify(t, email, "sms:+14155550100")})
-		require.Equal(t, "create:sns:Subscribe:subscribe-2 create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
+		require.Equal(t, "create:sns:Subscribe:subscribe-2 create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a),
+			"the confirmed email is kept; the pending sms is subscribed again, which re-sends its confirmation")
 		require.Equal(t, []string{"filter"}, change(t, a, "alarm").DependsOn)
 	})
 	t.Run("every name taken: blocked, nothing planned", func(t *testing.T) {
