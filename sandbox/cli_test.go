@@ -88,10 +88,7 @@ func TestAWSCLISNS(t *testing.T) {
 	require.Equal(t, "PendingConfirmation", subs[0].(map[string]any)["SubscriptionArn"])
 	aws.fails("InvalidParameter", "sns", "subscribe", "--topic-arn", topic, "--protocol", "email", "--notification-endpoint", "nobody")
 
-	var token string
-	for _, sub := range s.st.account(DefaultAccount).region(DefaultRegion).Subscriptions {
-		token = sub.Token
-	}
+	token := pendingToken(t, s, "sec@example.com")
 	sub := aws.ok("sns", "confirm-subscription", "--topic-arn", topic, "--token", token)["SubscriptionArn"].(string)
 	subs = aws.ok("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"].([]any)
 	require.Equal(t, sub, subs[0].(map[string]any)["SubscriptionArn"])

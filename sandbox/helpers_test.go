@@ -67,3 +67,18 @@ func ctx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
+
+// pendingToken is the confirmation token SNS would have mailed to endpoint;
+// it reads the state under the server's lock, as handlers do.
+func pendingToken(t *testing.T, s *Server, endpoint string) string {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sub := range s.st.account(DefaultAccount).region(DefaultRegion).Subscriptions {
+		if sub.Endpoint == endpoint && sub.Pending {
+			return sub.Token
+		}
+	}
+	t.Fatalf("no pending subscription for %s", endpoint)
+	return ""
+}

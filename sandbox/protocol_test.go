@@ -236,7 +236,7 @@ func TestControlEndpointsOverHTTP(t *testing.T) {
 
 	status, body = do("POST", "/_sandbox/scenario/fleet?accounts=25", "")
 	require.Equal(t, 200, status, body)
-	require.Len(t, s.st.Accounts, 25)
+	require.Len(t, s.Credentials(), 25)
 	status, _ = do("POST", "/_sandbox/scenario/atlantis", "")
 	require.Equal(t, 400, status)
 	status, body = do("GET", "/_sandbox/scenarios", "")

@@ -266,12 +266,7 @@ func TestSNSSubscriptions(t *testing.T) {
 	require.Equal(t, aws.ToString(queue.SubscriptionArn), subs["arn:aws:sqs:us-east-1:111111111111:q"])
 
 	// The recipient of the email confirms with the token it was sent.
-	var token string
-	for _, sub := range s.st.account(DefaultAccount).region(DefaultRegion).Subscriptions {
-		if sub.Endpoint == "sec@example.com" {
-			token = sub.Token
-		}
-	}
+	token := pendingToken(t, s, "sec@example.com")
 	var invalid *snstypes.InvalidParameterException
 	_, err = client.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: topic.TopicArn, Token: aws.String("wrong")})
 	require.ErrorAs(t, err, &invalid)
