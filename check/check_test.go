@@ -219,6 +219,13 @@ func TestChain(t *testing.T) {
 			break_: func(w *world) {
 				w.firstAlarm().AlarmActions = []string{"arn:aws:sns:us-east-1:" + other + ":central"}
 			}},
+		{name: "indeterminate filter: unsettled construct", status: Manual, message: []string{"indeterminate", "foo"},
+			break_: setPattern("{ $.eventSource = cloudtrail.amazonaws.com && $.foo is null }")},
+		{name: "indeterminate filter without an alarm is a definite FAIL", status: Fail, reason: NoAlarm, message: []string{"indeterminate"},
+			break_: func(w *world) {
+				w.firstFilter().FilterPattern = aws.String("{ $.eventSource = cloudtrail.amazonaws.com && $.foo is null }")
+				w.alarms = nil
+			}},
 		{name: "indeterminate filter: applyOnTransformedLogs", status: Manual, message: []string{"applyOnTransformedLogs"},
 			break_: func(w *world) { w.firstFilter().ApplyOnTransformedLogs = true }},
 		{name: "indeterminate filter: fieldSelectionCriteria", status: Manual, message: []string{"fieldSelectionCriteria"},
