@@ -174,15 +174,15 @@ func advancedCapturesManagement(s cttypes.AdvancedEventSelector) (bool, string) 
 // admits reports whether a value passes an advanced field selector: each
 // operator present must hold (positive ones for some value, negative for none).
 func admits(f cttypes.AdvancedFieldSelector, v string) bool {
-	any := func(xs []string, match func(string, string) bool) bool {
+	some := func(xs []string, match func(string, string) bool) bool {
 		return slices.ContainsFunc(xs, func(x string) bool { return match(v, x) })
 	}
 	eq := func(a, b string) bool { return a == b }
 	switch {
-	case len(f.Equals) > 0 && !any(f.Equals, eq),
-		len(f.StartsWith) > 0 && !any(f.StartsWith, strings.HasPrefix),
-		len(f.EndsWith) > 0 && !any(f.EndsWith, strings.HasSuffix),
-		any(f.NotEquals, eq), any(f.NotStartsWith, strings.HasPrefix), any(f.NotEndsWith, strings.HasSuffix):
+	case len(f.Equals) > 0 && !some(f.Equals, eq),
+		len(f.StartsWith) > 0 && !some(f.StartsWith, strings.HasPrefix),
+		len(f.EndsWith) > 0 && !some(f.EndsWith, strings.HasSuffix),
+		some(f.NotEquals, eq), some(f.NotStartsWith, strings.HasPrefix), some(f.NotEndsWith, strings.HasSuffix):
 		return false
 	}
 	return true
@@ -292,7 +292,7 @@ type alarmList struct {
 func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
 	me := MetricEvidence{
 		Name: aws.ToString(mt.MetricName), Namespace: aws.ToString(mt.MetricNamespace),
-		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions,
+		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions, Unit: string(mt.Unit),
 	}
 	alarms, err := a.alarmsFor(ctx, region, me)
 	if err != nil {
@@ -311,6 +311,10 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 			why = valueErr.Error()
 		} else {
 			why = cannotFire(al, stat, value)
+		}
+		if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
+			// CloudWatch only gives an alarm datapoints in its own unit.
+			why = fmt.Sprintf("it watches unit %s but the filter emits %s", al.Unit, unitOrNone(me.Unit))
 		}
 		if why != "" {
 			ae.Why = why
@@ -367,6 +371,13 @@ func dimsText(m map[string]string) string {
 		parts = append(parts, *d.Name+"="+*d.Value)
 	}
 	return " {" + strings.Join(parts, ", ") + "}"
+}
+
+func unitOrNone(u string) string {
+	if u == "" {
+		return string(cwtypes.StandardUnitNone)
+	}
+	return u
 }
 
 // positiveConstant: the filter must add a fixed positive amount per event;

@@ -115,6 +115,13 @@ func TestChain(t *testing.T) {
 				w.firstAlarm().ComparisonOperator = cwtypes.ComparisonOperatorGreaterThanThreshold
 				w.firstAlarm().Threshold = aws.Float64(0)
 			}},
+		{name: "alarm in another unit than the filter emits", status: Fail, reason: AlarmCannotFire, message: []string{"unit Seconds"},
+			break_: func(w *world) { w.firstAlarm().Unit = cwtypes.StandardUnitSeconds }},
+		{name: "alarm unit Count matches a Count filter", status: Pass,
+			break_: func(w *world) {
+				w.firstAlarm().Unit = cwtypes.StandardUnitCount
+				w.firstFilter().MetricTransformations[0].Unit = logstypes.StandardUnitCount
+			}},
 		{name: "LessThan alarm cannot fire on a change", status: Fail, reason: AlarmCannotFire,
 			break_: func(w *world) {
 				w.firstAlarm().ComparisonOperator = cwtypes.ComparisonOperatorLessThanThreshold

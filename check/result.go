@@ -121,7 +121,9 @@ type MetricEvidence struct {
 	Namespace  string            `json:"namespace"`
 	Value      string            `json:"value"`
 	Dimensions map[string]string `json:"dimensions,omitempty"`
-	Alarms     []AlarmEvidence   `json:"alarms,omitempty"`
+	// Unit is the filter's metric unit; empty means None.
+	Unit   string          `json:"unit,omitempty"`
+	Alarms []AlarmEvidence `json:"alarms,omitempty"`
 }
 
 // AlarmEvidence is one alarm on a filter's metric.
