@@ -166,8 +166,6 @@ func (b *builder) plan(f Finding) error {
 // cannotRoundTrip says why an alarm cannot be rewritten without loss.
 func cannotRoundTrip(a cwtypes.MetricAlarm) string {
 	switch {
-	case strings.HasPrefix(aws.ToString(a.AlarmDescription), "composite alarm") && a.MetricName == nil:
-		return "is a composite alarm"
 	case len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil:
 		return "is a metric-math, anomaly-detection or query alarm that trailwatch cannot rewrite without loss"
 	case len(a.AlarmActions) >= maxAlarmActions:

@@ -80,6 +80,8 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 		group, name, _ := strings.Cut(key, "|")
 		return readFilter(ctx, r.Logs(region), group, name)
 	case kindLogGroup:
+		// Groups come sorted by name, so an exact match of the prefix is on
+		// the first page.
 		out, err := r.Logs(region).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(key)})
 		if err != nil {
 			return nil, fmt.Errorf("read log group %s: %w", key, err)
@@ -141,8 +143,9 @@ func readAlarm(ctx context.Context, a AlarmReader, name string) (*cwtypes.Metric
 		}
 	}
 	if len(out.CompositeAlarms) > 0 {
-		// A composite alarm holds the name: it is present, and not ours to touch.
-		return &cwtypes.MetricAlarm{AlarmName: aws.String(name), AlarmArn: out.CompositeAlarms[0].AlarmArn, AlarmDescription: aws.String("composite alarm")}, nil
+		// A composite alarm holds the name: present, with no metric, which
+		// alarmTaken reads as someone else's.
+		return &cwtypes.MetricAlarm{AlarmName: aws.String(name), AlarmArn: out.CompositeAlarms[0].AlarmArn}, nil
 	}
 	return nil, nil
 }
