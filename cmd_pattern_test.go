@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const cisPattern = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`
 
@@ -39,7 +39,7 @@ func runPattern(t *testing.T, stdin string, args ...string) cliResult {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", "pattern-"+name+".golden")
-	if *update {
+	if *updateGolden {
 		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(path)

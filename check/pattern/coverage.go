@@ -57,7 +57,7 @@ func Analyze(text string) (*Coverage, error) {
 
 // Analyze reports p's coverage of the control.
 func (p *Pattern) Analyze() *Coverage {
-	all := Samples()
+	all := builtSamples()
 	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(), Covers: Match}
 	reasons := &tracker{}
 	verdicts := make([]Verdict, len(all))

@@ -193,8 +193,8 @@ func (p *Pattern) Eval(message string) Verdict {
 	return p.eval(message, nil, nil)
 }
 
-// eval evaluates against message; for JSON patterns a pre-parsed doc may be
-// supplied (parsed=true) so callers evaluating many clauses parse once.
+// eval evaluates against message. A JSON pattern may be given the message
+// already parsed, so that analysing many clauses parses each message once.
 func (p *Pattern) eval(message string, doc *document, t *tracker) Verdict {
 	switch {
 	case p.matchAll:

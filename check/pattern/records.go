@@ -3,6 +3,7 @@ package pattern
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -258,8 +259,12 @@ var (
 // Samples returns the synthetic CloudTrail messages the coverage analysis
 // uses: every ControlEvent from every caller, failed calls of each from an IAM
 // user and a role session, then the negative controls DescribeTrails and KMS
-// CreateKey. They are built and parsed once per process.
+// CreateKey. They are built and parsed once per process; the result is a copy.
 func Samples() []Sample {
+	return slices.Clone(builtSamples())
+}
+
+func builtSamples() []Sample {
 	samplesOnce.Do(func() {
 		cs := callers()
 		for _, ev := range ControlEvents {
