@@ -19,6 +19,12 @@ import (
 // scenario, through the SDK's standard chain pointed at it.
 func runPlanCmd(t *testing.T, scenario string, args ...string) (code int, stdout, stderr string, counts map[string]int) {
 	t.Helper()
+	return runPlanCmdAs(t, sandbox.DefaultAccessKey, scenario, args...)
+}
+
+// runPlanCmdAs is runPlanCmd with the credentials of another sandbox account.
+func runPlanCmdAs(t *testing.T, accessKey, scenario string, args ...string) (code int, stdout, stderr string, counts map[string]int) {
+	t.Helper()
 	srv, err := sandbox.New(sandbox.Options{Scenario: scenario})
 	require.NoError(t, err)
 	running, err := srv.Start("127.0.0.1:0")
@@ -26,7 +32,7 @@ func runPlanCmd(t *testing.T, scenario string, args ...string) (code int, stdout
 	t.Cleanup(func() { running.Close() })
 	dir := t.TempDir()
 	t.Setenv("AWS_ENDPOINT_URL", running.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", sandbox.DefaultAccessKey)
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
 	t.Setenv("AWS_REGION", sandbox.DefaultRegion)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
@@ -144,4 +150,15 @@ func TestPlanCommandEveryFailScenario(t *testing.T) {
 			require.Equal(t, want[reason] == "", a.Blocked != "")
 		})
 	}
+}
+
+// A member account sees the organization trail but cannot change it: nothing
+// is planned, the explanation says where to go, and the exit is 3.
+func TestPlanCommandOrganizationMember(t *testing.T) {
+	code, out, stderr, counts := runPlanCmdAs(t, sandbox.AccessKeyFor(sandbox.MemberAccount), "organization", "--notify", "email:security@example.com")
+	require.Equal(t, exitFailed, code, stderr)
+	requireOnlyReads(t, counts)
+	require.Contains(t, out, "Account "+sandbox.MemberAccount+": no changes planned")
+	require.Contains(t, out, "managed from another account")
+	require.Contains(t, out, "No changes.")
 }
