@@ -73,7 +73,11 @@ func blocked(f Finding, o Options) string {
 	case f.Reason == NoMultiRegionTrail || t == nil:
 		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan"
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
-		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + " (an organization trail seen from a member account); only that account can change it: run plan there"
+		kind := ""
+		if t.Organization {
+			kind = " (an organization trail seen from a member account)"
+		}
+		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there"
 	case f.Reason == TrailNotLogging:
 		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan"
 	case f.Reason == ManagementEventsNotCaptured:

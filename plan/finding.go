@@ -20,9 +20,7 @@ type Trail struct {
 	ARN          string
 	HomeRegion   string
 	OwnerAccount string
-	MultiRegion  bool
 	Organization bool
-	Logging      bool
 	// LogGroupARN is the trail's CloudWatchLogsLogGroupArn, "" when unwired.
 	LogGroupARN     string
 	LogGroupName    string
@@ -40,7 +38,6 @@ type Trail struct {
 
 // Filter is a covering metric filter.
 type Filter struct {
-	Name       string
 	Namespace  string
 	MetricName string
 	// Reusable is false when the metric cannot back a simple alarm: it has
@@ -50,9 +47,8 @@ type Filter struct {
 
 // Alarm is an existing alarm on the filter's metric.
 type Alarm struct {
-	Name     string
-	CanFire  bool
-	TopicARN string
+	Name    string
+	CanFire bool
 }
 
 // The FAIL reasons check reports (SPEC §1).

@@ -26,8 +26,8 @@ func FromCheck(r check.Result, strict bool) Finding {
 
 func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 	t := &Trail{Name: ev.Name, ARN: ev.ARN, HomeRegion: ev.HomeRegion, OwnerAccount: ev.Account,
-		MultiRegion: ev.MultiRegion, Organization: ev.OrganizationTrail, Logging: ev.Logging == nil || *ev.Logging,
-		LogGroupARN: ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
+		Organization: ev.OrganizationTrail,
+		LogGroupARN:  ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
 	// Prefer the metric whose alarm got furthest, so the smallest change
 	// closes the chain: an alarm needing a subscriber, then one needing a
 	// topic, then a metric with no usable alarm.
@@ -40,7 +40,7 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 			if !reusableMetric(me) {
 				continue
 			}
-			filter := &Filter{Name: fe.Name, Namespace: me.Namespace, MetricName: me.Name, Reusable: true}
+			filter := &Filter{Namespace: me.Namespace, MetricName: me.Name, Reusable: true}
 			if best < 1 {
 				best, t.Filter, t.Alarm, t.TopicARN = 1, filter, nil, ""
 			}
@@ -49,7 +49,7 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 				case reason == check.NoConfirmedSubscriber && al.CanFire && best < 3:
 					for _, tp := range al.Topics {
 						if tp.Confirmed == 0 && tp.Account == ev.Account {
-							best, t.Filter, t.Alarm, t.TopicARN = 3, filter, &Alarm{Name: al.Name, CanFire: true, TopicARN: tp.ARN}, tp.ARN
+							best, t.Filter, t.Alarm, t.TopicARN = 3, filter, &Alarm{Name: al.Name, CanFire: true}, tp.ARN
 							break
 						}
 					}

@@ -170,7 +170,7 @@ const (
 // the given reason, the way check reports it.
 func finding(reason string) Finding {
 	f := Finding{Account: testAccount, Profiles: []string{"prod"}, Status: "FAIL", Reason: reason,
-		Trail: &Trail{Name: "main", ARN: testTrail, HomeRegion: testRegion, OwnerAccount: testAccount, MultiRegion: true, Logging: true,
+		Trail: &Trail{Name: "main", ARN: testTrail, HomeRegion: testRegion, OwnerAccount: testAccount,
 			LogGroupARN: "arn:aws:logs:us-east-1:111111111111:log-group:" + testGroup + ":*", LogGroupName: testGroup,
 			LogGroupRegion: testRegion, LogGroupAccount: testAccount}}
 	switch reason {
@@ -181,7 +181,7 @@ func finding(reason string) Finding {
 	case NoCloudWatchLogs:
 		f.Trail.LogGroupARN, f.Trail.LogGroupName, f.Trail.LogGroupRegion, f.Trail.LogGroupAccount = "", "", "", ""
 	case NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber:
-		f.Trail.Filter = &Filter{Name: "cloudtrail-changes", Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
+		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	}
 	switch reason {
 	case AlarmCannotFire:
@@ -189,7 +189,7 @@ func finding(reason string) Finding {
 	case NoAlarmTopic:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
 	case NoConfirmedSubscriber:
-		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true, TopicARN: userTopic}
+		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
 		f.Trail.TopicARN = userTopic
 	}
 	return f
