@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -84,7 +85,13 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			p, failed := runPlan(c.Context, targets, opts, check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout})
+			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
+			if len(targets) > 1 && e.isTerminal(e.stderr) {
+				co.Progress = func(done, total int, r check.Result) {
+					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
+				}
+			}
+			p, failed := runPlan(c.Context, targets, opts, co)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}
