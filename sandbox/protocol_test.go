@@ -224,6 +224,9 @@ func TestControlEndpointsOverHTTP(t *testing.T) {
 	status, body = do("POST", "/_sandbox/state", `{"accounts":{},"accessKeys":{"AKIAX":"123456789012"}}`)
 	require.Equal(t, 400, status)
 	require.Contains(t, body, "unknown account")
+	status, body = do("POST", "/_sandbox/state", `{"accounts":{"42":{"id":"42"}}}`)
+	require.Equal(t, 400, status)
+	require.Contains(t, body, "12-digit")
 
 	status, body = do("POST", "/_sandbox/faults", `{"latencyMs":1,"throttleRate":2}`)
 	require.Equal(t, 400, status, body)

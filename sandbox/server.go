@@ -274,10 +274,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 
 	s.mu.Lock()
 	account, known := s.st.AccessKeys[req.accessKey]
+	session := s.st.Sessions[req.accessKey]
 	faults := s.faults
 	s.mu.Unlock()
 	if !known {
 		return fail(invalidTokenError(req))
+	}
+	if session != nil && !s.now().Before(session.Expires) {
+		return fail(expiredTokenError(req))
 	}
 	h := registry[req.service][req.action]
 	if h == nil {
@@ -335,6 +339,14 @@ func invalidTokenError(req *request) *apiError {
 		return errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
 	return errorf(http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
+}
+
+// expiredTokenError is what AWS answers to temporary credentials past their expiry.
+func expiredTokenError(req *request) *apiError {
+	if _, isQuery := req.proto.(queryProtocol); isQuery {
+		return errorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+	}
+	return errorf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired")
 }
 
 func serializationError(req *request, err error) *apiError {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -316,4 +317,28 @@ func TestSNSSubscribeValidation(t *testing.T) {
 	var notFound *snstypes.NotFoundException
 	_, err = client.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String("arn:aws:sns:us-east-1:111111111111:missing"), Protocol: aws.String("email"), Endpoint: aws.String("a@example.com")})
 	require.ErrorAs(t, err, &notFound)
+}
+
+// Temporary credentials stop working when they expire, as in AWS.
+func TestAssumedRoleCredentialsExpire(t *testing.T) {
+	now := testNow
+	s, err := New(Options{Scenario: "organization", Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	r, err := s.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	defer r.Close()
+	out, err := sts.NewFromConfig(sdkConfig(r.URL, DefaultAccessKey)).AssumeRole(ctx(t), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + MemberAccount + ":role/" + OrgAccessRole), RoleSessionName: aws.String("audit"), DurationSeconds: aws.Int32(900)})
+	require.NoError(t, err)
+	member := sdkConfig(r.URL, "")
+	member.Credentials = credentials.NewStaticCredentialsProvider(*out.Credentials.AccessKeyId, *out.Credentials.SecretAccessKey, *out.Credentials.SessionToken)
+	_, err = sts.NewFromConfig(member).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	s.mu.Lock()
+	now = testNow.Add(15 * time.Minute)
+	s.mu.Unlock()
+	_, err = sts.NewFromConfig(member).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	require.Equal(t, "ExpiredToken", apiCode(err), "%v", err)
+	_, err = organizations.NewFromConfig(member).DescribeOrganization(ctx(t), &organizations.DescribeOrganizationInput{})
+	require.Equal(t, "ExpiredTokenException", apiCode(err), "%v", err)
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -166,6 +167,8 @@ func (st *state) nextID() int64 {
 	return st.Seq
 }
 
+var accountIDRE = regexp.MustCompile(`^\d{12}$`)
+
 // validate checks a loaded state's references, so a hand-written state file
 // fails at load time rather than in the middle of a request.
 func (st *state) validate() error {
@@ -179,6 +182,9 @@ func (st *state) validate() error {
 		st.Sessions = map[string]*roleSession{}
 	}
 	for id, a := range st.Accounts {
+		if !accountIDRE.MatchString(id) {
+			return fmt.Errorf("account %q: want a 12-digit account ID", id)
+		}
 		if a == nil || a.ID != id {
 			return fmt.Errorf("account %q: id field must equal its key", id)
 		}
