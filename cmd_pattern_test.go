@@ -86,7 +86,7 @@ func TestPatternCommand(t *testing.T) {
 		}},
 		{"middle-wildcard", `{ $.eventName = Cre*ail || $.eventName = UpdateTrail || $.eventName = DeleteTrail || $.eventName = *Logging }`, exitFindings, []string{
 			"  CreateTrail   indeterminate by $.eventName = Cre*ail",
-			"indeterminate    middle wildcard in Cre*ail is unsettled in AWS",
+			`indeterminate    middle wildcard in "Cre*ail" is unsettled in AWS`,
 			"verdict: indeterminate",
 		}},
 		{"match-all", `" "`, exitOK, []string{
@@ -158,7 +158,7 @@ func TestPatternCommandEvents(t *testing.T) {
 	r = runPattern(t, `{"eventName":"CreateTrail"}`+"\n", "--event", "-", "{ $.eventName = Cre*ail }")
 	require.Equal(t, exitFindings, r.code)
 	require.Contains(t, r.stdout, "stdin:1 indeterminate")
-	require.Contains(t, r.stdout, "middle wildcard in Cre*ail")
+	require.Contains(t, r.stdout, `middle wildcard in "Cre*ail"`)
 
 	r = runPattern(t, "plain text line\n", "--event", "-", "--event", file, "--output", "json", "cloudtrail")
 	require.Equal(t, exitFindings, r.code, r.stderr)

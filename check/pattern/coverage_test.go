@@ -57,7 +57,7 @@ func TestAnalyze(t *testing.T) {
 		{name: "mfa restricted", pattern: `{ $.userIdentity.sessionContext.attributes.mfaAuthenticated = "true" && $.eventSource = cloudtrail.amazonaws.com }`,
 			covers: NoMatch, events: all(NoMatch), failed: NoMatch, others: NoMatch, overBroad: true},
 		{name: "middle wildcard never covers", pattern: `{ ($.eventName = Cre*ail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`,
-			covers: Unknown, events: map[string]Verdict{"CreateTrail": Unknown, "StopLogging": Match}, failed: Unknown, others: Unknown, reason: "middle wildcard in Cre*ail is unsettled in AWS"},
+			covers: Unknown, events: map[string]Verdict{"CreateTrail": Unknown, "StopLogging": Match}, failed: Unknown, others: Unknown, reason: `middle wildcard in "Cre*ail" is unsettled in AWS`},
 		{name: "wildcards", pattern: `{ ($.eventName = *Trail) || ($.eventName = *Logging) }`,
 			covers: Match, events: all(Match), failed: Match, others: Match},
 		{name: "contains wildcard over-broad", pattern: `{ ($.eventName = *Trail*) || ($.eventName = *Logging) }`,

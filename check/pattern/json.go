@@ -339,7 +339,7 @@ func (v stringValue) match(s string, t *tracker) Verdict {
 	if asGlob == literally {
 		return verdictOf(asGlob)
 	}
-	t.add(fmt.Sprintf("middle wildcard in %s is unsettled in AWS", v.raw))
+	t.add(fmt.Sprintf("middle wildcard in %q is unsettled in AWS", v.s))
 	return Unknown
 }
 
