@@ -210,3 +210,10 @@ func TestPatternCommandJSON(t *testing.T) {
 	require.Equal(t, []string{}, out.Indeterminate)
 	golden(t, "cis-json", r.stdout)
 }
+
+func TestPatternCommandExclusionAfterDoubleDash(t *testing.T) {
+	r := runPattern(t, "", "--", "-StopLogging")
+	require.Equal(t, exitFindings, r.code, r.stderr)
+	require.Contains(t, r.stdout, "  CreateTrail   caught        by -StopLogging")
+	require.Contains(t, r.stdout, "verdict: does not catch every change: StopLogging")
+}
