@@ -86,7 +86,7 @@ func TestCheckCommandJSONShape(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &raw))
 	require.ElementsMatch(t, []string{"results", "summary"}, keys(raw))
 	res := raw["results"].([]any)[0].(map[string]any)
-	for _, k := range []string{"account", "profiles", "region", "status", "message", "trails", "remediation"} {
+	for _, k := range []string{"account", "profile", "profiles", "region", "status", "message", "trails", "remediation"} {
 		require.Contains(t, res, k)
 	}
 	require.NotContains(t, res, "reason")

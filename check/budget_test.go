@@ -144,6 +144,7 @@ func TestRunGroupsProfilesByAccount(t *testing.T) {
 	require.Len(t, rep.Results, 4)
 	require.Equal(t, acct, rep.Results[0].Account)
 	require.Equal(t, []string{"prod", "prod-admin"}, rep.Results[0].Profiles)
+	require.Equal(t, "prod", rep.Results[0].Profile)
 	require.Equal(t, Pass, rep.Results[0].Status)
 	require.Equal(t, Error, rep.Results[1].Status)
 	require.Equal(t, []string{"broken"}, rep.Results[1].Profiles)

@@ -93,6 +93,9 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			results[i] = Account(ctx, j.target.Clients, j.account, j.target.Region, opts)
 		}
 		results[i].Profiles = nonEmpty(j.profiles)
+		if len(results[i].Profiles) > 0 {
+			results[i].Profile = results[i].Profiles[0]
+		}
 		if opts.Progress != nil {
 			mu.Lock()
 			done++

@@ -56,7 +56,9 @@ type Summary struct {
 // Result is the verdict for one account, with the evidence behind it.
 type Result struct {
 	Account string `json:"account"`
-	// Profiles names every profile that reached this account.
+	// Profile is the first profile that reached this account (SPEC §6);
+	// Profiles names them all.
+	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`
 	// Region is where trails were discovered.
 	Region  string `json:"region"`
