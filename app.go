@@ -58,7 +58,7 @@ func (e *env) palette(w io.Writer) style.Palette {
 }
 
 func newApp(e *env) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:            "trailwatch",
 		Usage:           `audit and fix "CloudTrail configuration changes are monitored" (CIS AWS 4.5, Security Hub CloudWatch.5)`,
 		Version:         version,
@@ -68,9 +68,7 @@ func newApp(e *env) *cli.App {
 		HideHelpCommand: true,
 		// Errors are printed and mapped to exit codes by run, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%w", err)
-		},
+		OnUsageError:   flagUsageError,
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(e.stderr, "trailwatch: unknown command %q (see trailwatch --help)\n", name)
 		},
@@ -80,6 +78,24 @@ func newApp(e *env) *cli.App {
 			checkCommand(e),
 			planCommand(e),
 		},
+	}
+	defaultUsageErrors(app.Commands)
+	return app
+}
+
+func flagUsageError(_ *cli.Context, err error, _ bool) error {
+	return usageError("%w", err)
+}
+
+// defaultUsageErrors gives every command without its own OnUsageError the
+// app's: urfave/cli applies the app's only to the app's own flags, so a
+// command's flag mistake would otherwise print help on stdout and exit 3.
+func defaultUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = flagUsageError
+		}
+		defaultUsageErrors(c.Subcommands)
 	}
 }
 

@@ -22,8 +22,6 @@ func checkCommand(e *env) *cli.Command {
 		Description: "Follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber for every account\n" +
 			"reached by the selected profiles. Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +
 			"Exit 0 when every account passes, 1 when any fails, 3 when any is ERROR or MANUAL. See docs/check.md.",
-		// Flag mistakes on the command are usage errors too (exit 2).
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError("%w", err) },
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the report on stdout: text or json"},
 			&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},

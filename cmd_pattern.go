@@ -36,10 +36,6 @@ func patternCommand(e *env) *cli.Command {
 			&cli.StringSliceFlag{Name: "event", Usage: "evaluate the log events in `FILE` (one per line, - for stdin) instead; repeatable"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json", Destination: &opts.output},
 		},
-		// A subcommand's flag errors do not reach the app's OnUsageError.
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%w", err)
-		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("pattern takes exactly one argument, the filter pattern (quote it; flags go before it), got %d", c.NArg())
