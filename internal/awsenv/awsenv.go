@@ -6,8 +6,11 @@ package awsenv
 
 import (
 	"bufio"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -35,12 +39,25 @@ type Overrides struct {
 	EndpointURL string
 	Credentials aws.CredentialsProvider
 	HTTPClient  config.HTTPClient
+	// Region replaces the profile's region; --region still wins.
+	Region string
+	// Isolated builds the configuration from the overrides alone. The demo
+	// promises never to reach AWS, and the standard chain would let the
+	// user's AWS_PROFILE, AWS_ENDPOINT_URL_<SERVICE>, FIPS or CA-bundle
+	// settings, shared files, SSO or IMDS redirect or break it.
+	Isolated bool
 }
 
 // Load resolves one profile ("" is the default chain). region, when set,
-// wins over the profile's; otherwise the profile's region, else DefaultRegion.
+// wins over o.Region, which wins over the profile's; else DefaultRegion.
 // Throttling is retried with the SDK's adaptive mode.
 func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config, error) {
+	if o.Isolated {
+		return isolated(profile, region, o)
+	}
+	if region == "" {
+		region = o.Region
+	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
 		config.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
@@ -67,6 +84,30 @@ func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config,
 			name = "default chain"
 		}
 		return aws.Config{}, fmt.Errorf("load AWS configuration (%s): %w", name, err)
+	}
+	return cfg, nil
+}
+
+// isolated is Load without the standard chain. It never falls back to
+// anything the environment provides: an isolated configuration without an
+// endpoint or credentials would reach AWS, so it is refused.
+func isolated(profile, region string, o Overrides) (aws.Config, error) {
+	switch {
+	case profile != "":
+		return aws.Config{}, fmt.Errorf("load AWS configuration (%s): profiles are not read in an isolated configuration", profile)
+	case o.EndpointURL == "" || o.Credentials == nil:
+		return aws.Config{}, errors.New("load AWS configuration: an isolated configuration needs an endpoint and credentials")
+	}
+	cfg := aws.Config{
+		Region:       cmp.Or(region, o.Region, DefaultRegion),
+		BaseEndpoint: aws.String(o.EndpointURL),
+		Credentials:  o.Credentials,
+		HTTPClient:   o.HTTPClient,
+		Retryer:      func() aws.Retryer { return retry.NewAdaptiveMode() },
+	}
+	if cfg.HTTPClient == nil {
+		// HTTPS_PROXY and friends are part of the environment too.
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.Proxy = nil })
 	}
 	return cfg, nil
 }
