@@ -37,6 +37,12 @@ const (
 	cisMetric    = "CloudTrailConfigChanges"
 )
 
+// DemoFilterPattern is the metric filter of the "demo" scenario. It names all
+// five events, so it reads as the CIS pattern, but && binds tighter than ||:
+// the IAM-user restriction meant for the whole pattern applies to StopLogging
+// alone, so a role session, root or an AWS service stops logging unseen.
+const DemoFilterPattern = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) && ($.userIdentity.type = IAMUser) }`
+
 // chain is the resources of a compliant chain, so that each failing
 // scenario reads as "the compliant account, with this one link broken".
 type chain struct {
@@ -133,6 +139,18 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 		member := b.account(MemberAccount, AccessKeyFor(MemberAccount))
 		member.role(OrgAccessRole, DefaultAccount)
 		b.st.Organization = &organization{ID: "o-sandbox0001", ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
+		return nil
+	},
+	// The account trailwatch demo walks through: a logging multi-region trail
+	// delivering to CloudWatch Logs, a filter that looks right and is not
+	// (DemoFilterPattern, with the metric names of AWS's own CloudTrail
+	// guide), and no alarm, topic or subscriber yet.
+	"demo": func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		t := ab.trail(DefaultRegion, "management-events")
+		g := ab.logGroup(DefaultRegion, "aws-cloudtrail-logs-"+DefaultAccount)
+		ab.deliverTo(t, DefaultRegion, g)
+		ab.metricFilter(g, "cloudtrail-changes", DemoFilterPattern, "CloudTrailMetrics", "CloudTrailEventCount")
 		return nil
 	},
 	// A fleet of N accounts cycling through compliant and every FAIL reason:

@@ -102,3 +102,39 @@ func TestFleetScenario(t *testing.T) {
 	require.Empty(t, brokenLinks(t, sdkConfig(endpoint, creds[11].AccessKey), creds[11].Account), "the cycle restarts")
 	require.Error(t, s.LoadScenario("fleet", ScenarioParams{Accounts: 1001}))
 }
+
+// The demo account has the whole chain up to a filter that names all five
+// events and still misses one, and nothing after it, so check stops at the
+// filter and plan has the topic, subscription, filter and alarm to add.
+func TestDemoScenario(t *testing.T) {
+	_, endpoint := startSandbox(t, "demo")
+	cfg := sdkConfig(endpoint, DefaultAccessKey)
+	c := ctx(t)
+	require.Contains(t, ScenarioNames(), "demo")
+
+	trails, err := cloudtrail.NewFromConfig(cfg).DescribeTrails(c, &cloudtrail.DescribeTrailsInput{})
+	require.NoError(t, err)
+	require.Len(t, trails.TrailList, 1)
+	trail := trails.TrailList[0]
+	require.True(t, aws.ToBool(trail.IsMultiRegionTrail))
+	require.Equal(t, "arn:aws:logs:us-east-1:"+DefaultAccount+":log-group:aws-cloudtrail-logs-"+DefaultAccount+":*", aws.ToString(trail.CloudWatchLogsLogGroupArn))
+	status, err := cloudtrail.NewFromConfig(cfg).GetTrailStatus(c, &cloudtrail.GetTrailStatusInput{Name: trail.TrailARN})
+	require.NoError(t, err)
+	require.True(t, aws.ToBool(status.IsLogging))
+	require.Empty(t, aws.ToString(status.LatestCloudWatchLogsDeliveryError))
+
+	filters, err := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(c, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String("aws-cloudtrail-logs-" + DefaultAccount)})
+	require.NoError(t, err)
+	require.Len(t, filters.MetricFilters, 1)
+	require.Equal(t, DemoFilterPattern, aws.ToString(filters.MetricFilters[0].FilterPattern))
+	for _, event := range []string{"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"} {
+		require.Contains(t, DemoFilterPattern, event, "the pattern must look right to a text search")
+	}
+
+	alarms, err := cloudwatch.NewFromConfig(cfg).DescribeAlarms(c, &cloudwatch.DescribeAlarmsInput{})
+	require.NoError(t, err)
+	require.Empty(t, alarms.MetricAlarms)
+	topics, err := sns.NewFromConfig(cfg).ListTopics(c, &sns.ListTopicsInput{})
+	require.NoError(t, err)
+	require.Empty(t, topics.Topics)
+}
