@@ -64,15 +64,3 @@ func checkCommand(e *env) *cli.Command {
 		},
 	}
 }
-
-// checkExitCode follows docs/exit-codes.md: a definite FAIL is what a
-// script acts on, so it wins over ERROR and MANUAL.
-func checkExitCode(s check.Summary) int {
-	switch {
-	case s.Fail > 0:
-		return exitFindings
-	case s.Error > 0 || s.Manual > 0:
-		return exitFailed
-	}
-	return exitOK
-}

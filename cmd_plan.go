@@ -177,22 +177,3 @@ func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
 		return made[region]
 	}
 }
-
-// planExitCode: planned changes, or accounts still failing that need a
-// person, are what a script acts on (1); otherwise accounts that could not
-// be evaluated make it 3.
-func planExitCode(p plan.Plan, failed int) int {
-	create, update, _ := p.Counts()
-	if create+update > 0 {
-		return exitFindings
-	}
-	for _, a := range p.Accounts {
-		if a.Status == string(check.Fail) {
-			return exitFindings
-		}
-	}
-	if failed > 0 {
-		return exitFailed
-	}
-	return exitOK
-}

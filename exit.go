@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/plan"
 )
 
 // Exit codes, decided here and nowhere else. docs/exit-codes.md documents them.
@@ -59,4 +62,35 @@ func exitCode(err error) int {
 	default:
 		return exitFailed
 	}
+}
+
+// checkExitCode follows docs/exit-codes.md: a definite FAIL is what a
+// script acts on, so it wins over ERROR and MANUAL.
+func checkExitCode(s check.Summary) int {
+	switch {
+	case s.Fail > 0:
+		return exitFindings
+	case s.Error > 0 || s.Manual > 0:
+		return exitFailed
+	}
+	return exitOK
+}
+
+// planExitCode: planned changes, or accounts still failing that need a
+// person, are what a script acts on (1); otherwise accounts that could not
+// be evaluated make it 3.
+func planExitCode(p plan.Plan, failed int) int {
+	create, update, _ := p.Counts()
+	if create+update > 0 {
+		return exitFindings
+	}
+	for _, a := range p.Accounts {
+		if a.Status == string(check.Fail) {
+			return exitFindings
+		}
+	}
+	if failed > 0 {
+		return exitFailed
+	}
+	return exitOK
 }
