@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
 )
 
@@ -26,6 +27,9 @@ type env struct {
 	getenv func(string) string
 	// isTerminal reports whether the stream is an interactive terminal.
 	isTerminal func(any) bool
+	// aws is laid over every AWS configuration the commands load; the demo
+	// uses it to reach its sandbox and nothing else.
+	aws awsenv.Overrides
 }
 
 func osIsTerminal(f any) bool {

@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
-	"github.com/trailwatch/trailwatch/internal/awsenv"
 )
 
 // callTimeout bounds each AWS request (each page), after the SDK's retries
@@ -38,7 +37,7 @@ func checkCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := sel.targets(c.Context, e, awsenv.Overrides{})
+			targets, err := sel.targets(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}

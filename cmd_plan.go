@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
-	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -81,7 +80,7 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := sel.targets(c.Context, e, awsenv.Overrides{})
+			targets, err := sel.targets(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}
