@@ -90,7 +90,7 @@ func planCommand(e *env) *cli.Command {
 					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
 				}
 			}
-			p, failed := runPlan(c.Context, targets, opts, co)
+			p, _, failed := runPlan(c.Context, targets, opts, co)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}
@@ -115,26 +115,15 @@ func planCommand(e *env) *cli.Command {
 // runPlan checks the targets and plans each account with the clients of the
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
-func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, int) {
+func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
 	report := check.Run(ctx, targets, co)
-	byProfile := map[string]check.Target{}
-	for _, t := range targets {
-		byProfile[t.Profile] = t
-	}
 	failed := 0
 	accounts := make([]plan.AccountPlan, len(report.Results))
 	for i, r := range report.Results {
-		f := plan.FromCheck(r, opts.Strict)
 		if r.Status == check.Error || r.Status == check.Manual {
 			failed++
 		}
-		var readers plan.Readers
-		if len(r.Profiles) > 0 {
-			readers = readersFor(byProfile[r.Profiles[0]])
-		} else {
-			readers = readersFor(byProfile[""])
-		}
-		a, err := plan.Build(ctx, readers, f, opts)
+		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
 		if err != nil {
 			failed++
 			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
@@ -142,7 +131,26 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 		}
 		accounts[i] = a
 	}
-	return plan.New(version, time.Now(), opts, accounts), failed
+	return plan.New(version, time.Now(), opts, accounts), report, failed
+}
+
+func planAccount(ctx context.Context, t check.Target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {
+	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
+}
+
+// targetOf is the target whose clients reach a result's account: that of
+// its first profile (the default chain has none).
+func targetOf(targets []check.Target, r check.Result) check.Target {
+	name := ""
+	if len(r.Profiles) > 0 {
+		name = r.Profiles[0]
+	}
+	for _, t := range targets {
+		if t.Profile == name {
+			return t
+		}
+	}
+	return check.Target{}
 }
 
 // readersFor builds plan's read-only clients from a target's configuration,

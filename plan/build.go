@@ -41,8 +41,8 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 	if f.Trail != nil {
 		b.ap.Trail = f.Trail.ARN
 	}
-	if why := blocked(f, o); why != "" {
-		b.ap.Blocked = why
+	if why, notify := blocked(f, o); why != "" {
+		b.ap.Blocked, b.ap.NeedsNotify = why, notify
 		return b.ap, nil
 	}
 	if f.Status != "FAIL" {
@@ -58,40 +58,41 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 }
 
 // blocked explains, in words a user can act on, why an account gets no
-// changes from here; "" when planning can go ahead.
-func blocked(f Finding, o Options) string {
+// changes from here; "" when planning can go ahead. needsNotify is true when
+// an endpoint to notify is all that is missing.
+func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	switch f.Status {
 	case "PASS":
-		return ""
+		return "", false
 	case "ERROR":
-		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan"
+		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
 	case "MANUAL":
-		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account"
+		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
 	t := f.Trail
 	switch {
 	case f.Reason == NoMultiRegionTrail || t == nil:
-		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan"
+		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
 		kind := ""
 		if t.Organization {
 			kind = " (an organization trail seen from a member account)"
 		}
-		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there"
+		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there", false
 	case f.Reason == TrailNotLogging:
-		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan"
+		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan", false
 	case f.Reason == ManagementEventsNotCaptured:
-		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan"
+		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan", false
 	case f.Reason == LogsDeliveryFailing:
-		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan"
+		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan", false
 	case t.LogGroupARN == "" && !o.WireLogs:
-		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs to plan a log group, a delivery role and the trail update"
+		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs to plan a log group, a delivery role and the trail update", false
 	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
-		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account"
+		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account", false
 	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
-		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify PROTOCOL:ENDPOINT to subscribe someone"
+		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify PROTOCOL:ENDPOINT to subscribe someone", true
 	}
-	return ""
+	return "", false
 }
 
 type builder struct {
@@ -293,7 +294,7 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		arn, reused = b.topicARN(name), ours
 		if !ours {
 			if len(b.o.Notify) == 0 {
-				b.ap.Blocked = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN"
+				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
 			changeID = "topic"

@@ -290,23 +290,28 @@ func TestBlockedAccountsExplain(t *testing.T) {
 	org.Trail.OwnerAccount, org.Trail.Organization = "999999999999", true
 	unwired := finding(NoCloudWatchLogs)
 	noNotify := finding(NoMatchingFilter)
+	unconfirmed := finding(NoConfirmedSubscriber)
+	unconfirmed.Trail.TopicARN = "arn:aws:sns:us-east-1:" + testAccount + ":alerts"
 	elsewhere := finding(NoMatchingFilter)
 	elsewhere.Trail.LogGroupAccount = "999999999999"
 	cases := map[string]struct {
 		f    Finding
 		o    Options
 		want string
+		// needsNotify: only an endpoint to notify is missing.
+		needsNotify bool
 	}{
-		"no multi-region trail": {finding(NoMultiRegionTrail), Options{}, "create-trail"},
-		"not logging":           {finding(TrailNotLogging), Options{}, "start-logging"},
-		"management events":     {finding(ManagementEventsNotCaptured), Options{}, "management-events selector"},
-		"delivery failing":      {finding(LogsDeliveryFailing), Options{}, "never re-points"},
-		"organization trail":    {org, Options{}, "run plan there"},
-		"log group elsewhere":   {elsewhere, Options{}, "belongs to account 999999999999"},
-		"no --wire-logs":        {unwired, Options{}, "--wire-logs"},
-		"no one to notify":      {noNotify, Options{Notify: []Endpoint{}}, "--notify"},
-		"check errored":         {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate"},
-		"manual":                {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999"}, Options{}, "another account"},
+		"no multi-region trail": {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
+		"not logging":           {finding(TrailNotLogging), Options{}, "start-logging", false},
+		"management events":     {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
+		"delivery failing":      {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
+		"organization trail":    {org, Options{}, "run plan there", false},
+		"log group elsewhere":   {elsewhere, Options{}, "belongs to account 999999999999", false},
+		"no --wire-logs":        {unwired, Options{}, "--wire-logs", false},
+		"no one to notify":      {noNotify, Options{Notify: []Endpoint{}}, "--notify", true},
+		"nobody confirmed":      {unconfirmed, Options{Notify: []Endpoint{}}, "no confirmed subscriber", true},
+		"check errored":         {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate", false},
+		"manual":                {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999"}, Options{}, "another account", false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -314,8 +319,35 @@ func TestBlockedAccountsExplain(t *testing.T) {
 			a := build(t, w, tc.f, tc.o)
 			require.Empty(t, a.Changes)
 			require.Contains(t, a.Blocked, tc.want)
+			require.Equal(t, tc.needsNotify, a.NeedsNotify)
 		})
 	}
+}
+
+// fix re-reads what each change writes before writing it: every change but
+// the trail update (which fix re-reads itself) names a resource the plan
+// fingerprinted.
+func TestEveryChangeIsGuardedByAFingerprint(t *testing.T) {
+	w := newWorld()
+	a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 7,
+		Notify: []Endpoint{{Protocol: "email", Endpoint: "sec@example.com"}}})
+	ops := map[string]bool{}
+	for _, c := range a.Changes {
+		ops[c.Operation] = true
+		r, err := c.Resource()
+		require.NoError(t, err, c.ID)
+		if c.Operation == "cloudtrail:UpdateTrail" {
+			require.Empty(t, r.Key, c.ID)
+			continue
+		}
+		require.NotEmpty(t, r.Key, c.ID)
+		guards := a.Guards(r)
+		require.NotEmpty(t, guards, "%s writes %+v, which no fingerprint covers", c.ID, r)
+		for _, g := range guards {
+			require.Equal(t, Absent, g.Hash, "%s: wire-logs creates only what was absent", c.ID)
+		}
+	}
+	require.Len(t, ops, 9, "the plan exercises every operation fix applies: %v", ops)
 }
 
 func TestEveryRequestDecodesIntoItsSDKInput(t *testing.T) {

@@ -96,19 +96,9 @@ func short(h string) string {
 // same reads Build made, and returns those that changed. fix refuses to
 // apply an account with any.
 func Verify(ctx context.Context, r Readers, a AccountPlan) ([]Stale, error) {
-	var stale []Stale
-	for _, fp := range a.Fingerprints {
-		v, err := read(ctx, r, fp.Kind, fp.Region, fp.Key)
-		if err != nil {
-			return nil, fmt.Errorf("verify plan of %s: %w", a.Account, err)
-		}
-		h, err := hash(v)
-		if err != nil {
-			return nil, fmt.Errorf("verify plan of %s: %w", a.Account, err)
-		}
-		if h != fp.Hash {
-			stale = append(stale, Stale{Fingerprint: fp, Now: h})
-		}
+	stale, err := VerifyFingerprints(ctx, r, a.Fingerprints)
+	if err != nil {
+		return nil, fmt.Errorf("verify plan of %s: %w", a.Account, err)
 	}
 	return stale, nil
 }

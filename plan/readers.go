@@ -88,6 +88,9 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 		}
 		for _, g := range out.LogGroups {
 			if aws.ToString(g.LogGroupName) == key {
+				// Stored bytes grow as events arrive; that is not a change
+				// to the group anyone made.
+				g.StoredBytes = nil
 				return g, nil
 			}
 		}

@@ -31,6 +31,16 @@ func RenderText(w io.Writer, p Plan, pal style.Palette) error {
 	return nil
 }
 
+// RenderAccount draws one account's block of the diff, as RenderText does.
+func RenderAccount(w io.Writer, a AccountPlan, pal style.Palette) error {
+	var b strings.Builder
+	renderAccount(&b, a, pal)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

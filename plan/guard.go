@@ -1,0 +1,80 @@
+package plan
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+)
+
+// Resource names what a change writes, in the terms of the fingerprint that
+// guards it: fix re-reads exactly that resource before the write (SPEC §3).
+// Key is "" for a change no fingerprint guards (cloudtrail:UpdateTrail,
+// whose trail fix re-reads itself).
+type Resource struct {
+	Kind   string
+	Region string
+	Key    string
+}
+
+// Resource returns what c writes.
+func (c Change) Resource() (Resource, error) {
+	in, err := c.Input()
+	if err != nil {
+		return Resource{}, err
+	}
+	switch v := in.(type) {
+	case *sns.CreateTopicInput:
+		return Resource{kindTopic, c.Region, c.Target}, nil
+	case *sns.SubscribeInput:
+		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}, nil
+	case *cloudwatchlogs.CreateLogGroupInput:
+		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}, nil
+	case *cloudwatchlogs.PutRetentionPolicyInput:
+		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}, nil
+	case *cloudwatchlogs.PutMetricFilterInput:
+		return Resource{kindMetricFilter, c.Region, filterKey(aws.ToString(v.LogGroupName), aws.ToString(v.FilterName))}, nil
+	case *iam.CreateRoleInput:
+		return Resource{kindRole, "global", aws.ToString(v.RoleName)}, nil
+	case *iam.PutRolePolicyInput:
+		return Resource{kindRole, "global", aws.ToString(v.RoleName)}, nil
+	case *cloudwatch.PutMetricAlarmInput:
+		return Resource{kindAlarm, c.Region, aws.ToString(v.AlarmName)}, nil
+	}
+	return Resource{}, nil
+}
+
+// Guards returns the fingerprints recorded for r: what must still hold
+// before a change to r is applied.
+func (a AccountPlan) Guards(r Resource) []Fingerprint {
+	var out []Fingerprint
+	for _, fp := range a.Fingerprints {
+		if fp.Kind == r.Kind && fp.Region == r.Region && fp.Key == r.Key {
+			out = append(out, fp)
+		}
+	}
+	return out
+}
+
+// VerifyFingerprints re-reads the given fingerprints with the reads Build
+// made and returns those that changed.
+func VerifyFingerprints(ctx context.Context, r Readers, fps []Fingerprint) ([]Stale, error) {
+	var stale []Stale
+	for _, fp := range fps {
+		v, err := read(ctx, r, fp.Kind, fp.Region, fp.Key)
+		if err != nil {
+			return nil, err
+		}
+		h, err := hash(v)
+		if err != nil {
+			return nil, err
+		}
+		if h != fp.Hash {
+			stale = append(stale, Stale{Fingerprint: fp, Now: h})
+		}
+	}
+	return stale, nil
+}
