@@ -81,6 +81,8 @@ func newApp(e *env) *cli.App {
 			patternCommand(e),
 			checkCommand(e),
 			planCommand(e),
+			fixCommand(e),
+			demoCommand(e),
 		},
 	}
 	defaultUsageErrors(app.Commands)

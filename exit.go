@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -90,6 +92,34 @@ func planExitCode(p plan.Plan, failed int) int {
 		}
 	}
 	if failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// fixExitCode: an apply that failed or found its plan stale is the most
+// urgent (3); then accounts still non-compliant or declined (1); then
+// accounts that could not be evaluated (3); else every account is compliant.
+func fixExitCode(reports []fix.Report) int {
+	for _, r := range reports {
+		if r.Result != nil && r.Result.Outcome != fix.Done {
+			return exitFailed
+		}
+	}
+	unsettled := false
+	for _, r := range reports {
+		now := r.After
+		if now == "" {
+			now = r.Before
+		}
+		switch {
+		case strings.HasPrefix(now, string(check.Fail)):
+			return exitFindings
+		case !strings.HasPrefix(now, string(check.Pass)):
+			unsettled = true
+		}
+	}
+	if unsettled {
 		return exitFailed
 	}
 	return exitOK

@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/plan"
+)
+
+// planShapingFlags are the plan flags a saved plan has already decided.
+var planShapingFlags = []string{"notify", "topic-arn", "wire-logs", "retention-days", "namespace", "metric-name", "name-prefix", "strict"}
+
+func fixCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "fix",
+		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview (SPEC §3)",
+		ArgsUsage: " ",
+		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
+			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +
+			"some still is not (or was declined), 2 on bad input, 3 when an apply failed or an account could not be\n" +
+			"evaluated, 130 when interrupted. See docs/fix.md.",
+		Flags: append(planFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking (needed when not at a terminal)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change and change nothing (no write API is called)"},
+			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan saved by plan --out `FILE`, refusing accounts that changed since"},
+			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: $XDG_STATE_HOME/trailwatch/journal.jsonl, else ~/.local/state/trailwatch/journal.jsonl)"},
+			&cli.BoolFlag{Name: "rollback", Usage: "when an account's apply fails, delete what this run created there (never anything that existed before)"},
+		),
+		Action: func(c *cli.Context) error { return runFix(c, e) },
+	}
+}
+
+type fixRun struct {
+	e        *env
+	sel      selection
+	opts     plan.Options
+	yes, dry bool
+	prompt   fix.Prompter
+	targets  []check.Target
+	co       check.Options
+}
+
+func runFix(c *cli.Context, e *env) error {
+	if c.NArg() > 0 {
+		return usageError("fix takes no arguments, got %q", c.Args().Slice())
+	}
+	r := fixRun{e: e, yes: c.Bool("yes"), dry: c.Bool("dry-run")}
+	planFile := c.String("plan")
+	var err error
+	if planFile != "" {
+		for _, name := range planShapingFlags {
+			if c.IsSet(name) {
+				return usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
+			}
+		}
+	} else if r.opts, err = planOptionsFromContext(c); err != nil {
+		return err
+	}
+	if r.sel, err = selectionFromContext(c); err != nil {
+		return err
+	}
+	prompt, interactive := e.prompter()
+	if !r.yes && !r.dry && !interactive {
+		return usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
+	}
+	if !r.yes {
+		r.prompt = prompt
+	}
+	var saved *plan.Plan
+	if planFile != "" {
+		p, err := plan.Read(planFile)
+		if err != nil {
+			if errors.Is(err, plan.ErrInvalidInput) {
+				return usageError("%w", err)
+			}
+			return usageError("%w", err)
+		}
+		saved = &p
+		r.opts = plan.Options{Strict: p.Options.Strict}
+	}
+	var journal *fix.Journal
+	if !r.dry {
+		path := c.String("journal")
+		if path == "" {
+			if path, err = fix.DefaultJournalPath(e.getenv); err != nil {
+				return usageError("%w", err)
+			}
+		}
+		if journal, err = fix.OpenJournal(path); err != nil {
+			return usageError("--journal: %w", err)
+		}
+		defer journal.Close()
+	}
+
+	ctx := c.Context
+	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout}
+	if saved != nil && !c.IsSet("profile") && !r.sel.all {
+		r.sel.profiles = profilesOf(*saved)
+	}
+	if r.targets, err = r.sel.targets(ctx, e, e.aws); err != nil {
+		return err
+	}
+	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
+	if multi {
+		r.co.Progress = func(done, total int, res check.Result) {
+			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, res.Account, res.Status)
+		}
+	}
+
+	var p plan.Plan
+	var before check.Report
+	if saved != nil {
+		before = check.Run(ctx, r.targets, r.co)
+		p = matchSaved(*saved, before)
+	} else {
+		p, before, _ = runPlan(ctx, r.targets, r.opts, r.co)
+	}
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	out, pal := e.stdout, e.palette(e.stdout)
+
+	if r.dry {
+		return r.dryRun(ctx, p, before, saved != nil)
+	}
+
+	session := fix.Session{Yes: r.yes, Prompt: r.prompt,
+		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(out, a, pal) },
+		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
+			o := r.opts
+			o.Notify = append(slices.Clone(o.Notify), ep)
+			res := before.Results[i]
+			a, err := planAccount(ctx, targetOf(r.targets, res), res, o)
+			if err != nil {
+				return a, err
+			}
+			return a, nil
+		}}
+	if r.prompt == nil {
+		// Scripted: the whole diff first, so the log shows what is applied.
+		if err := plan.RenderText(out, p, pal); err != nil {
+			return err
+		}
+	} else {
+		for _, a := range p.Accounts {
+			if len(a.Changes) == 0 && !a.NeedsNotify {
+				if err := plan.RenderAccount(out, a, pal); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	accounts, approvals, err := session.Approve(ctx, p.Accounts)
+	if errors.Is(err, fix.ErrCancelled) {
+		return errCancelled
+	}
+	if err != nil {
+		return err
+	}
+
+	var jobs []fix.Job
+	var jobIndex []int
+	for i, a := range accounts {
+		if approvals[i] != fix.Approved {
+			continue
+		}
+		t := targetOf(r.targets, before.Results[i])
+		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
+		jobIndex = append(jobIndex, i)
+	}
+	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
+	if multi && len(jobs) > 1 {
+		fo.Progress = func(done, total int, res fix.Result) {
+			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
+		}
+	}
+	results := fix.Apply(ctx, jobs, fo)
+
+	after := r.recheck(context.WithoutCancel(ctx), before, jobIndex)
+	reports := make([]fix.Report, len(accounts))
+	for i, a := range accounts {
+		res := before.Results[i]
+		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
+			Before: statusText(res), Blocked: a.Blocked}
+		if reports[i].Account == "" {
+			reports[i].Account = res.Account
+		}
+	}
+	for j, i := range jobIndex {
+		reports[i].Result = &results[j]
+		if a, ok := after[before.Results[i].Account]; ok {
+			reports[i].After = statusText(a)
+		}
+	}
+	for _, rep := range reports {
+		if rep.Result != nil {
+			if err := fix.RenderResult(out, rep, pal); err != nil {
+				return err
+			}
+		}
+	}
+	if err := fix.RenderSummary(out, reports, pal); err != nil {
+		return err
+	}
+	if journal != nil && len(jobs) > 0 {
+		fmt.Fprintf(e.stderr, "journal: %s\n", journal.Path())
+	}
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	return withCode(fixExitCode(reports))
+}
+
+// dryRun shows the diff (and, for a saved plan, what went stale) and calls
+// no write API.
+func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool) error {
+	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
+	if err := plan.RenderText(out, p, pal); err != nil {
+		return err
+	}
+	stale := 0
+	if saved {
+		for i, a := range p.Accounts {
+			if len(a.Changes) == 0 {
+				continue
+			}
+			t := targetOf(r.targets, before.Results[i])
+			found, err := plan.Verify(ctx, readersFor(t), a)
+			if err != nil {
+				return fmt.Errorf("verify saved plan: %w", err)
+			}
+			for _, s := range found {
+				stale++
+				fmt.Fprintf(out, "stale: account %s: %s\n", a.Account, s)
+			}
+		}
+	}
+	fmt.Fprintln(out, "Dry run: nothing was changed. Run fix without --dry-run to apply.")
+	if stale > 0 {
+		return withCode(exitFailed)
+	}
+	return withCode(planExitCode(p, 0))
+}
+
+// recheck runs check again for the accounts that were applied, keyed by
+// account. It runs even after an interrupt: the truth is owed either way.
+func (r fixRun) recheck(ctx context.Context, before check.Report, applied []int) map[string]check.Result {
+	var targets []check.Target
+	for _, i := range applied {
+		targets = append(targets, targetOf(r.targets, before.Results[i]))
+	}
+	co := r.co
+	co.Progress = nil
+	out := map[string]check.Result{}
+	if len(targets) == 0 {
+		return out
+	}
+	for _, res := range check.Run(ctx, targets, co).Results {
+		out[res.Account] = res
+	}
+	return out
+}
+
+// matchSaved lines up a saved plan's accounts with the accounts the
+// selected profiles reach now; an account of the plan nobody reaches is
+// reported, not silently dropped.
+func matchSaved(saved plan.Plan, before check.Report) plan.Plan {
+	byAccount := map[string]plan.AccountPlan{}
+	for _, a := range saved.Accounts {
+		byAccount[a.Account] = a
+	}
+	p := saved
+	p.Accounts = make([]plan.AccountPlan, 0, len(before.Results))
+	for _, res := range before.Results {
+		a, ok := byAccount[res.Account]
+		if !ok {
+			a = plan.AccountPlan{Account: res.Account, Profiles: res.Profiles, Status: string(res.Status), Reason: string(res.Reason),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "not in the saved plan; run plan for it"}
+		}
+		delete(byAccount, res.Account)
+		p.Accounts = append(p.Accounts, a)
+	}
+	for _, a := range saved.Accounts {
+		if _, missed := byAccount[a.Account]; missed && len(a.Changes) > 0 {
+			a.Blocked, a.Changes = "no selected profile reaches this account: select its profile with --profile", []plan.Change{}
+			p.Accounts = append(p.Accounts, a)
+		}
+	}
+	return p
+}
+
+// profilesOf is the profiles a saved plan was made with, so fix --plan
+// reaches the same accounts without repeating --profile.
+func profilesOf(p plan.Plan) []string {
+	var out []string
+	for _, a := range p.Accounts {
+		if len(a.Profiles) > 0 && !slices.Contains(out, a.Profiles[0]) {
+			out = append(out, a.Profiles[0])
+		}
+	}
+	return out
+}
+
+func statusText(r check.Result) string {
+	return strings.TrimSpace(string(r.Status) + " " + string(r.Reason))
+}
+
+// writersFor builds fix's write clients from a target's configuration.
+func writersFor(t check.Target) fix.Writers {
+	src, ok := t.Clients.(interface{ Config() aws.Config })
+	if !ok {
+		return fix.Writers{}
+	}
+	cfg := src.Config()
+	return fix.Writers{
+		Topics: perRegion(cfg, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
+		Logs:   perRegion(cfg, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(cfg, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(cfg),
+		Trails: perRegion(cfg, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
+	}
+}

@@ -1,0 +1,495 @@
+package fix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/plan"
+)
+
+// StepStatus is what became of one planned change.
+type StepStatus string
+
+const (
+	Applied StepStatus = "applied"
+	Failed  StepStatus = "failed"
+	Skipped StepStatus = "skipped"
+	// RolledBack marks a created resource deleted again by --rollback.
+	RolledBack StepStatus = "rolled back"
+	// Kept marks a created resource --rollback could not or must not delete.
+	Kept StepStatus = "kept"
+)
+
+// Step reports one change (or, in Result.Rollback, one undo).
+type Step struct {
+	Change plan.Change `json:"change"`
+	Status StepStatus  `json:"status"`
+	// Detail says more: an error, "pending confirmation", an ARN.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Outcome sums up an account's apply.
+type Outcome string
+
+const (
+	// Done: every change applied.
+	Done Outcome = "applied"
+	// Broken: a change failed; later ones were skipped.
+	Broken Outcome = "failed"
+	// Stale: something the plan read changed since; nothing more was written.
+	Stale Outcome = "stale"
+	// Interrupted: the run was cancelled between two changes.
+	Interrupted Outcome = "interrupted"
+)
+
+// Pending is a subscription that waits for its owner to confirm it.
+type Pending struct {
+	Topic    string `json:"topic"`
+	Protocol string `json:"protocol"`
+	Endpoint string `json:"endpoint"`
+	// Subscription is its ARN when SNS returned one.
+	Subscription string `json:"subscription,omitempty"`
+}
+
+// Result is what happened in one account.
+type Result struct {
+	Account string  `json:"account"`
+	Profile string  `json:"profile,omitempty"`
+	Region  string  `json:"region"`
+	Outcome Outcome `json:"outcome"`
+	Steps   []Step  `json:"steps"`
+	// Stale lists what changed since planning, for a Stale outcome.
+	Stale []plan.Stale `json:"stale,omitempty"`
+	// Error explains a Broken or Stale outcome.
+	Error    string    `json:"error,omitempty"`
+	Rollback []Step    `json:"rollback,omitempty"`
+	Pending  []Pending `json:"pending,omitempty"`
+}
+
+// Applied counts the changes that were applied and not rolled back.
+func (r Result) Applied() int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.Status == Applied {
+			n++
+		}
+	}
+	for _, s := range r.Rollback {
+		if s.Status == RolledBack {
+			n--
+		}
+	}
+	return n
+}
+
+// Apply applies each job's plan, accounts in parallel and each account's
+// changes in plan order. One account's failure never stops the others.
+func Apply(ctx context.Context, jobs []Job, o Options) []Result {
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	results := make([]Result, len(jobs))
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = applyAccount(ctx, jobs[i], o)
+			if o.Progress != nil {
+				mu.Lock()
+				done++
+				o.Progress(done, len(jobs), results[i])
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// undo removes one thing this run created, for --rollback.
+type undo struct {
+	change plan.Change
+	// op is the service:Operation the undo calls, for the journal.
+	op      string
+	request any
+	run     func(ctx context.Context) error
+}
+
+type applier struct {
+	job    Job
+	o      Options
+	res    Result
+	undos  []undo
+	wrote  map[plan.Resource]bool
+	roleOK bool // a role was created by this run: trail updates may wait for it
+}
+
+func applyAccount(ctx context.Context, job Job, o Options) Result {
+	a := &applier{job: job, o: o, wrote: map[plan.Resource]bool{},
+		res: Result{Account: job.Plan.Account, Profile: job.Profile, Region: job.Plan.Region, Outcome: Done, Steps: []Step{}}}
+	a.run(ctx)
+	return a.res
+}
+
+func (a *applier) run(ctx context.Context) {
+	a.apply(ctx)
+	if a.res.Outcome != Done && a.o.Rollback {
+		a.rollback(ctx)
+	}
+}
+
+func (a *applier) apply(ctx context.Context) {
+	// A saved plan may be hours old: every resource it read must look the
+	// same before the first write. A fresh plan passes this in a few reads.
+	if stale, err := plan.Verify(ctx, a.job.Readers, a.job.Plan); err != nil || len(stale) > 0 {
+		a.stop(0, stale, err)
+		return
+	}
+	for i, c := range a.job.Plan.Changes {
+		if ctx.Err() != nil {
+			a.res.Outcome, a.res.Error = Interrupted, "interrupted before "+c.ID
+			a.skipFrom(i)
+			return
+		}
+		stale, err := a.guard(ctx, c)
+		if err != nil || len(stale) > 0 {
+			a.stop(i, stale, err)
+			return
+		}
+		detail, err := a.write(ctx, c)
+		jerr := a.journal(c.Operation, c, c.Request, detail, err)
+		if err != nil {
+			a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Failed, Detail: explain(err)})
+			a.res.Outcome, a.res.Error = Broken, c.ID+" ("+c.Operation+"): "+explain(err)
+			a.skipFrom(i + 1)
+			return
+		}
+		a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Applied, Detail: detail})
+		if jerr != nil {
+			// No change may go unrecorded: stop here rather than write on.
+			a.res.Outcome, a.res.Error = Broken, "journal: "+jerr.Error()
+			a.skipFrom(i + 1)
+			return
+		}
+	}
+}
+
+// stop ends an account before change i because the plan no longer holds
+// or could not be re-read.
+func (a *applier) stop(i int, stale []plan.Stale, err error) {
+	if err != nil {
+		a.res.Outcome, a.res.Error = Broken, "re-read before writing failed: "+explain(err)
+	} else {
+		a.res.Outcome, a.res.Stale = Stale, stale
+		what := make([]string, len(stale))
+		for j, s := range stale {
+			what[j] = s.String()
+		}
+		a.res.Error = "plan is stale, changed since planning: " + strings.Join(what, "; ")
+	}
+	a.skipFrom(i)
+}
+
+func (a *applier) skipFrom(i int) {
+	for _, c := range a.job.Plan.Changes[i:] {
+		a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Skipped})
+	}
+}
+
+// guard re-reads what change c writes, unless this run already wrote it:
+// the plan's fingerprint must still hold (SPEC §3, §4).
+func (a *applier) guard(ctx context.Context, c plan.Change) ([]plan.Stale, error) {
+	r, err := c.Resource()
+	if err != nil {
+		return nil, err
+	}
+	if c.Operation == "cloudtrail:UpdateTrail" {
+		return a.guardTrail(ctx, c)
+	}
+	if a.wrote[r] {
+		return nil, nil
+	}
+	ctx, cancel := a.call(ctx)
+	defer cancel()
+	return plan.VerifyFingerprints(ctx, a.job.Readers, a.job.Plan.Guards(r))
+}
+
+// guardTrail re-reads the trail: trailwatch never re-points a trail that
+// already delivers to a log group (SPEC §4), even one wired since planning.
+func (a *applier) guardTrail(ctx context.Context, c plan.Change) ([]plan.Stale, error) {
+	ctx, cancel := a.call(ctx)
+	defer cancel()
+	out, err := a.job.Writers.Trails(c.Region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{TrailNameList: []string{c.Target}})
+	if err != nil {
+		return nil, fmt.Errorf("re-read trail %s: %w", c.Target, err)
+	}
+	for _, t := range out.TrailList {
+		if aws.ToString(t.TrailARN) != c.Target {
+			continue
+		}
+		if g := aws.ToString(t.CloudWatchLogsLogGroupArn); g != "" {
+			return []plan.Stale{{Fingerprint: plan.Fingerprint{Kind: "cloudtrail:Trail", Region: c.Region, Key: c.Target, Hash: "no log group"}, Now: "delivers to " + g}}, nil
+		}
+		return nil, nil
+	}
+	return []plan.Stale{{Fingerprint: plan.Fingerprint{Kind: "cloudtrail:Trail", Region: c.Region, Key: c.Target, Hash: "present"}, Now: plan.Absent}}, nil
+}
+
+func (a *applier) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.o.CallTimeout > 0 {
+		return context.WithTimeout(ctx, a.o.CallTimeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// write sends one change and remembers how to undo what it created.
+func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
+	in, err := c.Input()
+	if err != nil {
+		return "", err
+	}
+	r, _ := c.Resource()
+	ctx, cancel := a.call(ctx)
+	defer cancel()
+	w := a.job.Writers
+	var detail string
+	switch in := in.(type) {
+	case *sns.CreateTopicInput:
+		out, err := w.Topics(c.Region).CreateTopic(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		arn := aws.ToString(out.TopicArn)
+		if arn != c.Target {
+			// Later changes name the planned ARN; a different one means the
+			// plan's assumptions about this account are wrong.
+			return arn, fmt.Errorf("CreateTopic returned %s, the plan expected %s", arn, c.Target)
+		}
+		a.remember(c, "sns:DeleteTopic", &sns.DeleteTopicInput{TopicArn: aws.String(arn)}, func(ctx context.Context) error {
+			_, err := w.Topics(c.Region).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)})
+			return err
+		})
+		detail = arn
+	case *sns.SubscribeInput:
+		out, err := w.Topics(c.Region).Subscribe(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		sub := aws.ToString(out.SubscriptionArn)
+		hasARN := strings.HasPrefix(sub, "arn:")
+		// With ReturnSubscriptionArn SNS returns an ARN even for a pending
+		// subscription; email and web endpoints always start pending (plan
+		// only subscribes endpoints not yet confirmed).
+		if !hasARN || needsConfirmation(aws.ToString(in.Protocol)) {
+			p := Pending{Topic: aws.ToString(in.TopicArn), Protocol: aws.ToString(in.Protocol), Endpoint: aws.ToString(in.Endpoint)}
+			if hasARN {
+				p.Subscription = sub
+			}
+			a.res.Pending = append(a.res.Pending, p)
+			detail = "pending confirmation"
+		}
+		if !hasARN {
+			// Nothing to unsubscribe by; deleting a topic this run created
+			// removes the subscription with it.
+			break
+		}
+		a.remember(c, "sns:Unsubscribe", &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)}, func(ctx context.Context) error {
+			_, err := w.Topics(c.Region).Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)})
+			return err
+		})
+		if detail == "" {
+			detail = sub
+		}
+	case *cloudwatchlogs.CreateLogGroupInput:
+		if _, err := w.Logs(c.Region).CreateLogGroup(ctx, in); err != nil {
+			return "", err
+		}
+		del := &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: in.LogGroupName}
+		a.remember(c, "logs:DeleteLogGroup", del, func(ctx context.Context) error {
+			_, err := w.Logs(c.Region).DeleteLogGroup(ctx, del)
+			return err
+		})
+	case *cloudwatchlogs.PutRetentionPolicyInput:
+		if _, err := w.Logs(c.Region).PutRetentionPolicy(ctx, in); err != nil {
+			return "", err
+		}
+	case *cloudwatchlogs.PutMetricFilterInput:
+		if _, err := w.Logs(c.Region).PutMetricFilter(ctx, in); err != nil {
+			return "", err
+		}
+		del := &cloudwatchlogs.DeleteMetricFilterInput{LogGroupName: in.LogGroupName, FilterName: in.FilterName}
+		a.remember(c, "logs:DeleteMetricFilter", del, func(ctx context.Context) error {
+			_, err := w.Logs(c.Region).DeleteMetricFilter(ctx, del)
+			return err
+		})
+	case *iam.CreateRoleInput:
+		out, err := w.Roles.CreateRole(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		a.roleOK = true
+		del := &iam.DeleteRoleInput{RoleName: in.RoleName}
+		a.remember(c, "iam:DeleteRole", del, func(ctx context.Context) error {
+			_, err := w.Roles.DeleteRole(ctx, del)
+			return err
+		})
+		detail = aws.ToString(out.Role.Arn)
+	case *iam.PutRolePolicyInput:
+		if _, err := w.Roles.PutRolePolicy(ctx, in); err != nil {
+			return "", err
+		}
+		del := &iam.DeleteRolePolicyInput{RoleName: in.RoleName, PolicyName: in.PolicyName}
+		a.remember(c, "iam:DeleteRolePolicy", del, func(ctx context.Context) error {
+			_, err := w.Roles.DeleteRolePolicy(ctx, del)
+			return err
+		})
+	case *cloudtrail.UpdateTrailInput:
+		if err := a.updateTrail(ctx, c, in); err != nil {
+			return "", err
+		}
+	case *cloudwatch.PutMetricAlarmInput:
+		if _, err := w.Alarms(c.Region).PutMetricAlarm(ctx, in); err != nil {
+			return "", err
+		}
+		if c.Action == plan.Create {
+			del := &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{aws.ToString(in.AlarmName)}}
+			a.remember(c, "cloudwatch:DeleteAlarms", del, func(ctx context.Context) error {
+				_, err := w.Alarms(c.Region).DeleteAlarms(ctx, del)
+				return err
+			})
+		}
+	default:
+		return "", fmt.Errorf("change %s: fix cannot apply %s", c.ID, c.Operation)
+	}
+	if r.Key != "" {
+		a.wrote[r] = true
+	}
+	return detail, nil
+}
+
+// updateTrail wires the trail, waiting while a role this run created is not
+// yet usable: CloudTrail answers "Access denied" until IAM has propagated it.
+func (a *applier) updateTrail(ctx context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
+	trails := a.job.Writers.Trails(c.Region)
+	waits := a.o.RoleWaits
+	if waits == nil {
+		waits = DefaultRoleWaits
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := trails.UpdateTrail(ctx, in)
+		if err == nil {
+			// Undoing the wiring restores the trail to no log delivery,
+			// which is what the plan saw before it.
+			clear := &cloudtrail.UpdateTrailInput{Name: in.Name, CloudWatchLogsLogGroupArn: aws.String(""), CloudWatchLogsRoleArn: aws.String("")}
+			a.remember(c, "cloudtrail:UpdateTrail", clear, func(ctx context.Context) error {
+				_, err := trails.UpdateTrail(ctx, clear)
+				return err
+			})
+			return nil
+		}
+		if !a.roleOK || !roleNotReady(err) || attempt >= len(waits) {
+			return err
+		}
+		if err := a.o.sleep(ctx, waits[attempt]); err != nil {
+			return err
+		}
+	}
+}
+
+func needsConfirmation(protocol string) bool {
+	switch protocol {
+	case "email", "email-json", "http", "https":
+		return true
+	}
+	return false
+}
+
+func roleNotReady(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	code := ae.ErrorCode()
+	return (code == "InvalidCloudWatchLogsRoleArnException" || code == "InvalidCloudWatchLogsLogGroupArnException") &&
+		strings.Contains(ae.ErrorMessage(), "Access denied")
+}
+
+func (a *applier) remember(c plan.Change, op string, request any, run func(ctx context.Context) error) {
+	a.undos = append(a.undos, undo{change: c, op: op, request: request, run: run})
+}
+
+// rollback undoes what this run created, newest first, and nothing else:
+// an updated alarm of the user's is never deleted. It runs even when the
+// run was interrupted, so a Ctrl-C does not leave half a rollback.
+func (a *applier) rollback(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, u := range slices.Backward(a.undos) {
+		cctx, cancel := a.call(ctx)
+		err := u.run(cctx)
+		cancel()
+		jerr := a.journal(u.op, u.change, u.request, "rollback of "+u.change.ID, err)
+		step := Step{Change: u.change, Status: RolledBack, Detail: u.op}
+		switch {
+		case err != nil:
+			step.Status, step.Detail = Kept, u.op+" failed: "+explain(err)
+		case jerr != nil:
+			step.Detail += " (not journaled: " + jerr.Error() + ")"
+		}
+		a.res.Rollback = append(a.res.Rollback, step)
+	}
+	for _, p := range a.res.Pending {
+		if p.Subscription == "" && !a.createdTopic(p.Topic) {
+			a.res.Rollback = append(a.res.Rollback, Step{Change: plan.Change{ID: "pending", Operation: "sns:Subscribe", Target: p.Topic + " ← " + p.Protocol + ":" + p.Endpoint},
+				Status: Kept, Detail: "an unconfirmed subscription cannot be removed; it lapses if nobody confirms it"})
+		}
+	}
+	a.res.Pending = nil
+}
+
+func (a *applier) createdTopic(arn string) bool {
+	for _, u := range a.undos {
+		if u.op == "sns:DeleteTopic" && u.change.Target == arn {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *applier) journal(op string, c plan.Change, request any, detail string, err error) error {
+	if a.o.Journal == nil {
+		return nil
+	}
+	e := Entry{Time: a.o.now().UTC(), Account: a.job.Plan.Account, Profile: a.job.Profile, Region: c.Region,
+		Change: c.ID, Operation: op, Target: c.Target, Request: request, Result: "ok", Detail: detail}
+	if err != nil {
+		e.Result, e.Error = "error", explain(err)
+	}
+	return a.o.Journal.Record(e)
+}
+
+// explain shortens an AWS error to its code and message; the SDK's full
+// text repeats the operation and request ID at length.
+func explain(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
+	}
+	return err.Error()
+}

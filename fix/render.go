@@ -1,0 +1,182 @@
+package fix
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/trailwatch/trailwatch/internal/style"
+)
+
+// Report is one account's line of the story: what was planned, what the
+// person decided, what happened, and check before and after.
+type Report struct {
+	Account  string
+	Profiles []string
+	Planned  int
+	Approval Approval
+	// Result is nil when nothing was applied (no changes, or declined).
+	Result *Result
+	// Before and After are check's verdicts, e.g. "FAIL NO_ALARM"; After is
+	// "" when the account was not touched.
+	Before, After string
+	// Blocked explains an account plan could not fix from here.
+	Blocked string
+}
+
+// RenderResult draws one account's apply: each step with its status, any
+// rollback, check before → after and what a person still has to do.
+func RenderResult(w io.Writer, r Report, pal style.Palette) error {
+	var b strings.Builder
+	res := r.Result
+	head := "Account " + r.Account
+	if len(r.Profiles) > 0 {
+		head += " (profile " + strings.Join(r.Profiles, ", ") + ")"
+	}
+	fmt.Fprintf(&b, "%s: %s\n", pal.Bold(head), outcomeText(*res, pal))
+	if res.Error != "" {
+		fmt.Fprintf(&b, "  %s\n", res.Error)
+	}
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, s := range res.Steps {
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Operation, s.Change.Target, stepText(s))
+	}
+	tw.Flush()
+	if len(res.Rollback) > 0 {
+		b.WriteString("  rollback (--rollback: only what this run created):\n")
+		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, s := range res.Rollback {
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Target, stepText(s))
+		}
+		tw.Flush()
+	}
+	if r.After != "" {
+		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
+	}
+	for _, p := range res.Pending {
+		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), howToConfirm(p))
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func outcomeText(r Result, pal style.Palette) string {
+	planned := len(r.Steps)
+	switch r.Outcome {
+	case Done:
+		return pal.Good(fmt.Sprintf("applied %d of %d changes", r.Applied(), planned))
+	case Stale:
+		return pal.Bad("plan is stale, nothing more changed")
+	case Interrupted:
+		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", r.Applied(), planned))
+	}
+	return pal.Bad(fmt.Sprintf("failed after %d of %d changes", countStatus(r.Steps, Applied), planned))
+}
+
+func countStatus(steps []Step, st StepStatus) int {
+	n := 0
+	for _, s := range steps {
+		if s.Status == st {
+			n++
+		}
+	}
+	return n
+}
+
+func mark(s StepStatus, pal style.Palette) string {
+	switch s {
+	case Applied:
+		return pal.Good("✓")
+	case Failed:
+		return pal.Bad("✗")
+	case RolledBack:
+		return pal.Warn("↺")
+	case Kept:
+		return pal.Warn("!")
+	}
+	return pal.Faint("-")
+}
+
+func stepText(s Step) string {
+	if s.Detail == "" {
+		return string(s.Status)
+	}
+	return string(s.Status) + ": " + s.Detail
+}
+
+func verdict(v string, pal style.Palette) string {
+	if strings.HasPrefix(v, "PASS") {
+		return pal.Good(v)
+	}
+	if strings.HasPrefix(v, "FAIL") {
+		return pal.Bad(v)
+	}
+	return pal.Warn(v)
+}
+
+// howToConfirm says exactly what the subscriber must do; SNS sends the
+// confirmation, trailwatch never sends test notifications.
+func howToConfirm(p Pending) string {
+	switch p.Protocol {
+	case "email", "email-json":
+		return fmt.Sprintf("an email from AWS Notifications was sent to %s; open it and follow \"Confirm subscription\" (the link expires after 3 days), then run trailwatch check. Until then nobody is notified by %s.", p.Endpoint, p.Topic)
+	case "http", "https":
+		return fmt.Sprintf("%s received a SubscriptionConfirmation message from SNS; visit its SubscribeURL (or call sns confirm-subscription with its Token) for topic %s, then run trailwatch check.", p.Endpoint, p.Topic)
+	}
+	return fmt.Sprintf("the %s subscription %s to %s must be confirmed by its owner, then run trailwatch check.", p.Protocol, p.Endpoint, p.Topic)
+}
+
+// RenderSummary draws the table that ends every fix run: account, profile,
+// changes applied of planned, and the result.
+func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
+	var b strings.Builder
+	b.WriteString(pal.Bold("Summary") + "\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tPROFILE\tCHANGES\tRESULT")
+	for _, r := range rows {
+		profile := strings.Join(r.Profiles, ",")
+		if profile == "" {
+			profile = "(default)"
+		}
+		changes := "-"
+		if r.Planned > 0 {
+			applied := 0
+			if r.Result != nil {
+				applied = r.Result.Applied()
+			}
+			changes = fmt.Sprintf("%d/%d", applied, r.Planned)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Account, profile, changes, summaryResult(r))
+	}
+	tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func summaryResult(r Report) string {
+	now := r.After
+	if now == "" {
+		now = r.Before
+	}
+	var notes []string
+	if r.After != "" && r.After != r.Before {
+		notes = append(notes, "was "+r.Before)
+	}
+	switch {
+	case r.Result != nil && r.Result.Outcome != Done:
+		notes = append(notes, "apply "+string(r.Result.Outcome))
+	case r.Approval == Declined:
+		notes = append(notes, "declined")
+	case r.Blocked != "" && !strings.HasPrefix(now, "PASS"):
+		notes = append(notes, "needs you: see above")
+	}
+	if r.Result != nil && len(r.Result.Pending) > 0 {
+		notes = append(notes, "confirmation pending")
+	}
+	if len(notes) > 0 {
+		return now + " (" + strings.Join(notes, ", ") + ")"
+	}
+	return now
+}
