@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -85,8 +86,9 @@ func (s Stale) String() string {
 	return fmt.Sprintf("%s %s in %s: planned %s, now %s", s.Kind, s.Key, s.Region, short(s.Hash), short(s.Now))
 }
 
+// short abbreviates a hash; descriptions (fix's re-read of a trail) stay whole.
 func short(h string) string {
-	if len(h) > 19 {
+	if strings.HasPrefix(h, "sha256:") && len(h) > 19 {
 		return h[:19] + "…"
 	}
 	return h
