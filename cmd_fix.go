@@ -142,12 +142,8 @@ func runFix(c *cli.Context, e *env) error {
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
-			res := before.Results[i]
-			a, err := planAccount(ctx, targetOf(r.targets, res), res, o)
-			if err != nil {
-				return a, err
-			}
-			return a, nil
+			res := resultOf(before, p.Accounts[i].Account)
+			return planAccount(ctx, targetOf(r.targets, res), res, o)
 		}}
 	if r.prompt == nil {
 		// Scripted: the whole diff first, so the log shows what is applied.
@@ -177,7 +173,7 @@ func runFix(c *cli.Context, e *env) error {
 		if approvals[i] != fix.Approved {
 			continue
 		}
-		t := targetOf(r.targets, before.Results[i])
+		t := targetOf(r.targets, resultOf(before, a.Account))
 		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
 		jobIndex = append(jobIndex, i)
 	}
@@ -189,19 +185,15 @@ func runFix(c *cli.Context, e *env) error {
 	}
 	results := fix.Apply(ctx, jobs, fo)
 
-	after := r.recheck(context.WithoutCancel(ctx), before, jobIndex)
+	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
-		res := before.Results[i]
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
-			Before: statusText(res), Blocked: a.Blocked}
-		if reports[i].Account == "" {
-			reports[i].Account = res.Account
-		}
+			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
 	}
 	for j, i := range jobIndex {
 		reports[i].Result = &results[j]
-		if a, ok := after[before.Results[i].Account]; ok {
+		if a, ok := after[accounts[i].Account]; ok {
 			reports[i].After = statusText(a)
 		}
 	}
@@ -233,11 +225,11 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	}
 	stale := 0
 	if saved {
-		for i, a := range p.Accounts {
+		for _, a := range p.Accounts {
 			if len(a.Changes) == 0 {
 				continue
 			}
-			t := targetOf(r.targets, before.Results[i])
+			t := targetOf(r.targets, resultOf(before, a.Account))
 			found, err := plan.Verify(ctx, readersFor(t), a)
 			if err != nil {
 				return fmt.Errorf("verify saved plan: %w", err)
@@ -257,10 +249,10 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 
 // recheck runs check again for the accounts that were applied, keyed by
 // account. It runs even after an interrupt: the truth is owed either way.
-func (r fixRun) recheck(ctx context.Context, before check.Report, applied []int) map[string]check.Result {
+func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
 	var targets []check.Target
-	for _, i := range applied {
-		targets = append(targets, targetOf(r.targets, before.Results[i]))
+	for _, j := range jobs {
+		targets = append(targets, targetOf(r.targets, resultOf(before, j.Plan.Account)))
 	}
 	co := r.co
 	co.Progress = nil
@@ -312,6 +304,17 @@ func profilesOf(p plan.Plan) []string {
 		}
 	}
 	return out
+}
+
+// resultOf is check's result for an account; a saved plan may name an
+// account no selected profile reaches, which has none.
+func resultOf(rep check.Report, account string) check.Result {
+	for _, r := range rep.Results {
+		if r.Account == account {
+			return r
+		}
+	}
+	return check.Result{Account: account, Status: check.Error, Message: "no selected profile reaches this account"}
 }
 
 func statusText(r check.Result) string {
