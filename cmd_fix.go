@@ -150,6 +150,7 @@ func runFix(c *cli.Context, e *env) error {
 		if err := plan.RenderText(out, p, pal); err != nil {
 			return err
 		}
+		fmt.Fprintln(out)
 	} else {
 		for _, a := range p.Accounts {
 			if len(a.Changes) == 0 && !a.NeedsNotify {
