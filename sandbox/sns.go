@@ -46,6 +46,7 @@ func init() {
 	register("sns", "ConfirmSubscription", snsConfirmSubscription)
 	register("sns", "Unsubscribe", snsUnsubscribe)
 	register("sns", "ListSubscriptionsByTopic", snsListSubscriptionsByTopic)
+	register("sns", "ListTagsForResource", snsListTagsForResource)
 }
 
 // Limits from the SNS API reference: topic names are 1–256 of [A-Za-z0-9_-]
@@ -164,6 +165,23 @@ func snsDeleteTopic(st *state, c *call) (map[string]any, error) {
 	}
 	delete(rs.Topics, t.ARN)
 	return nil, nil
+}
+
+// snsListTagsForResource lists a topic's tags, which is how trailwatch tells
+// a topic it created from someone else's of the same name.
+func snsListTagsForResource(st *state, c *call) (map[string]any, error) {
+	t, err := st.topic(c, c.str("ResourceArn"))
+	if err != nil {
+		if err.Code == "NotFound" {
+			return nil, errorf(http.StatusNotFound, "ResourceNotFound", "Resource does not exist")
+		}
+		return nil, err
+	}
+	tags := []any{}
+	for _, tg := range t.Tags {
+		tags = append(tags, map[string]any{"Key": tg.Key, "Value": tg.Value})
+	}
+	return map[string]any{"Tags": tags}, nil
 }
 
 // snsPage returns the slice of sorted keys a NextToken selects; tokens are
