@@ -46,7 +46,6 @@ func hostileAWSEnvironment(t *testing.T) *atomic.Int64 {
 		"AWS_CONFIG_FILE":             config,
 		"AWS_SHARED_CREDENTIALS_FILE": credentials,
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"NO_COLOR":                    "",
 	} {
 		t.Setenv(k, v)
 	}
