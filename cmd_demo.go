@@ -106,7 +106,7 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server, withFix bool) (er
 		want:  []int{exitFindings},
 	}, {
 		title: "Why does that filter not count?",
-		about: "pattern evaluates the filter against real CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so StopLogging counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
+		about: "pattern evaluates the filter against realistic CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so StopLogging counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
 		args:  []string{"pattern", sandbox.DemoFilterPattern},
 		want:  []int{exitFindings},
 	}, {
