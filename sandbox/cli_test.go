@@ -1,44 +1,110 @@
 package sandbox
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
+// The AWS CLI is the second, independent client of the sandbox: botocore
+// reads the services' wire protocols from AWS's own models, not from the
+// Go SDK. Only v2 counts: it is the CLI AWS documents and ships, and v1
+// differs in options and defaults.
+
+// awsCLIv2 finds an AWS CLI v2 once per test binary: Debian's /usr/bin/aws
+// first (a pyenv or pip `aws` earlier on PATH is often v1), else `aws` on
+// PATH. skip says why there is none.
+var awsCLIv2 = sync.OnceValues(func() (bin, skip string) {
+	var seen []string
+	for _, candidate := range []string{"/usr/bin/aws", "aws"} {
+		path, err := exec.LookPath(candidate)
+		if err != nil {
+			continue
+		}
+		out, err := exec.Command(path, "--version").CombinedOutput()
+		version := strings.TrimSpace(string(out))
+		if err == nil && strings.HasPrefix(version, "aws-cli/2.") {
+			return path, ""
+		}
+		seen = append(seen, path+": "+version)
+	}
+	found := "none found"
+	if len(seen) > 0 {
+		found = strings.Join(seen, "; ")
+	}
+	return "", "no AWS CLI v2 (" + found + "): install the Debian package awscli (v2 on bookworm; .ci/run does) to run the cross-client tests"
+})
+
 // awsCLI runs the AWS CLI against the sandbox with an isolated
 // configuration, returning stdout, stderr and the exit code.
 type awsCLI struct {
-	t        *testing.T
-	bin, url string
-	env      []string
+	t                *testing.T
+	bin, url, region string
+	env              []string
+	// driver runs every command of this client in one CLI process. Each
+	// start of the CLI costs about half a second of imports, and a
+	// scenario runs dozens of commands.
+	driver *cliDriver
 }
 
-func newAWSCLI(t *testing.T, url, accessKey string) *awsCLI {
+// newAWSCLI is a client with accessKey and any further environment
+// (AWS_SESSION_TOKEN=…); it lives until the test ends.
+func newAWSCLI(t *testing.T, url, accessKey string, env ...string) *awsCLI {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("AWS CLI not on PATH (install the Debian package awscli; .ci/run does): skipping the cross-client test")
+	bin, skip := awsCLIv2()
+	if skip != "" {
+		t.Skip(skip)
 	}
 	home := t.TempDir()
 	empty := filepath.Join(home, "empty")
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
-	return &awsCLI{t: t, bin: bin, url: url, env: []string{
+	a := &awsCLI{t: t, bin: bin, url: url, region: DefaultRegion, env: append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty,
 		"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=any-secret",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-	}}
+		// Nothing here may wait on a network or a person: no instance
+		// metadata, no pager, no prompt, and no retries, since every
+		// error a test provokes is final.
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_CLI_AUTO_PROMPT=off",
+		"AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=1",
+	}, env...)}
+	if interp := pythonOf(bin); interp != nil {
+		d, err := startCLIDriver(interp, a.env)
+		if err != nil {
+			t.Logf("one AWS CLI process per command: %v", err)
+		} else {
+			a.driver = d
+			t.Cleanup(d.close)
+		}
+	}
+	return a
+}
+
+// in is the same client in another region.
+func (a *awsCLI) in(region string) *awsCLI {
+	b := *a
+	b.region = region
+	return &b
 }
 
 func (a *awsCLI) run(args ...string) (stdout, stderr string, code int) {
 	a.t.Helper()
-	cmd := exec.Command(a.bin, append([]string{"--endpoint-url", a.url, "--region", DefaultRegion, "--output", "json"}, args...)...)
+	args = append([]string{"--endpoint-url", a.url, "--region", a.region, "--output", "json", "--no-cli-pager"}, args...)
+	if a.driver != nil {
+		r, err := a.driver.run(args)
+		require.NoError(a.t, err, "aws %v", args)
+		return r.Stdout, r.Stderr, r.Code
+	}
+	cmd := exec.Command(a.bin, args...)
 	cmd.Env = a.env
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -70,8 +136,113 @@ func (a *awsCLI) fails(code string, args ...string) {
 	require.Contains(a.t, stderr, "("+code+")", "aws %v", args)
 }
 
+// pythonOf is the interpreter (with its arguments) of a CLI installed as a
+// Python script, as Debian's and pip's are; nil for anything else, such as
+// AWS's bundled installer, which then runs once per command.
+func pythonOf(bin string) []string {
+	f, err := os.Open(bin)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	interp, ok := strings.CutPrefix(strings.TrimSpace(line), "#!")
+	if !ok || !strings.Contains(interp, "python") {
+		return nil
+	}
+	return strings.Fields(interp)
+}
+
+// cliDriverScript runs CLI commands read as JSON arrays from stdin through
+// the same entry point as the aws script (awscli.clidriver.main, a fresh
+// driver and botocore session per command), so only the process is
+// shared. Replies go to fd 3: nothing the CLI prints can garble them.
+const cliDriverScript = `
+import io, json, os, sys
+import awscli.clidriver
+requests, replies = sys.stdin, os.fdopen(3, "w")
+def reply(**kw):
+    replies.write(json.dumps(kw) + "\n")
+    replies.flush()
+reply(ready=True)
+for line in requests:
+    out, err = io.StringIO(), io.StringIO()
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, err
+    sys.argv = ["aws"] + json.loads(line)
+    try:
+        code = awscli.clidriver.main()
+    except SystemExit as e:
+        code = e.code if e.code is None or isinstance(e.code, int) else 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = requests, sys.__stdout__, sys.__stderr__
+    reply(stdout=out.getvalue(), stderr=err.getvalue(), code=code or 0)
+`
+
+type cliDriver struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	replies *os.File
+	dec     *json.Decoder
+	stderr  strings.Builder
+}
+
+type cliResult struct {
+	Stdout, Stderr string
+	Code           int
+	Ready          bool
+}
+
+func startCLIDriver(interp, env []string) (*cliDriver, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	d := &cliDriver{replies: r, dec: json.NewDecoder(r)}
+	d.cmd = exec.Command(interp[0], append(interp[1:], "-c", cliDriverScript)...)
+	d.cmd.Env = env
+	d.cmd.ExtraFiles = []*os.File{w}
+	d.cmd.Stderr = &d.stderr
+	if d.in, err = d.cmd.StdinPipe(); err == nil {
+		err = d.cmd.Start()
+	}
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	var ready cliResult
+	if err := d.dec.Decode(&ready); err != nil || !ready.Ready {
+		d.close()
+		return nil, errors.New("could not load the CLI in its Python: " + strings.TrimSpace(d.stderr.String()))
+	}
+	return d, nil
+}
+
+func (d *cliDriver) run(args []string) (cliResult, error) {
+	var r cliResult
+	line, err := json.Marshal(args)
+	if err != nil {
+		return r, err
+	}
+	if _, err := d.in.Write(append(line, '\n')); err != nil {
+		return r, err
+	}
+	if err := d.dec.Decode(&r); err != nil {
+		d.close()
+		return r, errors.New("the CLI process died: " + strings.TrimSpace(d.stderr.String()))
+	}
+	return r, nil
+}
+
+func (d *cliDriver) close() {
+	d.in.Close()
+	d.cmd.Wait()
+	d.replies.Close()
+}
+
 func TestAWSCLISNS(t *testing.T) {
-	s, endpoint := startSandbox(t, "")
+	t.Parallel()
+	s, endpoint := serveSandbox(t, "")
 	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
 
 	topic := aws.ok("sns", "create-topic", "--name", "alerts", "--attributes", "DisplayName=Alerts", "--tags", "Key=created-by,Value=trailwatch")["TopicArn"].(string)
@@ -100,7 +271,8 @@ func TestAWSCLISNS(t *testing.T) {
 }
 
 func TestAWSCLIIAM(t *testing.T) {
-	_, endpoint := startSandbox(t, "")
+	t.Parallel()
+	_, endpoint := serveSandbox(t, "")
 	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
 	role := aws.ok("iam", "create-role", "--role-name", "trailwatch-logs", "--assume-role-policy-document", trustPolicy,
 		"--tags", "Key=created-by,Value=trailwatch")["Role"].(map[string]any)
@@ -120,18 +292,19 @@ func TestAWSCLIIAM(t *testing.T) {
 }
 
 func TestAWSCLISTSAndOrganizations(t *testing.T) {
-	_, endpoint := startSandbox(t, "organization")
+	t.Parallel()
+	_, endpoint := serveSandbox(t, "organization")
 	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
 	require.Equal(t, DefaultAccount, aws.ok("sts", "get-caller-identity")["Account"])
 	creds := aws.ok("sts", "assume-role", "--role-arn", "arn:aws:iam::222222222222:role/"+OrgAccessRole, "--role-session-name", "cli")["Credentials"].(map[string]any)
 	aws.fails("AccessDenied", "sts", "assume-role", "--role-arn", "arn:aws:iam::222222222222:role/Nope", "--role-session-name", "cli")
 
-	member := newAWSCLI(t, endpoint, creds["AccessKeyId"].(string))
-	member.env = append(member.env, "AWS_SECRET_ACCESS_KEY="+creds["SecretAccessKey"].(string), "AWS_SESSION_TOKEN="+creds["SessionToken"].(string))
+	member := newAWSCLI(t, endpoint, creds["AccessKeyId"].(string),
+		"AWS_SECRET_ACCESS_KEY="+creds["SecretAccessKey"].(string), "AWS_SESSION_TOKEN="+creds["SessionToken"].(string))
 	require.Equal(t, MemberAccount, member.ok("sts", "get-caller-identity")["Account"])
 	require.Equal(t, DefaultAccount, member.ok("organizations", "describe-organization")["Organization"].(map[string]any)["MasterAccountId"])
 
-	_, endpoint = startSandbox(t, "")
+	_, endpoint = serveSandbox(t, "")
 	newAWSCLI(t, endpoint, DefaultAccessKey).fails("AWSOrganizationsNotInUseException", "organizations", "describe-organization")
 	newAWSCLI(t, endpoint, "AKIAUNKNOWN000000000").fails("InvalidClientTokenId", "sts", "get-caller-identity")
 }
@@ -139,9 +312,50 @@ func TestAWSCLISTSAndOrganizations(t *testing.T) {
 // The CLI may speak Query or JSON to CloudWatch depending on its version;
 // either way the sandbox routes it to the same handlers.
 func TestAWSCLICloudWatchRouting(t *testing.T) {
-	_, endpoint := startSandbox(t, "compliant")
+	t.Parallel()
+	_, endpoint := serveSandbox(t, "compliant")
 	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
 	alarms := aws.ok("cloudwatch", "describe-alarms")["MetricAlarms"].([]any)
 	require.Len(t, alarms, 1)
 	require.Equal(t, "cloudtrail-config-changes", alarms[0].(map[string]any)["AlarmName"])
+}
+
+// The chain the audit follows, built and torn down with the CLI. A trail
+// may be read from any region but changed only from its home region.
+func TestAWSCLICloudTrailLogsAlarms(t *testing.T) {
+	t.Parallel()
+	srv, endpoint := serveSandbox(t, "")
+	seedServices(srv, endpoint)
+	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
+	away := aws.in("eu-west-1")
+
+	aws.ok("logs", "create-log-group", "--log-group-name", trailLogGroup)
+	aws.ok("cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", "b", "--is-multi-region-trail",
+		"--cloud-watch-logs-log-group-arn", trailLogGroupArn, "--cloud-watch-logs-role-arn", trailRoleArn)
+	trails := away.ok("cloudtrail", "describe-trails")["trailList"].([]any)
+	require.Len(t, trails, 1)
+	require.Equal(t, "us-east-1", trails[0].(map[string]any)["HomeRegion"])
+	require.Equal(t, false, aws.ok("cloudtrail", "get-trail-status", "--name", "main")["IsLogging"])
+	away.fails("InvalidHomeRegionException", "cloudtrail", "stop-logging", "--name", homeArn)
+
+	aws.ok("logs", "put-metric-filter", "--log-group-name", trailLogGroup, "--filter-name", "trail-changes",
+		"--filter-pattern", cisPattern, "--metric-transformations", "metricName=CloudTrailConfigChanges,metricNamespace=CISBenchmark,metricValue=1")
+	filters := aws.ok("logs", "describe-metric-filters", "--log-group-name", trailLogGroup)["metricFilters"].([]any)
+	require.Len(t, filters, 1)
+	require.Equal(t, cisPattern, filters[0].(map[string]any)["filterPattern"])
+
+	aws.ok("cloudwatch", "put-metric-alarm", "--alarm-name", "trail-changes", "--metric-name", "CloudTrailConfigChanges",
+		"--namespace", "CISBenchmark", "--statistic", "Sum", "--period", "300", "--evaluation-periods", "1", "--threshold", "1",
+		"--comparison-operator", "GreaterThanOrEqualToThreshold", "--alarm-actions", topicArn, "--treat-missing-data", "notBreaching")
+	alarms := aws.ok("cloudwatch", "describe-alarms-for-metric", "--metric-name", "CloudTrailConfigChanges",
+		"--namespace", "CISBenchmark")["MetricAlarms"].([]any)
+	require.Len(t, alarms, 1)
+	a := alarms[0].(map[string]any)
+	require.Equal(t, 300.0, a["Period"])
+	require.Equal(t, 1.0, a["Threshold"])
+	require.Equal(t, []any{topicArn}, a["AlarmActions"])
+	require.Equal(t, "INSUFFICIENT_DATA", a["StateValue"])
+	require.Len(t, aws.ok("cloudwatch", "describe-alarms", "--alarm-names", "trail-changes")["MetricAlarms"].([]any), 1)
+	aws.fails("ResourceNotFound", "cloudwatch", "delete-alarms", "--alarm-names", "missing")
+	aws.ok("cloudwatch", "delete-alarms", "--alarm-names", "trail-changes")
 }

@@ -32,6 +32,11 @@ type svcEnv struct {
 func startServices(t *testing.T) *svcEnv {
 	t.Helper()
 	srv, url := startSandbox(t, "")
+	return seedServices(srv, url)
+}
+
+// seedServices adds startServices' accounts and role to a running sandbox.
+func seedServices(srv *Server, url string) *svcEnv {
 	e := &svcEnv{srv: srv, url: url}
 	e.update(func(st *state) {
 		st.addAccount(memberAccount, memberKey)

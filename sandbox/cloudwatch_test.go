@@ -1,13 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -305,81 +300,4 @@ func TestCloudWatchDeleteAlarms(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, out.MetricAlarms)
 	})
-}
-
-// TestServicesViaAWSCLI drives the three services with the AWS CLI. Its
-// botocore picks the protocol per service from the model: for CloudWatch
-// that is JSON 1.0 in query-compatible mode with botocore 1.43 (older
-// releases use Query), so both reach the same handlers. Each CLI start
-// costs about a second, hence the -short skip.
-func TestServicesViaAWSCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI a dozen times")
-	}
-	awsCLI, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH: install it (apt-get install -y awscli) to run this test")
-	}
-	e := startServices(t)
-	home := t.TempDir()
-	empty := filepath.Join(home, "empty")
-	require.NoError(t, os.WriteFile(empty, nil, 0o600))
-	run := func(region string, args ...string) (map[string]any, string, error) {
-		t.Helper()
-		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", e.url, "--output", "json", "--region", region}, args...)...)
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
-			"AWS_ACCESS_KEY_ID=" + DefaultAccessKey, "AWS_SECRET_ACCESS_KEY=any-secret",
-			"AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty,
-			"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER="}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		out := map[string]any{}
-		if err == nil && stdout.Len() > 0 {
-			require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
-		}
-		return out, stderr.String(), err
-	}
-	ok := func(region string, args ...string) map[string]any {
-		t.Helper()
-		out, stderr, err := run(region, args...)
-		require.NoError(t, err, stderr)
-		return out
-	}
-
-	ok("us-east-1", "logs", "create-log-group", "--log-group-name", trailLogGroup)
-	ok("us-east-1", "cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", "b", "--is-multi-region-trail",
-		"--cloud-watch-logs-log-group-arn", trailLogGroupArn, "--cloud-watch-logs-role-arn", trailRoleArn)
-	trails := ok("eu-west-1", "cloudtrail", "describe-trails")["trailList"].([]any)
-	require.Len(t, trails, 1)
-	require.Equal(t, "us-east-1", trails[0].(map[string]any)["HomeRegion"])
-	require.Equal(t, false, ok("us-east-1", "cloudtrail", "get-trail-status", "--name", "main")["IsLogging"])
-	_, stderr, err := run("eu-west-1", "cloudtrail", "stop-logging", "--name", homeArn)
-	require.Error(t, err)
-	require.Contains(t, stderr, "InvalidHomeRegionException")
-
-	ok("us-east-1", "logs", "put-metric-filter", "--log-group-name", trailLogGroup, "--filter-name", "trail-changes",
-		"--filter-pattern", cisPattern, "--metric-transformations", "metricName=CloudTrailConfigChanges,metricNamespace=CISBenchmark,metricValue=1")
-	filters := ok("us-east-1", "logs", "describe-metric-filters", "--log-group-name", trailLogGroup)["metricFilters"].([]any)
-	require.Len(t, filters, 1)
-	require.Equal(t, cisPattern, filters[0].(map[string]any)["filterPattern"])
-
-	ok("us-east-1", "cloudwatch", "put-metric-alarm", "--alarm-name", "trail-changes", "--metric-name", "CloudTrailConfigChanges",
-		"--namespace", "CISBenchmark", "--statistic", "Sum", "--period", "300", "--evaluation-periods", "1", "--threshold", "1",
-		"--comparison-operator", "GreaterThanOrEqualToThreshold", "--alarm-actions", topicArn, "--treat-missing-data", "notBreaching")
-	alarms := ok("us-east-1", "cloudwatch", "describe-alarms-for-metric", "--metric-name", "CloudTrailConfigChanges",
-		"--namespace", "CISBenchmark")["MetricAlarms"].([]any)
-	require.Len(t, alarms, 1)
-	a := alarms[0].(map[string]any)
-	require.Equal(t, 300.0, a["Period"])
-	require.Equal(t, 1.0, a["Threshold"])
-	require.Equal(t, []any{topicArn}, a["AlarmActions"])
-	require.Equal(t, "INSUFFICIENT_DATA", a["StateValue"])
-	described := ok("us-east-1", "cloudwatch", "describe-alarms", "--alarm-names", "trail-changes")["MetricAlarms"].([]any)
-	require.Len(t, described, 1)
-
-	_, stderr, err = run("us-east-1", "cloudwatch", "delete-alarms", "--alarm-names", "missing")
-	require.Error(t, err)
-	require.Contains(t, stderr, "ResourceNotFound")
-	ok("us-east-1", "cloudwatch", "delete-alarms", "--alarm-names", "trail-changes")
 }

@@ -29,6 +29,14 @@ func startSandbox(t *testing.T, scenario string) (*Server, string) {
 		t.Setenv(env, f)
 	}
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	return serveSandbox(t, scenario)
+}
+
+// serveSandbox is startSandbox without touching the environment, for tests
+// that run in parallel and give their client its environment themselves
+// (t.Setenv forbids t.Parallel).
+func serveSandbox(t *testing.T, scenario string) (*Server, string) {
+	t.Helper()
 	s, err := New(Options{Scenario: scenario, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatalf("new sandbox: %v", err)
