@@ -288,7 +288,7 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		}
 		return pal.Warn(unknown)
 	}
-	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not caught (calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
+	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not all caught (some calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
 	note("other callers", paint(cov.NonIAMCallers, "caught (root, role sessions, AWS services)", "not all caught (see the events above)", "indeterminate"))
 	if cov.OverBroad {
 		note("over-broad", pal.Warn("yes: also matches DescribeTrails or events of other services (still fine for the control)"))
