@@ -358,4 +358,16 @@ func TestAWSCLICloudTrailLogsAlarms(t *testing.T) {
 	require.Len(t, aws.ok("cloudwatch", "describe-alarms", "--alarm-names", "trail-changes")["MetricAlarms"].([]any), 1)
 	aws.fails("ResourceNotFound", "cloudwatch", "delete-alarms", "--alarm-names", "missing")
 	aws.ok("cloudwatch", "delete-alarms", "--alarm-names", "trail-changes")
+
+	// Undoing --wire-logs: the trail lets go of the group (both ARNs
+	// empty), then the group goes with its filters.
+	aws.fails("InvalidCloudWatchLogsRoleArnException", "cloudtrail", "update-trail", "--name", "main",
+		"--cloud-watch-logs-log-group-arn", trailLogGroupArn, "--cloud-watch-logs-role-arn", "")
+	updated := aws.ok("cloudtrail", "update-trail", "--name", "main", "--cloud-watch-logs-log-group-arn", "", "--cloud-watch-logs-role-arn", "")
+	require.NotContains(t, updated, "CloudWatchLogsLogGroupArn")
+	require.NotContains(t, aws.ok("cloudtrail", "describe-trails")["trailList"].([]any)[0], "CloudWatchLogsLogGroupArn")
+	aws.ok("logs", "delete-log-group", "--log-group-name", trailLogGroup)
+	require.Empty(t, aws.ok("logs", "describe-log-groups")["logGroups"])
+	require.Empty(t, aws.ok("logs", "describe-metric-filters")["metricFilters"])
+	aws.fails("ResourceNotFoundException", "logs", "delete-log-group", "--log-group-name", trailLogGroup)
 }

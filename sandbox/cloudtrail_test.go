@@ -322,6 +322,43 @@ func TestCloudTrailEventSelectors(t *testing.T) {
 	require.Equal(t, cttypes.ReadWriteTypeWriteOnly, got.EventSelectors[0].ReadWriteType, "rejected puts change nothing")
 }
 
+// Empty CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn, both, is how
+// UpdateTrail stops delivery to CloudWatch Logs (what a rollback of
+// --wire-logs sends).
+func TestCloudTrailUpdateTrailRemovesLogs(t *testing.T) {
+	ctx := context.Background()
+	e := startServices(t)
+	createLogGroup(t, e, trailLogGroup)
+	ct := e.trails(DefaultAccessKey, "us-east-1")
+	_, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("b"), IsMultiRegionTrail: aws.Bool(true),
+		CloudWatchLogsLogGroupArn: aws.String(trailLogGroupArn), CloudWatchLogsRoleArn: aws.String(trailRoleArn)})
+	require.NoError(t, err)
+
+	var badGroup *cttypes.InvalidCloudWatchLogsLogGroupArnException
+	_, err = ct.UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: aws.String("main"),
+		CloudWatchLogsLogGroupArn: aws.String(""), CloudWatchLogsRoleArn: aws.String(trailRoleArn)})
+	require.ErrorAs(t, err, &badGroup, "a role without a log group")
+	var badRole *cttypes.InvalidCloudWatchLogsRoleArnException
+	_, err = ct.UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: aws.String("main"),
+		CloudWatchLogsLogGroupArn: aws.String(trailLogGroupArn), CloudWatchLogsRoleArn: aws.String("")})
+	require.ErrorAs(t, err, &badRole, "a log group without a role")
+	trails, err := ct.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{})
+	require.NoError(t, err)
+	require.Equal(t, trailLogGroupArn, aws.ToString(trails.TrailList[0].CloudWatchLogsLogGroupArn), "a rejected update changes nothing")
+	require.Equal(t, trailRoleArn, aws.ToString(trails.TrailList[0].CloudWatchLogsRoleArn))
+
+	up, err := ct.UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: aws.String("main"),
+		CloudWatchLogsLogGroupArn: aws.String(""), CloudWatchLogsRoleArn: aws.String("")})
+	require.NoError(t, err)
+	require.Nil(t, up.CloudWatchLogsLogGroupArn)
+	require.Nil(t, up.CloudWatchLogsRoleArn)
+	trails, err = ct.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{})
+	require.NoError(t, err)
+	require.Nil(t, trails.TrailList[0].CloudWatchLogsLogGroupArn)
+	require.Nil(t, trails.TrailList[0].CloudWatchLogsRoleArn)
+	require.True(t, aws.ToBool(trails.TrailList[0].IsMultiRegionTrail), "fields not in the update are kept")
+}
+
 func TestCloudTrailUpdateTrailWiresLogs(t *testing.T) {
 	ctx := context.Background()
 	e := startServices(t)

@@ -65,6 +65,7 @@ var (
 func init() {
 	for action, h := range map[string]handlerFunc{
 		"CreateLogGroup":        logsCreateLogGroup,
+		"DeleteLogGroup":        logsDeleteLogGroup,
 		"DescribeLogGroups":     logsDescribeLogGroups,
 		"PutRetentionPolicy":    logsPutRetentionPolicy,
 		"PutMetricFilter":       logsPutMetricFilter,
@@ -134,6 +135,22 @@ func logsCreateLogGroup(st *state, c *call) (map[string]any, error) {
 		g.Tags[k] = fmt.Sprint(v)
 	}
 	groups[name] = g
+	return map[string]any{}, nil
+}
+
+// logsDeleteLogGroup deletes the group with its metric filters, as AWS
+// does. A trail that delivers to it keeps the ARN, as on AWS: nothing
+// tells CloudTrail.
+func logsDeleteLogGroup(st *state, c *call) (map[string]any, error) {
+	name := c.str("logGroupName")
+	if err := checkLogGroupName(name); err != nil {
+		return nil, err
+	}
+	groups := st.account(c.Account).region(c.Region).LogGroups
+	if groups[name] == nil {
+		return nil, logsNoGroup()
+	}
+	delete(groups, name)
 	return map[string]any{}, nil
 }
 

@@ -75,6 +75,56 @@ func TestLogsLogGroups(t *testing.T) {
 	require.ErrorAs(t, err, &notFound)
 }
 
+func TestLogsDeleteLogGroup(t *testing.T) {
+	ctx := context.Background()
+	e := startServices(t)
+	createLogGroup(t, e, trailLogGroup)
+	createLogGroup(t, e, "kept")
+	lg := e.logs(DefaultAccessKey, "us-east-1")
+	_, err := lg.PutMetricFilter(ctx, putFilter("trail-changes", cisPattern))
+	require.NoError(t, err)
+
+	_, err = lg.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(trailLogGroup)})
+	require.NoError(t, err)
+	out, err := lg.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+	require.NoError(t, err)
+	require.Len(t, out.LogGroups, 1)
+	require.Equal(t, "kept", aws.ToString(out.LogGroups[0].LogGroupName))
+	filters, err := lg.DescribeMetricFilters(ctx, &cloudwatchlogs.DescribeMetricFiltersInput{
+		MetricName: aws.String("CloudTrailConfigChanges"), MetricNamespace: aws.String("CISBenchmark")})
+	require.NoError(t, err)
+	require.Empty(t, filters.MetricFilters, "the group's metric filters go with it")
+
+	// A group created again under the name starts empty.
+	createLogGroup(t, e, trailLogGroup)
+	filters, err = lg.DescribeMetricFilters(ctx, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(trailLogGroup)})
+	require.NoError(t, err)
+	require.Empty(t, filters.MetricFilters)
+}
+
+func TestLogsDeleteLogGroupRejects(t *testing.T) {
+	ctx := context.Background()
+	e := startServices(t)
+	createLogGroup(t, e, trailLogGroup)
+	lg := e.logs(DefaultAccessKey, "us-east-1")
+
+	var notFound *lgtypes.ResourceNotFoundException
+	_, err := lg.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("nope")})
+	require.ErrorAs(t, err, &notFound)
+	require.Equal(t, "The specified log group does not exist.", notFound.ErrorMessage(), "the message of every Logs call on a missing group")
+	_, err = e.logs(DefaultAccessKey, "eu-west-1").DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(trailLogGroup)})
+	require.ErrorAs(t, err, &notFound, "log groups are regional")
+	_, err = e.logs(memberKey, "us-east-1").DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(trailLogGroup)})
+	require.ErrorAs(t, err, &notFound, "and belong to one account")
+	var invalid *lgtypes.InvalidParameterException
+	_, err = lg.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("bad name")})
+	require.ErrorAs(t, err, &invalid)
+
+	out, err := lg.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+	require.NoError(t, err)
+	require.Len(t, out.LogGroups, 1, "rejected deletes delete nothing")
+}
+
 func putFilter(name, pattern string) *cloudwatchlogs.PutMetricFilterInput {
 	return &cloudwatchlogs.PutMetricFilterInput{
 		LogGroupName: aws.String(trailLogGroup), FilterName: aws.String(name), FilterPattern: aws.String(pattern),
