@@ -288,6 +288,10 @@ func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
 		})
 		detail = arn
 	case *sns.SubscribeInput:
+		existed, err := a.subscribed(ctx, c.Region, in)
+		if err != nil {
+			return "", err
+		}
 		out, err := w.Topics(c.Region).Subscribe(ctx, in)
 		if err != nil {
 			return "", err
@@ -305,9 +309,11 @@ func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
 			a.res.Pending = append(a.res.Pending, p)
 			detail = "pending confirmation"
 		}
-		if !hasARN {
-			// Nothing to unsubscribe by; deleting a topic this run created
-			// removes the subscription with it.
+		if !hasARN || existed {
+			// Nothing to unsubscribe by, or SNS answered with a subscription
+			// that was there before this run (a pending one is re-sent its
+			// confirmation): not this run's to remove. Deleting a topic this
+			// run created removes the subscription with it.
 			break
 		}
 		a.remember(c, "sns:Unsubscribe", &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)}, func(ctx context.Context) error {
@@ -382,6 +388,33 @@ func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
 		a.wrote[r] = true
 	}
 	return detail, nil
+}
+
+// subscribed reports whether the endpoint is already subscribed to the topic,
+// confirmed or pending: Subscribe then returns that subscription, which
+// --rollback must leave alone. A topic this run created has none before it.
+func (a *applier) subscribed(ctx context.Context, region string, in *sns.SubscribeInput) (bool, error) {
+	arn := aws.ToString(in.TopicArn)
+	if a.createdTopic(arn) {
+		return false, nil
+	}
+	if a.job.Readers.Topics == nil {
+		// Cannot tell: never treat what may be the user's as this run's.
+		return true, nil
+	}
+	p := sns.NewListSubscriptionsByTopicPaginator(a.job.Readers.Topics(region), &sns.ListSubscriptionsByTopicInput{TopicArn: in.TopicArn})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("re-read subscriptions of %s: %w", arn, err)
+		}
+		for _, s := range page.Subscriptions {
+			if aws.ToString(s.Protocol) == aws.ToString(in.Protocol) && aws.ToString(s.Endpoint) == aws.ToString(in.Endpoint) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // updateTrail wires the trail, waiting while a role this run created is not
