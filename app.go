@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
 )
@@ -30,6 +31,9 @@ type env struct {
 	// aws is laid over every AWS configuration the commands load; the demo
 	// uses it to reach its sandbox and nothing else.
 	aws awsenv.Overrides
+	// prompt, when set, is who fix asks instead of survey at a terminal:
+	// tests answer through it without one.
+	prompt fix.Prompter
 }
 
 func osIsTerminal(f any) bool {

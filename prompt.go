@@ -20,8 +20,12 @@ type surveyPrompter struct {
 	out terminal.FileWriter
 }
 
-// canPrompt returns a prompter when stdin and stderr are a terminal.
+// prompter returns env's prompt if set, else survey when stdin and stderr
+// are a terminal.
 func (e *env) prompter() (fix.Prompter, bool) {
+	if e.prompt != nil {
+		return e.prompt, true
+	}
 	in, okIn := e.stdin.(terminal.FileReader)
 	out, okOut := e.stderr.(terminal.FileWriter)
 	if !okIn || !okOut || !e.isTerminal(e.stdin) || !e.isTerminal(e.stderr) {
