@@ -78,18 +78,24 @@ type Result struct {
 	Pending  []Pending `json:"pending,omitempty"`
 }
 
-// Applied counts the changes that were applied and not rolled back.
+// Applied counts the changes that were applied and not undone: rolled back
+// themselves, or created in something a rollback deleted (a new log group's
+// retention, a new topic's subscription), which goes with it.
 func (r Result) Applied() int {
-	n := 0
-	for _, s := range r.Steps {
-		if s.Status == Applied {
-			n++
-		}
-	}
+	undone := map[string]bool{}
 	for _, s := range r.Rollback {
 		if s.Status == RolledBack {
-			n--
+			undone[s.Change.ID] = true
 		}
+	}
+	n := 0
+	for _, s := range r.Steps {
+		c := s.Change
+		if s.Status != Applied || undone[c.ID] ||
+			(c.Action == plan.Create && slices.ContainsFunc(c.DependsOn, func(id string) bool { return undone[id] })) {
+			continue
+		}
+		n++
 	}
 	return n
 }
