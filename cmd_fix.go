@@ -167,6 +167,18 @@ func runFix(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if r.prompt != nil {
+		// Accounts asked whom to notify were not drawn up front; those
+		// still without changes (an empty answer, or Quit before them) are
+		// drawn now, so the summary's "see above" finds their reason.
+		for i, a := range accounts {
+			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
+				if err := plan.RenderAccount(out, a, pal); err != nil {
+					return err
+				}
+			}
+		}
+	}
 
 	var jobs []fix.Job
 	var jobIndex []int

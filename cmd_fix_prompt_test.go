@@ -180,3 +180,20 @@ func fleetProfiles(t *testing.T, accounts []string) *sandbox.Server {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	return srv
 }
+
+// An account blocked for want of a subscriber is asked whom to notify
+// instead of being drawn up front; when the answer is empty it stays
+// blocked, and the summary's "needs you: see above" must find the reason
+// above it.
+func TestFixEmptyNotifyAnswerStillExplainsTheBlock(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	p := &answeringPrompter{}
+	code, out, stderr := runFixAsking(t, p)
+	require.Equal(t, exitFindings, code, stderr)
+	require.Equal(t, []string{"notify " + sandbox.DefaultAccount}, p.asked)
+	require.Empty(t, writeCalls(srv))
+	summary := strings.Index(out, "Summary")
+	require.Positive(t, summary, out)
+	require.Contains(t, out[summary:], "FAIL NO_ALARM (needs you: see above)")
+	require.Contains(t, out[:summary], "Account "+sandbox.DefaultAccount+": no changes planned\n  a new SNS topic needs someone to notify", "the reason is drawn above the summary")
+}

@@ -290,7 +290,8 @@ func TestFixAtTerminalEmptyNotifyAnswerChangesNothing(t *testing.T) {
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
 	require.Empty(t, writeCalls(srv))
 	require.NotContains(t, r.drawn(), "Apply ")
-	require.Contains(t, out, "FAIL NO_ALARM")
+	require.Contains(t, out, "a new SNS topic needs someone to notify", "the reason the account stays as it is")
+	require.Contains(t, out, "FAIL NO_ALARM (needs you: see above)")
 }
 
 // Ctrl-C at the prompt cancels the run: exit 130, nothing written.
