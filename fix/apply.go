@@ -168,6 +168,18 @@ func (a *applier) apply(ctx context.Context) {
 		a.stop(0, stale, err)
 		return
 	}
+	// No fingerprint covers the trail: re-read it before the first write
+	// too, so a plan whose trail was wired since is refused whole, not after
+	// creating the log group and role meant for it.
+	for i, c := range a.job.Plan.Changes {
+		if c.Operation != "cloudtrail:UpdateTrail" || i == 0 {
+			continue
+		}
+		if stale, err := a.guardTrail(ctx, c); err != nil || len(stale) > 0 {
+			a.stop(0, stale, err)
+			return
+		}
+	}
 	for i, c := range a.job.Plan.Changes {
 		if ctx.Err() != nil {
 			a.res.Outcome, a.res.Error = Interrupted, "interrupted before "+c.ID

@@ -170,8 +170,9 @@ func (w *world) expectWiring() {
 		w.saw("PutRolePolicy")
 		return &iam.PutRolePolicyOutput{}, nil
 	}).Once()
+	// The trail is re-read before the first write and again before its own.
 	w.trails.EXPECT().DescribeTrails(mock.Anything, mock.Anything).Return(&cloudtrail.DescribeTrailsOutput{
-		TrailList: []cttypes.Trail{{TrailARN: aws.String(trailARN), Name: aws.String("main")}}}, nil).Once()
+		TrailList: []cttypes.Trail{{TrailARN: aws.String(trailARN), Name: aws.String("main")}}}, nil).Times(2)
 }
 
 func (w *world) expectUndo(ops ...string) {
