@@ -21,11 +21,16 @@ import (
 type answeringPrompter struct {
 	approve map[string]fix.Decision // an account not listed gets Enter: Skip
 	notify  map[string]string
-	asked   []string
+	// interruptAt is the account whose approval prompt gets Ctrl-C.
+	interruptAt string
+	asked       []string
 }
 
 func (p *answeringPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	p.asked = append(p.asked, "approve "+a.Account)
+	if a.Account == p.interruptAt {
+		return fix.Skip, fix.ErrCancelled
+	}
 	return p.approve[a.Account], nil
 }
 
@@ -164,6 +169,19 @@ func TestFixPromptAcrossAccounts(t *testing.T) {
 
 // fleetProfiles serves a fleet that reaches the given accounts and writes
 // one profile per account, named by its ID, into the shared files.
+// Every account is asked before any is applied, so Ctrl-C at a later
+// prompt leaves an account approved earlier untouched too.
+func TestFixCtrlCAtALaterPromptWritesNothing(t *testing.T) {
+	accounts := []string{"100000000007", "100000000008", "100000000009"}
+	srv := fleetProfiles(t, accounts)
+	p := &answeringPrompter{approve: map[string]fix.Decision{accounts[0]: fix.Yes}, interruptAt: accounts[1]}
+	code, out, stderr := runFixAsking(t, p, "--profile", strings.Join(accounts, ","), "--notify", testQueue)
+	require.Equal(t, exitCancelled, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	require.Equal(t, []string{"approve " + accounts[0], "approve " + accounts[1]}, p.asked)
+	require.Empty(t, writeCalls(srv))
+	require.Contains(t, stderr, "cancelled")
+}
+
 func fleetProfiles(t *testing.T, accounts []string) *sandbox.Server {
 	t.Helper()
 	srv := startSandbox(t, "fleet")
