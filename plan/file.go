@@ -71,6 +71,9 @@ func Read(path string) (Plan, error) {
 			if _, err := c.Input(); err != nil {
 				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
 			}
+			if err := a.guarded(c); err != nil {
+				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
+			}
 		}
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -57,6 +58,24 @@ func (a AccountPlan) Guards(r Resource) []Fingerprint {
 		}
 	}
 	return out
+}
+
+// guarded refuses a change that writes what the plan never read: fix
+// re-reads only fingerprinted resources, so such a change (a plan file edited
+// to name another alarm, say) would be a blind write. Build fingerprints
+// every target; fix re-reads the trail itself.
+func (a AccountPlan) guarded(c Change) error {
+	if c.Operation == "cloudtrail:UpdateTrail" {
+		return nil
+	}
+	r, err := c.Resource()
+	if err != nil {
+		return err
+	}
+	if len(a.Guards(r)) == 0 {
+		return fmt.Errorf("change %s writes %s %s in %s, which the plan never read: refusing a blind write (was the file edited? re-run plan)", c.ID, r.Kind, r.Key, r.Region)
+	}
+	return nil
 }
 
 // VerifyFingerprints re-reads the given fingerprints with the reads Build
