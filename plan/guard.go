@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -65,7 +66,15 @@ func (a AccountPlan) Guards(r Resource) []Fingerprint {
 // to name another alarm, say) would be a blind write. Build fingerprints
 // every target; fix re-reads the trail itself.
 func (a AccountPlan) guarded(c Change) error {
-	if c.Operation == "cloudtrail:UpdateTrail" {
+	in, err := c.Input()
+	if err != nil {
+		return err
+	}
+	if t, ok := in.(*cloudtrail.UpdateTrailInput); ok {
+		// fix re-reads the trail the change targets: it must be the one written.
+		if aws.ToString(t.Name) != c.Target {
+			return fmt.Errorf("change %s updates trail %s but targets %s: refusing (was the file edited? re-run plan)", c.ID, aws.ToString(t.Name), c.Target)
+		}
 		return nil
 	}
 	r, err := c.Resource()
