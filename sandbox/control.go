@@ -26,8 +26,9 @@ type Faults struct {
 }
 
 // DeniedOperation selects requests to refuse. Operation is "Action",
-// "service:Action" (e.g. "sns:CreateTopic") or "*"; an empty Account means
-// every account.
+// "service:Action" (e.g. "sns:CreateTopic"; CloudWatch answers to its IAM
+// prefix "cloudwatch" and its signing name "monitoring") or "*"; an empty
+// Account means every account.
 type DeniedOperation struct {
 	Operation string `json:"operation"`
 	Account   string `json:"account,omitempty"`
@@ -37,7 +38,17 @@ func (d DeniedOperation) matches(service, action, account string) bool {
 	if d.Account != "" && d.Account != account {
 		return false
 	}
-	return d.Operation == "*" || d.Operation == action || strings.EqualFold(d.Operation, service+":"+action)
+	return d.Operation == "*" || d.Operation == action || strings.EqualFold(d.Operation, service+":"+action) ||
+		strings.EqualFold(d.Operation, iamPrefix(service)+":"+action)
+}
+
+// iamPrefix is the service's prefix in IAM actions, which for CloudWatch is
+// not its signing name.
+func iamPrefix(service string) string {
+	if service == "monitoring" {
+		return "cloudwatch"
+	}
+	return service
 }
 
 // LogEntry is one API request as the sandbox saw it.
@@ -98,7 +109,8 @@ func throttling(service string) *apiError {
 
 // accessDenied is each service's own access-denied error.
 func accessDenied(service, action, account string) *apiError {
-	msg := fmt.Sprintf("User: arn:aws:iam::%s:user/sandbox is not authorized to perform: %s:%s because no identity-based policy allows the %s:%s action", account, service, action, service, action)
+	prefix := iamPrefix(service)
+	msg := fmt.Sprintf("User: arn:aws:iam::%s:user/sandbox is not authorized to perform: %s:%s because no identity-based policy allows the %s:%s action", account, prefix, action, prefix, action)
 	switch service {
 	case "sns":
 		return errorf(http.StatusForbidden, "AuthorizationError", "%s", msg)

@@ -97,3 +97,14 @@ func TestLatency(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
 }
+
+// CloudWatch answers to its IAM prefix in fault rules, and its access-denied
+// message names the IAM action, as AWS's does.
+func TestAccessDeniedUsesCloudWatchIAMPrefix(t *testing.T) {
+	for _, op := range []string{"cloudwatch:PutMetricAlarm", "monitoring:PutMetricAlarm"} {
+		d := DeniedOperation{Operation: op}
+		require.True(t, d.matches("monitoring", "PutMetricAlarm", DefaultAccount), op)
+		require.False(t, d.matches("monitoring", "DescribeAlarms", DefaultAccount), op)
+	}
+	require.Contains(t, accessDenied("monitoring", "PutMetricAlarm", DefaultAccount).Message, "perform: cloudwatch:PutMetricAlarm")
+}
