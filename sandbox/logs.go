@@ -71,6 +71,7 @@ func init() {
 		"PutMetricFilter":       logsPutMetricFilter,
 		"DescribeMetricFilters": logsDescribeMetricFilters,
 		"DeleteMetricFilter":    logsDeleteMetricFilter,
+		"ListTagsForResource":   logsListTagsForResource,
 	} {
 		register("logs", action, h)
 	}
@@ -243,6 +244,48 @@ func logsDescribeLogGroups(st *state, c *call) (map[string]any, error) {
 
 func logsNoGroup() *apiError {
 	return badRequest("ResourceNotFoundException", "The specified log group does not exist.")
+}
+
+// logResourceARNRE is the resourceArn pattern of ListTagsForResource (API
+// model shape AmazonResourceName): no ":*" suffix, unlike the ARN
+// DescribeLogGroups returns as "arn".
+var logResourceARNRE = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
+
+// logsListTagsForResource returns a log group's tags by its bare ARN
+// (arn:aws:logs:REGION:ACCOUNT:log-group:NAME). Destinations, the other
+// taggable resource, do not exist in the sandbox; a group of another
+// account or region is not found, as the call is answered by the caller's
+// regional endpoint.
+func logsListTagsForResource(st *state, c *call) (map[string]any, error) {
+	arn := c.str("resourceArn")
+	switch {
+	case arn == "":
+		return nil, logsConstraint(arn, "resourceArn", "Member must have length greater than or equal to 1")
+	case len(arn) > 1011:
+		return nil, logsConstraint(arn, "resourceArn", "Member must have length less than or equal to 1011")
+	case !logResourceARNRE.MatchString(arn):
+		return nil, logsConstraint(arn, "resourceArn", `Member must satisfy regular expression pattern: [\w+=/:,.@-]*`)
+	}
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "logs" {
+		return nil, logsInvalid("Invalid resource ARN: %s", arn)
+	}
+	region, account, kind, name := parts[3], parts[4], parts[5], parts[6]
+	if kind != "log-group" && kind != "destination" {
+		return nil, logsInvalid("Invalid resource ARN: %s", arn)
+	}
+	var g *logGroup
+	if kind == "log-group" && account == c.Account && region == c.Region {
+		g = st.logGroup(account, region, name)
+	}
+	if g == nil {
+		return nil, badRequest("ResourceNotFoundException", "The specified resource does not exist.")
+	}
+	tags := map[string]any{}
+	for k, v := range g.Tags {
+		tags[k] = v
+	}
+	return map[string]any{"tags": tags}, nil
 }
 
 func logsPutRetentionPolicy(st *state, c *call) (map[string]any, error) {

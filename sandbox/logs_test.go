@@ -125,6 +125,49 @@ func TestLogsDeleteLogGroupRejects(t *testing.T) {
 	require.Len(t, out.LogGroups, 1, "rejected deletes delete nothing")
 }
 
+// ListTagsForResource returns the tags a log group was created with, by its
+// bare ARN (plan reads them to know a group trailwatch created).
+func TestLogsListTagsForResource(t *testing.T) {
+	ctx := context.Background()
+	e := startServices(t)
+	lg := e.logs(DefaultAccessKey, "us-east-1")
+	_, err := lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("tagged"),
+		Tags: map[string]string{"managed-by": "trailwatch", "team": "sec"}})
+	require.NoError(t, err)
+	createLogGroup(t, e, "plain")
+
+	arn := "arn:aws:logs:us-east-1:111111111111:log-group:tagged"
+	out, err := lg.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"managed-by": "trailwatch", "team": "sec"}, out.Tags)
+	described, err := lg.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("tagged")})
+	require.NoError(t, err)
+	require.Equal(t, arn, aws.ToString(described.LogGroups[0].LogGroupArn), "the ARN DescribeLogGroups returns as logGroupArn")
+
+	out, err = lg.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:logs:us-east-1:111111111111:log-group:plain")})
+	require.NoError(t, err)
+	require.Empty(t, out.Tags)
+
+	var notFound *lgtypes.ResourceNotFoundException
+	for name, in := range map[string]struct {
+		client *cloudwatchlogs.Client
+		arn    string
+	}{
+		"missing group":   {lg, "arn:aws:logs:us-east-1:111111111111:log-group:nope"},
+		"another region":  {e.logs(DefaultAccessKey, "eu-west-1"), arn},
+		"another account": {e.logs(memberKey, "us-east-1"), arn},
+		"a destination":   {lg, "arn:aws:logs:us-east-1:111111111111:destination:tagged"},
+	} {
+		_, err = in.client.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(in.arn)})
+		require.ErrorAs(t, err, &notFound, name)
+	}
+	var invalid *lgtypes.InvalidParameterException
+	for _, bad := range []string{arn + ":*", "arn:aws:sns:us-east-1:111111111111:tagged", "tagged"} {
+		_, err = lg.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(bad)})
+		require.ErrorAs(t, err, &invalid, bad)
+	}
+}
+
 func putFilter(name, pattern string) *cloudwatchlogs.PutMetricFilterInput {
 	return &cloudwatchlogs.PutMetricFilterInput{
 		LogGroupName: aws.String(trailLogGroup), FilterName: aws.String(name), FilterPattern: aws.String(pattern),
