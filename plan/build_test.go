@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/stretchr/testify/require"
 )
@@ -224,8 +225,8 @@ func TestCollisions(t *testing.T) {
 	})
 	t.Run("log group and role names taken: next free names", func(t *testing.T) {
 		w := newWorld()
-		w.groups["trailwatch-cloudtrail"] = true
-		w.roles["trailwatch-cloudtrail-logs"] = true
+		w.addGroup("trailwatch-cloudtrail", false)
+		w.roles["trailwatch-cloudtrail-logs"] = iamtypes.Role{RoleName: aws.String("trailwatch-cloudtrail-logs")}
 		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
 		require.Equal(t, "trailwatch-cloudtrail-2", request(t, change(t, a, "log-group"))["logGroupName"])
 		require.Equal(t, "trailwatch-cloudtrail-logs-2", request(t, change(t, a, "log-role"))["RoleName"])

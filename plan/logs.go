@@ -2,9 +2,14 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -13,64 +18,183 @@ import (
 // wireLogs plans --wire-logs for a trail with no log group: the group (and
 // retention), a role CloudTrail may assume only for this trail, its policy
 // limited to the group, then the trail update in the trail's home region.
-// It returns the new group's name.
+// A group or role an earlier run created (a failed fix, say) is reused, so
+// a re-run converges instead of taking the next names: a group tagged
+// managed-by=trailwatch, a role tagged so whose trust policy is the one
+// written for this trail. It returns the group's name.
 func (b *builder) wireLogs(t *Trail) (string, error) {
-	group, _, err := freeName(b.o.NamePrefix+"cloudtrail", func(name string) (bool, bool, error) {
-		v, err := b.look(kindLogGroup, name, b.region)
-		return v != nil, false, err
-	})
+	group, ownGroup, err := freeName(b.o.NamePrefix+"cloudtrail", b.logGroupTaken)
 	if err != nil || group == "" {
-		b.blockIf(group == "", "log group names "+b.o.NamePrefix+"cloudtrail … -9 are all taken; use --name-prefix")
+		b.blockIf(group == "", "log group names "+b.o.NamePrefix+"cloudtrail … -9 are all taken by log groups trailwatch did not create; use --name-prefix")
 		return "", err
 	}
-	role, _, err := freeName(b.o.NamePrefix+"cloudtrail-logs", func(name string) (bool, bool, error) {
-		v, err := b.look(kindRole, name, "global")
-		return v != nil, false, err
+	role, ownRole, err := freeName(b.o.NamePrefix+"cloudtrail-logs", func(name string) (bool, bool, error) {
+		return b.roleTaken(name, t.ARN)
 	})
 	if err != nil || role == "" {
-		b.blockIf(role == "", "IAM role names "+b.o.NamePrefix+"cloudtrail-logs … -9 are all taken; use --name-prefix")
+		b.blockIf(role == "", "IAM role names "+b.o.NamePrefix+"cloudtrail-logs … -9 are all taken by roles trailwatch did not create for this trail; use --name-prefix")
 		return "", err
 	}
 	groupARN := "arn:" + b.partition + ":logs:" + b.region + ":" + b.ap.Account + ":log-group:" + group
 	roleARN := "arn:" + b.partition + ":iam::" + b.ap.Account + ":role/" + role
+	if ownRole {
+		v, _ := b.look(kindRole, role, "global")
+		if arn := aws.ToString(v.(iamtypes.Role).Arn); arn != "" {
+			roleARN = arn // as IAM names it, path included
+		}
+	}
 
 	// CloudWatch Logs speaks JSON with camelCase members, so its requests
 	// are written with the API's names rather than the SDK's.
-	if err := b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN,
-		After: map[string]any{"name": group, "tags": tagText()}, Fixes: NoCloudWatchLogs},
-		map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}}); err != nil {
-		return "", err
-	}
-	if b.o.RetentionDays > 0 {
-		if err := b.add(Change{ID: "log-retention", Action: Create, Operation: "logs:PutRetentionPolicy", Target: groupARN,
-			After: map[string]any{"retention_days": b.o.RetentionDays}, DependsOn: []string{"log-group"}, Fixes: NoCloudWatchLogs},
-			map[string]any{"logGroupName": group, "retentionInDays": b.o.RetentionDays}); err != nil {
+	var groupID string
+	var retention *int32 // our group's retention, nil: never expires
+	if ownGroup {
+		v, _ := b.look(kindLogGroup, group, b.region)
+		retention = v.(logstypes.LogGroup).RetentionInDays
+	} else {
+		groupID = "log-group"
+		if err := b.add(Change{ID: groupID, Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN,
+			After: map[string]any{"name": group, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+			map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}}); err != nil {
 			return "", err
 		}
 	}
-	trust := policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "cloudtrail.amazonaws.com"},
-		"Action": "sts:AssumeRole", "Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceArn": t.ARN}}})
-	if err := b.add(Change{ID: "log-role", Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN,
-		After: map[string]any{"name": role, "trusted_by": "cloudtrail.amazonaws.com", "source_arn": t.ARN, "tags": tagText()}, Fixes: NoCloudWatchLogs},
-		iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust),
-			Description: aws.String("CloudTrail delivery of " + t.Name + " to " + group + " (trailwatch)"),
-			Tags:        []iamtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
-		return "", err
+	if b.o.RetentionDays > 0 && (!ownGroup || aws.ToInt32(retention) != b.o.RetentionDays) {
+		c := Change{ID: "log-retention", Action: Create, Operation: "logs:PutRetentionPolicy", Target: groupARN,
+			After: map[string]any{"retention_days": b.o.RetentionDays}, DependsOn: deps(groupID), Fixes: NoCloudWatchLogs}
+		if ownGroup {
+			var before any
+			if retention != nil {
+				before = *retention
+			}
+			c.Action, c.Before = Update, map[string]any{"retention_days": before}
+		}
+		if err := b.add(c, map[string]any{"logGroupName": group, "retentionInDays": b.o.RetentionDays}); err != nil {
+			return "", err
+		}
 	}
+	var roleID string
+	if !ownRole {
+		roleID = "log-role"
+		if err := b.add(Change{ID: roleID, Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN,
+			After: map[string]any{"name": role, "trusted_by": "cloudtrail.amazonaws.com", "source_arn": t.ARN, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+			iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustPolicy(t.ARN)),
+				Description: aws.String("CloudTrail delivery of " + t.Name + " to " + group + " (trailwatch)"),
+				Tags:        []iamtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
+			return "", err
+		}
+	}
+	// The inline policy is (re)written on our own role too: rewriting our
+	// policy is not clobbering, and it names the group this plan wires. It
+	// is an update there, which --rollback leaves in place.
 	perms := policy(map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Resource": groupARN + ":log-stream:*"})
-	if err := b.add(Change{ID: "log-role-policy", Action: Create, Operation: "iam:PutRolePolicy", Region: "global", Target: roleARN,
+	policyAction := Create
+	if ownRole {
+		policyAction = Update
+	}
+	if err := b.add(Change{ID: "log-role-policy", Action: policyAction, Operation: "iam:PutRolePolicy", Region: "global", Target: roleARN,
 		After:     map[string]any{"actions": "logs:CreateLogStream, logs:PutLogEvents", "resource": groupARN + ":log-stream:*"},
-		DependsOn: []string{"log-role"}, Fixes: NoCloudWatchLogs},
-		iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("cloudtrail-to-cloudwatch-logs"), PolicyDocument: aws.String(perms)}); err != nil {
+		DependsOn: deps(roleID), Fixes: NoCloudWatchLogs},
+		iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(rolePolicyName), PolicyDocument: aws.String(perms)}); err != nil {
 		return "", err
 	}
 	err = b.add(Change{ID: "trail", Action: Update, Operation: "cloudtrail:UpdateTrail", Region: t.HomeRegion, Target: t.ARN,
 		Before:    map[string]any{"cloudwatch_logs_log_group": nil, "cloudwatch_logs_role": nil},
 		After:     map[string]any{"cloudwatch_logs_log_group": groupARN + ":*", "cloudwatch_logs_role": roleARN},
-		DependsOn: []string{"log-group", "log-role-policy"}, Fixes: NoCloudWatchLogs},
+		DependsOn: deps(groupID, "log-role-policy"), Fixes: NoCloudWatchLogs},
 		cloudtrail.UpdateTrailInput{Name: aws.String(t.ARN), CloudWatchLogsLogGroupArn: aws.String(groupARN + ":*"), CloudWatchLogsRoleArn: aws.String(roleARN)})
 	return group, err
+}
+
+// rolePolicyName is the delivery role's inline policy.
+const rolePolicyName = "cloudtrail-to-cloudwatch-logs"
+
+// trustPolicy lets CloudTrail assume the delivery role on behalf of one
+// trail only.
+func trustPolicy(trailARN string) string {
+	return policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "cloudtrail.amazonaws.com"},
+		"Action": "sts:AssumeRole", "Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailARN}}})
+}
+
+// logGroupTaken reports whether a log group name is in use and whether the
+// tool created it (its managed-by tag), in which case it is reused.
+func (b *builder) logGroupTaken(name string) (bool, bool, error) {
+	v, err := b.look(kindLogGroup, name, b.region)
+	if v == nil || err != nil {
+		return false, false, err
+	}
+	g := v.(logstypes.LogGroup)
+	// ListTagsForResource takes the bare ARN, not the ":*" form of Arn.
+	arn := aws.ToString(g.LogGroupArn)
+	if arn == "" {
+		arn = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
+	}
+	if arn == "" {
+		arn = "arn:" + b.partition + ":logs:" + b.region + ":" + b.ap.Account + ":log-group:" + name
+	}
+	out, err := b.r.Logs(b.region).ListTagsForResource(b.ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return false, false, fmt.Errorf("read tags of log group %s: %w", name, err)
+	}
+	return true, out.Tags[ManagedByKey] == ManagedByValue, nil
+}
+
+// roleTaken reports whether a role name is in use and whether it is the
+// tool's delivery role for this trail: tagged managed-by=trailwatch and
+// trusting CloudTrail for exactly this trail, as wireLogs creates it. Our
+// role for another trail is taken: re-pointing it would break that trail.
+func (b *builder) roleTaken(name, trailARN string) (bool, bool, error) {
+	v, err := b.look(kindRole, name, "global")
+	if v == nil || err != nil {
+		return false, false, err
+	}
+	r := v.(iamtypes.Role)
+	tagged := slices.ContainsFunc(r.Tags, func(tag iamtypes.Tag) bool {
+		return aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue
+	})
+	return true, tagged && trustsOnly(aws.ToString(r.AssumeRolePolicyDocument), trailARN), nil
+}
+
+// trustsOnly reports whether a trust policy is the one trustPolicy writes:
+// a single statement allowing cloudtrail.amazonaws.com to sts:AssumeRole
+// when aws:SourceArn equals trailARN, and nothing else. IAM returns policy
+// documents URL-encoded (RFC 3986).
+func trustsOnly(doc, trailARN string) bool {
+	if d, err := url.QueryUnescape(doc); err == nil {
+		doc = d
+	}
+	var p struct {
+		Statement []struct {
+			Sid       string
+			Effect    string
+			Principal map[string]any
+			Action    any
+			Condition map[string]map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil || len(p.Statement) != 1 {
+		return false
+	}
+	s := p.Statement[0]
+	return s.Effect == "Allow" && len(s.Principal) == 1 && only(s.Principal["Service"]) == "cloudtrail.amazonaws.com" &&
+		only(s.Action) == "sts:AssumeRole" && len(s.Condition) == 1 && len(s.Condition["StringEquals"]) == 1 &&
+		only(s.Condition["StringEquals"]["aws:SourceArn"]) == trailARN
+}
+
+// only returns the one string a policy element holds, written either as a
+// string or as a list of one; "" otherwise.
+func only(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		if len(t) == 1 {
+			s, _ := t[0].(string)
+			return s
+		}
+	}
+	return ""
 }
 
 func (b *builder) blockIf(cond bool, why string) {

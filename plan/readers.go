@@ -24,10 +24,12 @@ import (
 // and List methods belong here: plan must never be able to write
 // (TestReadersCannotWrite enforces it).
 
-// LogsReader finds metric filters and log groups by name.
+// LogsReader finds metric filters and log groups by name, and a log group's
+// tags (ownership).
 type LogsReader interface {
 	DescribeMetricFilters(ctx context.Context, params *cloudwatchlogs.DescribeMetricFiltersInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error)
 	DescribeLogGroups(ctx context.Context, params *cloudwatchlogs.DescribeLogGroupsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	ListTagsForResource(ctx context.Context, params *cloudwatchlogs.ListTagsForResourceInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.ListTagsForResourceOutput, error)
 }
 
 // AlarmReader reads alarms by name and their tags (ownership).
@@ -43,7 +45,8 @@ type TopicReader interface {
 	ListSubscriptionsByTopic(ctx context.Context, params *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 }
 
-// RoleReader reads an IAM role by name.
+// RoleReader reads an IAM role by name, with its tags (ownership) and trust
+// policy.
 type RoleReader interface {
 	GetRole(ctx context.Context, params *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 }
@@ -111,7 +114,14 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 		if err != nil {
 			return nil, fmt.Errorf("read IAM role %s: %w", key, err)
 		}
-		return out.Role, nil
+		if out.Role == nil {
+			return nil, fmt.Errorf("read IAM role %s: GetRole returned no role", key)
+		}
+		// When the role was last used changes whenever CloudTrail delivers
+		// with it; that is not a change to the role anyone made.
+		role := *out.Role
+		role.RoleLastUsed = nil
+		return role, nil
 	}
 	return nil, fmt.Errorf("read %s %s: unknown resource kind", kind, key)
 }

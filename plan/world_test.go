@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -26,20 +27,40 @@ import (
 type world struct {
 	filters   map[string]logstypes.MetricFilter // filterKey(group, name)
 	groups    map[string]bool
+	ownGroups map[string]bool  // log group name → tagged managed-by=trailwatch
+	retention map[string]int32 // log group name → retentionInDays, absent: never expires
 	alarms    map[string]cwtypes.MetricAlarm
 	ownAlarms map[string]bool // alarm ARN → tagged managed-by=trailwatch
 	topics    map[string]map[string]string
 	ownTopics map[string]bool
 	subs      map[string][]snstypes.Subscription
-	roles     map[string]bool
+	roles     map[string]iamtypes.Role
 	calls     map[string]int
 	regions   map[string]bool // regions asked for
 }
 
 func newWorld() *world {
-	return &world{filters: map[string]logstypes.MetricFilter{}, groups: map[string]bool{}, alarms: map[string]cwtypes.MetricAlarm{},
+	return &world{filters: map[string]logstypes.MetricFilter{}, groups: map[string]bool{}, ownGroups: map[string]bool{},
+		retention: map[string]int32{}, alarms: map[string]cwtypes.MetricAlarm{},
 		ownAlarms: map[string]bool{}, topics: map[string]map[string]string{}, ownTopics: map[string]bool{},
-		subs: map[string][]snstypes.Subscription{}, roles: map[string]bool{}, calls: map[string]int{}, regions: map[string]bool{}}
+		subs: map[string][]snstypes.Subscription{}, roles: map[string]iamtypes.Role{}, calls: map[string]int{}, regions: map[string]bool{}}
+}
+
+// addRole adds a role trusted by CloudTrail for trailARN, as IAM returns it:
+// the trust policy URL-encoded, tagged managed-by=trailwatch when ours.
+func (w *world) addRole(name string, ours bool, trailARN string) {
+	r := iamtypes.Role{RoleName: aws.String(name), Path: aws.String("/"), Arn: aws.String("arn:aws:iam::" + testAccount + ":role/" + name),
+		AssumeRolePolicyDocument: aws.String(strings.ReplaceAll(url.QueryEscape(trustPolicy(trailARN)), "+", "%20")),
+		Tags:                     []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("sec")}}}
+	if ours {
+		r.Tags = append(r.Tags, iamtypes.Tag{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)})
+	}
+	w.roles[name] = r
+}
+
+// addGroup adds a log group, tagged managed-by=trailwatch when ours.
+func (w *world) addGroup(name string, ours bool) {
+	w.groups[name], w.ownGroups[name] = true, ours
 }
 
 func (w *world) addTopic(arn string, ours bool) {
@@ -90,8 +111,29 @@ func (w *world) readers(t *testing.T) Readers {
 			out := &cloudwatchlogs.DescribeLogGroupsOutput{}
 			for g := range w.groups {
 				if strings.HasPrefix(g, aws.ToString(in.LogGroupNamePrefix)) {
-					out.LogGroups = append(out.LogGroups, logstypes.LogGroup{LogGroupName: aws.String(g)})
+					arn := "arn:aws:logs:" + testRegion + ":" + testAccount + ":log-group:" + g
+					lg := logstypes.LogGroup{LogGroupName: aws.String(g), LogGroupArn: aws.String(arn), Arn: aws.String(arn + ":*")}
+					if d, ok := w.retention[g]; ok {
+						lg.RetentionInDays = aws.Int32(d)
+					}
+					out.LogGroups = append(out.LogGroups, lg)
 				}
+			}
+			return out, nil
+		}).Maybe()
+	logs.EXPECT().ListTagsForResource(mock.Anything, mock.Anything).RunAndReturn(
+		func(_ context.Context, in *cloudwatchlogs.ListTagsForResourceInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.ListTagsForResourceOutput, error) {
+			w.calls["logs:ListTagsForResource"]++
+			name, ok := strings.CutPrefix(aws.ToString(in.ResourceArn), "arn:aws:logs:"+testRegion+":"+testAccount+":log-group:")
+			if !ok || strings.HasSuffix(name, ":*") {
+				return nil, apiErr{"InvalidParameterException"}
+			}
+			if !w.groups[name] {
+				return nil, apiErr{"ResourceNotFoundException"}
+			}
+			out := &cloudwatchlogs.ListTagsForResourceOutput{Tags: map[string]string{"team": "sec"}}
+			if w.ownGroups[name] {
+				out.Tags[ManagedByKey] = ManagedByValue
 			}
 			return out, nil
 		}).Maybe()
@@ -144,10 +186,11 @@ func (w *world) readers(t *testing.T) Readers {
 	roles.EXPECT().GetRole(mock.Anything, mock.Anything).RunAndReturn(
 		func(_ context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
 			w.calls["GetRole"]++
-			if !w.roles[aws.ToString(in.RoleName)] {
+			r, ok := w.roles[aws.ToString(in.RoleName)]
+			if !ok {
 				return nil, apiErr{"NoSuchEntity"}
 			}
-			return &iam.GetRoleOutput{Role: &iamtypes.Role{RoleName: in.RoleName}}, nil
+			return &iam.GetRoleOutput{Role: &r}, nil
 		}).Maybe()
 	region := func(r string) { w.regions[r] = true }
 	return Readers{
