@@ -144,7 +144,7 @@ type applier struct {
 	res    Result
 	undos  []undo
 	wrote  map[plan.Resource]bool
-	roleOK bool // a role was created by this run: trail updates may wait for it
+	roleOK bool // a role was created, or its policy written, by this run: trail updates may wait for it
 }
 
 func applyAccount(ctx context.Context, job Job, o Options) Result {
@@ -379,6 +379,14 @@ func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
 		if _, err := w.Roles.PutRolePolicy(ctx, in); err != nil {
 			return "", err
 		}
+		// IAM propagates a new inline policy as it does a new role.
+		a.roleOK = true
+		if c.Action != plan.Create {
+			// The policy of a role an earlier run created, rewritten: it
+			// may well have been there before this run, so it is not this
+			// run's to delete.
+			break
+		}
 		del := &iam.DeleteRolePolicyInput{RoleName: in.RoleName, PolicyName: in.PolicyName}
 		a.remember(c, "iam:DeleteRolePolicy", del, func(ctx context.Context) error {
 			_, err := w.Roles.DeleteRolePolicy(ctx, del)
@@ -435,8 +443,9 @@ func (a *applier) subscribed(ctx context.Context, region string, in *sns.Subscri
 	return false, nil
 }
 
-// updateTrail wires the trail, waiting while a role this run created is not
-// yet usable: CloudTrail answers "Access denied" until IAM has propagated it.
+// updateTrail wires the trail, waiting while a role this run created (or
+// whose policy it wrote) is not yet usable: CloudTrail answers "Access
+// denied" until IAM has propagated it.
 func (a *applier) updateTrail(ctx context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
 	trails := a.job.Writers.Trails(c.Region)
 	waits := a.o.RoleWaits

@@ -400,6 +400,40 @@ func TestTrailUpdateWaitsForANewRole(t *testing.T) {
 	}
 }
 
+// A re-run reuses the delivery role an earlier run created: its policy is
+// rewritten (an update), the trail update waits for it as for a new role,
+// and a rollback leaves it, since it may have been there before the run.
+func TestAReusedRolesPolicyIsWaitedForAndKept(t *testing.T) {
+	w := newWorld(t)
+	changes := wireChanges(t)[2:]
+	require.Equal(t, "log-role-policy", changes[0].ID)
+	changes[0].Action = plan.Update
+	w.roles.EXPECT().PutRolePolicy(mock.Anything, mock.Anything).RunAndReturn(func(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error) {
+		w.saw("PutRolePolicy")
+		return &iam.PutRolePolicyOutput{}, nil
+	}).Once()
+	w.trails.EXPECT().DescribeTrails(mock.Anything, mock.Anything).Return(&cloudtrail.DescribeTrailsOutput{
+		TrailList: []cttypes.Trail{{TrailARN: aws.String(trailARN)}}}, nil).Times(2)
+	notReady := apiErr("InvalidCloudWatchLogsRoleArnException", "Access denied. Verify in IAM that the role has adequate permissions.")
+	w.trails.EXPECT().UpdateTrail(mock.Anything, mock.Anything).RunAndReturn(func(context.Context, *cloudtrail.UpdateTrailInput, ...func(*cloudtrail.Options)) (*cloudtrail.UpdateTrailOutput, error) {
+		w.saw("UpdateTrail")
+		if len(w.order) == 2 {
+			return nil, notReady
+		}
+		return nil, apiErr("AccessDeniedException", "not authorized to perform cloudtrail:UpdateTrail")
+	}).Times(2)
+	var slept []time.Duration
+	// No DeleteRolePolicy is expected: the mock fails the test if called.
+	r := fix.Apply(context.Background(), []fix.Job{w.job(changes)}, fix.Options{Rollback: true, RoleWaits: []time.Duration{time.Second, time.Second},
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }})[0]
+
+	require.Equal(t, fix.Broken, r.Outcome)
+	require.Equal(t, []string{"PutRolePolicy", "UpdateTrail", "UpdateTrail"}, w.order)
+	require.Equal(t, []time.Duration{time.Second}, slept, "waited once for the rewritten policy, then gave up on another error")
+	require.Equal(t, []string{"log-role-policy applied", "trail failed"}, statuses(r.Steps))
+	require.Empty(t, r.Rollback)
+}
+
 func TestAChangedTargetStopsTheAccountBeforeWriting(t *testing.T) {
 	w := newWorld(t)
 	// Planned: no alarm of that name. Now one exists, made by someone else.
