@@ -217,8 +217,10 @@ func TestSNSListTopicsPaginates(t *testing.T) {
 		require.NoError(t, err)
 	}
 	var arns []string
+	fetched := 0
 	pages := sns.NewListTopicsPaginator(client, &sns.ListTopicsInput{})
 	for pages.HasMorePages() {
+		fetched++
 		p, err := pages.NextPage(ctx(t))
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(p.Topics), 100)
@@ -228,7 +230,9 @@ func TestSNSListTopicsPaginates(t *testing.T) {
 	}
 	require.Len(t, arns, 150)
 	require.Equal(t, "arn:aws:sns:us-east-1:111111111111:t149", arns[149])
-	require.Equal(t, 2, s.Counts()["sns:ListTopics"])
+	// Pages, not requests: under load the SDK's retryer may repeat one.
+	require.Equal(t, 2, fetched)
+	require.GreaterOrEqual(t, s.Counts()["sns:ListTopics"], 2)
 
 	_, err := client.ListTopics(ctx(t), &sns.ListTopicsInput{NextToken: aws.String("garbage")})
 	var invalid *snstypes.InvalidParameterException
