@@ -326,6 +326,15 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 
 func tagText() string { return ManagedByKey + "=" + ManagedByValue }
 
+// managed reports whether a resource's tags (each service has its own Tag
+// type) carry managed-by=trailwatch: the mark of what the tool created.
+func managed[T any](tags []T, kv func(T) (key, value *string)) bool {
+	return slices.ContainsFunc(tags, func(t T) bool {
+		k, v := kv(t)
+		return aws.ToString(k) == ManagedByKey && aws.ToString(v) == ManagedByValue
+	})
+}
+
 // topicTaken reports whether a topic name is in use and whether the tool
 // created it (its managed-by tag), in which case it is reused.
 func (b *builder) topicTaken(name string) (bool, bool, error) {
@@ -338,12 +347,7 @@ func (b *builder) topicTaken(name string) (bool, bool, error) {
 	if err != nil {
 		return false, false, fmt.Errorf("read tags of SNS topic %s: %w", arn, err)
 	}
-	for _, tag := range out.Tags {
-		if aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue {
-			return true, true, nil
-		}
-	}
-	return true, false, nil
+	return true, managed(out.Tags, func(t snstypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
 // subscriptions lists a reused topic's confirmed endpoints as
@@ -383,12 +387,7 @@ func (b *builder) alarmTaken(name string) (bool, bool, error) {
 	if err != nil {
 		return false, false, fmt.Errorf("read tags of alarm %s: %w", name, err)
 	}
-	for _, tag := range out.Tags {
-		if aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue {
-			return true, true, nil
-		}
-	}
-	return true, false, nil
+	return true, managed(out.Tags, func(t cwtypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
 func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []string) error {

@@ -68,9 +68,6 @@ func Read(path string) (Plan, error) {
 	}
 	for _, a := range p.Accounts {
 		for _, c := range a.Changes {
-			if _, err := c.Input(); err != nil {
-				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
-			}
 			if err := a.guarded(c); err != nil {
 				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
 			}

@@ -24,29 +24,40 @@ type Resource struct {
 
 // Resource returns what c writes.
 func (c Change) Resource() (Resource, error) {
+	_, r, err := c.Decode()
+	return r, err
+}
+
+// Decode returns the change's SDK input (as Input does) and what it writes
+// (as Resource does), decoding the request once.
+func (c Change) Decode() (any, Resource, error) {
 	in, err := c.Input()
 	if err != nil {
-		return Resource{}, err
+		return nil, Resource{}, err
 	}
+	return in, c.resourceOf(in), nil
+}
+
+func (c Change) resourceOf(in any) Resource {
 	switch v := in.(type) {
 	case *sns.CreateTopicInput:
-		return Resource{kindTopic, c.Region, c.Target}, nil
+		return Resource{kindTopic, c.Region, c.Target}
 	case *sns.SubscribeInput:
-		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}, nil
+		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}
 	case *cloudwatchlogs.CreateLogGroupInput:
-		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}, nil
+		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}
 	case *cloudwatchlogs.PutRetentionPolicyInput:
-		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}, nil
+		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}
 	case *cloudwatchlogs.PutMetricFilterInput:
-		return Resource{kindMetricFilter, c.Region, filterKey(aws.ToString(v.LogGroupName), aws.ToString(v.FilterName))}, nil
+		return Resource{kindMetricFilter, c.Region, filterKey(aws.ToString(v.LogGroupName), aws.ToString(v.FilterName))}
 	case *iam.CreateRoleInput:
-		return Resource{kindRole, "global", aws.ToString(v.RoleName)}, nil
+		return Resource{kindRole, "global", aws.ToString(v.RoleName)}
 	case *iam.PutRolePolicyInput:
-		return Resource{kindRole, "global", aws.ToString(v.RoleName)}, nil
+		return Resource{kindRole, "global", aws.ToString(v.RoleName)}
 	case *cloudwatch.PutMetricAlarmInput:
-		return Resource{kindAlarm, c.Region, aws.ToString(v.AlarmName)}, nil
+		return Resource{kindAlarm, c.Region, aws.ToString(v.AlarmName)}
 	}
-	return Resource{}, nil
+	return Resource{}
 }
 
 // Guards returns the fingerprints recorded for r: what must still hold
@@ -66,7 +77,7 @@ func (a AccountPlan) Guards(r Resource) []Fingerprint {
 // to name another alarm, say) would be a blind write. Build fingerprints
 // every target; fix re-reads the trail itself.
 func (a AccountPlan) guarded(c Change) error {
-	in, err := c.Input()
+	in, r, err := c.Decode()
 	if err != nil {
 		return err
 	}
@@ -76,10 +87,6 @@ func (a AccountPlan) guarded(c Change) error {
 			return fmt.Errorf("change %s updates trail %s but targets %s: refusing (was the file edited? re-run plan)", c.ID, aws.ToString(t.Name), c.Target)
 		}
 		return nil
-	}
-	r, err := c.Resource()
-	if err != nil {
-		return err
 	}
 	if len(a.Guards(r)) == 0 {
 		return fmt.Errorf("change %s writes %s %s in %s, which the plan never read: refusing a blind write (was the file edited? re-run plan)", c.ID, r.Kind, r.Key, r.Region)

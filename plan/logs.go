@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -150,9 +149,7 @@ func (b *builder) roleTaken(name, trailARN string) (bool, bool, error) {
 		return false, false, err
 	}
 	r := v.(iamtypes.Role)
-	tagged := slices.ContainsFunc(r.Tags, func(tag iamtypes.Tag) bool {
-		return aws.ToString(tag.Key) == ManagedByKey && aws.ToString(tag.Value) == ManagedByValue
-	})
+	tagged := managed(r.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
 	return true, tagged && trustsOnly(aws.ToString(r.AssumeRolePolicyDocument), trailARN), nil
 }
 
