@@ -162,23 +162,13 @@ func (a *applier) run(ctx context.Context) {
 }
 
 func (a *applier) apply(ctx context.Context) {
-	// A saved plan may be hours old: every resource it read must look the
-	// same before the first write. A fresh plan passes this in a few reads.
-	if stale, err := plan.Verify(ctx, a.job.Readers, a.job.Plan); err != nil || len(stale) > 0 {
+	// A saved plan may be hours old: every resource it read, and the trail
+	// it wires (no fingerprint covers it), must look the same before the
+	// first write, so a stale plan is refused whole. A fresh plan passes
+	// this in a few reads.
+	if stale, err := a.verifyAll(ctx); err != nil || len(stale) > 0 {
 		a.stop(0, stale, err)
 		return
-	}
-	// No fingerprint covers the trail: re-read it before the first write
-	// too, so a plan whose trail was wired since is refused whole, not after
-	// creating the log group and role meant for it.
-	for i, c := range a.job.Plan.Changes {
-		if c.Operation != "cloudtrail:UpdateTrail" || i == 0 {
-			continue
-		}
-		if stale, err := a.guardTrail(ctx, c); err != nil || len(stale) > 0 {
-			a.stop(0, stale, err)
-			return
-		}
 	}
 	for i, c := range a.job.Plan.Changes {
 		if ctx.Err() != nil {
@@ -186,12 +176,20 @@ func (a *applier) apply(ctx context.Context) {
 			a.skipFrom(i)
 			return
 		}
-		stale, err := a.guard(ctx, c)
-		if err != nil || len(stale) > 0 {
-			a.stop(i, stale, err)
+		in, r, err := c.Decode()
+		if err != nil {
+			a.stop(i, nil, err)
 			return
 		}
-		detail, err := a.write(ctx, c)
+		// The first write follows the full re-read above; each later one
+		// re-reads its own target, which may have moved in the meantime.
+		if i > 0 {
+			if stale, err := a.guard(ctx, c, r); err != nil || len(stale) > 0 {
+				a.stop(i, stale, err)
+				return
+			}
+		}
+		detail, err := a.write(ctx, c, in, r)
 		jerr := a.journal(c.Operation, c, c.Request, detail, err)
 		if err != nil {
 			a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Failed, Detail: explain(err)})
@@ -207,6 +205,22 @@ func (a *applier) apply(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// verifyAll re-reads every fingerprint and every trail the plan updates.
+func (a *applier) verifyAll(ctx context.Context) ([]plan.Stale, error) {
+	stale, err := plan.Verify(ctx, a.job.Readers, a.job.Plan)
+	if err != nil || len(stale) > 0 {
+		return stale, err
+	}
+	for _, c := range a.job.Plan.Changes {
+		if c.Operation == "cloudtrail:UpdateTrail" {
+			if stale, err := a.guardTrail(ctx, c); err != nil || len(stale) > 0 {
+				return stale, err
+			}
+		}
+	}
+	return nil, nil
 }
 
 // stop ends an account before change i because the plan no longer holds
@@ -231,13 +245,9 @@ func (a *applier) skipFrom(i int) {
 	}
 }
 
-// guard re-reads what change c writes, unless this run already wrote it:
-// the plan's fingerprint must still hold (SPEC §3, §4).
-func (a *applier) guard(ctx context.Context, c plan.Change) ([]plan.Stale, error) {
-	r, err := c.Resource()
-	if err != nil {
-		return nil, err
-	}
+// guard re-reads r, what change c writes, unless this run already wrote
+// it: the plan's fingerprint must still hold (SPEC §3, §4).
+func (a *applier) guard(ctx context.Context, c plan.Change, r plan.Resource) ([]plan.Stale, error) {
 	if c.Operation == "cloudtrail:UpdateTrail" {
 		return a.guardTrail(ctx, c)
 	}
@@ -277,13 +287,9 @@ func (a *applier) call(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithCancel(ctx)
 }
 
-// write sends one change and remembers how to undo what it created.
-func (a *applier) write(ctx context.Context, c plan.Change) (string, error) {
-	in, err := c.Input()
-	if err != nil {
-		return "", err
-	}
-	r, _ := c.Resource()
+// write sends one change (in, decoded, writing r) and remembers how to
+// undo what it created.
+func (a *applier) write(ctx context.Context, c plan.Change, in any, r plan.Resource) (string, error) {
 	ctx, cancel := a.call(ctx)
 	defer cancel()
 	w := a.job.Writers
