@@ -20,8 +20,20 @@ import (
 	"github.com/trailwatch/trailwatch/plan"
 )
 
-// planShapingFlags are the plan flags a saved plan has already decided.
-var planShapingFlags = []string{"notify", "topic-arn", "wire-logs", "retention-days", "namespace", "metric-name", "name-prefix", "strict"}
+// planShapingFlags are the plan flags a saved plan has already decided:
+// all of planFlags but the selection.
+func planShapingFlags() []string {
+	var selection, shaping []string
+	for _, f := range selectionFlags() {
+		selection = append(selection, f.Names()[0])
+	}
+	for _, f := range planFlags() {
+		if name := f.Names()[0]; !slices.Contains(selection, name) {
+			shaping = append(shaping, name)
+		}
+	}
+	return shaping
+}
 
 func fixCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -61,7 +73,7 @@ func runFix(c *cli.Context, e *env) error {
 	planFile := c.String("plan")
 	var err error
 	if planFile != "" {
-		for _, name := range planShapingFlags {
+		for _, name := range planShapingFlags() {
 			if c.IsSet(name) {
 				return usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
 			}
@@ -83,14 +95,14 @@ func runFix(c *cli.Context, e *env) error {
 	if planFile != "" {
 		p, err := plan.Read(planFile)
 		if err != nil {
-			if errors.Is(err, plan.ErrInvalidInput) {
-				return usageError("%w", err)
-			}
+			// Unreadable or invalid, the file is bad input either way.
 			return usageError("%w", err)
 		}
 		saved = &p
 		r.opts = plan.Options{Strict: p.Options.Strict}
 	}
+	// The journal is opened before anything is read or asked, so an
+	// unwritable one stops the run before it could change anything.
 	var journal *fix.Journal
 	if !r.dry {
 		path := c.String("journal")
@@ -181,14 +193,12 @@ func runFix(c *cli.Context, e *env) error {
 	}
 
 	var jobs []fix.Job
-	var jobIndex []int
 	for i, a := range accounts {
 		if approvals[i] != fix.Approved {
 			continue
 		}
 		t := targetOf(r.targets, resultOf(before, a.Account))
 		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
-		jobIndex = append(jobIndex, i)
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
 	if multi && len(jobs) > 1 {
@@ -204,9 +214,10 @@ func runFix(c *cli.Context, e *env) error {
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
 			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
 	}
-	for j, i := range jobIndex {
+	for j := range results {
+		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
 		reports[i].Result = &results[j]
-		if a, ok := after[accounts[i].Account]; ok {
+		if a, ok := after[results[j].Account]; ok {
 			reports[i].After = statusText(a)
 		}
 	}
