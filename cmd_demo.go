@@ -37,15 +37,9 @@ func demoCommand(e *env) *cli.Command {
 			if err != nil {
 				return fmt.Errorf("seed the demo sandbox: %w", err)
 			}
-			return runDemo(c.Context, e, srv, hasCommand(newApp(e), "fix"))
+			return runDemo(c.Context, e, srv)
 		},
 	}
-}
-
-// hasCommand gates the demo's second half on fix being in this build, so
-// the demo never pretends to apply anything.
-func hasCommand(app *cli.App, name string) bool {
-	return slices.ContainsFunc(app.Commands, func(c *cli.Command) bool { return c.Name == name })
 }
 
 // demoStep is one command of the story and the exit codes that mean it went
@@ -67,9 +61,8 @@ type demo struct {
 	step  int
 }
 
-// runDemo serves srv on loopback for the length of the story. withFix adds
-// fix, the subscriber's confirmation and the check that then passes.
-func runDemo(ctx context.Context, e *env, srv *sandbox.Server, withFix bool) (err error) {
+// runDemo serves srv on loopback for the length of the story.
+func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 	running, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("start the demo sandbox: %w", err)
@@ -88,12 +81,8 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server, withFix bool) (er
 	}
 	d := &demo{ctx: ctx, e: e, child: &child, pal: e.palette(e.stdout)}
 
-	story := "check → pattern → plan"
-	if withFix {
-		story += " → fix → check"
-	}
 	w := e.stdout
-	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: "+story+", against a sandbox AWS account in this process."))
+	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: check → pattern → plan → fix → check, against a sandbox AWS account in this process."))
 	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
 	fmt.Fprintf(w, "a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n")
 	fmt.Fprintf(w, "and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n")
@@ -119,12 +108,6 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server, withFix bool) (er
 			return err
 		}
 	}
-	if !withFix {
-		fmt.Fprintf(w, "\nThis build has no fix command, so the story stops at the plan.\n")
-		fmt.Fprintf(w, "On your own account, start with: trailwatch check --profile NAME\n")
-		return nil
-	}
-
 	dir, err := os.MkdirTemp("", "trailwatch-demo-")
 	if err != nil {
 		return fmt.Errorf("demo journal: %w", err)
