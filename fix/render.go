@@ -121,7 +121,7 @@ func verdict(v string, pal style.Palette) string {
 func howToConfirm(p Pending) string {
 	switch p.Protocol {
 	case "email", "email-json":
-		return fmt.Sprintf("an email from AWS Notifications was sent to %s; open it and follow \"Confirm subscription\" (the link expires after 3 days), then run trailwatch check. Until then nobody is notified by %s.", p.Endpoint, p.Topic)
+		return fmt.Sprintf("an email from AWS Notifications was sent to %s; open it and follow \"Confirm subscription\" (the link expires after a few days; running fix again re-sends it), then run trailwatch check. Until then nobody is notified by %s.", p.Endpoint, p.Topic)
 	case "http", "https":
 		return fmt.Sprintf("%s received a SubscriptionConfirmation message from SNS; visit its SubscribeURL (or call sns confirm-subscription with its Token) for topic %s, then run trailwatch check.", p.Endpoint, p.Topic)
 	}
