@@ -14,13 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/internal/parallel"
 )
 
 // Options tune a check run. The command layer fills them from flags.
 type Options struct {
 	// Strict requires exactly the CIS pattern (Security Hub's reading).
 	Strict bool
-	// Parallel is how many accounts are checked at once (at least 1).
+	// Parallel is how many accounts are checked at once (below 1: one).
 	Parallel int
 	// CallTimeout bounds each AWS call (each page of a paginated one); zero
 	// means no bound beyond ctx.
@@ -44,12 +45,9 @@ type Target struct {
 // checked once, with all their profiles named. Results keep the order of the
 // targets; a failure in one account never stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
-	if opts.Parallel < 1 {
-		opts.Parallel = 1
-	}
 	accounts := make([]string, len(targets))
 	errs := make([]error, len(targets))
-	forEach(len(targets), opts.Parallel, func(i int) {
+	parallel.ForEach(len(targets), opts.Parallel, func(i int) {
 		t := targets[i]
 		if t.Err != nil {
 			errs[i] = t.Err
@@ -85,7 +83,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	results := make([]Result, len(jobs))
 	var mu sync.Mutex
 	done := 0
-	forEach(len(jobs), opts.Parallel, func(i int) {
+	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
 		j := jobs[i]
 		if j.err != nil {
 			results[i] = errorResult(j.target.Region, j.err)
@@ -149,21 +147,6 @@ func summarize(results []Result) Summary {
 		}
 	}
 	return s
-}
-
-// forEach runs fn for 0..n-1 with at most parallel running at once.
-func forEach(n, parallel int, fn func(i int)) {
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }
 
 // auditor walks one account's chain. Reads are cached per resource so two

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -103,29 +104,18 @@ func (r Result) Applied() int {
 // Apply applies each job's plan, accounts in parallel and each account's
 // changes in plan order. One account's failure never stops the others.
 func Apply(ctx context.Context, jobs []Job, o Options) []Result {
-	if o.Parallel < 1 {
-		o.Parallel = 1
-	}
 	results := make([]Result, len(jobs))
 	var mu sync.Mutex
 	done := 0
-	sem := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = applyAccount(ctx, jobs[i], o)
-			if o.Progress != nil {
-				mu.Lock()
-				done++
-				o.Progress(done, len(jobs), results[i])
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.ForEach(len(jobs), o.Parallel, func(i int) {
+		results[i] = applyAccount(ctx, jobs[i], o)
+		if o.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			o.Progress(done, len(jobs), results[i])
+		}
+	})
 	return results
 }
 

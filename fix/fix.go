@@ -86,7 +86,7 @@ type Options struct {
 	Journal *Journal
 	// Rollback deletes what this run created in an account whose apply failed.
 	Rollback bool
-	// Parallel is how many accounts are applied at once (at least 1).
+	// Parallel is how many accounts are applied at once (below 1: one).
 	Parallel int
 	// CallTimeout bounds each AWS call; zero means no bound beyond ctx.
 	CallTimeout time.Duration
