@@ -617,13 +617,13 @@ func TestFixSafetySavedPlan(t *testing.T) {
 // 3; a re-run converges, reusing what the failed run created.
 func TestFixSafetyMidApplyFailureThenConverges(t *testing.T) {
 	for _, tc := range []struct {
-		scenario, deny, failed, code string
-		wantSteps                    []string // mark id, in plan order
-		rerunWrites                  []string
+		scenario, deny, failed, code, action string
+		wantSteps                            []string // mark id, in plan order
+		rerunWrites                          []string
 	}{
-		{"no-alarm", denyAlarmWrite, "alarm", "AccessDenied", []string{"✓ topic", "✓ subscribe-1", "✗ alarm"},
+		{"no-alarm", denyAlarmWrite, "alarm", "AccessDenied", "cloudwatch:PutMetricAlarm", []string{"✓ topic", "✓ subscribe-1", "✗ alarm"},
 			[]string{"monitoring:PutMetricAlarm"}},
-		{"no-matching-filter", "logs:PutMetricFilter", "filter", "AccessDeniedException", []string{"✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
+		{"no-matching-filter", "logs:PutMetricFilter", "filter", "AccessDeniedException", "logs:PutMetricFilter", []string{"✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
 			[]string{"logs:PutMetricFilter", "monitoring:PutMetricAlarm"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -642,7 +642,8 @@ func TestFixSafetyMidApplyFailureThenConverges(t *testing.T) {
 				case "✓":
 					require.Regexp(t, `\sapplied(: |$)`, s.rest)
 				case "✗":
-					require.Contains(t, s.rest, "failed: "+tc.code+": ")
+					// The AWS code, and the IAM action the caller lacks.
+					require.True(t, strings.HasSuffix(s.rest, "failed: "+tc.code+" on "+tc.action+" — missing permission "+tc.action), "%+v", s)
 				case "-":
 					require.True(t, strings.HasSuffix(s.rest, "skipped"), "%+v", s)
 				}

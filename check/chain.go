@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // trail follows one trail along the chain, in its home region.
@@ -41,7 +42,7 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	status, err := ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
 	cancel()
 	if err != nil {
-		return ev, erred(classify("cloudtrail:GetTrailStatus", err))
+		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", err))
 	}
 	ev.Logging = aws.Bool(aws.ToBool(status.IsLogging))
 	if !*ev.Logging {
@@ -52,7 +53,7 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	sel, err := ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
 	cancel()
 	if err != nil {
-		return ev, erred(classify("cloudtrail:GetEventSelectors", err))
+		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", err))
 	}
 	ok, note := managementEvents(sel)
 	ev.ManagementEvents, ev.SelectorsNote = aws.Bool(ok), note
@@ -208,12 +209,12 @@ func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]lo
 		out, perr := p.NextPage(cctx)
 		cancel()
 		if perr != nil {
-			err = classify("logs:DescribeMetricFilters", perr)
+			err = awserr.Classify("logs:DescribeMetricFilters", perr)
 			break
 		}
 		filters = append(filters, out.MetricFilters...)
 	}
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, awserr.ErrNotFound) {
 		filters, err = nil, nil // the log group is gone: no filter, a finding
 	}
 	a.filters[key] = filterList{filters, err}
@@ -345,7 +346,7 @@ func (a *auditor) alarmsFor(ctx context.Context, region string, me MetricEvidenc
 	cancel()
 	var alarms []cwtypes.MetricAlarm
 	if err != nil {
-		err = classify("cloudwatch:DescribeAlarmsForMetric", err)
+		err = awserr.Classify("cloudwatch:DescribeAlarmsForMetric", err)
 	} else {
 		alarms = out.MetricAlarms
 	}
@@ -524,8 +525,8 @@ func (a *auditor) topic(ctx context.Context, arn string) (*TopicEvidence, error)
 			out, err := p.NextPage(cctx)
 			cancel()
 			if err != nil {
-				err = classify("sns:ListSubscriptionsByTopic", err)
-				if errors.Is(err, errNotFound) {
+				err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
+				if errors.Is(err, awserr.ErrNotFound) {
 					break // a deleted topic has no subscribers: a finding
 				}
 				return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
 )
 
@@ -174,7 +175,7 @@ func (a *auditor) callerAccount(ctx context.Context, region string) (string, err
 	defer cancel()
 	out, err := a.clients.STS(region).GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", classify("sts:GetCallerIdentity", err)
+		return "", awserr.Classify("sts:GetCallerIdentity", err)
 	}
 	return aws.ToString(out.Account), nil
 }
@@ -235,7 +236,7 @@ func (a *auditor) describeTrails(ctx context.Context, region string) ([]cttypes.
 	defer cancel()
 	out, err := a.clients.CloudTrail(region).DescribeTrails(cctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
 	if err != nil {
-		return nil, classify("cloudtrail:DescribeTrails", err)
+		return nil, awserr.Classify("cloudtrail:DescribeTrails", err)
 	}
 	seen := map[string]bool{}
 	var trails []cttypes.Trail

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/plan"
 )
@@ -182,8 +183,9 @@ func (a *applier) apply(ctx context.Context) {
 		detail, err := a.write(ctx, c, in, r)
 		jerr := a.journal(c.Operation, c, c.Request, detail, err)
 		if err != nil {
-			a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Failed, Detail: explain(err)})
-			a.res.Outcome, a.res.Error = Broken, c.ID+" ("+c.Operation+"): "+explain(err)
+			why := awserr.Classify(c.Operation, err).Error()
+			a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Failed, Detail: why})
+			a.res.Outcome, a.res.Error = Broken, c.ID+": "+why
 			a.skipFrom(i + 1)
 			return
 		}
@@ -217,7 +219,7 @@ func (a *applier) verifyAll(ctx context.Context) ([]plan.Stale, error) {
 // or could not be re-read.
 func (a *applier) stop(i int, stale []plan.Stale, err error) {
 	if err != nil {
-		a.res.Outcome, a.res.Error = Broken, "re-read before writing failed: "+explain(err)
+		a.res.Outcome, a.res.Error = Broken, "re-read before writing failed: "+err.Error()
 	} else {
 		a.res.Outcome, a.res.Stale = Stale, stale
 		what := make([]string, len(stale))
@@ -256,7 +258,7 @@ func (a *applier) guardTrail(ctx context.Context, c plan.Change) ([]plan.Stale, 
 	defer cancel()
 	out, err := a.job.Writers.Trails(c.Region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{TrailNameList: []string{c.Target}})
 	if err != nil {
-		return nil, fmt.Errorf("re-read trail %s: %w", c.Target, err)
+		return nil, fmt.Errorf("re-read trail %s: %w", c.Target, awserr.Classify("cloudtrail:DescribeTrails", err))
 	}
 	for _, t := range out.TrailList {
 		if aws.ToString(t.TrailARN) != c.Target {
@@ -428,7 +430,7 @@ func (a *applier) subscribed(ctx context.Context, region string, in *sns.Subscri
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return false, fmt.Errorf("re-read subscriptions of %s: %w", arn, err)
+			return false, fmt.Errorf("re-read subscriptions of %s: %w", arn, awserr.Classify("sns:ListSubscriptionsByTopic", err))
 		}
 		for _, s := range page.Subscriptions {
 			if aws.ToString(s.Protocol) == aws.ToString(in.Protocol) && aws.ToString(s.Endpoint) == aws.ToString(in.Endpoint) {
@@ -504,7 +506,7 @@ func (a *applier) rollback(ctx context.Context) {
 		step := Step{Change: u.change, Status: RolledBack, Detail: u.op}
 		switch {
 		case err != nil:
-			step.Status, step.Detail = Kept, u.op+" failed: "+explain(err)
+			step.Status, step.Detail = Kept, awserr.Classify(u.op, err).Error()
 		case jerr != nil:
 			step.Detail += " (not journaled: " + jerr.Error() + ")"
 		}
@@ -535,17 +537,7 @@ func (a *applier) journal(op string, c plan.Change, request any, detail string, 
 	e := Entry{Time: a.o.now().UTC(), Account: a.job.Plan.Account, Profile: a.job.Profile, Region: c.Region,
 		Change: c.ID, Operation: op, Target: c.Target, Request: request, Result: "ok", Detail: detail}
 	if err != nil {
-		e.Result, e.Error = "error", explain(err)
+		e.Result, e.Error = "error", awserr.Classify(op, err).Error()
 	}
 	return a.o.Journal.Record(e)
-}
-
-// explain shortens an AWS error to its code and message; the SDK's full
-// text repeats the operation and request ID at length.
-func explain(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode() + ": " + ae.ErrorMessage()
-	}
-	return err.Error()
 }

@@ -13,6 +13,8 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // maxAlarmActions is CloudWatch's limit per action list.
@@ -345,7 +347,7 @@ func (b *builder) topicTaken(name string) (bool, bool, error) {
 	}
 	out, err := b.r.Topics(b.region).ListTagsForResource(b.ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 	if err != nil {
-		return false, false, fmt.Errorf("read tags of SNS topic %s: %w", arn, err)
+		return false, false, fmt.Errorf("read tags of SNS topic %s: %w", arn, awserr.Classify("sns:ListTagsForResource", err))
 	}
 	return true, managed(out.Tags, func(t snstypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
@@ -359,7 +361,7 @@ func (b *builder) subscriptions(arn string) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(b.ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list subscriptions of %s: %w", arn, err)
+			return nil, fmt.Errorf("list subscriptions of %s: %w", arn, awserr.Classify("sns:ListSubscriptionsByTopic", err))
 		}
 		for _, s := range page.Subscriptions {
 			if strings.HasPrefix(aws.ToString(s.SubscriptionArn), "arn:") {
@@ -385,7 +387,7 @@ func (b *builder) alarmTaken(name string) (bool, bool, error) {
 	}
 	out, err := b.r.Alarms(b.region).ListTagsForResource(b.ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: a.AlarmArn})
 	if err != nil {
-		return false, false, fmt.Errorf("read tags of alarm %s: %w", name, err)
+		return false, false, fmt.Errorf("read tags of alarm %s: %w", name, awserr.Classify("cloudwatch:ListTagsForResource", err))
 	}
 	return true, managed(out.Tags, func(t cwtypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }

@@ -12,6 +12,8 @@ import (
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // wireLogs plans --wire-logs for a trail with no log group: the group (and
@@ -134,7 +136,7 @@ func (b *builder) logGroupTaken(name string) (bool, bool, error) {
 	}
 	out, err := b.r.Logs(b.region).ListTagsForResource(b.ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 	if err != nil {
-		return false, false, fmt.Errorf("read tags of log group %s: %w", name, err)
+		return false, false, fmt.Errorf("read tags of log group %s: %w", name, awserr.Classify("logs:ListTagsForResource", err))
 	}
 	return true, out.Tags[ManagedByKey] == ManagedByValue, nil
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // The reads plan makes beyond check's, declared here with the SDK's own
@@ -87,7 +89,7 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 		// the first page.
 		out, err := r.Logs(region).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(key)})
 		if err != nil {
-			return nil, fmt.Errorf("read log group %s: %w", key, err)
+			return nil, fmt.Errorf("read log group %s: %w", key, awserr.Classify("logs:DescribeLogGroups", err))
 		}
 		for _, g := range out.LogGroups {
 			if aws.ToString(g.LogGroupName) == key {
@@ -112,7 +114,7 @@ func read(ctx context.Context, r Readers, kind, region, key string) (any, error)
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read IAM role %s: %w", key, err)
+			return nil, fmt.Errorf("read IAM role %s: %w", key, awserr.Classify("iam:GetRole", err))
 		}
 		if out.Role == nil {
 			return nil, fmt.Errorf("read IAM role %s: GetRole returned no role", key)
@@ -134,7 +136,7 @@ func readFilter(ctx context.Context, l LogsReader, group, name string) (any, err
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read metric filter %s on %s: %w", name, group, err)
+		return nil, fmt.Errorf("read metric filter %s on %s: %w", name, group, awserr.Classify("logs:DescribeMetricFilters", err))
 	}
 	for _, f := range out.MetricFilters {
 		if aws.ToString(f.FilterName) == name {
@@ -148,7 +150,7 @@ func readFilter(ctx context.Context, l LogsReader, group, name string) (any, err
 func readAlarm(ctx context.Context, a AlarmReader, name string) (*cwtypes.MetricAlarm, error) {
 	out, err := a.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{name}})
 	if err != nil {
-		return nil, fmt.Errorf("read alarm %s: %w", name, err)
+		return nil, fmt.Errorf("read alarm %s: %w", name, awserr.Classify("cloudwatch:DescribeAlarms", err))
 	}
 	for _, m := range out.MetricAlarms {
 		if aws.ToString(m.AlarmName) == name {
@@ -181,7 +183,7 @@ func readTopic(ctx context.Context, t TopicReader, arn string) (any, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read SNS topic %s: %w", arn, err)
+		return nil, fmt.Errorf("read SNS topic %s: %w", arn, awserr.Classify("sns:GetTopicAttributes", err))
 	}
 	attrs := maps.Clone(out.Attributes)
 	for _, k := range volatileTopicAttributes {
