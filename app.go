@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
@@ -19,6 +20,11 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// tool names this program in the reports it writes. A function, not a
+// variable initialised from version: the compiler may fold that copy before
+// the linker's -X has set version.
+func tool() check.Tool { return check.Tool{Name: "trailwatch", Version: version} }
 
 // env is what a command may touch of the outside world; tests inject their own.
 type env struct {

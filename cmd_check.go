@@ -41,7 +41,7 @@ func checkCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout}
+			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool()}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				opts.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)

@@ -118,7 +118,7 @@ func runFix(c *cli.Context, e *env) error {
 	}
 
 	ctx := c.Context
-	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout}
+	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool()}
 	if saved != nil && !c.IsSet("profile") && !r.sel.all {
 		r.sel.profiles = profilesOf(*saved)
 	}

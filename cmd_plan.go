@@ -84,7 +84,7 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
+			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool()}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				co.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)

@@ -29,6 +29,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// Progress, when set, is told each time an account finishes.
 	Progress func(done, total int, r Result)
+	// Now stamps the report's checked_at; nil is time.Now.
+	Now func() time.Time
+	// Tool is copied into the report: the command layer knows its version.
+	Tool Tool
 }
 
 // Target is one credential set to check: a profile (or the default chain)
@@ -46,6 +50,11 @@ type Target struct {
 // checked once, with all their profiles named. Results keep the order of the
 // targets; a failure in one account never stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	started := now().UTC().Truncate(time.Second)
 	accounts := make([]string, len(targets))
 	errs := make([]error, len(targets))
 	parallel.ForEach(len(targets), opts.Parallel, func(i int) {
@@ -102,7 +111,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			mu.Unlock()
 		}
 	})
-	return Report{Results: results, Summary: summarize(results)}
+	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: TheControl, Results: results, Summary: summarize(results)}
 }
 
 // Account checks one account whose ID is already known (fix re-checks an

@@ -3,10 +3,12 @@ package check
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
@@ -55,7 +57,7 @@ func goldenReport(t *testing.T) Report {
 		{Profile: "staging", Region: home, Clients: fail.fake(t).clients},
 		{Profile: "member", Region: home, Clients: manual.fake(t).clients},
 		{Profile: "audit", Region: home, Clients: denied.fake(t).clients},
-	}, Options{Parallel: 2})
+	}, Options{Parallel: 2, Tool: Tool{Name: "trailwatch", Version: "test"}, Now: func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }})
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -74,6 +76,11 @@ func TestRenderGolden(t *testing.T) {
 // An empty run still writes the schema's arrays, never null.
 func TestJSONEmptyReport(t *testing.T) {
 	var js bytes.Buffer
-	require.NoError(t, WriteJSON(&js, Report{}))
-	require.JSONEq(t, `{"results":[],"summary":{"accounts":0,"pass":0,"fail":0,"error":0,"manual":0}}`, js.String())
+	require.NoError(t, WriteJSON(&js, Run(context.Background(), nil, Options{})))
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(js.Bytes(), &raw))
+	require.Equal(t, []any{}, raw["results"])
+	require.Equal(t, map[string]any{"accounts": 0.0, "pass": 0.0, "fail": 0.0, "error": 0.0, "manual": 0.0}, raw["summary"])
+	require.Equal(t, SchemaVersion, raw["schema_version"])
+	require.Len(t, raw["control"].(map[string]any)["cis"], 3)
 }

@@ -3,6 +3,8 @@
 // as data. It never imports the command-line, prompt or colour libraries.
 package check
 
+import "time"
+
 // Status is the verdict for one account (SPEC §1).
 type Status string
 
@@ -40,8 +42,55 @@ var Reasons = []Reason{
 // Report is the outcome of one check run; its JSON form is the stable schema
 // of docs/check-json.md.
 type Report struct {
-	Results []Result `json:"results"`
-	Summary Summary  `json:"summary"`
+	// SchemaVersion is the version of docs/check-json.md this report
+	// follows: the minor number grows when fields are added.
+	SchemaVersion string `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	// CheckedAt is when the run started, in UTC.
+	CheckedAt time.Time `json:"checked_at"`
+	Control   Control   `json:"control"`
+	Results   []Result  `json:"results"`
+	Summary   Summary   `json:"summary"`
+}
+
+// SchemaVersion of the JSON report: 1.1 added schema_version, tool,
+// checked_at, control and error_code to 1.0's results and summary.
+const SchemaVersion = "1.1"
+
+// Tool names the program that made a report; the command layer fills it.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Control identifies what check decides in the catalogues that name it, so
+// consumers (Security Hub, auditors' spreadsheets) can join on it.
+type Control struct {
+	Title string `json:"title"`
+	// SecurityHub is the Security Hub control ID.
+	SecurityHub string `json:"security_hub"`
+	// CIS lists the CIS AWS Foundations Benchmark recommendation number per
+	// range of benchmark versions: the number moved as sections were added.
+	CIS []CISRecommendation `json:"cis"`
+}
+
+// CISRecommendation is the control's number in benchmark versions From to
+// To (inclusive); To is empty for every later version.
+type CISRecommendation struct {
+	ID   string `json:"id"`
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
+}
+
+// TheControl is the one control trailwatch decides.
+var TheControl = Control{
+	Title:       "Ensure CloudTrail configuration changes are monitored",
+	SecurityHub: "CloudWatch.5",
+	CIS: []CISRecommendation{
+		{ID: "3.5", From: "1.2.0", To: "1.2.0"},
+		{ID: "4.5", From: "1.3.0", To: "5.0.0"},
+		{ID: "5.5", From: "6.0.0"},
+	},
 }
 
 // Summary counts results by status.
@@ -61,10 +110,12 @@ type Result struct {
 	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`
 	// Region is where trails were discovered.
-	Region  string `json:"region"`
-	Status  Status `json:"status"`
-	Reason  Reason `json:"reason,omitempty"`
-	Message string `json:"message"`
+	Region string `json:"region"`
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+	// ErrorCode classifies an ERROR result (docs/check-json.md lists the codes).
+	ErrorCode string `json:"error_code,omitempty"`
+	Message   string `json:"message"`
 	// OtherAccount is the account a MANUAL result depends on.
 	OtherAccount string          `json:"other_account,omitempty"`
 	Trails       []TrailEvidence `json:"trails"`
