@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
@@ -40,6 +41,8 @@ type env struct {
 	// prompt, when set, is who fix asks instead of survey at a terminal:
 	// tests answer through it without one.
 	prompt fix.Prompter
+	// now, when set, is the clock reports are stamped with (golden files).
+	now func() time.Time
 }
 
 func osIsTerminal(f any) bool {

@@ -84,7 +84,9 @@ func TestCheckCommandJSONShape(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &raw))
-	require.ElementsMatch(t, []string{"results", "summary"}, keys(raw))
+	require.ElementsMatch(t, []string{"schema_version", "tool", "checked_at", "control", "results", "summary"}, keys(raw))
+	require.Equal(t, check.SchemaVersion, raw["schema_version"])
+	require.Equal(t, map[string]any{"name": "trailwatch", "version": version}, raw["tool"])
 	res := raw["results"].([]any)[0].(map[string]any)
 	for _, k := range []string{"account", "profile", "profiles", "region", "status", "message", "trails", "remediation"} {
 		require.Contains(t, res, k)

@@ -1,0 +1,271 @@
+package report
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/fix"
+)
+
+var (
+	//go:embed report.html.tmpl
+	pageTemplate string
+	//go:embed report.css
+	pageCSS string
+	//go:embed report.js
+	pageJS string
+)
+
+// csp allows the page's own inline style and script, by hash, and nothing
+// else: no request can leave the page, whatever an AWS name in it says.
+var csp = "default-src 'none'; style-src " + sha(pageCSS) + "; script-src " + sha(pageJS) +
+	"; img-src 'none'; base-uri 'none'; form-action 'none'"
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"dict": func(links []Link, remediation string) chainView {
+		return chainView{Links: links, Remediation: remediation}
+	},
+	"mark":      func(s State) string { return stateMarks[s][0] },
+	"stateText": func(s State) string { return stateMarks[s][1] },
+}).Parse(pageTemplate))
+
+var stateMarks = map[State][2]string{
+	Held: {"✓", "holds"}, Broken: {"✗", "broken"}, Unsettled: {"?", "undecided"}, NotReached: {"–", "not reached"},
+}
+
+type chainView struct {
+	Links       []Link
+	Remediation string
+}
+
+type pageView struct {
+	Title        string
+	Fix          bool
+	Tool         check.Tool
+	Control      check.Control
+	Requirements []string
+	CheckedAt    string
+	Total        int
+	Columns      int
+	Charts       []chart
+	Statuses     []check.Status
+	Reasons      []string
+	Accounts     []accountView
+	CSP          string
+	CSS          template.CSS
+	JS           template.JS
+}
+
+type accountView struct {
+	Index                         int
+	Account, Profiles, Region     string
+	Status, Reason, ErrorCode     string
+	Broken, Message, Remediation  string
+	Links                         []Link
+	Before, BeforeStatus, Outcome string
+	BeforeLinks                   []Link
+	BeforeRemediation             string
+}
+
+// WriteHTML writes check's report as one self-contained page.
+func WriteHTML(w io.Writer, rep check.Report) error {
+	v := newPage(rep, "trailwatch check: CloudTrail configuration changes monitored")
+	for i, r := range rep.Results {
+		v.Accounts = append(v.Accounts, accountOf(i, r))
+	}
+	v.Charts = []chart{statusChart("Accounts by status", rep.Results), reasonChart("FAIL accounts by reason", rep.Results)}
+	v.Reasons = reasonsOf(rep.Results)
+	return render(w, v)
+}
+
+// FixAccount is one account of a fix run: check's verdict before, the
+// re-check after (nil when nothing was applied) and what fix did.
+type FixAccount struct {
+	Before check.Result
+	After  *check.Result
+	Report fix.Report
+}
+
+// WriteFixHTML writes a fix run as one page: each account's verdict before
+// and after, what was applied, and the chain as it stands now.
+func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
+	v := newPage(rep, "trailwatch fix: before → after")
+	v.Fix = true
+	v.Columns = 8
+	var before, after []check.Result
+	for i, a := range accounts {
+		now := a.Before
+		if a.After != nil {
+			now = *a.After
+		}
+		av := accountOf(i, now)
+		av.Before, av.BeforeStatus = verdict(a.Before), string(a.Before.Status)
+		av.Outcome = outcomeOf(a.Report)
+		if a.After != nil {
+			av.BeforeLinks, av.BeforeRemediation = Chain(a.Before), a.Before.Remediation
+		}
+		v.Accounts = append(v.Accounts, av)
+		before, after = append(before, a.Before), append(after, now)
+	}
+	v.Total = len(accounts)
+	v.Charts = []chart{statusChart("Before the fix", before), statusChart("After the fix", after), reasonChart("Still failing, by reason", after)}
+	v.Reasons = reasonsOf(append(before, after...))
+	return render(w, v)
+}
+
+func newPage(rep check.Report, title string) pageView {
+	return pageView{
+		Title: title, Tool: rep.Tool, Control: rep.Control, Requirements: requirements(rep.Control),
+		CheckedAt: rep.CheckedAt.UTC().Format(time.RFC3339), Total: len(rep.Results), Columns: 6,
+		Statuses: []check.Status{check.Pass, check.Fail, check.Error, check.Manual},
+		CSP:      csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS),
+	}
+}
+
+func render(w io.Writer, v pageView) error {
+	if err := page.Execute(w, v); err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	return nil
+}
+
+func accountOf(i int, r check.Result) accountView {
+	links := Chain(r)
+	return accountView{
+		Index: i, Account: r.Account, Profiles: strings.Join(r.Profiles, ", "), Region: r.Region,
+		Status: string(r.Status), Reason: string(r.Reason), ErrorCode: r.ErrorCode,
+		Broken: BrokenLink(links), Message: r.Message, Remediation: r.Remediation, Links: links,
+	}
+}
+
+func verdict(r check.Result) string {
+	return strings.TrimSpace(string(r.Status) + " " + string(r.Reason))
+}
+
+// outcomeOf says in a few words what fix did for the account.
+func outcomeOf(r fix.Report) string {
+	switch {
+	case r.Blocked != "":
+		return "blocked: " + r.Blocked
+	case r.Result != nil:
+		return fmt.Sprintf("%s: %d of %d changes in place", r.Result.Outcome, r.Result.Applied(), r.Planned)
+	case r.Approval == fix.Declined:
+		return "declined"
+	case r.Planned == 0:
+		return "nothing to change"
+	}
+	return "not applied"
+}
+
+func reasonsOf(results []check.Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Reason != "" && !slices.Contains(out, string(r.Reason)) {
+			out = append(out, string(r.Reason))
+		}
+	}
+	// Chain order reads best; reasons check adds later go last, by name.
+	slices.SortStableFunc(out, func(a, b string) int {
+		return rank(a) - rank(b)
+	})
+	return out
+}
+
+func rank(reason string) int {
+	if i := slices.Index(check.Reasons, check.Reason(reason)); i >= 0 {
+		return i
+	}
+	return len(check.Reasons)
+}
+
+// chart is a horizontal bar chart drawn as inline SVG, so the summary is a
+// picture without a script or an image request.
+type chart struct {
+	Caption       string
+	Width, Height int
+	LabelWidth    int
+	Bars          []bar
+}
+
+type bar struct {
+	Label, Class   string
+	Count          int
+	X, Y, TextY, W int
+	CountX         int
+}
+
+const (
+	barRow   = 22
+	barMax   = 260
+	labelPad = 8
+)
+
+func newChart(caption string, labels, classes []string, counts []int) chart {
+	longest := 0
+	for _, l := range labels {
+		longest = max(longest, len(l))
+	}
+	c := chart{Caption: caption, LabelWidth: longest*8 + labelPad}
+	most := 0
+	for _, n := range counts {
+		most = max(most, n)
+	}
+	for i, l := range labels {
+		w := 0
+		if most > 0 {
+			w = counts[i] * barMax / most
+		}
+		if counts[i] > 0 {
+			w = max(w, 2)
+		}
+		y := i * barRow
+		c.Bars = append(c.Bars, bar{Label: l, Class: classes[i], Count: counts[i], X: c.LabelWidth, Y: y + 3, TextY: y + 15, W: w, CountX: c.LabelWidth + w + 6})
+	}
+	c.Width = c.LabelWidth + barMax + 40
+	c.Height = max(len(labels), 1) * barRow
+	return c
+}
+
+func statusChart(caption string, results []check.Result) chart {
+	statuses := []check.Status{check.Pass, check.Fail, check.Error, check.Manual}
+	labels, classes, counts := make([]string, 4), make([]string, 4), make([]int, 4)
+	for i, s := range statuses {
+		labels[i], classes[i] = string(s), string(s)
+	}
+	for _, r := range results {
+		if i := slices.Index(statuses, r.Status); i >= 0 {
+			counts[i]++
+		}
+	}
+	return newChart(caption, labels, classes, counts)
+}
+
+func reasonChart(caption string, results []check.Result) chart {
+	reasons := reasonsOf(results)
+	if len(reasons) == 0 {
+		return newChart(caption+": none", nil, nil, nil)
+	}
+	classes, counts := make([]string, len(reasons)), make([]int, len(reasons))
+	for i := range reasons {
+		classes[i] = "reason"
+	}
+	for _, r := range results {
+		if i := slices.Index(reasons, string(r.Reason)); i >= 0 {
+			counts[i]++
+		}
+	}
+	return newChart(caption, reasons, classes, counts)
+}

@@ -1,0 +1,148 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/trailwatch/trailwatch/check"
+)
+
+// The JUnit XML elements, as CI servers read them (Jenkins, GitLab, the Ant
+// schema): one testsuite for the control, one testcase per account.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	ID         int             `xml:"id,attr"`
+	Package    string          `xml:"package,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes one test case per account: FAIL is a failure whose type
+// is the reason, ERROR an error whose type is the error code (or ERROR),
+// MANUAL a skipped case, since only a person can decide it.
+func WriteJUnit(w io.Writer, rep check.Report) error {
+	classname := rep.Tool.Name + "." + rep.Control.SecurityHub
+	suite := junitSuite{
+		Name:      rep.Control.SecurityHub + " " + rep.Control.Title,
+		Package:   rep.Tool.Name,
+		Time:      "0",
+		Timestamp: rep.CheckedAt.UTC().Format("2006-01-02T15:04:05"),
+		Properties: []junitProperty{
+			{"tool", rep.Tool.Name}, {"tool_version", rep.Tool.Version},
+			{"control", rep.Control.SecurityHub}, {"cis", strings.Join(requirements(rep.Control), "; ")},
+			{"checked_at", rep.CheckedAt.Format(time.RFC3339)},
+		},
+		Cases: make([]junitCase, 0, len(rep.Results)),
+	}
+	for _, r := range rep.Results {
+		c := junitCase{Name: caseName(r), Classname: classname, Time: "0"}
+		detail := problemText(r)
+		switch r.Status {
+		case check.Fail:
+			c.Failure = &junitProblem{Message: r.Message, Type: string(r.Reason), Text: detail}
+			suite.Failures++
+		case check.Error:
+			typ := r.ErrorCode
+			if typ == "" {
+				typ = string(check.Error)
+			}
+			c.Error = &junitProblem{Message: r.Message, Type: typ, Text: detail}
+			suite.Errors++
+		case check.Manual:
+			c.Skipped = &junitSkipped{Message: "MANUAL: " + r.Message}
+			suite.Skipped++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Tests = len(suite.Cases)
+	doc := junitSuites{Name: rep.Tool.Name + " check", Tests: suite.Tests, Failures: suite.Failures,
+		Errors: suite.Errors, Skipped: suite.Skipped, Time: "0", Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	return nil
+}
+
+// caseName is the account with its profiles, what a CI page lists.
+func caseName(r check.Result) string {
+	name := r.Account
+	if name == "" {
+		name = "unidentified account"
+	}
+	if len(r.Profiles) > 0 {
+		name += " (" + strings.Join(r.Profiles, ", ") + ")"
+	}
+	return name
+}
+
+// problemText is the body of a failure or error: the verdict, the chain link
+// by link and the remediation.
+func problemText(r check.Result) string {
+	var b strings.Builder
+	head := string(r.Status)
+	if code := statusCode(r); code != head {
+		head += " " + code
+	}
+	fmt.Fprintf(&b, "%s\n%s\n", head, r.Message)
+	for _, l := range Chain(r) {
+		line := fmt.Sprintf("  [%s] %s", l.State, l.Title)
+		if name := nonBlank(l.ARN, l.Name); name != "" {
+			line += " " + name
+		}
+		fmt.Fprintln(&b, line)
+	}
+	fmt.Fprintf(&b, "remediation: %s\n", r.Remediation)
+	return b.String()
+}
