@@ -101,6 +101,7 @@ func Chain(r check.Result) []Link {
 			links[i].State = Held
 		case i == stop && r.Status == check.Fail:
 			links[i].State = Broken
+			links[i].Evidence = append([]string{r.Message}, links[i].Evidence...)
 		case i == stop:
 			links[i].State = Unsettled
 			if note := noteOf(r, tr, ok); note != "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func selfContained(t *testing.T, page string) {
 	t.Helper()
 	m := cspMeta.FindStringSubmatch(page)
 	require.NotNil(t, m, "the page carries its Content-Security-Policy")
-	policy := strings.ReplaceAll(m[1], "&#39;", "'")
+	policy := html.UnescapeString(m[1])
 	require.Contains(t, policy, "default-src 'none'")
 	for _, re := range []*regexp.Regexp{inlineStyle, inlineScript} {
 		all := re.FindAllStringSubmatch(page, -1)
