@@ -50,6 +50,7 @@ func fixCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan saved by plan --out `FILE`, refusing accounts that changed since"},
 			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: $XDG_STATE_HOME/trailwatch/journal.jsonl, else ~/.local/state/trailwatch/journal.jsonl)"},
 			&cli.BoolFlag{Name: "rollback", Usage: "when an account's apply fails, delete what this run created there (never anything that existed before)"},
+			&cli.StringFlag{Name: "report", Usage: "also write each account's check before and after as a self-contained HTML page to `FILE`"},
 		),
 		Action: func(c *cli.Context) error { return runFix(c, e) },
 	}
@@ -116,9 +117,21 @@ func runFix(c *cli.Context, e *env) error {
 		}
 		defer journal.Close()
 	}
+	var htmlReport *pendingFile
+	if c.IsSet("report") {
+		if r.dry || c.String("report") == "" {
+			return usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
+		}
+		files, err := openPending([]string{c.String("report")})
+		if err != nil {
+			return usageError("--report: %w", err)
+		}
+		htmlReport = files[0]
+		defer discard(files)
+	}
 
 	ctx := c.Context
-	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool()}
+	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now}
 	if saved != nil && !c.IsSet("profile") && !r.sel.all {
 		r.sel.profiles = profilesOf(*saved)
 	}
@@ -230,6 +243,11 @@ func runFix(c *cli.Context, e *env) error {
 	}
 	if err := fix.RenderSummary(out, reports, pal); err != nil {
 		return err
+	}
+	if htmlReport != nil {
+		if err := writeFixReport(htmlReport, before, after, reports); err != nil {
+			return err
+		}
 	}
 	if journal != nil && len(jobs) > 0 {
 		fmt.Fprintf(e.stderr, "journal: %s\n", journal.Path())
