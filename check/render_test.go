@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,23 +12,9 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/internal/style"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./check -update to create it")
-	require.Equal(t, string(want), string(got))
-}
 
 // goldenReport is one account per status, built through Run.
 func goldenReport(t *testing.T) Report {
@@ -66,11 +49,11 @@ func TestRenderGolden(t *testing.T) {
 
 	var text bytes.Buffer
 	require.NoError(t, WriteText(&text, rep, style.Plain()))
-	golden(t, "report.txt", text.Bytes())
+	golden.Check(t, "report.txt", text.Bytes())
 
 	var js bytes.Buffer
 	require.NoError(t, WriteJSON(&js, rep))
-	golden(t, "report.json", js.Bytes())
+	golden.Check(t, "report.json", js.Bytes())
 }
 
 // An empty run still writes the schema's arrays, never null.

@@ -3,42 +3,24 @@ package plan
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/internal/style"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 var planTime = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./plan/ -update")
-	require.Equal(t, string(want), string(got))
-}
 
 func renderBoth(t *testing.T, name string, p Plan) {
 	t.Helper()
 	var text, js bytes.Buffer
 	require.NoError(t, RenderText(&text, p, style.Plain()))
 	require.NoError(t, Encode(&js, p))
-	golden(t, name+".txt", text.Bytes())
-	golden(t, name+".json", js.Bytes())
+	golden.Check(t, name+".txt", text.Bytes())
+	golden.Check(t, name+".json", js.Bytes())
 }
 
 // TestGoldenPerReason pins the diff and the JSON of every FAIL reason and of

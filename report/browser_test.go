@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -188,7 +189,7 @@ func TestHTMLReportWithoutJavaScript(t *testing.T) {
 // -update, else in the test's temporary directory (named in the log).
 func saveScreenshot(t *testing.T, name string, png []byte) {
 	dir := t.TempDir()
-	if *update {
+	if golden.Update() {
 		dir = "testdata"
 	}
 	path := filepath.Join(dir, name)

@@ -2,9 +2,6 @@ package report
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,22 +13,8 @@ import (
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // checkedAt is the fixed clock of every golden report.
 var checkedAt = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./report -update to create it")
-	require.Equal(t, string(want), string(got))
-}
 
 // serve starts a sandbox scenario on loopback for the test.
 func serve(tb testing.TB, scenario string, accounts int) (*sandbox.Server, string) {

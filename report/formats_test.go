@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -43,7 +44,7 @@ func TestFormatsGolden(t *testing.T) {
 			var b bytes.Buffer
 			require.NoError(t, Write(&b, tc.format, rep, plain))
 			tc.valid(t, b.Bytes(), rep)
-			golden(t, tc.file, b.Bytes())
+			golden.Check(t, tc.file, b.Bytes())
 		})
 	}
 }

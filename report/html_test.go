@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -22,7 +23,7 @@ func TestHTMLGolden(t *testing.T) {
 	require.NoError(t, WriteHTML(&b, rep))
 	selfContained(t, b.String())
 	require.Equal(t, len(rep.Results), strings.Count(b.String(), `<tbody class="acct"`))
-	golden(t, "fleet.html", b.Bytes())
+	golden.Check(t, "fleet.html", b.Bytes())
 }
 
 var (
