@@ -25,29 +25,37 @@ const (
 )
 
 type asffFinding struct {
-	SchemaVersion string            `json:"SchemaVersion"`
-	ID            string            `json:"Id"`
-	ProductArn    string            `json:"ProductArn"`
-	ProductName   string            `json:"ProductName"`
-	CompanyName   string            `json:"CompanyName"`
-	Region        string            `json:"Region"`
-	GeneratorID   string            `json:"GeneratorId"`
-	AwsAccountID  string            `json:"AwsAccountId"`
-	Types         []string          `json:"Types"`
-	CreatedAt     string            `json:"CreatedAt"`
-	UpdatedAt     string            `json:"UpdatedAt"`
-	Severity      asffSeverity      `json:"Severity"`
-	Title         string            `json:"Title"`
-	Description   string            `json:"Description"`
-	Remediation   asffRemediation   `json:"Remediation"`
-	ProductFields map[string]string `json:"ProductFields"`
-	Resources     []asffResource    `json:"Resources"`
-	Compliance    asffCompliance    `json:"Compliance"`
-	RecordState   string            `json:"RecordState"`
+	SchemaVersion string       `json:"SchemaVersion"`
+	ID            string       `json:"Id"`
+	ProductArn    string       `json:"ProductArn"`
+	ProductName   string       `json:"ProductName"`
+	CompanyName   string       `json:"CompanyName"`
+	GeneratorID   string       `json:"GeneratorId"`
+	AwsAccountID  string       `json:"AwsAccountId"`
+	Types         []string     `json:"Types"`
+	CreatedAt     string       `json:"CreatedAt"`
+	UpdatedAt     string       `json:"UpdatedAt"`
+	Severity      asffSeverity `json:"Severity"`
+	// FindingProviderFields carry Severity and Types on updates: the
+	// BatchImportFindings reference asks providers not to update the
+	// top-level ones once a finding exists.
+	FindingProviderFields asffProviderFields `json:"FindingProviderFields"`
+	Title                 string             `json:"Title"`
+	Description           string             `json:"Description"`
+	Remediation           asffRemediation    `json:"Remediation"`
+	ProductFields         map[string]string  `json:"ProductFields"`
+	Resources             []asffResource     `json:"Resources"`
+	Compliance            asffCompliance     `json:"Compliance"`
+	RecordState           string             `json:"RecordState"`
 }
 
 type asffSeverity struct {
 	Label string `json:"Label"`
+}
+
+type asffProviderFields struct {
+	Severity asffSeverity `json:"Severity"`
+	Types    []string     `json:"Types"`
 }
 
 type asffRemediation struct {
@@ -99,20 +107,20 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 		}
 		part := partition(r.Region)
 		f := asffFinding{
-			SchemaVersion: ASFFSchemaVersion,
-			ID:            findingID(rep, r),
-			ProductArn:    "arn:" + part + ":securityhub:" + r.Region + ":" + r.Account + ":product/" + r.Account + "/default",
-			ProductName:   rep.Tool.Name,
-			CompanyName:   rep.Tool.Name,
-			Region:        r.Region,
-			GeneratorID:   generatorID(rep),
-			AwsAccountID:  r.Account,
-			Types:         []string{asffType},
-			CreatedAt:     at,
-			UpdatedAt:     at,
-			Severity:      asffSeverity{Label: sev},
-			Title:         clip(rep.Control.SecurityHub+" "+rep.Control.Title, asffTitleMax),
-			Description:   clip(nonBlank(r.Message, string(r.Status)), asffDescriptionMax),
+			SchemaVersion:         ASFFSchemaVersion,
+			ID:                    findingID(rep, r),
+			ProductArn:            "arn:" + part + ":securityhub:" + r.Region + ":" + r.Account + ":product/" + r.Account + "/default",
+			ProductName:           rep.Tool.Name,
+			CompanyName:           rep.Tool.Name,
+			GeneratorID:           generatorID(rep),
+			AwsAccountID:          r.Account,
+			Types:                 []string{asffType},
+			CreatedAt:             at,
+			UpdatedAt:             at,
+			Severity:              asffSeverity{Label: sev},
+			FindingProviderFields: asffProviderFields{Severity: asffSeverity{Label: sev}, Types: []string{asffType}},
+			Title:                 clip(rep.Control.SecurityHub+" "+rep.Control.Title, asffTitleMax),
+			Description:           clip(nonBlank(r.Message, string(r.Status)), asffDescriptionMax),
 			ProductFields: map[string]string{
 				"trailwatch/Status": string(r.Status), "trailwatch/Profiles": strings.Join(r.Profiles, ", "),
 				"trailwatch/ToolVersion": rep.Tool.Version,

@@ -272,6 +272,10 @@ func validASFF(t *testing.T, b []byte, rep check.Report) {
 		}
 		sev := field(t, f, "Severity", "object").(map[string]any)
 		require.Contains(t, []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, field(t, sev, "Label", "string"))
+		fpf := field(t, f, "FindingProviderFields", "object").(map[string]any)
+		require.Equal(t, sev, field(t, fpf, "Severity", "object"))
+		require.Equal(t, types, field(t, fpf, "Types", "array"))
+		require.NotContains(t, f, "Region", "Security Hub sets Region itself")
 		require.LessOrEqual(t, len([]rune(field(t, f, "Title", "string").(string))), 256)
 		require.LessOrEqual(t, len([]rune(field(t, f, "Description", "string").(string))), 1024)
 		res := field(t, f, "Resources", "array").([]any)
