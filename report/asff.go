@@ -73,7 +73,6 @@ type asffResource struct {
 
 type asffCompliance struct {
 	Status              string             `json:"Status"`
-	SecurityControlID   string             `json:"SecurityControlId"`
 	RelatedRequirements []string           `json:"RelatedRequirements"`
 	StatusReasons       []asffStatusReason `json:"StatusReasons,omitempty"`
 }
@@ -122,12 +121,15 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			Title:                 clip(rep.Control.SecurityHub+" "+rep.Control.Title, asffTitleMax),
 			Description:           clip(nonBlank(r.Message, string(r.Status)), asffDescriptionMax),
 			ProductFields: map[string]string{
-				"trailwatch/Status": string(r.Status), "trailwatch/Profiles": strings.Join(r.Profiles, ", "),
+				"trailwatch/Control": rep.Control.SecurityHub,
+				"trailwatch/Status":  string(r.Status), "trailwatch/Profiles": strings.Join(r.Profiles, ", "),
 				"trailwatch/ToolVersion": rep.Tool.Version,
 			},
 			Resources: asffResources(r, part),
-			Compliance: asffCompliance{Status: asffStatus[r.Status], SecurityControlID: rep.Control.SecurityHub,
-				RelatedRequirements: requirements(rep.Control)},
+			// No Compliance.SecurityControlId: Security Hub fills it for its
+			// own controls, and clients older than 2023 (Debian's AWS CLI
+			// 2.9) refuse the member; the control is in ProductFields.
+			Compliance:  asffCompliance{Status: asffStatus[r.Status], RelatedRequirements: requirements(rep.Control)},
 			RecordState: "ACTIVE",
 		}
 		f.Remediation.Recommendation.Text = clip(nonBlank(r.Remediation, "none"), asffRemediationMax)

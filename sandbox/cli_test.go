@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/awscli"
 )
 
 // The AWS CLI is the second, independent client of the sandbox: botocore
@@ -20,29 +22,8 @@ import (
 // Go SDK. Only v2 counts: it is the CLI AWS documents and ships, and v1
 // differs in options and defaults.
 
-// awsCLIv2 finds an AWS CLI v2 once per test binary: Debian's /usr/bin/aws
-// first (a pyenv or pip `aws` earlier on PATH is often v1), else `aws` on
-// PATH. skip says why there is none.
-var awsCLIv2 = sync.OnceValues(func() (bin, skip string) {
-	var seen []string
-	for _, candidate := range []string{"/usr/bin/aws", "aws"} {
-		path, err := exec.LookPath(candidate)
-		if err != nil {
-			continue
-		}
-		out, err := exec.Command(path, "--version").CombinedOutput()
-		version := strings.TrimSpace(string(out))
-		if err == nil && strings.HasPrefix(version, "aws-cli/2.") {
-			return path, ""
-		}
-		seen = append(seen, path+": "+version)
-	}
-	found := "none found"
-	if len(seen) > 0 {
-		found = strings.Join(seen, "; ")
-	}
-	return "", "no AWS CLI v2 (" + found + "): install the Debian package awscli (v2 on bookworm; .ci/run does) to run the cross-client tests"
-})
+// awsCLIv2 finds an AWS CLI v2 once per test binary.
+var awsCLIv2 = sync.OnceValues(awscli.FindV2)
 
 // awsCLI runs the AWS CLI against the sandbox with an isolated
 // configuration, returning stdout, stderr and the exit code.
