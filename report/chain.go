@@ -66,6 +66,10 @@ type Link struct {
 	ARN      string
 	State    State
 	Evidence []string
+	// undecided marks a link whose evidence says it could not be decided
+	// (a topic in another account, a pattern check cannot settle): where a
+	// MANUAL or ERROR result stops.
+	undecided bool
 }
 
 // Chain draws the result's chain along the trail its verdict rests on: the
@@ -129,10 +133,11 @@ func noteOf(r check.Result, tr check.TrailEvidence, ok bool) string {
 	return r.Message
 }
 
-// firstUnproven is the first link with no evidence: where check stopped.
+// firstUnproven is the first link left undecided or with no evidence:
+// where check stopped.
 func firstUnproven(links []Link) int {
 	for i, l := range links {
-		if l.Name == "" && len(l.Evidence) == 0 {
+		if l.undecided || (l.Name == "" && len(l.Evidence) == 0) {
 			return i
 		}
 	}
@@ -203,8 +208,10 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		filter.Evidence = append(filter.Evidence, "misses "+strings.Join(f.Missed, ", "))
 	default:
 		filter.Evidence = append(filter.Evidence, "coverage could not be decided")
+		filter.undecided = true
 	}
 	filter.Evidence = append(filter.Evidence, f.Indeterminate...)
+	filter.undecided = filter.undecided || len(f.Indeterminate) > 0
 	if f.Rejected != "" {
 		filter.Evidence = append(filter.Evidence, "does not count: "+f.Rejected)
 	}
@@ -237,6 +244,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 	topic.Evidence = append(topic.Evidence, "account "+tp.Account)
 	if tp.Account != account {
 		topic.Evidence = append(topic.Evidence, "in another account: not read")
+		topic.undecided = true
 		return
 	}
 	sub := at(LinkSubscriber)

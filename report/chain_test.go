@@ -1,0 +1,57 @@
+package report
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/check"
+)
+
+func states(links []Link) []State {
+	out := make([]State, len(links))
+	for i, l := range links {
+		out[i] = l.State
+	}
+	return out
+}
+
+func chainWith(filter check.FilterEvidence) check.TrailEvidence {
+	return check.TrailEvidence{Name: "t", ARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t", MultiRegion: true,
+		LogGroupARN: "arn:aws:logs:us-east-1:111111111111:log-group:g", LogGroupName: "g",
+		Filters: []check.FilterEvidence{filter}}
+}
+
+// Where a chain stops is drawn from the evidence: the reason's link on
+// FAIL (or, for a reason added later, the first link without evidence), the
+// undecided link on MANUAL and ERROR.
+func TestChainStates(t *testing.T) {
+	alarm := check.AlarmEvidence{Name: "a", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a", CanFire: true,
+		Topics: []check.TopicEvidence{{ARN: "arn:aws:sns:us-east-1:222222222222:t", Account: "222222222222"}}}
+	withAlarm := check.FilterEvidence{Name: "f", Coverage: "match", Metrics: []check.MetricEvidence{{Name: "m", Alarms: []check.AlarmEvidence{alarm}}}}
+	ok, broken, unknown, none := Held, Broken, Unsettled, NotReached
+	for _, tc := range []struct {
+		name string
+		r    check.Result
+		want []State
+	}{
+		{"topic in another account is undecided", check.Result{Account: "111111111111", Status: check.Manual,
+			Trails: []check.TrailEvidence{chainWith(withAlarm)}}, []State{ok, ok, ok, ok, unknown, none}},
+		{"indeterminate pattern is undecided", check.Result{Account: "111111111111", Status: check.Manual,
+			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "unknown", Indeterminate: []string{"unsettled construct"}})}},
+			[]State{ok, ok, unknown, none, none, none}},
+		{"a reason this package does not know", check.Result{Account: "111111111111", Status: check.Fail, Reason: "A_REASON_ADDED_LATER", Message: "the verdict",
+			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "match"})}},
+			[]State{ok, ok, ok, broken, none, none}},
+		{"error before any trail", check.Result{Status: check.Error, Message: "could not identify the account"},
+			[]State{unknown, none, none, none, none, none}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			links := Chain(tc.r)
+			require.Equal(t, tc.want, states(links))
+			if tc.r.Status == check.Fail {
+				require.Equal(t, tc.r.Message, links[3].Evidence[0], "the verdict beside the broken link")
+			}
+		})
+	}
+}
