@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -161,6 +162,36 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	require.Equal(t, []string{"ok", "ok", "ok", "broken", "not_reached", "not_reached"}, held)
 
 	saveScreenshot(t, "browser-fleet-fail.png", run(t, tab, chromedp.FullScreenshot(100)))
+
+	// The other filters, each alone, then together.
+	visible := func(attr string) []string {
+		return run(t, tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#accounts tbody.acct")).filter(b => b.getClientRects().length > 0).map(b => b.dataset.`+attr+`)`))
+	}
+	set := func(name, value string) {
+		run(t, tab, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const e = document.querySelector("#filters [name=%s]"); e.value = %q; e.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, name, value)))
+	}
+	set("status", "")
+	set("reason", "ALARM_CANNOT_FIRE")
+	require.Equal(t, []string{"100000000009"}, visible("account"))
+	set("reason", "")
+	set("profile", "ACCT-001")
+	require.Equal(t, []string{"acct-0010", "acct-0011", "acct-0012"}, visible("profile"), "profile matches by substring, any case")
+	set("account", "11")
+	require.Equal(t, []string{"100000000011"}, visible("account"), "filters combine")
+	set("profile", "")
+	set("account", "")
+	require.Len(t, visible("account"), len(rep.Results))
+
+	// Sorting by a column, then reversing it.
+	require.NoError(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS(`th button[data-key="status"]`))))
+	byStatus := visible("status")
+	require.True(t, slices.IsSorted(byStatus), "%v", byStatus)
+	require.Equal(t, "ascending", run(t, tab, chromedp.AttributeValue(chromedp.CSS(`th:has(button[data-key="status"])`), "aria-sort")).Value)
+	require.NoError(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS(`th button[data-key="status"]`))))
+	desc := visible("status")
+	slices.Reverse(desc)
+	require.Equal(t, byStatus, desc)
+
 	require.Equal(t, []string{page}, reqs.all(), "the page itself is the only request")
 }
 
