@@ -35,6 +35,8 @@ func TestFormatsGolden(t *testing.T) {
 		file   string
 		valid  func(*testing.T, []byte, check.Report)
 	}{
+		{Text, "fleet.txt", validText},
+		{JSON, "fleet.json", validJSON},
 		{CSV, "fleet.csv", validCSV},
 		{JUnit, "fleet.junit.xml", validJUnit},
 		{OCSF, "fleet.ocsf.json", validOCSF},

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"regexp"
@@ -21,6 +22,25 @@ import (
 )
 
 var plain = style.Plain()
+
+// validText names every account with its status and ends with the summary.
+func validText(t *testing.T, b []byte, rep check.Report) {
+	text := string(b)
+	for _, r := range rep.Results {
+		require.Contains(t, text, string(r.Status))
+		if r.Account != "" {
+			require.Contains(t, text, r.Account)
+		}
+	}
+	require.Contains(t, text, fmt.Sprintf("%d accounts: %d pass, %d fail", rep.Summary.Accounts, rep.Summary.Pass, rep.Summary.Fail))
+}
+
+// validJSON decodes back to the same report.
+func validJSON(t *testing.T, b []byte, rep check.Report) {
+	var back check.Report
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, rep, back)
+}
 
 // validCSV parses the CSV back: a header, then one row per result with the
 // account's fields, every row as wide as the header.
