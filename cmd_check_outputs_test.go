@@ -112,3 +112,24 @@ func TestCheckASFFSaysWhatItLeftOut(t *testing.T) {
 	require.JSONEq(t, "[]", out)
 	require.Contains(t, stderr, "asff: 1 result(s) left out")
 }
+
+// An interrupted check writes no report file, not even an empty one, and
+// leaves an earlier report at the path as it was.
+func TestCheckInterruptedWritesNoReport(t *testing.T) {
+	startSandbox(t, "compliant")
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.csv")
+	require.NoError(t, os.WriteFile(old, []byte("earlier run"), 0o644))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	code := runApp(ctx, e, []string{"trailwatch", "check", "--output-file", "csv=" + old, "--report", filepath.Join(dir, "new.html")})
+	require.Equal(t, exitCancelled, code, errOut.String())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	b, err := os.ReadFile(old)
+	require.NoError(t, err)
+	require.Equal(t, "earlier run", string(b))
+}
