@@ -35,7 +35,7 @@ func sha(s string) string {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"dict": func(links []Link, remediation string) chainView {
+	"chainOf": func(links []Link, remediation string) chainView {
 		return chainView{Links: links, Remediation: remediation}
 	},
 	"mark":      func(s State) string { return stateMarks[s][0] },
@@ -122,7 +122,7 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 	}
 	v.Total = len(accounts)
 	v.Charts = []chart{statusChart("Before the fix", before), statusChart("After the fix", after), reasonChart("Still failing, by reason", after)}
-	v.Reasons = reasonsOf(append(before, after...))
+	v.Reasons = reasonsOf(after) // the filter matches the verdict after
 	return render(w, v)
 }
 
