@@ -38,7 +38,13 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"chainOf": func(links []Link, remediation string) chainView {
 		return chainView{Links: links, Remediation: remediation}
 	},
-	"mark":      func(s State) string { return stateMarks[s][0] },
+	"mark": func(s State) string { return stateMarks[s][0] },
+	"plural": func(n int, word string) string {
+		if n == 1 {
+			return "1 " + word
+		}
+		return fmt.Sprintf("%d %ss", n, word)
+	},
 	"stateText": func(s State) string { return stateMarks[s][1] },
 }).Parse(pageTemplate))
 
@@ -70,14 +76,15 @@ type pageView struct {
 }
 
 type accountView struct {
-	Index                         int
-	Account, Profiles, Region     string
-	Status, Reason, ErrorCode     string
-	Broken, Message, Remediation  string
-	Links                         []Link
-	Before, BeforeStatus, Outcome string
-	BeforeLinks                   []Link
-	BeforeRemediation             string
+	Index                        int
+	Account, Profiles, Region    string
+	Status, Reason, ErrorCode    string
+	Broken, Message, Remediation string
+	Links                        []Link
+	Before, BeforeStatus, After  string
+	Outcome                      string
+	BeforeLinks                  []Link
+	BeforeRemediation            string
 }
 
 // WriteHTML writes check's report as one self-contained page.
@@ -104,7 +111,7 @@ type FixAccount struct {
 func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 	v := newPage(rep, "trailwatch fix: before → after")
 	v.Fix = true
-	v.Columns = 8
+	v.Columns = 7
 	var before, after []check.Result
 	for i, a := range accounts {
 		now := a.Before
@@ -112,7 +119,7 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 			now = *a.After
 		}
 		av := accountOf(i, now)
-		av.Before, av.BeforeStatus = verdict(a.Before), string(a.Before.Status)
+		av.Before, av.BeforeStatus, av.After = verdict(a.Before), string(a.Before.Status), verdict(now)
 		av.Outcome = outcomeOf(a.Report)
 		if a.After != nil {
 			av.BeforeLinks, av.BeforeRemediation = Chain(a.Before), a.Before.Remediation

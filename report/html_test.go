@@ -80,6 +80,7 @@ func TestFixHTML(t *testing.T) {
 	selfContained(t, page)
 	require.Contains(t, page, `data-before="FAIL NO_MATCHING_FILTER"`)
 	require.Contains(t, page, `data-status="PASS"`)
+	require.Contains(t, page, `data-after="PASS"`)
 	require.Contains(t, page, "before the fix")
 	require.Contains(t, page, `data-outcome="declined"`)
 	require.Contains(t, page, "applied: 0 of 2 changes in place")

@@ -20,7 +20,7 @@
       if (g.hidden === ok) { g.hidden = !ok; }
       if (ok) { n++; }
     });
-    shown.textContent = n + " of " + groups.length + " accounts shown";
+    shown.textContent = n + " of " + groups.length + (groups.length === 1 ? " account" : " accounts") + " shown";
   }
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
