@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/report"
 )
 
@@ -86,7 +87,7 @@ func checkCommand(e *env) *cli.Command {
 				return err
 			}
 			for i, f := range files {
-				if err := pending[i].commit(func(w io.Writer) error { return report.Write(w, f.format, rep, e.palette(w)) }); err != nil {
+				if err := pending[i].commit(func(w io.Writer) error { return report.Write(w, f.format, rep, style.Plain()) }); err != nil {
 					return err
 				}
 			}
