@@ -571,11 +571,5 @@ func TestFixAtTerminalTranscriptGolden(t *testing.T) {
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 
 	got := regexp.MustCompile(`journal: \S+`).ReplaceAllString(r.view(), "journal: JOURNAL")
-	path := filepath.Join("testdata", "fix-terminal-80.golden")
-	if *updateGolden {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -run TestFixAtTerminalTranscriptGolden -update to create it")
-	require.Equal(t, string(want), got)
+	requireGolden(t, filepath.Join("testdata", "fix-terminal-80.golden"), got)
 }
