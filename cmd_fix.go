@@ -65,9 +65,12 @@ type fixRun struct {
 	opts     plan.Options
 	yes, dry bool
 	json     bool
-	prompt   fix.Prompter
-	targets  []check.Target
-	co       check.Options
+	// progressed: apply drew progress lines, which the summary drawn on
+	// the terminal is set apart from.
+	progressed bool
+	prompt     fix.Prompter
+	targets    []check.Target
+	co         check.Options
 }
 
 func runFix(c *cli.Context, e *env) error {
@@ -228,6 +231,7 @@ func runFix(c *cli.Context, e *env) error {
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
 	if multi && len(jobs) > 1 {
+		r.progressed = true
 		fo.Progress = func(done, total int, res fix.Result) {
 			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
 		}
@@ -302,7 +306,9 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 		return text(view, vpal, true)
 	}
 	if r.prompt != nil {
-		fmt.Fprintln(view)
+		if r.progressed {
+			fmt.Fprintln(view)
+		}
 		return text(view, vpal, false)
 	}
 	return nil

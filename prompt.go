@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -262,7 +263,7 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 		return "", err
 	}
 	defer restore()
-	in := &ctrlCReader{r: p.in}
+	in := &keyReader{r: p.in}
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
@@ -306,21 +307,30 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 	return s, nil
 }
 
-// ctrlCReader notes Ctrl-C in what it passes on, and a hang-up: x/term's
-// ReadLine answers Ctrl-C, Ctrl-D and a closed terminal alike with io.EOF,
-// and only Ctrl-D cancels no more than the prompt.
-type ctrlCReader struct {
+// keyReader passes keys on to x/term's line editor, noting Ctrl-C and a
+// hang-up (ReadLine answers Ctrl-C, Ctrl-D and a closed terminal alike with
+// io.EOF, and only Ctrl-D cancels no more than the prompt), and spelling
+// Home and End the way the editor knows them: terminals send several forms.
+type keyReader struct {
 	r                   io.Reader
 	interrupted, hungUp bool
 }
 
-func (c *ctrlCReader) Read(b []byte) (int, error) {
+var keySpellings = strings.NewReplacer(
+	"\x1b[1~", "\x01", "\x1b[7~", "\x01", "\x1bOH", "\x01", // Home: Ctrl-A
+	"\x1b[4~", "\x05", "\x1b[8~", "\x05", "\x1bOF", "\x05", // End: Ctrl-E
+	"\x1bOA", "\x1b[A", "\x1bOB", "\x1b[B", "\x1bOC", "\x1b[C", "\x1bOD", "\x1b[D", // arrows in application mode
+)
+
+func (c *keyReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.hungUp = c.hungUp || errors.Is(err, io.EOF)
-	for _, x := range b[:n] {
-		if x == ctrlC {
-			c.interrupted = true
-		}
+	if bytes.IndexByte(b[:n], ctrlC) >= 0 {
+		c.interrupted = true
+	}
+	if bytes.IndexByte(b[:n], esc) >= 0 {
+		// Every spelling is at most as long as the sequence it replaces.
+		n = copy(b, keySpellings.Replace(string(b[:n])))
 	}
 	return n, err
 }

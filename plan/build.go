@@ -89,11 +89,11 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case f.Reason == LogsDeliveryFailing:
 		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan", false
 	case t.LogGroupARN == "" && !o.WireLogs:
-		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs (trailwatch plan" + profile + " --wire-logs) to plan a log group, a delivery role and the trail update", false
+		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with" + profile + " --wire-logs to plan a log group, a delivery role and the trail update", false
 	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
 		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account", false
 	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
-		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify ENDPOINT (trailwatch plan" + profile + " --notify you@example.com) to subscribe someone", true
+		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with" + profile + " --notify ENDPOINT (e.g. --notify you@example.com) to subscribe someone", true
 	}
 	return "", false
 }
@@ -307,7 +307,7 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		arn, reused = b.topicARN(name), ours
 		if !ours {
 			if len(b.o.Notify) == 0 {
-				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with --notify ENDPOINT (trailwatch plan"+profileFlag(Finding{Profiles: b.ap.Profiles})+" --notify you@example.com) or --topic-arn ARN", true
+				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with"+profileFlag(Finding{Profiles: b.ap.Profiles})+" --notify ENDPOINT (e.g. --notify you@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
 			changeID = "topic"
