@@ -88,3 +88,18 @@ func TestFixOutputJSONRefusesDryRun(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, `--output "yaml": want text or json`)
 }
+
+// In a script (--yes) stdout is the document alone; the diff and the
+// per-account text go to stderr for the log.
+func TestFixYesOutputJSONKeepsStdoutData(t *testing.T) {
+	startSandbox(t, "no-alarm")
+	code, out, stderr := runFixCmd(t, "--yes", "--output", "json", "--notify", testQueue)
+	require.Equal(t, exitOK, code, stderr)
+	var doc map[string]any
+	dec := json.NewDecoder(strings.NewReader(out))
+	require.NoError(t, dec.Decode(&doc), out)
+	require.False(t, dec.More(), "nothing follows the document on stdout:\n%s", out)
+	require.Contains(t, stderr, "+ sns:CreateTopic")
+	require.Contains(t, stderr, "applied 3 of 3 changes")
+	require.Contains(t, stderr, "Summary")
+}
