@@ -324,12 +324,14 @@ func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			r.write(keyEnter)
 		}, []int{0, 1, 2}, exitOK},
-		{"y and Enter, then the next account is still asked", func(r *fixAtTerminal) {
+		{"y and Enter in one read, then the next account is still asked", func(r *fixAtTerminal) {
 			r.answer(approveFleet(0, 4), "y"+keyEnter)
-			r.waitFor("yes")
+			r.answer(approveFleet(1, 3), "q")
+		}, []int{0}, exitFindings},
+		{"y, then Enter a moment later, then the next account is still asked", func(r *fixAtTerminal) {
+			r.answer(approveFleet(0, 4), "y")
+			time.Sleep(50 * time.Millisecond)
 			r.write(keyEnter)
-			// A stray Enter typed before the next question is discarded:
-			// the question must wait for an answer, and q ends it.
 			r.answer(approveFleet(1, 3), "q")
 		}, []int{0}, exitFindings},
 	} {
@@ -523,6 +525,7 @@ func TestFixAtTerminalQuitVersusCtrlC(t *testing.T) {
 	}{
 		{"q applies the accounts answered y", "q", promptFleet[:1], exitFindings},
 		{"Ctrl-C applies nothing", keyCtrlC, nil, exitCancelled},
+		{"Ctrl-C right after an answer still cancels", "y" + keyCtrlC, nil, exitCancelled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := fleetProfiles(t, promptFleet)

@@ -92,7 +92,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 		return fix.Skip, err
 	}
 	for {
-		key, err := p.key()
+		key, more, err := p.key()
 		if err != nil {
 			return fix.Skip, err
 		}
@@ -111,6 +111,10 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 			if key == k.key || key == k.key-'a'+'A' {
 				if err := p.say(k.word + "\n\n"); err != nil {
 					return fix.Skip, err
+				}
+				if more {
+					// What followed the key came with it: nothing to wait for.
+					return k.decision, nil
 				}
 				return k.decision, p.swallowEnter()
 			}
@@ -208,11 +212,13 @@ func (p ttyPrompter) raw() (restore func(), err error) {
 }
 
 // key reads one key press. An escape sequence (an arrow key) comes as one
-// read and is returned as esc, which no answer uses.
-func (p ttyPrompter) key() (byte, error) {
+// read and is returned as esc, which no answer uses. Keys typed fast enough
+// to arrive with it come back in more: Ctrl-C among them wins, and an Enter
+// there belongs to the key.
+func (p ttyPrompter) key() (key byte, more bool, err error) {
 	restore, err := p.raw()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer restore()
 	buf := make([]byte, 16)
@@ -220,20 +226,23 @@ func (p ttyPrompter) key() (byte, error) {
 		n, err := p.in.Read(buf)
 		if errors.Is(err, io.EOF) {
 			// The terminal hung up: nobody is left to answer.
-			return 0, fix.ErrCancelled
+			return 0, false, fix.ErrCancelled
 		}
 		if err != nil {
-			return 0, fmt.Errorf("prompt: read key: %w", err)
+			return 0, false, fmt.Errorf("prompt: read key: %w", err)
+		}
+		if bytes.IndexByte(buf[:n], ctrlC) >= 0 {
+			return ctrlC, false, nil
 		}
 		if n > 0 {
-			return buf[0], nil
+			return buf[0], n > 1 && buf[0] != esc, nil
 		}
 	}
 }
 
 // swallowEnter consumes what is typed right after a single-key answer,
 // Enter above all; the next prompt would discard it anyway, but it may
-// not have started yet.
+// not have started yet. Only Ctrl-C keeps its meaning.
 func (p ttyPrompter) swallowEnter() error {
 	if p.enterWindow <= 0 {
 		return nil
@@ -250,7 +259,11 @@ func (p ttyPrompter) swallowEnter() error {
 		return nil
 	}
 	buf := make([]byte, 16)
-	_, _ = p.in.Read(buf)
+	k, _ := p.in.Read(buf)
+	if bytes.IndexByte(buf[:k], ctrlC) >= 0 {
+		// Ctrl-C right after the answer still cancels the run.
+		return p.cancelled()
+	}
 	return nil
 }
 
