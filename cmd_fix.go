@@ -299,19 +299,16 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 			return err
 		}
 	}
-	if view == out {
+	switch {
+	case view == out:
 		return nil
-	}
-	if r.json {
+	case r.json:
 		return text(view, vpal, true)
 	}
-	if r.prompt != nil {
-		if r.progressed {
-			fmt.Fprintln(view)
-		}
-		return text(view, vpal, false)
+	if r.progressed {
+		fmt.Fprintln(view)
 	}
-	return nil
+	return text(view, vpal, false)
 }
 
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls

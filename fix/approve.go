@@ -167,7 +167,9 @@ func (s Session) askNotify(ctx context.Context, i int, a plan.AccountPlan, all b
 			return a, false, err
 		}
 	}
-	ns.askedAfterAll = all
+	if all {
+		ns.askedAfterAll = true
+	}
 	answer, err := s.Prompt.Notify(preview)
 	if err != nil || answer == "" {
 		return a, true, err
