@@ -576,3 +576,22 @@ func TestFixAtTerminalTranscriptGolden(t *testing.T) {
 	got := regexp.MustCompile(`journal: \S+`).ReplaceAllString(r.view(), "journal: JOURNAL")
 	requireGolden(t, filepath.Join("testdata", "fix-terminal-80.golden"), got)
 }
+
+// Ctrl-C at the notify prompt, even with a half-typed answer, cancels the
+// run: exit 130, nothing written, the terminal back in its normal mode.
+func TestFixAtTerminalCtrlCAtTheNotifyPrompt(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80)
+	r.answer("notify> ", "you@exa")
+	r.waitFor("you@exa")
+	r.write(keyCtrlC)
+	r.waitFor("trailwatch: cancelled")
+	tio, err := unix.IoctlGetTermios(r.ttyFd, unix.TCGETS)
+	require.NoError(t, err)
+	require.NotZero(t, tio.Lflag&unix.ICANON, "raw mode was left on")
+	code, out := r.wait()
+
+	require.Equal(t, exitCancelled, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+	require.Empty(t, writeCalls(srv))
+	require.Contains(t, r.view(), "notify> you@exa^C\ntrailwatch: cancelled")
+}
