@@ -70,6 +70,11 @@ type fixAtTerminal struct {
 func startFixAtTerminal(t *testing.T, cols int, args ...string) *fixAtTerminal {
 	t.Helper()
 	t.Setenv("NO_COLOR", "1")
+	// Long enough for the "a moment later" Enter below, short enough not
+	// to wait after every answer.
+	was := enterWindow
+	enterWindow = 150 * time.Millisecond
+	t.Cleanup(func() { enterWindow = was })
 	master, tty, err := pty.Open()
 	require.NoError(t, err)
 	require.NoError(t, pty.Setsize(master, &pty.Winsize{Rows: 40, Cols: uint16(cols)}))

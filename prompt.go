@@ -47,8 +47,12 @@ func (e *env) prompter() (fix.Prompter, bool) {
 	if !ok || !e.isTerminal(e.stdin) || !e.isTerminal(e.stderr) {
 		return nil, false
 	}
-	return ttyPrompter{in: in, out: e.stderr, enterWindow: 400 * time.Millisecond}, true
+	return ttyPrompter{in: in, out: e.stderr, enterWindow: enterWindow}, true
 }
+
+// enterWindow: a person presses Enter after a key within a few hundred
+// milliseconds. The pty tests shorten it; they are never run in parallel.
+var enterWindow = 400 * time.Millisecond
 
 // Keys as the terminal sends them in raw mode.
 const (
