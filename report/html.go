@@ -168,10 +168,10 @@ func outcomeOf(r fix.Report) string {
 	case r.Blocked != "":
 		return "blocked: " + r.Blocked
 	case r.Result != nil:
-		return fmt.Sprintf("%s: %d of %d changes in place", r.Result.Outcome, r.Result.Applied(), r.Planned)
+		return fmt.Sprintf("%s: %d of %d changes in place", r.Result.Outcome, r.Result.Applied(), len(r.Changes))
 	case r.Approval == fix.Declined:
 		return "declined"
-	case r.Planned == 0:
+	case len(r.Changes) == 0:
 		return "nothing to change"
 	}
 	return "not applied"

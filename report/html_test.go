@@ -14,6 +14,7 @@ import (
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/golden"
+	"github.com/trailwatch/trailwatch/plan"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -72,9 +73,9 @@ func TestFixHTML(t *testing.T) {
 	after.Trails = []check.TrailEvidence{{Name: "t", Complete: true}}
 	var b bytes.Buffer
 	require.NoError(t, WriteFixHTML(&b, rep, []FixAccount{
-		{Before: rep.Results[0], After: &after, Report: fix.Report{Account: rep.Results[0].Account, Planned: 2, Approval: fix.Approved,
+		{Before: rep.Results[0], After: &after, Report: fix.Report{Account: rep.Results[0].Account, Changes: make([]plan.Change, 2), Approval: fix.Approved,
 			Result: &fix.Result{Outcome: fix.Done}}},
-		{Before: rep.Results[1], Report: fix.Report{Account: rep.Results[1].Account, Approval: fix.Declined, Planned: 3}},
+		{Before: rep.Results[1], Report: fix.Report{Account: rep.Results[1].Account, Approval: fix.Declined, Changes: make([]plan.Change, 3)}},
 	}))
 	page := b.String()
 	selfContained(t, page)
