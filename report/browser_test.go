@@ -126,17 +126,22 @@ func filterTo(status string) string {
 	return fmt.Sprintf(`(() => { const s = document.querySelector("select[name=status]"); s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, status)
 }
 
+// fleetTab writes the sandbox fleet's page and opens a tab for it in the
+// shared browser; the tab closes with the test.
+func fleetTab(t *testing.T) (check.Report, string, context.Context) {
+	ctx := browser(t)
+	rep := fleetReport(t, len(sandbox.FailReasons)+2)
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	return rep, writePage(t, rep), tab
+}
+
 // The fleet page in a real browser: filtered to FAIL it shows exactly the
 // failing accounts; one account's chain opens on the broken link with the
 // evidence and the fix beside it; and opening the page makes no request
 // beyond the file itself.
 func TestHTMLReportInBrowser(t *testing.T) {
-	ctx := browser(t)
-	rep := fleetReport(t, len(sandbox.FailReasons)+2)
-	page := writePage(t, rep)
-
-	tab, cancel := chromedp.NewContext(ctx)
-	defer cancel()
+	rep, page, tab := fleetTab(t)
 	var reqs requests
 	reqs.listen(t, tab)
 	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#filters"))))
@@ -198,11 +203,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 // Without JavaScript the page is still the whole report: every account, the
 // summary picture, and chains that open; only the filter form stays hidden.
 func TestHTMLReportWithoutJavaScript(t *testing.T) {
-	ctx := browser(t)
-	rep := fleetReport(t, len(sandbox.FailReasons)+2)
-	page := writePage(t, rep)
-	tab, cancel := chromedp.NewContext(ctx)
-	defer cancel()
+	rep, page, tab := fleetTab(t)
 	_, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(page), chromedp.WaitReady(chromedp.CSS("#accounts"))))
