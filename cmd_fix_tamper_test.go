@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A saved plan is applied only when every field says what its request
+// sends: a file edited so that the diff would show one thing and the
+// account get another is refused whole, with the field named, before
+// anything is read or written.
+func TestFixRefusesTamperedPlans(t *testing.T) {
+	const notify = "email:a@example.com"
+	for _, tc := range []struct {
+		name, op, field string
+		edit            func(c map[string]any)
+	}{
+		{"subscribe endpoint edited", "sns:Subscribe", "after.Endpoint", func(c map[string]any) {
+			c["request"].(map[string]any)["Endpoint"] = "attacker@example.net"
+		}},
+		{"subscribe endpoint edited with its after", "sns:Subscribe", "field target", func(c map[string]any) {
+			c["request"].(map[string]any)["Endpoint"] = "attacker@example.net"
+			c["after"].(map[string]any)["Endpoint"] = "attacker@example.net"
+		}},
+		{"subscribe endpoint in another case", "sns:Subscribe", "after.Endpoint", func(c map[string]any) {
+			// JSON members match the SDK's fields case-insensitively and
+			// the last one wins: what is shown must be that one.
+			c["request"].(map[string]any)["endpoint"] = "attacker@example.net"
+		}},
+		{"alarm threshold edited", "cloudwatch:PutMetricAlarm", "after.Threshold", func(c map[string]any) {
+			c["request"].(map[string]any)["Threshold"] = 1000000
+		}},
+		{"alarm actions disabled", "cloudwatch:PutMetricAlarm", "after.ActionsEnabled", func(c map[string]any) {
+			c["request"].(map[string]any)["ActionsEnabled"] = false
+		}},
+		{"alarm gains a member the diff lacks", "cloudwatch:PutMetricAlarm", "after.OKActions", func(c map[string]any) {
+			c["request"].(map[string]any)["OKActions"] = []string{"arn:aws:sns:us-east-1:111111111111:elsewhere"}
+		}},
+		{"after edited alone", "cloudwatch:PutMetricAlarm", "after.Threshold", func(c map[string]any) {
+			c["after"].(map[string]any)["Threshold"] = 5
+		}},
+		{"target edited alone", "cloudwatch:PutMetricAlarm", "field target", func(c map[string]any) {
+			c["target"] = "soc-alarm"
+		}},
+		{"before on a create", "cloudwatch:PutMetricAlarm", "field before", func(c map[string]any) {
+			c["before"] = map[string]any{"Threshold": 1}
+		}},
+		{"unknown action", "sns:CreateTopic", "field action", func(c map[string]any) {
+			c["action"] = "delete"
+		}},
+		{"dependency on a later change", "sns:CreateTopic", "field depends_on", func(c map[string]any) {
+			c["depends_on"] = []string{"alarm"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startSandbox(t, "no-alarm")
+			file := filepath.Join(t.TempDir(), "plan.json")
+			code, out, stderr := runSafetyCmd(t, "plan", "--notify", notify, "--out", file)
+			require.Equal(t, exitFindings, code, out+stderr)
+			editPlan(t, file, tc.op, tc.edit)
+
+			before, n := safetyResources(t, srv), len(srv.Requests())
+			journal := filepath.Join(t.TempDir(), "journal.jsonl")
+			code, out, stderr = runFixSafety(t, journal, "--yes", "--plan", file)
+			require.Equal(t, exitUsage, code, out+stderr)
+			require.Contains(t, stderr, tc.field)
+			require.Contains(t, stderr, "refusing")
+			require.Empty(t, out, "nothing is shown as if it would be applied")
+			require.Len(t, srv.Requests(), n, "nothing is read or written")
+			require.Equal(t, before, safetyResources(t, srv))
+			require.Empty(t, safetyJournal(t, journal))
+
+			// --dry-run refuses the same file the same way.
+			code, _, stderr = runSafetyCmd(t, "fix", "--dry-run", "--plan", file)
+			require.Equal(t, exitUsage, code)
+			require.Contains(t, stderr, tc.field)
+			require.Len(t, srv.Requests(), n)
+		})
+	}
+}
+
+// The diff of a saved plan is drawn from its requests: what fix shows
+// before applying is what the sandbox then receives.
+func TestFixShowsTheRequestItSends(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, out, stderr := runSafetyCmd(t, "plan", "--notify", "email:a@example.com", "--out", file)
+	require.Equal(t, exitFindings, code, out+stderr)
+	// An edit made consistently, request, after and target alike, is no
+	// longer hidden: the diff shows the new endpoint and that is sent.
+	const other = "oncall@example.org"
+	editPlan(t, file, "sns:Subscribe", func(c map[string]any) {
+		c["request"].(map[string]any)["Endpoint"] = other
+		c["after"].(map[string]any)["Endpoint"] = other
+		c["target"] = c["request"].(map[string]any)["TopicArn"].(string) + " ← email:" + other
+	})
+	n := len(srv.Requests())
+	code, out, stderr = runFixSafety(t, filepath.Join(t.TempDir(), "journal.jsonl"), "--yes", "--plan", file)
+	require.Equal(t, exitFindings, code, out+stderr)
+	require.Contains(t, out, `Endpoint              = "`+other+`"`)
+	require.NotContains(t, out, "a@example.com")
+	var sent []string
+	for _, r := range srv.Requests()[n:] {
+		if r.Action == "Subscribe" {
+			sent = append(sent, r.Action)
+		}
+	}
+	require.Len(t, sent, 1)
+	subs := safetySection(safetyRegionOf(safetyDump(t, srv)), "subscriptions")
+	found := false
+	for _, s := range subs {
+		if s.(map[string]any)["endpoint"] == other {
+			found = true
+		}
+	}
+	require.True(t, found, "the endpoint shown is the endpoint subscribed: %v", subs)
+}
+
+// editPlan rewrites the first change of operation op in a saved plan.
+func editPlan(t *testing.T, file, op string, edit func(map[string]any)) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(raw, &p))
+	for _, c := range safetyDig(p, "accounts").([]any)[0].(map[string]any)["changes"].([]any) {
+		if c := c.(map[string]any); c["operation"] == op {
+			edit(c)
+			raw, err = json.Marshal(p)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(file, raw, 0o600))
+			return
+		}
+	}
+	t.Fatalf("no %s change in %s", op, file)
+}
