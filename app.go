@@ -15,6 +15,7 @@ import (
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -123,7 +124,9 @@ func runApp(ctx context.Context, e *env, args []string) int {
 	}
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
-		fmt.Fprintf(e.stderr, "trailwatch: %v\n", err)
+		// Errors quote names, AWS's messages and file contents: inert on a
+		// terminal, with the lines trailwatch itself laid out kept.
+		fmt.Fprintf(e.stderr, "trailwatch: %s\n", termsafe.Lines(err.Error()))
 	}
 	return exitCode(err)
 }

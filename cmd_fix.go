@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -128,7 +129,7 @@ func runFix(c *cli.Context, e *env) error {
 	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
 	if multi {
 		r.co.Progress = func(done, total int, res check.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, res.Account, res.Status)
+			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(res.Account), res.Status)
 		}
 	}
 
@@ -203,7 +204,7 @@ func runFix(c *cli.Context, e *env) error {
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
 	if multi && len(jobs) > 1 {
 		fo.Progress = func(done, total int, res fix.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
+			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, termsafe.Escape(res.Account), res.Outcome)
 		}
 	}
 	results := fix.Apply(ctx, jobs, fo)
@@ -260,7 +261,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 			}
 			for _, s := range found {
 				stale++
-				fmt.Fprintf(out, "stale: account %s: %s\n", a.Account, s)
+				fmt.Fprintf(out, "stale: account %s: %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.String()))
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -87,7 +88,7 @@ func planCommand(e *env) *cli.Command {
 			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				co.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
+					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(r.Account), r.Status)
 				}
 			}
 			p, _, failed := runPlan(c.Context, targets, opts, co)

@@ -10,6 +10,7 @@ import (
 	"github.com/AlecAivazis/survey/v2/terminal"
 
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -51,9 +52,9 @@ func (p surveyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	for i, c := range approveChoices {
 		labels[i] = c.label
 	}
-	who := a.Account
+	who := termsafe.Escape(a.Account)
 	if len(a.Profiles) > 0 {
-		who += " (profile " + strings.Join(a.Profiles, ", ") + ")"
+		who += " (profile " + termsafe.Escape(strings.Join(a.Profiles, ", ")) + ")"
 	}
 	q := &survey.Select{
 		Message: fmt.Sprintf("Apply %d %s to account %s?", len(a.Changes), plural(len(a.Changes), "change", "changes"), who),
@@ -74,8 +75,8 @@ func (p surveyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 
 func (p surveyPrompter) Notify(a plan.AccountPlan) (string, error) {
 	q := &survey.Input{
-		Message: fmt.Sprintf("Account %s: nobody would be notified. Who should be? PROTOCOL:ENDPOINT, empty to skip:", a.Account),
-		Help:    "e.g. email:security@example.com, https://hooks.example.com/sns, sqs:arn:aws:sqs:REGION:ACCOUNT:QUEUE. " + a.Blocked,
+		Message: fmt.Sprintf("Account %s: nobody would be notified. Who should be? PROTOCOL:ENDPOINT, empty to skip:", termsafe.Escape(a.Account)),
+		Help:    "e.g. email:security@example.com, https://hooks.example.com/sns, sqs:arn:aws:sqs:REGION:ACCOUNT:QUEUE. " + termsafe.Escape(a.Blocked),
 	}
 	valid := func(ans any) error {
 		s, _ := ans.(string)
