@@ -78,10 +78,15 @@ func newApp(e *env) *cli.App {
 		// Errors are printed and mapped to exit codes by run, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   flagUsageError,
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(e.stderr, "trailwatch: unknown command %q (see trailwatch --help)\n", name)
+		// Without a command, the help; with an unknown one, a usage error.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return unknownCommand("command", c.Args().First(), c.App)
+			}
+			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
+			helpCommand(),
 			sandboxCommand(e),
 			patternCommand(e),
 			checkCommand(e),

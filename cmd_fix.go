@@ -135,11 +135,13 @@ func runFix(c *cli.Context, e *env) error {
 
 	var p plan.Plan
 	var before check.Report
+	failed := 0 // accounts that could not be evaluated or planned, as plan counts them
 	if saved != nil {
 		before = check.Run(ctx, r.targets, r.co)
 		p = matchSaved(*saved, before)
+		failed = before.Summary.Error + before.Summary.Manual
 	} else {
-		p, before, _ = runPlan(ctx, r.targets, r.opts, r.co)
+		p, before, failed = runPlan(ctx, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
@@ -147,7 +149,7 @@ func runFix(c *cli.Context, e *env) error {
 	out, pal := e.stdout, e.palette(e.stdout)
 
 	if r.dry {
-		return r.dryRun(ctx, p, before, saved != nil)
+		return r.dryRun(ctx, p, before, saved != nil, failed)
 	}
 
 	session := fix.Session{Yes: r.yes, Prompt: r.prompt,
@@ -242,8 +244,9 @@ func runFix(c *cli.Context, e *env) error {
 }
 
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls
-// no write API.
-func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool) error {
+// no write API. It exits as plan does with the same selection (failed
+// counts what plan would), and 3 when a saved plan went stale.
+func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
 	if err := plan.RenderText(out, p, pal); err != nil {
 		return err
@@ -269,7 +272,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	if stale > 0 {
 		return withCode(exitFailed)
 	}
-	return withCode(planExitCode(p, 0))
+	return withCode(planExitCode(p, failed))
 }
 
 // recheck runs check again for the accounts that were applied, keyed by

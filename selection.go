@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -52,8 +53,19 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 }
 
 // profileNames resolves --all-profiles; [""] stands for the default chain.
-func (s selection) profileNames(e *env) ([]string, error) {
+// A named profile that no shared file defines is a usage error, not an
+// account in ERROR: it is a typo, and no AWS call could succeed for it.
+func (s selection) profileNames(e *env, o awsenv.Overrides) ([]string, error) {
 	if !s.all {
+		names, flag := s.profiles, "--profile"
+		if len(names) == 0 {
+			names, flag = []string{e.getenv("AWS_PROFILE")}, "AWS_PROFILE"
+		}
+		if names[0] != "" && !o.Isolated {
+			if err := knownProfiles(e, flag, names); err != nil {
+				return nil, err
+			}
+		}
 		if len(s.profiles) == 0 {
 			return []string{""}, nil
 		}
@@ -72,7 +84,7 @@ func (s selection) profileNames(e *env) ([]string, error) {
 // targets loads each selected profile. A profile that cannot be loaded
 // becomes a target carrying its error, so the other accounts still run.
 func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]check.Target, error) {
-	names, err := s.profileNames(e)
+	names, err := s.profileNames(e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -89,4 +101,26 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// knownProfiles refuses a profile name the shared files do not define,
+// naming the files read and the nearest name that is there.
+func knownProfiles(e *env, flag string, names []string) error {
+	have, err := awsenv.Profiles(e.getenv)
+	if err != nil {
+		return usageError("%s: %w", flag, err)
+	}
+	for _, n := range names {
+		// The SDK lets "default" be absent: environment credentials fill it.
+		if n == "default" || slices.Contains(have, n) {
+			continue
+		}
+		config, creds := awsenv.SharedFiles(e.getenv)
+		hint := ""
+		if s := nearest(n, have); s != "" {
+			hint = fmt.Sprintf("; did you mean %q?", s)
+		}
+		return usageError("%s %s: no such profile in %s or %s%s", flag, n, config, creds, hint)
+	}
+	return nil
 }
