@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // selection is which accounts a command looks at; check, plan and fix share it.
@@ -91,8 +92,10 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 	targets := make([]check.Target, 0, len(names))
 	for _, name := range names {
 		cfg, err := awsenv.Load(ctx, name, s.region, o)
-		t := check.Target{Profile: name, Region: s.region, Err: err}
-		if err == nil {
+		t := check.Target{Profile: name, Region: s.region}
+		if err != nil {
+			t.Err = &awserr.ConfigError{Err: err}
+		} else {
 			t.Region, t.Clients = cfg.Region, awsenv.NewClients(cfg)
 		}
 		if t.Region == "" {

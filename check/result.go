@@ -61,10 +61,14 @@ type Result struct {
 	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`
 	// Region is where trails were discovered.
-	Region  string `json:"region"`
-	Status  Status `json:"status"`
-	Reason  Reason `json:"reason,omitempty"`
-	Message string `json:"message"`
+	Region string `json:"region"`
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+	// ErrorCode sorts an ERROR result's cause (internal/awserr's Codes:
+	// ACCESS_DENIED, SSO_TOKEN_EXPIRED, ENDPOINT_UNREACHABLE, …), so a
+	// script can tell a missing permission from an expired login.
+	ErrorCode string `json:"error_code,omitempty"`
+	Message   string `json:"message"`
 	// OtherAccount is the account a MANUAL result depends on.
 	OtherAccount string          `json:"other_account,omitempty"`
 	Trails       []TrailEvidence `json:"trails"`
