@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,6 +78,9 @@ func planCommand(e *env) *cli.Command {
 			opts, err := planOptionsFromContext(c)
 			if err != nil {
 				return err
+			}
+			if err := writableDir(c.String("out")); err != nil {
+				return usageError("--out: %w", err)
 			}
 			sel, err := selectionFromContext(c)
 			if err != nil {
@@ -184,4 +189,21 @@ func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
 		made[region] = build(c)
 		return made[region]
 	}
+}
+
+// writableDir refuses a file whose directory does not exist, so the plan
+// is not computed (and every account read) only to fail at the end.
+func writableDir(file string) error {
+	if file == "" {
+		return nil
+	}
+	dir := filepath.Dir(file)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %w", file, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", file, dir)
+	}
+	return nil
 }

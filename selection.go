@@ -13,6 +13,11 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
+// maxParallel bounds --parallel: each account in flight holds its own
+// clients and connections, and beyond a few hundred the API rate limits,
+// not the parallelism, decide how long a fleet takes.
+const maxParallel = 512
+
 // selection is which accounts a command looks at; check, plan and fix share it.
 type selection struct {
 	profiles []string // empty: the default credential chain
@@ -26,7 +31,7 @@ func selectionFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "profile", Usage: "AWS profile `NAME` (repeatable, or comma-separated); default: the standard credential chain"},
 		&cli.BoolFlag{Name: "all-profiles", Usage: "every profile in the shared config and credentials files"},
 		&cli.StringFlag{Name: "region", Usage: "`REGION` where trails are discovered (default: the profile's region, else " + awsenv.DefaultRegion + ")"},
-		&cli.IntFlag{Name: "parallel", Value: 4, Usage: "how many accounts at once (`N`)"},
+		&cli.IntFlag{Name: "parallel", Value: 4, Usage: fmt.Sprintf("how many accounts at once (`N`, 1 to %d)", maxParallel)},
 	}
 }
 
@@ -45,10 +50,14 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 		return s, usageError("--profile and --all-profiles: choose one")
 	case c.IsSet("profile") && len(s.profiles) == 0:
 		return s, usageError("--profile: want a profile name")
-	case s.parallel < 1:
-		return s, usageError("--parallel %d: want at least 1", s.parallel)
+	case s.parallel < 1 || s.parallel > maxParallel:
+		return s, usageError("--parallel %d: want 1 to %d", s.parallel, maxParallel)
 	case c.IsSet("region") && s.region == "":
 		return s, usageError("--region: want a region name, e.g. %s", awsenv.DefaultRegion)
+	case s.region != "":
+		if err := awsenv.CheckRegionShape(s.region); err != nil {
+			return s, usageError("--region: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -96,6 +105,13 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 		if err != nil {
 			t.Err = &awserr.ConfigError{Err: err}
 		} else {
+			// Only now is it known whether requests go to AWS, where the
+			// region must be one AWS has.
+			if s.region != "" {
+				if err := awsenv.CheckKnownRegion(ctx, cfg, s.region); err != nil {
+					return nil, usageError("--region: %w", err)
+				}
+			}
 			t.Region, t.Clients = cfg.Region, awsenv.NewClients(cfg)
 		}
 		if t.Region == "" {
