@@ -27,7 +27,7 @@ func AccessKeyFor(account string) string { return "AKIASANDBOX" + account[len(ac
 
 // ScenarioParams tune scenarios that take parameters.
 type ScenarioParams struct {
-	Accounts int // size of the "fleet" scenario (default 3)
+	Accounts int // size of the "fleet" scenario (default DefaultFleetAccounts)
 }
 
 // The CIS benchmark names for the chain, used by every compliant scenario.
@@ -158,10 +158,10 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 	"fleet": func(b *builder, p ScenarioParams) error {
 		n := p.Accounts
 		if n == 0 {
-			n = 3
+			n = DefaultFleetAccounts
 		}
-		if n > 1000 {
-			return fmt.Errorf("accounts=%d: at most 1000", n)
+		if n > MaxFleetAccounts {
+			return fmt.Errorf("accounts=%d: at most %d", n, MaxFleetAccounts)
 		}
 		kinds := append([]string{"compliant"}, FailReasons...)
 		for i := 1; i <= n; i++ {
