@@ -430,14 +430,6 @@ func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []stri
 	return b.add(c, in)
 }
 
-func condition(a cwtypes.MetricAlarm) string {
-	stat := string(a.Statistic)
-	if a.ExtendedStatistic != nil {
-		stat = *a.ExtendedStatistic
-	}
-	return fmt.Sprintf("%s %s %g over %ds, %d period(s)", stat, a.ComparisonOperator, aws.ToFloat64(a.Threshold), aws.ToInt32(a.Period), aws.ToInt32(a.EvaluationPeriods))
-}
-
 // addAction plans the one update to a user's alarm: every field carried
 // forward as read, the topic appended to AlarmActions.
 func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topicID string) error {
