@@ -39,7 +39,7 @@ func planShapingFlags() []string {
 func fixCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "fix",
-		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview (SPEC §3)",
+		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview",
 		ArgsUsage: " ",
 		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
 			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +

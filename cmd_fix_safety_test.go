@@ -1,6 +1,6 @@
 package main
 
-// End-to-end safety tests of `trailwatch fix` (SPEC §3 and §4) through
+// End-to-end safety tests of `trailwatch fix` (docs/design.md: fix and never-clobber rules) through
 // runApp, the real SDK and the in-process sandbox: never clobber what the
 // tool did not create, carry a user's alarm forward whole, refuse a stale
 // plan without writing, stop and report on a failure, converge on a re-run,

@@ -58,7 +58,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 func planCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
-		Usage:     "show the ordered changes that would make each account compliant (SPEC §2); changes nothing",
+		Usage:     "show the ordered changes that would make each account compliant; changes nothing",
 		ArgsUsage: " ",
 		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
 			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +

@@ -154,7 +154,7 @@ func summarize(results []Result) Summary {
 
 // auditor walks one account's chain. Reads are cached per resource so two
 // trails delivering to one log group, or two alarms notifying one topic,
-// cost one call each (the SPEC's API budget).
+// cost one call each (the API budget of docs/design.md).
 type auditor struct {
 	clients awsapi.Clients
 	opts    Options

@@ -1,9 +1,9 @@
 // Package check decides the control "CloudTrail configuration changes are
-// monitored" for AWS accounts, link by link (SPEC §1), and returns findings
+// monitored" for AWS accounts, link by link (docs/design.md), and returns findings
 // as data. It never imports the command-line, prompt or colour libraries.
 package check
 
-// Status is the verdict for one account (SPEC §1).
+// Status is the verdict for one account.
 type Status string
 
 const (
@@ -56,7 +56,7 @@ type Summary struct {
 // Result is the verdict for one account, with the evidence behind it.
 type Result struct {
 	Account string `json:"account"`
-	// Profile is the first profile that reached this account (SPEC §6);
+	// Profile is the first profile that reached this account;
 	// Profiles names them all.
 	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`

@@ -51,7 +51,7 @@ type Alarm struct {
 	CanFire bool
 }
 
-// The FAIL reasons check reports (SPEC §1).
+// The FAIL reasons check reports (docs/check.md).
 const (
 	NoMultiRegionTrail          = "NO_MULTI_REGION_TRAIL"
 	TrailNotLogging             = "TRAIL_NOT_LOGGING"

@@ -1,6 +1,6 @@
 // Package plan turns check's findings into an ordered, typed change set
-// (SPEC §2), records a fingerprint of everything it read so a saved plan can
-// be refused when the account moved on (SPEC §4), and renders the result for
+// (docs/plan.md), records a fingerprint of everything it read so a saved plan can
+// be refused when the account moved on (docs/design.md), and renders the result for
 // people and machines. It never calls a write API and never imports the
 // command-line, prompt or colour libraries: the command layer passes Options.
 package plan

@@ -68,7 +68,7 @@ func compliantChain(ab *accountBuilder, region string) *chain {
 	return c
 }
 
-// breaks maps each FAIL reason of SPEC §1 to the change that makes a
+// breaks maps each FAIL reason (docs/design.md) to the change that makes a
 // compliant chain fail with exactly that reason.
 var breaks = map[string]func(ab *accountBuilder, c *chain){
 	"NO_MULTI_REGION_TRAIL": func(_ *accountBuilder, c *chain) { c.trail.IsMultiRegion = false },
@@ -106,7 +106,7 @@ var breaks = map[string]func(ab *accountBuilder, c *chain){
 	},
 }
 
-// FailReasons lists the FAIL reasons that have a scenario, in SPEC order.
+// FailReasons lists the FAIL reasons that have a scenario, in chain order.
 var FailReasons = []string{
 	"NO_MULTI_REGION_TRAIL", "TRAIL_NOT_LOGGING", "MANAGEMENT_EVENTS_NOT_CAPTURED",
 	"NO_CLOUDWATCH_LOGS", "LOGS_DELIVERY_FAILING", "NO_MATCHING_FILTER", "NO_ALARM",
