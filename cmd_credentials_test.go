@@ -123,3 +123,17 @@ func TestCredentialAndConnectionErrors(t *testing.T) {
 		})
 	}
 }
+
+// plan and fix --dry-run pass check's remediation on for an account they
+// cannot read, rather than a generic one.
+func TestPlanTellsTheRemediationOfAnError(t *testing.T) {
+	startSandbox(t, "compliant")
+	t.Setenv("HOME", t.TempDir())
+	ssoProfiles(t)
+	for _, args := range [][]string{{"plan"}, {"fix", "--dry-run"}} {
+		code, out, stderr := runSafetyCmd(t, append(args, "--profile", "sso")...)
+		require.Equal(t, exitFailed, code, out+stderr)
+		require.Contains(t, out, "check could not evaluate this account (profile sso signs in with IAM Identity Center (SSO) and has no cached login): run `aws sso login --profile sso`")
+		require.NotContains(t, out, "grant")
+	}
+}

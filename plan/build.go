@@ -67,7 +67,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "PASS":
 		return "", false
 	case "ERROR":
-		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
+		// check sorted the cause (credentials, SSO, a permission, the
+		// endpoint); its remediation is the one that fits.
+		return "check could not evaluate this account (" + f.Message + "): " + f.Remediation, false
 	case "MANUAL":
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}

@@ -10,6 +10,8 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
+	// Remediation is check's advice, the way out of an ERROR among others.
+	Remediation string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }
