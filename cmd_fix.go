@@ -140,6 +140,9 @@ func runFix(c *cli.Context, e *env) error {
 		before = check.Run(ctx, r.targets, r.co)
 		p = matchSaved(*saved, before)
 		failed = before.Summary.Error + before.Summary.Manual
+		if err := checkBefore(ctx, p, before, r.targets); err != nil {
+			return err
+		}
 	} else {
 		p, before, failed = runPlan(ctx, r.targets, r.opts, r.co)
 	}
@@ -292,6 +295,24 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 		out[res.Account] = res
 	}
 	return out
+}
+
+// checkBefore refuses a saved plan whose before values are not what the
+// accounts hold, before anything is shown or asked: the diff's old values
+// must be true too.
+func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets []check.Target) error {
+	for _, a := range p.Accounts {
+		t := targetOf(targets, resultOf(before, a.Account))
+		if len(a.Changes) == 0 || t.Clients == nil {
+			continue
+		}
+		if err := plan.CheckBefore(ctx, readersFor(t), a); plan.IsFieldError(err) {
+			return usageError("plan file: account %s: %w", a.Account, err)
+		} else if err != nil {
+			return fmt.Errorf("plan file: account %s: %w", a.Account, err)
+		}
+	}
+	return nil
 }
 
 // matchSaved lines up a saved plan's accounts with the accounts the

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/sandbox"
 )
 
 // A saved plan is applied only when every field says what its request
@@ -137,4 +142,63 @@ func editPlan(t *testing.T, file, op string, edit func(map[string]any)) {
 		}
 	}
 	t.Fatalf("no %s change in %s", op, file)
+}
+
+// An update's before is what the account holds: a file that shows other
+// old values is refused, while one whose resource really changed since
+// planning is reported stale, as any other.
+func TestFixRefusesAnEditedBefore(t *testing.T) {
+	savePlan := func(t *testing.T) (*sandbox.Server, string) {
+		srv := startSandbox(t, "no-alarm-topic")
+		file := filepath.Join(t.TempDir(), "plan.json")
+		code, out, stderr := runSafetyCmd(t, "plan", "--notify", safetySQS, "--out", file)
+		require.Equal(t, exitFindings, code, out+stderr)
+		return srv, file
+	}
+	t.Run("untouched", func(t *testing.T) {
+		_, file := savePlan(t)
+		code, out, stderr := runSafetyCmd(t, "fix", "--dry-run", "--plan", file)
+		require.Equal(t, exitFindings, code, out+stderr)
+		require.Contains(t, out, "AlarmActions")
+		require.Contains(t, out, " → [")
+	})
+	for _, tc := range []struct {
+		name, field string
+		edit        func(before map[string]any)
+	}{
+		{"old actions invented", "before.AlarmActions", func(b map[string]any) { b["AlarmActions"] = []string{"arn:aws:sns:us-east-1:111111111111:decoy"} }},
+		{"an unchanged member shown as changing", "before.Threshold", func(b map[string]any) { b["Threshold"] = 99 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, file := savePlan(t)
+			editPlan(t, file, "cloudwatch:PutMetricAlarm", func(c map[string]any) { tc.edit(c["before"].(map[string]any)) })
+			n, resources := len(srv.Requests()), safetyResources(t, srv)
+			for _, args := range [][]string{{"--dry-run"}, {"--yes", "--journal", filepath.Join(t.TempDir(), "j.jsonl")}} {
+				code, out, stderr := runSafetyCmd(t, append([]string{"fix", "--plan", file}, args...)...)
+				require.Equal(t, exitUsage, code, out+stderr)
+				require.Contains(t, stderr, "field "+tc.field+" is ")
+				require.Contains(t, stderr, "cloudwatch:Alarm cloudtrail-config-changes has")
+				require.Empty(t, out)
+			}
+			require.Empty(t, safetyWritesSince(srv, n), "nothing written")
+			require.Equal(t, resources, safetyResources(t, srv))
+		})
+	}
+	t.Run("edited, but the alarm changed since planning", func(t *testing.T) {
+		srv, file := savePlan(t)
+		editPlan(t, file, "cloudwatch:PutMetricAlarm", func(c map[string]any) { c["before"].(map[string]any)["Threshold"] = 99 })
+		cw := cloudwatch.NewFromConfig(safetySDKConfig(t))
+		got, err := cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cloudtrail-config-changes"}})
+		require.NoError(t, err)
+		a := got.MetricAlarms[0]
+		_, err = cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{AlarmName: a.AlarmName, AlarmDescription: aws.String("documented since"),
+			ActionsEnabled: a.ActionsEnabled, Namespace: a.Namespace, MetricName: a.MetricName, Statistic: a.Statistic, Period: a.Period,
+			EvaluationPeriods: a.EvaluationPeriods, Threshold: a.Threshold, ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData})
+		require.NoError(t, err)
+		n := len(srv.Requests())
+		code, out, stderr := runSafetyCmd(t, "fix", "--dry-run", "--plan", file)
+		require.Equal(t, exitFailed, code, "stale wins: %s%s", out, stderr)
+		require.Contains(t, out, "stale: account 111111111111: cloudwatch:Alarm cloudtrail-config-changes")
+		require.Empty(t, safetyWritesSince(srv, n))
+	})
 }
