@@ -136,4 +136,16 @@ func TestPlanTellsTheRemediationOfAnError(t *testing.T) {
 		require.Contains(t, out, "check could not evaluate this account (profile sso signs in with IAM Identity Center (SSO) and has no cached login): run `aws sso login --profile sso`")
 		require.NotContains(t, out, "grant")
 	}
+	code, out, stderr := runSafetyCmd(t, "plan", "--profile", "sso", "--output", "json")
+	require.Equal(t, exitFailed, code, stderr)
+	var p struct {
+		Accounts []struct {
+			Status    string `json:"status"`
+			ErrorCode string `json:"error_code"`
+		} `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	require.Len(t, p.Accounts, 1)
+	require.Equal(t, "ERROR", p.Accounts[0].Status)
+	require.Equal(t, "SSO_TOKEN_MISSING", p.Accounts[0].ErrorCode)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
@@ -129,11 +130,13 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 		if r.Status == check.Error || r.Status == check.Manual {
 			failed++
 		}
-		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
+		t := targetOf(targets, r)
+		a, err := planAccount(ctx, t, r, opts)
 		if err != nil {
 			failed++
-			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
-				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
+			p := awserr.Describe(err, t.Profile)
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
 	}

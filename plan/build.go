@@ -39,7 +39,7 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 		return AccountPlan{}, err
 	}
 	b := &builder{ctx: ctx, r: r, o: o, seen: map[string]any{}, ap: AccountPlan{Account: f.Account, Profiles: f.Profiles,
-		Status: f.Status, Reason: f.Reason, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
+		Status: f.Status, Reason: f.Reason, ErrorCode: f.ErrorCode, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
 	if f.Trail != nil {
 		b.ap.Trail = f.Trail.ARN
 	}

@@ -12,6 +12,8 @@ type Finding struct {
 	Message string
 	// Remediation is check's advice, the way out of an ERROR among others.
 	Remediation string
+	// ErrorCode sorts an ERROR's cause (internal/awserr's codes).
+	ErrorCode string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }

@@ -72,9 +72,12 @@ type AccountPlan struct {
 	Region string `json:"region,omitempty"`
 	Trail  string `json:"trail,omitempty"`
 	// Status and Reason repeat check's verdict the plan was computed from.
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	Blocked string `json:"blocked,omitempty"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// ErrorCode is check's error_code when Status is ERROR, or the cause of
+	// a read that failed while planning.
+	ErrorCode string `json:"error_code,omitempty"`
+	Blocked   string `json:"blocked,omitempty"`
 	// NeedsNotify is set when the account is blocked only for want of an
 	// endpoint to notify: fix asks for one at a terminal.
 	NeedsNotify  bool          `json:"needs_notify,omitempty"`
