@@ -62,15 +62,12 @@ func TestFixRefusesTamperedPlans(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSandbox(t, "no-alarm")
-			file := filepath.Join(t.TempDir(), "plan.json")
-			code, out, stderr := runSafetyCmd(t, "plan", "--notify", notify, "--out", file)
-			require.Equal(t, exitFindings, code, out+stderr)
+			srv, file := savedPlan(t, "no-alarm", "--notify", notify)
 			editPlan(t, file, tc.op, tc.edit)
 
 			before, n := safetyResources(t, srv), len(srv.Requests())
 			journal := filepath.Join(t.TempDir(), "journal.jsonl")
-			code, out, stderr = runFixSafety(t, journal, "--yes", "--plan", file)
+			code, out, stderr := runFixSafety(t, journal, "--yes", "--plan", file)
 			require.Equal(t, exitUsage, code, out+stderr)
 			require.Contains(t, stderr, tc.field)
 			require.Contains(t, stderr, "refusing")
@@ -91,10 +88,7 @@ func TestFixRefusesTamperedPlans(t *testing.T) {
 // The diff of a saved plan is drawn from its requests: what fix shows
 // before applying is what the sandbox then receives.
 func TestFixShowsTheRequestItSends(t *testing.T) {
-	srv := startSandbox(t, "no-alarm")
-	file := filepath.Join(t.TempDir(), "plan.json")
-	code, out, stderr := runSafetyCmd(t, "plan", "--notify", "email:a@example.com", "--out", file)
-	require.Equal(t, exitFindings, code, out+stderr)
+	srv, file := savedPlan(t, "no-alarm", "--notify", "email:a@example.com")
 	// An edit made consistently, request, after and target alike, is no
 	// longer hidden: the diff shows the new endpoint and that is sent.
 	const other = "oncall@example.org"
@@ -104,7 +98,7 @@ func TestFixShowsTheRequestItSends(t *testing.T) {
 		c["target"] = c["request"].(map[string]any)["TopicArn"].(string) + " ← email:" + other
 	})
 	n := len(srv.Requests())
-	code, out, stderr = runFixSafety(t, filepath.Join(t.TempDir(), "journal.jsonl"), "--yes", "--plan", file)
+	code, out, stderr := runFixSafety(t, filepath.Join(t.TempDir(), "journal.jsonl"), "--yes", "--plan", file)
 	require.Equal(t, exitFindings, code, out+stderr)
 	require.Contains(t, out, `Endpoint              = "`+other+`"`)
 	require.NotContains(t, out, "a@example.com")
@@ -123,6 +117,33 @@ func TestFixShowsTheRequestItSends(t *testing.T) {
 		}
 	}
 	require.True(t, found, "the endpoint shown is the endpoint subscribed: %v", subs)
+}
+
+// savedPlan starts the sandbox with scenario and saves `plan ARGS… --out`,
+// which must plan changes.
+func savedPlan(t *testing.T, scenario string, args ...string) (*sandbox.Server, string) {
+	t.Helper()
+	srv := startSandbox(t, scenario)
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, out, stderr := runSafetyCmd(t, append(append([]string{"plan"}, args...), "--out", file)...)
+	require.Equal(t, exitFindings, code, out+stderr)
+	return srv, file
+}
+
+// documentUserAlarm gives the user's alarm of the no-alarm-topic scenario a
+// description, as someone might between plan and fix: what it was planned
+// from is then stale.
+func documentUserAlarm(t *testing.T) {
+	t.Helper()
+	cw := cloudwatch.NewFromConfig(safetySDKConfig(t))
+	got, err := cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cloudtrail-config-changes"}})
+	require.NoError(t, err)
+	require.Len(t, got.MetricAlarms, 1)
+	a := got.MetricAlarms[0]
+	_, err = cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{AlarmName: a.AlarmName, AlarmDescription: aws.String("documented since"),
+		ActionsEnabled: a.ActionsEnabled, Namespace: a.Namespace, MetricName: a.MetricName, Statistic: a.Statistic, Period: a.Period,
+		EvaluationPeriods: a.EvaluationPeriods, Threshold: a.Threshold, ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData})
+	require.NoError(t, err)
 }
 
 // editPlan rewrites the first change of operation op in a saved plan.
@@ -149,11 +170,7 @@ func editPlan(t *testing.T, file, op string, edit func(map[string]any)) {
 // planning is reported stale, as any other.
 func TestFixRefusesAnEditedBefore(t *testing.T) {
 	savePlan := func(t *testing.T) (*sandbox.Server, string) {
-		srv := startSandbox(t, "no-alarm-topic")
-		file := filepath.Join(t.TempDir(), "plan.json")
-		code, out, stderr := runSafetyCmd(t, "plan", "--notify", safetySQS, "--out", file)
-		require.Equal(t, exitFindings, code, out+stderr)
-		return srv, file
+		return savedPlan(t, "no-alarm-topic", "--notify", safetySQS)
 	}
 	t.Run("untouched", func(t *testing.T) {
 		_, file := savePlan(t)
@@ -187,14 +204,7 @@ func TestFixRefusesAnEditedBefore(t *testing.T) {
 	t.Run("edited, but the alarm changed since planning", func(t *testing.T) {
 		srv, file := savePlan(t)
 		editPlan(t, file, "cloudwatch:PutMetricAlarm", func(c map[string]any) { c["before"].(map[string]any)["Threshold"] = 99 })
-		cw := cloudwatch.NewFromConfig(safetySDKConfig(t))
-		got, err := cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cloudtrail-config-changes"}})
-		require.NoError(t, err)
-		a := got.MetricAlarms[0]
-		_, err = cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{AlarmName: a.AlarmName, AlarmDescription: aws.String("documented since"),
-			ActionsEnabled: a.ActionsEnabled, Namespace: a.Namespace, MetricName: a.MetricName, Statistic: a.Statistic, Period: a.Period,
-			EvaluationPeriods: a.EvaluationPeriods, Threshold: a.Threshold, ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData})
-		require.NoError(t, err)
+		documentUserAlarm(t)
 		n := len(srv.Requests())
 		code, out, stderr := runSafetyCmd(t, "fix", "--dry-run", "--plan", file)
 		require.Equal(t, exitFailed, code, "stale wins: %s%s", out, stderr)
