@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // csvHeader is the CSV's first row; docs/outputs.md describes each column.
@@ -43,7 +44,7 @@ func WriteCSV(w io.Writer, rep check.Report) error {
 			r.Remediation, rep.Control.SecurityHub, cis, rep.CheckedAt.Format(time.RFC3339), rep.Tool.Version,
 		}
 		for i := range row {
-			row[i] = inertCell(row[i])
+			row[i] = csvCell(row[i])
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write CSV report: %w", err)
@@ -56,11 +57,16 @@ func WriteCSV(w io.Writer, rep check.Report) error {
 	return nil
 }
 
+// csvCell makes a cell safe where CSV is read: at a terminal (control
+// characters and bidi overrides written out visibly, as text output does)
+// and in a spreadsheet (inertCell).
+func csvCell(s string) string { return inertCell(termsafe.Escape(s)) }
+
 // inertCell keeps a spreadsheet from reading a cell as a formula: names from
 // AWS (a metric filter's, say) may begin with "=", "+", "-" or "@", and a
 // quote in front makes the cell text, as OWASP's CSV-injection guidance says.
 func inertCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
 		return "'" + s
 	}
 	return s

@@ -87,7 +87,7 @@ func hostileReport() check.Report {
 		CheckedAt: checkedAt, Control: check.TheControl,
 		Results: []check.Result{
 			{Account: "100000000001", Profiles: []string{"=cmd|'/c calc'!A1"}, Profile: "=cmd|'/c calc'!A1", Region: "us-east-1",
-				Status: check.Fail, Reason: check.NoMatchingFilter, Message: "-2+3 misses StopLogging \x1b[31m<script>alert(1)</script> ]]> \x00",
+				Status: check.Fail, Reason: check.NoMatchingFilter, Message: "-2+3 misses StopLogging \x1b[31m<script>alert(1)</script> ]]> \x00 \u202egnp.exe",
 				Remediation: long, Trails: []check.TrailEvidence{{Name: "t", ARN: "arn:aws:cloudtrail:us-east-1:100000000001:trail/t",
 					LogGroupARN: "arn:aws:logs:us-east-1:100000000001:log-group:g", LogGroupName: "g", Failed: check.NoMatchingFilter,
 					Filters: []check.FilterEvidence{{Name: "@SUM(1)", Pattern: "{ $.eventName = \"<b>\" }", Coverage: "no_match", Missed: []string{"StopLogging"}}}}}},
@@ -124,6 +124,9 @@ func TestHostileInputStaysData(t *testing.T) {
 		}
 	}
 	require.Equal(t, "'=cmd|'/c calc'!A1", rows[1][slices.Index(csvHeader, "profiles")])
+	b.Reset()
+	require.NoError(t, WriteJUnit(&b, rep))
+	require.True(t, terminalInert(strings.ReplaceAll(b.String(), "\n", "")), "JUnit carries no terminal control")
 	require.Equal(t, "'@SUM(1)", rows[1][slices.Index(csvHeader, "filter")])
 
 	b.Reset()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // The JUnit XML elements, as CI servers read them (Jenkins, GitLab, the Ant
@@ -61,7 +62,8 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// WriteJUnit writes one test case per account: FAIL is a failure whose type
+// WriteJUnit writes one test case per account (AWS text escaped as for a
+// terminal, where CI logs end up): FAIL is a failure whose type
 // is the reason, ERROR an error whose type is the error code (or ERROR),
 // MANUAL a skipped case, since only a person can decide it.
 func WriteJUnit(w io.Writer, rep check.Report) error {
@@ -83,17 +85,17 @@ func WriteJUnit(w io.Writer, rep check.Report) error {
 		detail := problemText(r)
 		switch r.Status {
 		case check.Fail:
-			c.Failure = &junitProblem{Message: r.Message, Type: string(r.Reason), Text: detail}
+			c.Failure = &junitProblem{Message: termsafe.Escape(r.Message), Type: termsafe.Escape(string(r.Reason)), Text: detail}
 			suite.Failures++
 		case check.Error:
 			typ := r.ErrorCode
 			if typ == "" {
 				typ = string(check.Error)
 			}
-			c.Error = &junitProblem{Message: r.Message, Type: typ, Text: detail}
+			c.Error = &junitProblem{Message: termsafe.Escape(r.Message), Type: typ, Text: detail}
 			suite.Errors++
 		case check.Manual:
-			c.Skipped = &junitSkipped{Message: "MANUAL: " + r.Message}
+			c.Skipped = &junitSkipped{Message: "MANUAL: " + termsafe.Escape(r.Message)}
 			suite.Skipped++
 		}
 		suite.Cases = append(suite.Cases, c)
@@ -117,12 +119,12 @@ func WriteJUnit(w io.Writer, rep check.Report) error {
 
 // caseName is the account with its profiles, what a CI page lists.
 func caseName(r check.Result) string {
-	name := r.Account
+	name := termsafe.Escape(r.Account)
 	if name == "" {
 		name = "unidentified account"
 	}
 	if len(r.Profiles) > 0 {
-		name += " (" + strings.Join(r.Profiles, ", ") + ")"
+		name += " (" + termsafe.Escape(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	return name
 }
@@ -135,14 +137,14 @@ func problemText(r check.Result) string {
 	if code := statusCode(r); code != head {
 		head += " " + code
 	}
-	fmt.Fprintf(&b, "%s\n%s\n", head, r.Message)
+	fmt.Fprintf(&b, "%s\n%s\n", head, termsafe.Escape(r.Message))
 	for _, l := range Chain(r) {
 		line := fmt.Sprintf("  [%s] %s", l.State, l.Title)
 		if name := nonBlank(l.ARN, l.Name); name != "" {
-			line += " " + name
+			line += " " + termsafe.Escape(name)
 		}
 		fmt.Fprintln(&b, line)
 	}
-	fmt.Fprintf(&b, "remediation: %s\n", r.Remediation)
+	fmt.Fprintf(&b, "remediation: %s\n", termsafe.Escape(r.Remediation))
 	return b.String()
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 var plain = style.Plain()
@@ -33,6 +34,17 @@ func validText(t *testing.T, b []byte, rep check.Report) {
 		}
 	}
 	require.Contains(t, text, fmt.Sprintf("%d accounts: %d pass, %d fail", rep.Summary.Accounts, rep.Summary.Pass, rep.Summary.Fail))
+}
+
+// terminalInert: nothing a terminal acts on — C0 and C1 controls, DEL,
+// bidi overrides and isolates, line and paragraph separators.
+func terminalInert(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 {
+			return false
+		}
+	}
+	return true
 }
 
 // validJSON decodes back to the same report.
@@ -56,7 +68,10 @@ func validCSV(t *testing.T, b []byte, rep check.Report) {
 		require.Equal(t, res.Account, row[col("account")])
 		require.Equal(t, string(res.Status), row[col("status")])
 		require.Equal(t, string(res.Reason), row[col("reason")])
-		require.Equal(t, inertCell(res.Message), row[col("message")])
+		require.Equal(t, inertCell(termsafe.Escape(res.Message)), row[col("message")])
+		for _, cell := range row {
+			require.True(t, terminalInert(cell), "cell %q carries a control character", cell)
+		}
 		require.Equal(t, rep.CheckedAt.Format(time.RFC3339), row[col("checked_at")])
 	}
 }
@@ -185,23 +200,12 @@ func validJUnit(t *testing.T, b []byte, rep check.Report) {
 		switch res.Status {
 		case check.Fail:
 			require.Equal(t, string(res.Reason), mustAttr(t, c.Children[0], "type"))
-			require.Equal(t, xmlChars(res.Message), mustAttr(t, c.Children[0], "message"))
+			require.Equal(t, termsafe.Escape(res.Message), mustAttr(t, c.Children[0], "message"))
 			require.Contains(t, c.Children[0].Text, res.Remediation)
 		case check.Pass:
 			require.Empty(t, c.Children)
 		}
 	}
-}
-
-// xmlChars is s as XML 1.0 can carry it: characters outside its Char
-// production (most C0 controls, for one) become U+FFFD.
-func xmlChars(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF) {
-			return r
-		}
-		return '\uFFFD'
-	}, s)
 }
 
 func mustAttr(t *testing.T, n xmlNode, name string) string {
