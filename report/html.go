@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 var (
@@ -52,6 +53,30 @@ var stateMarks = map[State][2]string{
 	Held: {"✓", "holds"}, Broken: {"✗", "broken"}, Unsettled: {"?", "undecided"}, NotReached: {"–", "not reached"},
 }
 
+type stepView struct {
+	Status, Action, Operation, Target, Detail string
+}
+
+// stepsOf lists an account's applied, failed, skipped and rolled-back
+// changes, in the order fix took them.
+func stepsOf(r fix.Report) []stepView {
+	if r.Result == nil {
+		return nil
+	}
+	var out []stepView
+	for _, list := range [][]fix.Step{r.Result.Steps, r.Result.Rollback} {
+		for _, st := range list {
+			out = append(out, stepView{Status: string(st.Status), Action: string(st.Change.Action),
+				Operation: st.Change.Operation, Target: termsafe.Escape(st.Change.Target), Detail: termsafe.Escape(st.Detail)})
+		}
+	}
+	for _, p := range r.Result.Pending {
+		out = append(out, stepView{Status: "pending", Action: "confirm", Operation: termsafe.Escape(p.Protocol), Target: termsafe.Escape(p.Endpoint),
+			Detail: "subscription to " + termsafe.Escape(p.Topic) + " waits for its confirmation"})
+	}
+	return out
+}
+
 type chainView struct {
 	Links       []Link
 	Remediation string
@@ -83,8 +108,10 @@ type accountView struct {
 	Links                        []Link
 	Before, BeforeStatus, After  string
 	Outcome                      string
-	BeforeLinks                  []Link
-	BeforeRemediation            string
+	// Steps are what fix did in the account, rollback included.
+	Steps             []stepView
+	BeforeLinks       []Link
+	BeforeRemediation string
 }
 
 // WriteHTML writes check's report as one self-contained page.
@@ -119,10 +146,10 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 			now = *a.After
 		}
 		av := accountOf(i, now)
-		av.Before, av.BeforeStatus, av.After = verdict(a.Before), string(a.Before.Status), verdict(now)
-		av.Outcome = outcomeOf(a.Report)
+		av.Before, av.BeforeStatus, av.After = termsafe.Escape(verdict(a.Before)), string(a.Before.Status), termsafe.Escape(verdict(now))
+		av.Outcome, av.Steps = termsafe.Escape(outcomeOf(a.Report)), stepsOf(a.Report)
 		if a.After != nil {
-			av.BeforeLinks, av.BeforeRemediation = Chain(a.Before), a.Before.Remediation
+			av.BeforeLinks, av.BeforeRemediation = visibleLinks(Chain(a.Before)), termsafe.Escape(a.Before.Remediation)
 		}
 		v.Accounts = append(v.Accounts, av)
 		before, after = append(before, a.Before), append(after, now)
@@ -149,13 +176,32 @@ func render(w io.Writer, v pageView) error {
 	return nil
 }
 
+// accountOf is one account's row. AWS text goes through termsafe.Escape as
+// for a terminal: html/template makes it inert as markup, but a bidi
+// override would still reverse what the auditor reads.
 func accountOf(i int, r check.Result) accountView {
 	links := Chain(r)
+	e := termsafe.Escape
 	return accountView{
-		Index: i, Account: r.Account, Profiles: strings.Join(r.Profiles, ", "), Region: r.Region,
-		Status: string(r.Status), Reason: string(r.Reason), ErrorCode: r.ErrorCode,
-		Broken: BrokenLink(links), Message: r.Message, Remediation: r.Remediation, Links: links,
+		Index: i, Account: e(r.Account), Profiles: e(strings.Join(r.Profiles, ", ")), Region: e(r.Region),
+		Status: string(r.Status), Reason: e(string(r.Reason)), ErrorCode: e(r.ErrorCode),
+		Broken: BrokenLink(links), Message: e(r.Message), Remediation: e(r.Remediation), Links: visibleLinks(links),
 	}
+}
+
+// visibleLinks is links with their AWS text escaped as accountOf does.
+func visibleLinks(links []Link) []Link {
+	out := make([]Link, len(links))
+	for i, l := range links {
+		l.Name, l.ARN = termsafe.Escape(l.Name), termsafe.Escape(l.ARN)
+		ev := make([]string, len(l.Evidence))
+		for j, e := range l.Evidence {
+			ev[j] = termsafe.Escape(e)
+		}
+		l.Evidence = ev
+		out[i] = l
+	}
+	return out
 }
 
 func verdict(r check.Result) string {

@@ -62,6 +62,9 @@ func TestHTMLEscapesHostileText(t *testing.T) {
 	require.NotContains(t, page, "<script>alert(1)</script>")
 	require.Contains(t, page, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	require.NotContains(t, page, `"<b>"`)
+	require.NotContains(t, page, "\x1b", "no terminal escape reaches the page")
+	require.NotContains(t, page, "\u202e", "no bidi override can reverse what an auditor reads")
+	require.Contains(t, page, `\u202egnp.exe`)
 }
 
 // The fix page shows each account before and after, the chain as it was and
@@ -74,7 +77,8 @@ func TestFixHTML(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, WriteFixHTML(&b, rep, []FixAccount{
 		{Before: rep.Results[0], After: &after, Report: fix.Report{Account: rep.Results[0].Account, Changes: make([]plan.Change, 2), Approval: fix.Approved,
-			Result: &fix.Result{Outcome: fix.Done}}},
+			Result: &fix.Result{Outcome: fix.Done, Steps: []fix.Step{{Change: plan.Change{Action: plan.Create, Operation: "cloudwatch:PutMetricAlarm", Target: "arn:aws:cloudwatch:us-east-1:100000000001:alarm:<b>"}, Status: fix.Applied}},
+				Pending: []fix.Pending{{Topic: "arn:aws:sns:us-east-1:100000000001:alerts", Protocol: "email", Endpoint: "sec@example.com"}}}}},
 		{Before: rep.Results[1], Report: fix.Report{Account: rep.Results[1].Account, Approval: fix.Declined, Changes: make([]plan.Change, 3)}},
 	}))
 	page := b.String()
@@ -83,6 +87,8 @@ func TestFixHTML(t *testing.T) {
 	require.Contains(t, page, `data-status="PASS"`)
 	require.Contains(t, page, `data-after="PASS"`)
 	require.Contains(t, page, "before the fix")
+	require.Contains(t, page, `<li data-status="applied"><b>applied</b> create cloudwatch:PutMetricAlarm <code>arn:aws:cloudwatch:us-east-1:100000000001:alarm:&lt;b&gt;</code></li>`)
+	require.Contains(t, page, `<li data-status="pending"><b>pending</b> confirm email <code>sec@example.com</code>`)
 	require.Contains(t, page, `data-outcome="declined"`)
-	require.Contains(t, page, "applied: 0 of 2 changes in place")
+	require.Contains(t, page, "applied: 1 of 2 changes in place")
 }
