@@ -19,11 +19,18 @@ import (
 	"github.com/trailwatch/trailwatch/plan"
 )
 
-// ttyPrompter asks fix's questions at the terminal: stdin read in raw mode,
-// the questions drawn on stderr so stdout stays data. It reads keys itself
-// (survey's Select filters by substring, so "a" then Enter picked "skip",
-// and its Input lost the scrollback when an answer wrapped); the line editor
-// is golang.org/x/term's, which redraws a wrapped line and follows resizes.
+// ttyPrompter asks fix's questions at the terminal, built on survey's
+// terminal package (github.com/AlecAivazis/survey/v2/terminal): its key
+// mode with echo and signals off, its RuneReader for single keys, its key
+// names. The questions are drawn on stderr so stdout stays data. survey's
+// Select is not used: it filters by substring, so "a" then Enter picked
+// "skip". The notify line alone is edited by golang.org/x/term: survey's
+// line reader (RuneReader.ReadLine, which its Input uses) erases a wrapped
+// answer's later rows on Enter (TestFixAtTerminalLongWrappedAnswer), and
+// with Enter taken from it, it still sizes the terminal only once (a resize
+// then backspace erases the wrong cells), ignores Ctrl-U, and lets the next
+// line overwrite a wrapped answer when Enter is pressed on its first row
+// (TestFixAtTerminalNotifyLineEditing).
 type ttyPrompter struct {
 	in  ttyFile
 	out io.Writer
@@ -277,9 +284,10 @@ func (p ttyPrompter) swallowEnter() error {
 	return nil
 }
 
-// line reads one line with x/term's editor, sized to the terminal and
-// resized with it. Ctrl-C cancels the run; Ctrl-D on an empty line cancels
-// this prompt (errPromptCancelled).
+// line reads one line with x/term's editor (see ttyPrompter for why not
+// survey's), in survey's key mode, sized to the terminal and resized with
+// it. Ctrl-C cancels the run; Ctrl-D on an empty line cancels this prompt
+// (errPromptCancelled).
 func (p ttyPrompter) line(prompt string) (string, error) {
 	_, _, restore, err := p.keys()
 	if err != nil {
