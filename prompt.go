@@ -242,10 +242,10 @@ func (p ttyPrompter) key() (key rune, more bool, err error) {
 		return 0, false, err
 	}
 	defer restore()
-	key, _, err = rr.ReadRune()
+	key, size, err := rr.ReadRune()
 	switch {
-	case errors.Is(tap.err, io.EOF):
-		// The terminal hung up: nobody is left to answer.
+	case hungUp(tap.err):
+		// The terminal is gone: nobody is left to answer.
 		return 0, false, fix.ErrCancelled
 	case tap.err != nil:
 		return 0, false, fmt.Errorf("prompt: read key: %w", tap.err)
@@ -255,7 +255,7 @@ func (p ttyPrompter) key() (key rune, more bool, err error) {
 		// An escape sequence survey does not know (Alt and a key): no answer.
 		return terminal.KeyEscape, false, nil
 	}
-	return key, len(tap.last) > 1 && tap.last[0] != terminal.KeyEscape, nil
+	return key, tap.last[0] != terminal.KeyEscape && len(tap.last) > size, nil
 }
 
 // swallowEnter consumes what is typed right after a single-key answer,
@@ -353,7 +353,7 @@ var keySpellings = strings.NewReplacer(
 
 func (c *keyReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.hungUp = c.hungUp || errors.Is(err, io.EOF)
+	c.hungUp = c.hungUp || hungUp(err)
 	if bytes.IndexByte(b[:n], terminal.KeyInterrupt) >= 0 {
 		c.interrupted = true
 	}
@@ -362,6 +362,13 @@ func (c *keyReader) Read(b []byte) (int, error) {
 		n = copy(b, keySpellings.Replace(string(b[:n])))
 	}
 	return n, err
+}
+
+// hungUp reports a read from a terminal that is gone: a closed terminal
+// reads as end of file, a pseudo-terminal whose other side closed (a
+// terminal window, an ssh connection) fails with EIO.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, unix.EIO)
 }
 
 func plural(n int, one, many string) string {
