@@ -265,7 +265,7 @@ func (p ttyPrompter) swallowEnter() error {
 	if p.enterWindow <= 0 {
 		return nil
 	}
-	rr, tap, restore, err := p.keys()
+	_, tap, restore, err := p.keys()
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,9 @@ func (p ttyPrompter) swallowEnter() error {
 		// EINTR (a resize) or nothing typed: the answer stands either way.
 		return nil
 	}
-	_, _, _ = rr.ReadRune()
+	// Read as it came, not as runes: a RuneReader handed the start of an
+	// escape sequence would wait for its end, which may never be typed.
+	_, _ = tap.Read(make([]byte, 64))
 	if bytes.IndexByte(tap.last, terminal.KeyInterrupt) >= 0 {
 		// Ctrl-C right after the answer still cancels the run.
 		return p.cancelled()
