@@ -74,9 +74,10 @@ func TestPromptHangUp(t *testing.T) {
 // whenReading calls do once the prompt reads keys from tty, in the
 // background: keys typed before that are discarded as typeahead.
 func whenReading(tty *os.File, do func()) {
+	fd := int(tty.Fd()) // here: the test closes tty, without telling this goroutine
 	go func() {
 		for {
-			tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+			tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 			if err != nil || tio.Lflag&unix.ICANON == 0 {
 				break
 			}
