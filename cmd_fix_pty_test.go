@@ -235,6 +235,28 @@ func (p *ptyPerson) view() string {
 	return strings.Join(rows, "\n") + "\n"
 }
 
+// notifyRows is the screen's rows and the index of the last one the notify
+// prompt starts (-1 if none does).
+func (p *ptyPerson) notifyRows() (rows []string, at int) {
+	rows = strings.Split(p.view(), "\n")
+	at = -1
+	for i, row := range rows {
+		if strings.HasPrefix(row, "notify> ") {
+			at = i
+		}
+	}
+	return rows, at
+}
+
+// wrapAt is s as a terminal cols wide draws it, one row after another.
+func wrapAt(s string, cols int) []string {
+	var rows []string
+	for len(s) > cols {
+		rows, s = append(rows, s[:cols]), s[cols:]
+	}
+	return append(rows, s)
+}
+
 // resize changes the terminal's size as a window manager does: the pty's
 // size, then SIGWINCH, which the kernel would send to the terminal's
 // foreground process — the test binary is not in the pty's session.
@@ -485,21 +507,10 @@ func TestFixAtTerminalLongWrappedAnswer(t *testing.T) {
 	code, out := r.wait()
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 
-	rows := strings.Split(r.view(), "\n")
-	at := -1
-	for i, row := range rows {
-		if strings.HasPrefix(row, "notify> ") {
-			at = i
-		}
-	}
+	rows, at := r.notifyRows()
 	require.GreaterOrEqual(t, at, 3, r.view())
 	require.Equal(t, "Who should be notified for account "+sandbox.DefaultAccount+"?", rows[at-3], "the question above the answer survives")
-	wrapped := "notify> " + longQueue
-	var want []string
-	for len(wrapped) > 80 {
-		want, wrapped = append(want, wrapped[:80]), wrapped[80:]
-	}
-	want = append(want, wrapped)
+	want := wrapAt("notify> "+longQueue, 80)
 	require.Equal(t, want, rows[at:at+len(want)], "the answer, wrapped at 80 columns\n%s", r.view())
 	require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol sqs, endpoint arn:aws:sqs:"), r.view())
 	require.Contains(t, strings.Join(rows[at+len(want):], "\n"), approveNoAlarm+"? [y,n,a,q,?] no")
@@ -558,19 +569,9 @@ func TestFixAtTerminalNotifyLineEditing(t *testing.T) {
 			code, out := r.wait()
 			require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 
-			rows := strings.Split(r.view(), "\n")
-			at := -1
-			for i, row := range rows {
-				if strings.HasPrefix(row, "notify> ") {
-					at = i
-				}
-			}
+			rows, at := r.notifyRows()
 			require.GreaterOrEqual(t, at, 0, r.view())
-			var want []string
-			for line := "notify> " + tc.answer; line != ""; {
-				n := min(len(line), tc.cols)
-				want, line = append(want, line[:n]), line[n:]
-			}
+			want := wrapAt("notify> "+tc.answer, tc.cols)
 			require.Equal(t, want, rows[at:min(at+len(want), len(rows))], "the answer as typed, wrapped at %d columns\n%s", tc.cols, r.view())
 			require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol "+ep.Protocol), "the next line follows the answer\n%s", r.view())
 		})
