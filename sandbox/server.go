@@ -35,6 +35,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -295,6 +296,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		time.Sleep(time.Duration(faults.LatencyMS) * time.Millisecond)
 	}
 	if e := s.injectFault(faults, req, account); e != nil {
+		if e.RetryAfterMS > 0 {
+			w.Header().Set("X-Amz-Retry-After", strconv.Itoa(e.RetryAfterMS))
+		}
 		req.proto.writeError(w, req, e)
 		return e.Status, account
 	}
@@ -303,6 +307,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	s.mu.Lock()
 	out, herr := h(s.st, c)
 	s.mu.Unlock()
+	if d := faults.responseDelay(req, account); d > 0 {
+		time.Sleep(d)
+	}
 	if herr != nil {
 		var ae *apiError
 		if !errors.As(herr, &ae) {
