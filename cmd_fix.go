@@ -347,16 +347,15 @@ func statusText(r check.Result) string {
 
 // writersFor builds fix's write clients from a target's configuration.
 func writersFor(t check.Target) fix.Writers {
-	src, ok := t.Clients.(interface{ Config() aws.Config })
+	src, ok := t.Clients.(configSource)
 	if !ok {
 		return fix.Writers{}
 	}
-	cfg := src.Config()
 	return fix.Writers{
-		Topics: perRegion(cfg, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
-		Logs:   perRegion(cfg, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(cfg, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(cfg),
-		Trails: perRegion(cfg, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
+		Topics: perRegion(src, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
+		Logs:   perRegion(src, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(src, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(src.ConfigFor("")),
+		Trails: perRegion(src, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
 	}
 }

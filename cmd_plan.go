@@ -157,30 +157,33 @@ func targetOf(targets []check.Target, r check.Result) check.Target {
 // per region on demand. A target without clients (its profile failed to
 // load) is already an ERROR result that plan never reads for.
 func readersFor(t check.Target) plan.Readers {
-	src, ok := t.Clients.(interface{ Config() aws.Config })
+	src, ok := t.Clients.(configSource)
 	if !ok {
 		return plan.Readers{}
 	}
-	cfg := src.Config()
 	return plan.Readers{
-		Logs:   perRegion(cfg, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(cfg, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
-		Topics: perRegion(cfg, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(cfg),
+		Logs:   perRegion(src, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(src, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
+		Topics: perRegion(src, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(src.ConfigFor("")),
 	}
+}
+
+// configSource is awsenv.Clients: the configuration of each region's
+// clients, whose retryer (and so retry budget) check's clients share.
+type configSource interface {
+	ConfigFor(region string) aws.Config
 }
 
 // perRegion builds a client per region once; accounts are planned one after
 // another, so no lock is needed.
-func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
+func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T {
 	made := map[string]T{}
 	return func(region string) T {
 		if c, ok := made[region]; ok {
 			return c
 		}
-		c := cfg.Copy()
-		c.Region = region
-		made[region] = build(c)
+		made[region] = build(src.ConfigFor(region))
 		return made[region]
 	}
 }

@@ -1,5 +1,7 @@
 package check
 
+import "github.com/trailwatch/trailwatch/internal/awserr"
+
 // remediation is the one-line hint for each FAIL reason.
 var remediation = map[Reason]string{
 	NoMultiRegionTrail:          "create a multi-region trail (aws cloudtrail create-trail --is-multi-region-trail) or make an existing one multi-region",
@@ -12,6 +14,18 @@ var remediation = map[Reason]string{
 	AlarmCannotFire:             "make the alarm fire on one change: actions enabled, metric value 1, Sum >= 1 over 1 datapoint (trailwatch fix)",
 	NoAlarmTopic:                "add an SNS topic to the alarm's ALARM actions (trailwatch fix --notify PROTOCOL:ENDPOINT)",
 	NoConfirmedSubscriber:       "subscribe someone to the alarm's topic and confirm the subscription (trailwatch fix --notify PROTOCOL:ENDPOINT)",
+}
+
+// remediationForCode is the hint for an ERROR result: a throttled or
+// failing AWS needs time, not permissions.
+func remediationForCode(code string) string {
+	switch code {
+	case awserr.Throttled:
+		return "AWS throttled the calls: run check again later or with a lower --parallel"
+	case awserr.ServiceUnavailable:
+		return "AWS kept failing the calls: run check again later"
+	}
+	return remediationError
 }
 
 const (

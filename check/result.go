@@ -65,6 +65,8 @@ type Result struct {
 	Status  Status `json:"status"`
 	Reason  Reason `json:"reason,omitempty"`
 	Message string `json:"message"`
+	// ErrorCode classifies an ERROR result (see internal/awserr's codes).
+	ErrorCode string `json:"error_code,omitempty"`
 	// OtherAccount is the account a MANUAL result depends on.
 	OtherAccount string          `json:"other_account,omitempty"`
 	Trails       []TrailEvidence `json:"trails"`

@@ -108,7 +108,7 @@ func Apply(ctx context.Context, jobs []Job, o Options) []Result {
 	results := make([]Result, len(jobs))
 	var mu sync.Mutex
 	done := 0
-	parallel.ForEach(len(jobs), o.Parallel, func(i int) {
+	parallel.ForEach(ctx, len(jobs), o.Parallel, func(ctx context.Context, i int) {
 		results[i] = applyAccount(ctx, jobs[i], o)
 		if o.Progress != nil {
 			mu.Lock()
