@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -211,8 +212,9 @@ func runFix(c *cli.Context, e *env) error {
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
+		res := resultOf(before, a.Account)
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
-			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
+			Before: statusText(res), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
 	}
 	for j := range results {
 		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
@@ -276,7 +278,9 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
 	var targets []check.Target
 	for _, j := range jobs {
-		targets = append(targets, targetOf(r.targets, resultOf(before, j.Plan.Account)))
+		t := targetOf(r.targets, resultOf(before, j.Plan.Account))
+		t.Account = j.Plan.Account // known: STS is not asked again
+		targets = append(targets, t)
 	}
 	co := r.co
 	co.Progress = nil

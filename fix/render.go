@@ -23,6 +23,9 @@ type Report struct {
 	Before, After string
 	// Blocked explains an account plan could not fix from here.
 	Blocked string
+	// Transient marks an account check could not evaluate because AWS
+	// throttled or kept failing: it needs a later run, not a person.
+	Transient bool
 }
 
 // RenderResult draws one account's apply: each step with its status, any
@@ -169,6 +172,8 @@ func summaryResult(r Report) string {
 		notes = append(notes, "apply "+string(r.Result.Outcome))
 	case r.Approval == Declined:
 		notes = append(notes, "declined")
+	case r.Blocked != "" && r.Transient:
+		notes = append(notes, "AWS throttled or failed: run fix again later")
 	case r.Blocked != "" && !strings.HasPrefix(now, "PASS"):
 		notes = append(notes, "needs you: see above")
 	}

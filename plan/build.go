@@ -67,6 +67,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "PASS":
 		return "", false
 	case "ERROR":
+		if f.Transient {
+			return "check could not evaluate this account (" + f.Message + "); re-run plan later", false
+		}
 		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
 	case "MANUAL":
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false

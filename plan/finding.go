@@ -10,6 +10,9 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
+	// Transient marks an ERROR that time may cure (AWS throttled or kept
+	// failing), not one that needs access fixed.
+	Transient bool
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }

@@ -83,8 +83,10 @@ func iamPrefix(service string) string {
 	return service
 }
 
-// LogEntry is one API request as the sandbox saw it.
+// LogEntry is one API request as the sandbox saw it: Start when it
+// arrived, Time when it was answered.
 type LogEntry struct {
+	Start   time.Time `json:"start"`
 	Time    time.Time `json:"time"`
 	Service string    `json:"service"`
 	Action  string    `json:"action"`
@@ -103,7 +105,27 @@ func (s *Server) record(req *request, account string, status int) {
 	if len(s.log) == maxLog {
 		s.log = append(s.log[:0], s.log[1:]...)
 	}
-	s.log = append(s.log, LogEntry{Time: s.now().UTC(), Service: req.service, Action: req.action, Account: account, Region: req.region, Status: status})
+	s.log = append(s.log, LogEntry{Start: req.start.UTC(), Time: s.now().UTC(), Service: req.service, Action: req.action, Account: account, Region: req.region, Status: status})
+}
+
+// CriticalPath is the longest run of requests among entries each of which
+// started after the one before it was answered: the sequential round
+// trips a client needed, however many it sent side by side.
+func CriticalPath(entries []LogEntry) int {
+	sorted := append([]LogEntry{}, entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start.Before(sorted[j].Start) })
+	depth := make([]int, len(sorted))
+	longest := 0
+	for i, e := range sorted {
+		depth[i] = 1
+		for j := range i {
+			if !sorted[j].Time.After(e.Start) && depth[j]+1 > depth[i] {
+				depth[i] = depth[j] + 1
+			}
+		}
+		longest = max(longest, depth[i])
+	}
+	return longest
 }
 
 // injectFault returns the error a fault makes this request fail with, or nil.

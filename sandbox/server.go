@@ -154,6 +154,7 @@ type request struct {
 	region    string
 	accessKey string
 	id        string // request ID
+	start     time.Time
 }
 
 // targetPrefixes maps X-Amz-Target prefixes to services and their JSON version.
@@ -190,7 +191,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	req := route(r)
-	req.id = newRequestID()
+	req.id, req.start = newRequestID(), s.now()
 	if err != nil {
 		req.proto.writeError(w, req, errorf(http.StatusBadRequest, "SerializationException", "cannot read request body: %v", err))
 		return

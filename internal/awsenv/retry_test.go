@@ -136,7 +136,9 @@ func TestThrottledAccountDoesNotHoldItsSlot(t *testing.T) {
 
 // headerClient tags each request with the account it is for.
 type headerClient struct {
-	next    interface{ Do(*http.Request) (*http.Response, error) }
+	next interface {
+		Do(*http.Request) (*http.Response, error)
+	}
 	account string
 }
 

@@ -103,6 +103,10 @@ func Classify(action string, err error) error {
 	return e
 }
 
+// Transient reports whether an error code is one time may cure (AWS
+// throttled or kept failing), rather than one that needs access fixed.
+func Transient(code string) bool { return code == Throttled || code == ServiceUnavailable }
+
 // ClassOf is err's error code (Throttled, ServiceUnavailable) when it is
 // one of Classify's, else "".
 func ClassOf(err error) string {
