@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -89,4 +92,44 @@ func BenchmarkFixFleet20(b *testing.B) {
 		calls += totalRequests(srv) - start
 	}
 	b.ReportMetric(float64(calls)/float64(b.N)/20, "calls/account")
+}
+
+// BenchmarkStartup loads every profile of shared files with n profiles, as
+// --all-profiles does before its first request: the time, the heap the
+// loaded configurations keep (after a GC), and the bytes allocated.
+func BenchmarkStartup(b *testing.B) {
+	for _, n := range []int{1000, 2000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			dir := b.TempDir()
+			var config, creds strings.Builder
+			for i := range n {
+				fmt.Fprintf(&config, "[profile p%d]\nregion = %s\n", i, sandbox.DefaultRegion)
+				fmt.Fprintf(&creds, "[p%d]\naws_access_key_id = AKIA%016d\naws_secret_access_key = s\n", i, i)
+			}
+			require.NoError(b, os.WriteFile(filepath.Join(dir, "config"), []byte(config.String()), 0o600))
+			require.NoError(b, os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds.String()), 0o600))
+			for k, v := range map[string]string{
+				"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+				"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
+			} {
+				b.Setenv(k, v)
+			}
+			e := &env{getenv: os.Getenv}
+			var kept uint64
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				targets, err := selection{all: true}.targets(context.Background(), e, e.aws)
+				require.NoError(b, err)
+				require.Len(b, targets, n)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				kept = after.HeapAlloc - min(before.HeapAlloc, after.HeapAlloc)
+				runtime.KeepAlive(targets)
+			}
+			b.ReportMetric(float64(kept)/(1<<20), "MB-kept")
+			b.ReportMetric(float64(kept)/float64(n)/1024, "KB-kept/profile")
+		})
+	}
 }

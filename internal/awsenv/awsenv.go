@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -52,16 +51,22 @@ type Overrides struct {
 // Load resolves one profile ("" is the default chain). region, when set,
 // wins over o.Region, which wins over the profile's; else DefaultRegion.
 // Throttling and server errors are retried by the fleet policy (retry.go).
+// A run over many profiles uses one Loader instead.
 func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config, error) {
-	if o.Isolated {
-		return isolated(profile, region, o)
+	l, err := NewLoader(o, os.Getenv)
+	if err != nil {
+		return aws.Config{}, err
 	}
+	return l.Load(ctx, profile, region)
+}
+
+// load is the standard chain for one profile, with extra options (the
+// Loader's shared files and client) before the overrides.
+func load(ctx context.Context, profile, region string, o Overrides, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	if region == "" {
 		region = o.Region
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithDefaultRegion(DefaultRegion),
-	}
+	opts := append([]func(*config.LoadOptions) error{config.WithDefaultRegion(DefaultRegion)}, extra...)
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
@@ -191,15 +196,7 @@ func (c *Clients) STS(region string) awsapi.STSAPI {
 // duplicates, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 // Missing files hold no profiles.
 func Profiles(getenv func(string) string) ([]string, error) {
-	home, _ := os.UserHomeDir()
-	configFile := getenv("AWS_CONFIG_FILE")
-	if configFile == "" {
-		configFile = filepath.Join(home, ".aws", "config")
-	}
-	credsFile := getenv("AWS_SHARED_CREDENTIALS_FILE")
-	if credsFile == "" {
-		credsFile = filepath.Join(home, ".aws", "credentials")
-	}
+	configFile, credsFile := sharedFilePaths(getenv)
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		path     string
