@@ -116,6 +116,7 @@ func runFix(c *cli.Context, e *env) error {
 			return usageError("--journal: %w", err)
 		}
 		defer journal.Close()
+		e.atAbort(journal.Abandon)
 	}
 
 	ctx := c.Context

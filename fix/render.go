@@ -73,7 +73,9 @@ func outcomeText(r Result, pal style.Palette) string {
 	case Stale:
 		return pal.Bad("plan is stale, nothing more changed")
 	case Interrupted:
-		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", r.Applied(), planned))
+		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", countStatus(r.Steps, Applied), planned))
+	case NoneStarted:
+		return pal.Warn(fmt.Sprintf("not started: interrupted before the first of %d changes", planned))
 	}
 	return pal.Bad(fmt.Sprintf("failed after %d of %d changes", countStatus(r.Steps, Applied), planned))
 }
