@@ -116,7 +116,12 @@ func (l *Loader) httpClient(bundle string) (*awshttp.BuildableClient, error) {
 	if c, ok := l.clients[bundle]; ok {
 		return c, nil
 	}
-	c := awshttp.NewBuildableClient()
+	// Every account of a service and region talks to the same endpoint: keep
+	// a connection per account at work instead of the SDK's 10 per host,
+	// which would dial anew for most requests of a wide --parallel.
+	c := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 0, maxIdlePerHost
+	})
 	if bundle != "" {
 		all, err := os.ReadFile(expandHome(bundle))
 		if err != nil {
@@ -138,6 +143,10 @@ func (l *Loader) httpClient(bundle string) (*awshttp.BuildableClient, error) {
 	l.clients[bundle] = c
 	return c, nil
 }
+
+// maxIdlePerHost is the most connections kept open to one endpoint: the
+// widest --parallel.
+const maxIdlePerHost = 512
 
 // trustPEM makes the transport trust the bundle's certificates, as the
 // SDK's own handling of a CA bundle does (they replace the system roots).
