@@ -160,13 +160,6 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 	return r
 }
 
-// Account checks one account whose ID is already known (fix re-checks an
-// account after applying with this): no STS call. region is where trails
-// are discovered.
-func Account(ctx context.Context, clients awsapi.Clients, account, region string, opts Options) Result {
-	return identifyAndRun(ctx, Target{Clients: clients, Region: region, Account: account}, opts, func(string) bool { return true })
-}
-
 func errorResult(region string, err error) Result {
 	return Result{
 		Region: region, Status: Error, Trails: []TrailEvidence{},
