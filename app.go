@@ -32,7 +32,7 @@ type env struct {
 	// aws is laid over every AWS configuration the commands load; the demo
 	// uses it to reach its sandbox and nothing else.
 	aws awsenv.Overrides
-	// prompt, when set, is who fix asks instead of survey at a terminal:
+	// prompt, when set, is who fix asks instead of the terminal prompter:
 	// tests answer through it without one.
 	prompt fix.Prompter
 	// aborts, when set, is what a second interrupt does before exiting.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -51,6 +54,7 @@ func fixCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan saved by plan --out `FILE`, refusing accounts that changed since"},
 			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: $XDG_STATE_HOME/trailwatch/journal.jsonl, else ~/.local/state/trailwatch/journal.jsonl)"},
 			&cli.BoolFlag{Name: "rollback", Usage: "when an account's apply fails, delete what this run created there (never anything that existed before)"},
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the result on stdout: text or json (the diff and the questions then go to stderr)"},
 		),
 		Action: func(c *cli.Context) error { return runFix(c, e) },
 	}
@@ -61,9 +65,13 @@ type fixRun struct {
 	sel      selection
 	opts     plan.Options
 	yes, dry bool
-	prompt   fix.Prompter
-	targets  []check.Target
-	co       check.Options
+	json     bool
+	// progressed: apply drew progress lines, which the summary drawn on
+	// the terminal is set apart from.
+	progressed bool
+	prompt     fix.Prompter
+	targets    []check.Target
+	co         check.Options
 }
 
 func runFix(c *cli.Context, e *env) error {
@@ -71,6 +79,16 @@ func runFix(c *cli.Context, e *env) error {
 		return usageError("fix takes no arguments, got %q", c.Args().Slice())
 	}
 	r := fixRun{e: e, yes: c.Bool("yes"), dry: c.Bool("dry-run")}
+	switch c.String("output") {
+	case "text":
+	case "json":
+		r.json = true
+	default:
+		return usageError("--output %q: want text or json", c.String("output"))
+	}
+	if r.json && r.dry {
+		return usageError("--dry-run --output json: a dry run applies nothing, so there is no result to report; plan --output json prints the plan")
+	}
 	planFile := c.String("plan")
 	var err error
 	if planFile != "" {
@@ -145,14 +163,25 @@ func runFix(c *cli.Context, e *env) error {
 	if ctx.Err() != nil {
 		return errCancelled
 	}
-	out, pal := e.stdout, e.palette(e.stdout)
-
 	if r.dry {
 		return r.dryRun(ctx, p, before, saved != nil)
 	}
+	// stdout is the result (text or JSON). What a person must see before
+	// answering goes to the terminal they answer at: stdout only when it is
+	// that terminal and holds text.
+	out, pal := e.stdout, e.palette(e.stdout)
+	view := e.stdout
+	if r.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
+		view = e.stderr
+	}
+	vpal := e.palette(view)
 
 	session := fix.Session{Yes: r.yes, Prompt: r.prompt,
-		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(out, a, pal) },
+		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(view, a, vpal) },
+		Note: func(msg string) error {
+			_, err := fmt.Fprintln(view, termsafe.Escape(msg))
+			return err
+		},
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
@@ -161,14 +190,14 @@ func runFix(c *cli.Context, e *env) error {
 		}}
 	if r.prompt == nil {
 		// Scripted: the whole diff first, so the log shows what is applied.
-		if err := plan.RenderText(out, p, pal); err != nil {
+		if err := plan.RenderText(view, p, vpal); err != nil {
 			return err
 		}
-		fmt.Fprintln(out)
+		fmt.Fprintln(view)
 	} else {
 		for _, a := range p.Accounts {
 			if len(a.Changes) == 0 && !a.NeedsNotify {
-				if err := plan.RenderAccount(out, a, pal); err != nil {
+				if err := plan.RenderAccount(view, a, vpal); err != nil {
 					return err
 				}
 			}
@@ -187,7 +216,7 @@ func runFix(c *cli.Context, e *env) error {
 		// drawn now, so the summary's "see above" finds their reason.
 		for i, a := range accounts {
 			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
-				if err := plan.RenderAccount(out, a, pal); err != nil {
+				if err := plan.RenderAccount(view, a, vpal); err != nil {
 					return err
 				}
 			}
@@ -204,6 +233,7 @@ func runFix(c *cli.Context, e *env) error {
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
 	if multi && len(jobs) > 1 {
+		r.progressed = true
 		fo.Progress = func(done, total int, res fix.Result) {
 			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
 		}
@@ -214,7 +244,7 @@ func runFix(c *cli.Context, e *env) error {
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
 		res := resultOf(before, a.Account)
-		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
+		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
 			Before: statusText(res), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
 	}
 	for j := range results {
@@ -224,14 +254,7 @@ func runFix(c *cli.Context, e *env) error {
 			reports[i].After = statusText(a)
 		}
 	}
-	for _, rep := range reports {
-		if rep.Result != nil {
-			if err := fix.RenderResult(out, rep, pal); err != nil {
-				return err
-			}
-		}
-	}
-	if err := fix.RenderSummary(out, reports, pal); err != nil {
+	if err := r.report(out, pal, view, vpal, reports); err != nil {
 		return err
 	}
 	if journal != nil && len(jobs) > 0 {
@@ -241,6 +264,54 @@ func runFix(c *cli.Context, e *env) error {
 		return errCancelled
 	}
 	return withCode(fixExitCode(reports))
+}
+
+// report writes the result to stdout: each applied account's steps and the
+// summary, or the JSON document. When stdout is not where the person
+// answered (or holds JSON), the terminal gets the text too: the summary, and
+// with JSON the steps as well, since nothing else shows them there.
+func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
+	text := func(w io.Writer, pal style.Palette, steps bool) error {
+		for _, rep := range reports {
+			if rep.Result != nil && steps {
+				if err := fix.RenderResult(w, rep, pal); err != nil {
+					return err
+				}
+			}
+		}
+		return fix.RenderSummary(w, reports, pal)
+	}
+	if r.json {
+		if err := fix.EncodeJSON(out, reports); err != nil {
+			return err
+		}
+	} else {
+		if view != out {
+			// The explanations were drawn at the terminal; the summary's
+			// "see above" must find them in stdout too.
+			for _, rep := range reports {
+				if rep.Blocked != "" && len(rep.Changes) == 0 {
+					a := plan.AccountPlan{Account: rep.Account, Profiles: rep.Profiles, Blocked: rep.Blocked}
+					if err := plan.RenderAccount(out, a, pal); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := text(out, pal, true); err != nil {
+			return err
+		}
+	}
+	switch {
+	case view == out:
+		return nil
+	case r.json:
+		return text(view, vpal, true)
+	}
+	if r.progressed {
+		fmt.Fprintln(view)
+	}
+	return text(view, vpal, false)
 }
 
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls

@@ -696,6 +696,6 @@ func TestFixCommandBulkFleetLeavesPersonOnlyAccounts(t *testing.T) {
 	code, out, stderr = runFixCmd(t, "--yes", "--all-profiles", "--parallel", "8", "--wire-logs", "--notify", fleetNotify)
 	require.Equal(t, exitFindings, code, "%s%s", out, stderr)
 	require.Empty(t, writesByAccount(srv, mark), "the second bulk run wrote")
-	require.Contains(t, out, "No changes.")
+	require.Contains(t, out, "No changes planned. 8 accounts need a person: see above.")
 	require.Len(t, fixSummaryRows(t, out), n)
 }

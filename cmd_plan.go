@@ -19,7 +19,7 @@ import (
 // planFlags are every flag that shapes a plan; fix takes the same ones.
 func planFlags() []cli.Flag {
 	return append(selectionFlags(),
-		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `PROTOCOL:ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms"},
+		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `[PROTOCOL:]ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms; a bare address, https://…, an SQS/Lambda ARN or +phone names its own"},
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
 		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
@@ -41,7 +41,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 	for _, n := range c.StringSlice("notify") {
 		ep, err := plan.ParseNotify(n)
 		if err != nil {
-			return o, usageError("%w", err)
+			return o, usageError("--notify: %w", err)
 		}
 		o.Notify = append(o.Notify, ep)
 	}

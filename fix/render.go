@@ -1,12 +1,14 @@
 package fix
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/plan"
 )
 
 // Report is one account's line of the story: what was planned, what the
@@ -14,7 +16,8 @@ import (
 type Report struct {
 	Account  string
 	Profiles []string
-	Planned  int
+	// Changes are the account's planned changes, applied or not.
+	Changes  []plan.Change
 	Approval Approval
 	// Result is nil when nothing was applied (no changes, or declined).
 	Result *Result
@@ -146,12 +149,12 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 			profile = "(default)"
 		}
 		changes := "-"
-		if r.Planned > 0 {
+		if len(r.Changes) > 0 {
 			applied := 0
 			if r.Result != nil {
 				applied = r.Result.Applied()
 			}
-			changes = fmt.Sprintf("%d/%d", applied, r.Planned)
+			changes = fmt.Sprintf("%d/%d", applied, len(r.Changes))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Account, profile, changes, summaryResult(r))
 	}
@@ -186,4 +189,107 @@ func summaryResult(r Report) string {
 		return now + " (" + strings.Join(notes, ", ") + ")"
 	}
 	return now
+}
+
+// JSONFormatVersion is the version of fix --output json's document; it
+// changes only when a field changes meaning or goes away.
+const JSONFormatVersion = 1
+
+type jsonDoc struct {
+	FormatVersion int           `json:"format_version"`
+	Accounts      []jsonAccount `json:"accounts"`
+}
+
+type jsonAccount struct {
+	Account  string      `json:"account"`
+	Profiles []string    `json:"profiles"`
+	Decision string      `json:"decision"`
+	Before   jsonStatus  `json:"before"`
+	After    *jsonStatus `json:"after"`
+	Outcome  Outcome     `json:"outcome,omitempty"`
+	Error    string      `json:"error,omitempty"`
+	Blocked  string      `json:"blocked,omitempty"`
+	Steps    []jsonStep  `json:"steps"`
+	Rollback []jsonStep  `json:"rollback,omitempty"`
+	Pending  []Pending   `json:"pending_confirmations"`
+}
+
+type jsonStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+type jsonStep struct {
+	ID        string `json:"id"`
+	Operation string `json:"operation"`
+	Target    string `json:"target"`
+	// Status is the step's StepStatus as Apply reports it, or "declined"
+	// for the changes of an account the person declined.
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// StepDeclined is the status of each change of a declined account in the
+// JSON result: never attempted, by the person's choice.
+const StepDeclined = "declined"
+
+// EncodeJSON writes fix's result for scripts: per account the decision,
+// check before and after, each step as Apply reported it, and the
+// subscriptions that wait for a person. Values are exact, not escaped.
+func EncodeJSON(w io.Writer, rows []Report) error {
+	doc := jsonDoc{FormatVersion: JSONFormatVersion, Accounts: make([]jsonAccount, 0, len(rows))}
+	for _, r := range rows {
+		a := jsonAccount{Account: r.Account, Profiles: r.Profiles, Decision: decisionText(r.Approval),
+			Before: splitStatus(r.Before), Blocked: r.Blocked, Steps: []jsonStep{}, Pending: []Pending{}}
+		if a.Profiles == nil {
+			a.Profiles = []string{}
+		}
+		if r.After != "" {
+			after := splitStatus(r.After)
+			a.After = &after
+		}
+		if res := r.Result; res != nil {
+			a.Outcome, a.Error = res.Outcome, res.Error
+			for _, s := range res.Steps {
+				a.Steps = append(a.Steps, stepJSON(s.Change, string(s.Status), s.Detail))
+			}
+			for _, s := range res.Rollback {
+				a.Rollback = append(a.Rollback, stepJSON(s.Change, string(s.Status), s.Detail))
+			}
+			a.Pending = append(a.Pending, res.Pending...)
+		} else if r.Approval == Declined {
+			for _, c := range r.Changes {
+				a.Steps = append(a.Steps, stepJSON(c, StepDeclined, ""))
+			}
+		}
+		doc.Accounts = append(doc.Accounts, a)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write fix result: %w", err)
+	}
+	return nil
+}
+
+func stepJSON(c plan.Change, status, detail string) jsonStep {
+	return jsonStep{ID: c.ID, Operation: c.Operation, Target: c.Target, Status: status, Detail: detail}
+}
+
+func decisionText(a Approval) string {
+	switch a {
+	case Approved:
+		return "approved"
+	case Declined:
+		return "declined"
+	}
+	return "none"
+}
+
+// splitStatus turns check's verdict as the report keeps it ("FAIL NO_ALARM")
+// back into its two fields.
+func splitStatus(v string) jsonStatus {
+	status, reason, _ := strings.Cut(v, " ")
+	return jsonStatus{Status: status, Reason: reason}
 }

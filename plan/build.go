@@ -75,9 +75,10 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
 	t := f.Trail
+	profile := profileFlag(f)
 	switch {
 	case f.Reason == NoMultiRegionTrail || t == nil:
-		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
+		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail" + profile + ", then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
 		kind := ""
 		if t.Organization {
@@ -85,19 +86,29 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		}
 		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there", false
 	case f.Reason == TrailNotLogging:
-		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan", false
+		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.Name + " --region " + t.HomeRegion + profile + " and re-run plan", false
 	case f.Reason == ManagementEventsNotCaptured:
 		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan", false
 	case f.Reason == LogsDeliveryFailing:
 		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan", false
 	case t.LogGroupARN == "" && !o.WireLogs:
-		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs to plan a log group, a delivery role and the trail update", false
+		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with" + profile + " --wire-logs to plan a log group, a delivery role and the trail update", false
 	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
 		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account", false
 	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
-		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify PROTOCOL:ENDPOINT to subscribe someone", true
+		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with" + profile + " --notify ENDPOINT (e.g. --notify you@example.com) to subscribe someone", true
 	}
 	return "", false
+}
+
+// profileFlag is " --profile NAME" for the profile the account was found
+// with, so a command in a hint reaches the same account; "" for the
+// default credentials.
+func profileFlag(f Finding) string {
+	if len(f.Profiles) == 0 {
+		return ""
+	}
+	return " --profile " + f.Profiles[0]
 }
 
 type builder struct {
@@ -299,7 +310,7 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		arn, reused = b.topicARN(name), ours
 		if !ours {
 			if len(b.o.Notify) == 0 {
-				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN", true
+				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with"+profileFlag(Finding{Profiles: b.ap.Profiles})+" --notify ENDPOINT (e.g. --notify you@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
 			changeID = "topic"

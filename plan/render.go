@@ -19,16 +19,54 @@ func RenderText(w io.Writer, p Plan, pal style.Palette) error {
 		renderAccount(&b, a, pal)
 	}
 	create, update, accounts := p.Counts()
-	if create+update == 0 {
+	rest := unplanned(p)
+	switch {
+	case create+update == 0 && rest == "":
 		b.WriteString(pal.Bold("No changes.") + " Nothing to create or update.\n")
-	} else {
-		fmt.Fprintf(&b, "%s %d to create, %d to update in %d %s.\n", pal.Bold("Plan:"), create, update, accounts, plural(accounts, "account", "accounts"))
+	case create+update == 0:
+		b.WriteString(pal.Bold("No changes planned.") + " " + pal.Warn(rest) + "\n")
+	default:
+		fmt.Fprintf(&b, "%s %d to create, %d to update in %d %s.", pal.Bold("Plan:"), create, update, accounts, plural(accounts, "account", "accounts"))
+		if rest != "" {
+			b.WriteString(" " + pal.Warn(rest))
+		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return nil
+}
+
+// unplanned says which accounts the plan leaves as they are although they
+// are not compliant, so the last line never reads as if all were well.
+func unplanned(p Plan) string {
+	person, unknown := 0, 0
+	for _, a := range p.Accounts {
+		switch {
+		case len(a.Changes) > 0:
+		case a.Status == "FAIL" || a.Status == "MANUAL":
+			person++
+		case a.Status != "PASS":
+			unknown++
+		}
+	}
+	var parts []string
+	if person > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s a person", person, plural(person, "account needs", "accounts need")))
+	}
+	if unknown > 0 {
+		n := fmt.Sprintf("%d %s", unknown, plural(unknown, "account", "accounts"))
+		if person > 0 {
+			n = fmt.Sprint(unknown)
+		}
+		parts = append(parts, n+" could not be evaluated")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, " and ") + ": see above."
 }
 
 // RenderAccount draws one account's block of the diff, as RenderText does.
@@ -90,13 +128,59 @@ func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
 			}
 			fmt.Fprintf(b, "      %-*s = %s\n", width, k, line)
 		}
-		meta := "fixes " + c.Fixes
+		meta := "change " + c.ID
 		if len(c.DependsOn) > 0 {
 			meta += ", after " + strings.Join(c.DependsOn, ", ")
 		}
-		fmt.Fprintf(b, "      %s\n", pal.Faint("("+c.ID+": "+meta+")"))
+		fmt.Fprintf(b, "      %s\n", pal.Faint(restores(c)+" ("+meta+")"))
 	}
 	b.WriteString("\n")
+}
+
+// restores names the link of the chain a change puts back, in the order
+// events travel: trail → log group → filter → alarm → topic → subscriber.
+func restores(c Change) string {
+	link := ""
+	switch c.Operation {
+	case "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:CreateRole", "iam:PutRolePolicy", "cloudtrail:UpdateTrail":
+		link = "trail → log group"
+	case "logs:PutMetricFilter":
+		link = "log group → filter"
+	case "sns:CreateTopic":
+		link = "alarm → topic"
+	case "sns:Subscribe":
+		link = "topic → subscriber"
+	case "cloudwatch:PutMetricAlarm":
+		link = alarmLink(c)
+	default:
+		return "fixes " + c.Fixes
+	}
+	return "restores: " + link
+}
+
+// alarmLink: a new alarm joins the metric to its topic; an updated one
+// restores what its changed fields are about.
+func alarmLink(c Change) string {
+	actions, firing := false, c.Action == Create
+	for k := range mapKeys(c.After, c.Before) {
+		if c.Action == Update && reflect.DeepEqual(c.Before[k], c.After[k]) {
+			continue
+		}
+		switch k {
+		case "alarm_actions", "actions_enabled":
+			actions = actions || c.After[k] != nil
+		case "name", "tags":
+		default:
+			firing = true
+		}
+	}
+	switch {
+	case firing && actions:
+		return "filter → alarm → topic"
+	case actions:
+		return "alarm → topic"
+	}
+	return "filter → alarm"
 }
 
 func mapKeys(ms ...map[string]any) func(func(string) bool) {
