@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -117,19 +118,27 @@ func planCommand(e *env) *cli.Command {
 // evaluated or planned.
 func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
 	report := check.Run(ctx, targets, co)
-	failed := 0
 	accounts := make([]plan.AccountPlan, len(report.Results))
-	for i, r := range report.Results {
-		if r.Status == check.Error || r.Status == check.Manual {
-			failed++
-		}
+	unplanned := make([]bool, len(report.Results))
+	// Accounts are planned side by side, as they were checked.
+	parallel.ForEach(ctx, len(report.Results), co.Parallel, func(ctx context.Context, i int) {
+		r := report.Results[i]
 		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
 		if err != nil {
-			failed++
+			unplanned[i] = true
 			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
 				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
 		}
 		accounts[i] = a
+	})
+	failed := 0
+	for i, r := range report.Results {
+		if r.Status == check.Error || r.Status == check.Manual {
+			failed++
+		}
+		if unplanned[i] {
+			failed++
+		}
 	}
 	return plan.New(version, time.Now(), opts, accounts), report, failed
 }
@@ -175,8 +184,8 @@ type configSource interface {
 	ConfigFor(region string) aws.Config
 }
 
-// perRegion builds a client per region once; accounts are planned one after
-// another, so no lock is needed.
+// perRegion builds a client per region once. Each account has its own
+// readers and writers, used by one goroutine at a time, so no lock is needed.
 func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T {
 	made := map[string]T{}
 	return func(region string) T {
