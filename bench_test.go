@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,12 +119,14 @@ func BenchmarkStartup(b *testing.B) {
 				b.Setenv(k, v)
 			}
 			e := &env{getenv: os.Getenv}
-			var kept uint64
+			var kept, peak uint64
 			for b.Loop() {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
+				stop := sampleHeap(&peak)
 				targets, err := selection{all: true}.targets(context.Background(), e, e.aws)
+				stop()
 				require.NoError(b, err)
 				require.Len(b, targets, n)
 				runtime.GC()
@@ -133,8 +136,29 @@ func BenchmarkStartup(b *testing.B) {
 			}
 			b.ReportMetric(float64(kept)/(1<<20), "MB-kept")
 			b.ReportMetric(float64(kept)/float64(n)/1024, "KB-kept/profile")
+			b.ReportMetric(float64(peak)/(1<<20), "MB-peak-heap")
 		})
 	}
+}
+
+// sampleHeap records the largest heap (live and not yet collected objects)
+// seen every millisecond until stop is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			metrics.Read(sample)
+			*peak = max(*peak, sample[0].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // benchCheck runs check --output json over every profile and returns the
