@@ -42,7 +42,7 @@ func planShapingFlags() []string {
 func fixCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "fix",
-		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview (SPEC §3)",
+		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview",
 		ArgsUsage: " ",
 		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
 			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +
@@ -148,23 +148,28 @@ func runFix(c *cli.Context, e *env) error {
 	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
 	if multi {
 		r.co.Progress = func(done, total int, res check.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, res.Account, res.Status)
+			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(res.Account), res.Status)
 		}
 	}
 
 	var p plan.Plan
 	var before check.Report
+	failed := 0 // accounts that could not be evaluated or planned, as plan counts them
 	if saved != nil {
 		before = check.Run(ctx, r.targets, r.co)
 		p = matchSaved(*saved, before)
+		failed = before.Summary.Error + before.Summary.Manual
+		if err := checkBefore(ctx, p, before, r.targets); err != nil {
+			return err
+		}
 	} else {
-		p, before, _ = runPlan(ctx, r.targets, r.opts, r.co)
+		p, before, failed = runPlan(ctx, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
 	if r.dry {
-		return r.dryRun(ctx, p, before, saved != nil)
+		return r.dryRun(ctx, p, before, saved != nil, failed)
 	}
 	// stdout is the result (text or JSON). What a person must see before
 	// answering goes to the terminal they answer at: stdout only when it is
@@ -235,7 +240,7 @@ func runFix(c *cli.Context, e *env) error {
 	if multi && len(jobs) > 1 {
 		r.progressed = true
 		fo.Progress = func(done, total int, res fix.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
+			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, termsafe.Escape(res.Account), res.Outcome)
 		}
 	}
 	results := fix.Apply(ctx, jobs, fo)
@@ -315,8 +320,9 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 }
 
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls
-// no write API.
-func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool) error {
+// no write API. It exits as plan does with the same selection (failed
+// counts what plan would), and 3 when a saved plan went stale.
+func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
 	if err := plan.RenderText(out, p, pal); err != nil {
 		return err
@@ -334,7 +340,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 			}
 			for _, s := range found {
 				stale++
-				fmt.Fprintf(out, "stale: account %s: %s\n", a.Account, s)
+				fmt.Fprintf(out, "stale: account %s: %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.String()))
 			}
 		}
 	}
@@ -342,7 +348,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	if stale > 0 {
 		return withCode(exitFailed)
 	}
-	return withCode(planExitCode(p, 0))
+	return withCode(planExitCode(p, failed))
 }
 
 // recheck runs check again for the accounts that were applied, keyed by
@@ -364,6 +370,24 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 		out[res.Account] = res
 	}
 	return out
+}
+
+// checkBefore refuses a saved plan whose before values are not what the
+// accounts hold, before anything is shown or asked: the diff's old values
+// must be true too.
+func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets []check.Target) error {
+	for _, a := range p.Accounts {
+		t := targetOf(targets, resultOf(before, a.Account))
+		if len(a.Changes) == 0 || t.Clients == nil {
+			continue
+		}
+		if err := plan.CheckBefore(ctx, readersFor(t), a); plan.IsFieldError(err) {
+			return usageError("plan file: account %s: %w", a.Account, err)
+		} else if err != nil {
+			return fmt.Errorf("plan file: account %s: %w", a.Account, err)
+		}
+	}
+	return nil
 }
 
 // matchSaved lines up a saved plan's accounts with the accounts the

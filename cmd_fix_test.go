@@ -588,7 +588,7 @@ func overlapGate(t *testing.T, srv *sandbox.Server, marker string) *fixGate {
 }
 
 // Bulk: 20 accounts, each its own profile, fixed 8 at a time in one run
-// (SPEC §3 "Bulk"). The fleet cycles through every FAIL reason; for the
+// (docs/design.md, "What fix may do"). The fleet cycles through every FAIL reason; for the
 // ones left to a person, the person's part is done first, so every account
 // is fix's to finish: exit 0, a summary row per account, and check then
 // finds all 20 PASS.

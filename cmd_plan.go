@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +15,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -56,7 +60,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 func planCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
-		Usage:     "show the ordered changes that would make each account compliant (SPEC §2); changes nothing",
+		Usage:     "show the ordered changes that would make each account compliant; changes nothing",
 		ArgsUsage: " ",
 		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
 			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +
@@ -77,6 +81,9 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := writableDir(c.String("out")); err != nil {
+				return usageError("--out: %w", err)
+			}
 			sel, err := selectionFromContext(c)
 			if err != nil {
 				return err
@@ -88,7 +95,7 @@ func planCommand(e *env) *cli.Command {
 			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				co.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
+					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(r.Account), r.Status)
 				}
 			}
 			p, _, failed := runPlan(c.Context, targets, opts, co)
@@ -123,11 +130,13 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 	// Accounts are planned side by side, as they were checked.
 	parallel.ForEach(ctx, len(report.Results), co.Parallel, func(ctx context.Context, i int) {
 		r := report.Results[i]
-		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
+		t := targetOf(targets, r)
+		a, err := planAccount(ctx, t, r, opts)
 		if err != nil {
 			unplanned[i] = true
-			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
-				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
+			p := awserr.Describe(err, t.Profile)
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
 	})
@@ -195,4 +204,21 @@ func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T
 		made[region] = build(src.ConfigFor(region))
 		return made[region]
 	}
+}
+
+// writableDir refuses a file whose directory does not exist, so the plan
+// is not computed (and every account read) only to fail at the end.
+func writableDir(file string) error {
+	if file == "" {
+		return nil
+	}
+	dir := filepath.Dir(file)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %w", file, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", file, dir)
+	}
+	return nil
 }

@@ -63,7 +63,7 @@ func TestCheckThrottledToTheEndIsTruthful(t *testing.T) {
 	require.Equal(t, "ERROR", string(r.Status))
 	require.Equal(t, "THROTTLED", r.ErrorCode)
 	require.Equal(t, "ThrottlingException on cloudtrail:GetTrailStatus: throttled by AWS after 20 attempts: retry later or lower --parallel", r.Message)
-	require.Equal(t, "AWS throttled the calls: run check again later or with a lower --parallel", r.Remediation)
+	require.Equal(t, "run the command again later, or with a lower --parallel", r.Remediation)
 	require.Equal(t, 20, srv.Counts()["cloudtrail:GetTrailStatus"])
 }
 

@@ -68,7 +68,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 		var res Result
 		joined := false
 		if t.Err != nil {
-			res = errorResult(t.Region, t.Err)
+			res = errorResult(t.Profile, t.Region, t.Err)
 		} else {
 			res = identifyAndRun(ctx, t, opts, func(account string) bool {
 				mu.Lock()
@@ -144,7 +144,7 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 		func(ctx context.Context) { trails, trailsErr = a.describeTrails(ctx, t.Region) },
 	)
 	if idErr != nil {
-		return errorResult(t.Region, idErr)
+		return errorResult(t.Profile, t.Region, idErr)
 	}
 	if !claim(account) {
 		return Result{}
@@ -160,16 +160,20 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 	return r
 }
 
-func errorResult(region string, err error) Result {
+// errorResult is an account that could not even be identified: its
+// credentials, configuration or endpoint failed, explained once.
+func errorResult(profile, region string, err error) Result {
+	p := awserr.Describe(err, profile)
 	return Result{
 		Region: region, Status: Error, Trails: []TrailEvidence{},
-		Message: fmt.Sprintf("could not identify the account: %v", err), ErrorCode: awserr.ClassOf(err),
-		Remediation: remediationForCode(awserr.ClassOf(err)),
+		ErrorCode: string(p.Code), Message: p.Message, Remediation: p.Remediation,
 	}
 }
 
+// errorOf is an account whose trails could not be read.
 func errorOf(err error) Result {
-	return Result{Status: Error, Message: err.Error(), Trails: []TrailEvidence{}, ErrorCode: awserr.ClassOf(err), Remediation: remediationForCode(awserr.ClassOf(err))}
+	p := awserr.Describe(err, "")
+	return Result{Status: Error, ErrorCode: string(p.Code), Message: err.Error(), Trails: []TrailEvidence{}, Remediation: p.Remediation}
 }
 
 func nonEmpty(profiles []string) []string {
@@ -268,8 +272,8 @@ func resultOf(o outcome, evidence []TrailEvidence) Result {
 	case complete:
 		r.Status, r.Remediation = Pass, "none needed"
 	case errored:
-		r.Status, r.ErrorCode = Error, o.code
-		r.Remediation = remediationForCode(o.code)
+		p := awserr.Describe(o.err, "")
+		r.Status, r.ErrorCode, r.Remediation = Error, string(p.Code), p.Remediation
 	case manual:
 		r.Status, r.OtherAccount = Manual, o.account
 		r.Remediation = remediationManual
@@ -313,7 +317,7 @@ type outcome struct {
 	stage   int    // index into Reasons when kind is failed
 	account string // the other account when kind is manual
 	why     string
-	code    string // the error code when kind is errored
+	err     error // what went wrong when kind is errored
 }
 
 type kind int
@@ -351,9 +355,7 @@ func failAt(r Reason, format string, args ...any) outcome {
 	panic("check: unknown reason " + string(r))
 }
 
-func erred(err error) outcome {
-	return outcome{kind: errored, why: err.Error(), code: awserr.ClassOf(err)}
-}
+func erred(err error) outcome { return outcome{kind: errored, why: err.Error(), err: err} }
 
 // arnField returns the i-th colon-separated field of an ARN (3 is the
 // region, 4 the account).

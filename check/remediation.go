@@ -1,7 +1,5 @@
 package check
 
-import "github.com/trailwatch/trailwatch/internal/awserr"
-
 // remediation is the one-line hint for each FAIL reason.
 var remediation = map[Reason]string{
 	NoMultiRegionTrail:          "create a multi-region trail (aws cloudtrail create-trail --is-multi-region-trail) or make an existing one multi-region",
@@ -16,19 +14,6 @@ var remediation = map[Reason]string{
 	NoConfirmedSubscriber:       "subscribe someone to the alarm's topic and confirm the subscription (trailwatch fix --notify PROTOCOL:ENDPOINT)",
 }
 
-// remediationForCode is the hint for an ERROR result: a throttled or
-// failing AWS needs time, not permissions.
-func remediationForCode(code string) string {
-	switch code {
-	case awserr.Throttled:
-		return "AWS throttled the calls: run check again later or with a lower --parallel"
-	case awserr.ServiceUnavailable:
-		return "AWS kept failing the calls: run check again later"
-	}
-	return remediationError
-}
-
 const (
-	remediationError  = "grant the read-only permissions in docs/iam/check-policy.json, or fix the credentials, and run check again"
 	remediationManual = "confirm by hand that the filter catches all five events (see message), or add a filter with the CIS pattern (trailwatch fix)"
 )

@@ -8,8 +8,12 @@ import (
 	"text/tabwriter"
 
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
+
+// esc makes what came from AWS or a plan file inert on a terminal.
+func esc(s string) string { return termsafe.Escape(s) }
 
 // Report is one account's line of the story: what was planned, what the
 // person decided, what happened, and check before and after.
@@ -36,24 +40,24 @@ type Report struct {
 func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	var b strings.Builder
 	res := r.Result
-	head := "Account " + r.Account
+	head := "Account " + esc(r.Account)
 	if len(r.Profiles) > 0 {
-		head += " (profile " + strings.Join(r.Profiles, ", ") + ")"
+		head += " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", pal.Bold(head), outcomeText(*res, pal))
 	if res.Error != "" {
-		fmt.Fprintf(&b, "  %s\n", res.Error)
+		fmt.Fprintf(&b, "  %s\n", esc(res.Error))
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for _, s := range res.Steps {
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Operation, s.Change.Target, stepText(s))
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), esc(s.Change.Operation), esc(s.Change.Target), esc(stepText(s)))
 	}
 	tw.Flush()
 	if len(res.Rollback) > 0 {
 		b.WriteString("  rollback (--rollback: only what this run created):\n")
 		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		for _, s := range res.Rollback {
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Target, stepText(s))
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), esc(s.Change.Target), esc(stepText(s)))
 		}
 		tw.Flush()
 	}
@@ -61,7 +65,7 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
 	}
 	for _, p := range res.Pending {
-		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), howToConfirm(p))
+		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), esc(howToConfirm(p)))
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
@@ -156,7 +160,7 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 			}
 			changes = fmt.Sprintf("%d/%d", applied, len(r.Changes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Account, profile, changes, summaryResult(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(r.Account), esc(profile), changes, summaryResult(r))
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())

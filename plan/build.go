@@ -39,7 +39,7 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 		return AccountPlan{}, err
 	}
 	b := &builder{ctx: ctx, r: r, o: o, seen: map[string]any{}, ap: AccountPlan{Account: f.Account, Profiles: f.Profiles,
-		Status: f.Status, Reason: f.Reason, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
+		Status: f.Status, Reason: f.Reason, ErrorCode: f.ErrorCode, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
 	if f.Trail != nil {
 		b.ap.Trail = f.Trail.ARN
 	}
@@ -67,10 +67,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "PASS":
 		return "", false
 	case "ERROR":
-		if f.Transient {
-			return "check could not evaluate this account (" + f.Message + "); re-run plan later", false
-		}
-		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
+		// check sorted the cause (credentials, SSO, a permission, the
+		// endpoint); its remediation is the one that fits.
+		return "check could not evaluate this account (" + f.Message + "): " + f.Remediation, false
 	case "MANUAL":
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
@@ -257,6 +256,13 @@ func (b *builder) add(c Change, request any) error {
 	if c.Region == "" {
 		c.Region = b.region
 	}
+	// What the change shows is drawn from the request it sends, decoded as
+	// fix will decode it: there is no second description to drift.
+	in, err := c.Input()
+	if err != nil {
+		return err
+	}
+	c.After = View(in)
 	b.ap.Changes = append(b.ap.Changes, c)
 	return nil
 }
@@ -314,8 +320,7 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 				return "", "", nil
 			}
 			changeID = "topic"
-			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn,
-				After: map[string]any{"name": name, "tags": tagText()}, Fixes: f.Reason},
+			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn, Fixes: f.Reason},
 				sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
 				return "", "", err
 			}
@@ -331,16 +336,13 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 			continue
 		}
 		if err := b.add(Change{ID: fmt.Sprintf("subscribe-%d", i+1), Action: Create, Operation: "sns:Subscribe",
-			Target: arn + " ← " + n.String(), After: map[string]any{"topic": arn, "protocol": n.Protocol, "endpoint": n.Endpoint},
-			DependsOn: deps(changeID), Fixes: f.Reason},
+			Target: arn + " ← " + n.String(), DependsOn: deps(changeID), Fixes: f.Reason},
 			sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(n.Protocol), Endpoint: aws.String(n.Endpoint), ReturnSubscriptionArn: true}); err != nil {
 			return "", "", err
 		}
 	}
 	return arn, changeID, nil
 }
-
-func tagText() string { return ManagedByKey + "=" + ManagedByValue }
 
 // managed reports whether a resource's tags (each service has its own Tag
 // type) carry managed-by=trailwatch: the mark of what the tool created.
@@ -430,25 +432,15 @@ func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []stri
 		TreatMissingData:   aws.String("notBreaching"),
 		Tags:               []cwtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}},
 	}
-	after := map[string]any{"name": name, "metric": ns + "/" + metric, "condition": "Sum >= 1 over 300s, 1 period",
-		"missing_data": "notBreaching", "actions_enabled": true, "alarm_actions": []string{topicARN}}
-	c := Change{ID: "alarm", Action: Create, Operation: "cloudwatch:PutMetricAlarm", Target: name, After: after, DependsOn: dependsOn, Fixes: reason}
+	c := Change{ID: "alarm", Action: Create, Operation: "cloudwatch:PutMetricAlarm", Target: name, DependsOn: dependsOn, Fixes: reason}
 	if ours {
 		// Our own alarm under this name: rewriting it is not clobbering, and
-		// PutMetricAlarm ignores Tags on an update.
+		// PutMetricAlarm ignores Tags on an update. Before is the alarm as
+		// read, in the request's own terms.
 		a, _ := b.alarm(name)
-		c.Action, c.Before = Update, map[string]any{"name": name, "metric": aws.ToString(a.Namespace) + "/" + aws.ToString(a.MetricName),
-			"condition": condition(*a), "missing_data": aws.ToString(a.TreatMissingData), "actions_enabled": aws.ToBool(a.ActionsEnabled), "alarm_actions": a.AlarmActions}
+		c.Action, c.Before = Update, View(alarmInput(*a))
 	}
 	return b.add(c, in)
-}
-
-func condition(a cwtypes.MetricAlarm) string {
-	stat := string(a.Statistic)
-	if a.ExtendedStatistic != nil {
-		stat = *a.ExtendedStatistic
-	}
-	return fmt.Sprintf("%s %s %g over %ds, %d period(s)", stat, a.ComparisonOperator, aws.ToFloat64(a.Threshold), aws.ToInt32(a.Period), aws.ToInt32(a.EvaluationPeriods))
 }
 
 // addAction plans the one update to a user's alarm: every field carried
@@ -457,11 +449,20 @@ func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topi
 	if slices.Contains(a.AlarmActions, topicARN) {
 		return nil
 	}
-	in := cloudwatch.PutMetricAlarmInput{
+	in := alarmInput(a)
+	in.AlarmActions = append(slices.Clone(a.AlarmActions), topicARN)
+	return b.add(Change{ID: "alarm", Action: Update, Operation: "cloudwatch:PutMetricAlarm", Target: aws.ToString(a.AlarmName),
+		Before:    map[string]any{"AlarmActions": View(alarmInput(a))["AlarmActions"]},
+		DependsOn: deps(topicID), Fixes: reason}, in)
+}
+
+// alarmInput is the request that writes an alarm back exactly as read.
+func alarmInput(a cwtypes.MetricAlarm) cloudwatch.PutMetricAlarmInput {
+	return cloudwatch.PutMetricAlarmInput{
 		AlarmName:                        a.AlarmName,
 		AlarmDescription:                 a.AlarmDescription,
 		ActionsEnabled:                   a.ActionsEnabled,
-		AlarmActions:                     append(slices.Clone(a.AlarmActions), topicARN),
+		AlarmActions:                     a.AlarmActions,
 		OKActions:                        a.OKActions,
 		InsufficientDataActions:          a.InsufficientDataActions,
 		ActionConfiguration:              a.ActionConfiguration,
@@ -480,10 +481,6 @@ func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topi
 		EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile,
 		EvaluationInterval:               a.EvaluationInterval,
 	}
-	return b.add(Change{ID: "alarm", Action: Update, Operation: "cloudwatch:PutMetricAlarm", Target: aws.ToString(a.AlarmName),
-		Before:    map[string]any{"alarm_actions": a.AlarmActions},
-		After:     map[string]any{"alarm_actions": in.AlarmActions},
-		DependsOn: deps(topicID), Fixes: reason}, in)
 }
 
 func partitionOf(arn string) string {

@@ -10,9 +10,10 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
-	// Transient marks an ERROR that time may cure (AWS throttled or kept
-	// failing), not one that needs access fixed.
-	Transient bool
+	// Remediation is check's advice, the way out of an ERROR among others.
+	Remediation string
+	// ErrorCode sorts an ERROR's cause (internal/awserr's codes).
+	ErrorCode string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }
@@ -54,7 +55,7 @@ type Alarm struct {
 	CanFire bool
 }
 
-// The FAIL reasons check reports (SPEC §1).
+// The FAIL reasons check reports (docs/check.md).
 const (
 	NoMultiRegionTrail          = "NO_MULTI_REGION_TRAIL"
 	TrailNotLogging             = "TRAIL_NOT_LOGGING"

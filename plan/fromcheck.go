@@ -4,14 +4,12 @@ import (
 	"strconv"
 
 	"github.com/trailwatch/trailwatch/check"
-	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 // FromCheck picks, from check's verdict on an account, the trail to fix and
 // the links of its chain that already work and can be reused.
 func FromCheck(r check.Result, strict bool) Finding {
-	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message,
-		Transient: awserr.Transient(r.ErrorCode)}
+	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
 	if r.Status != check.Fail {
 		return f
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Defaults of the names a plan gives to what it creates (SPEC §2).
+// Defaults of the names a plan gives to what it creates (docs/plan.md).
 const (
 	DefaultNamespace  = "CISBenchmark"
 	DefaultMetricName = "CloudTrailConfigChanges"
@@ -42,7 +42,7 @@ type Endpoint struct {
 
 func (e Endpoint) String() string { return e.Protocol + ":" + e.Endpoint }
 
-// Protocols are the SNS protocols --notify accepts (SPEC §2); application and
+// Protocols are the SNS protocols --notify accepts; application and
 // firehose are left out because they need resources this tool never plans.
 var Protocols = []string{"email", "email-json", "http", "https", "sqs", "lambda", "sms"}
 

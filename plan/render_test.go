@@ -48,30 +48,31 @@ func TestRenderTextSameAfterRoundTrip(t *testing.T) {
 }
 
 // Each change names the link of the chain it puts back; an alarm update is
-// judged by the fields it changes.
+// judged by the members of its request it changes (those its before records).
 func TestRestoresNamesTheLink(t *testing.T) {
 	topic := []any{"arn:aws:sns:us-east-1:111111111111:t"}
 	for _, tc := range []struct {
 		change Change
+		after  map[string]any // the request's view
 		want   string
 	}{
-		{Change{Operation: "sns:CreateTopic", Action: Create}, "restores: alarm → topic"},
-		{Change{Operation: "sns:Subscribe", Action: Create}, "restores: topic → subscriber"},
-		{Change{Operation: "logs:PutMetricFilter", Action: Create}, "restores: log group → filter"},
-		{Change{Operation: "logs:CreateLogGroup", Action: Create}, "restores: trail → log group"},
-		{Change{Operation: "iam:PutRolePolicy", Action: Update}, "restores: trail → log group"},
-		{Change{Operation: "cloudtrail:UpdateTrail", Action: Update}, "restores: trail → log group"},
-		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create, After: map[string]any{"name": "a", "alarm_actions": topic}}, "restores: filter → alarm → topic"},
-		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create, After: map[string]any{"name": "a"}}, "restores: filter → alarm"},
-		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update,
-			Before: map[string]any{"name": "a", "alarm_actions": []any{}, "threshold": 1.0},
-			After:  map[string]any{"name": "a", "alarm_actions": topic, "threshold": 1.0}}, "restores: alarm → topic"},
-		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update,
-			Before: map[string]any{"name": "a", "alarm_actions": topic, "threshold": 10.0},
-			After:  map[string]any{"name": "a", "alarm_actions": topic, "threshold": 1.0}}, "restores: filter → alarm"},
-		{Change{Operation: "sns:SetTopicAttributes", Fixes: NoConfirmedSubscriber}, "fixes NO_CONFIRMED_SUBSCRIBER"},
+		{Change{Operation: "sns:CreateTopic", Action: Create}, nil, "restores: alarm → topic"},
+		{Change{Operation: "sns:Subscribe", Action: Create}, nil, "restores: topic → subscriber"},
+		{Change{Operation: "logs:PutMetricFilter", Action: Create}, nil, "restores: log group → filter"},
+		{Change{Operation: "logs:CreateLogGroup", Action: Create}, nil, "restores: trail → log group"},
+		{Change{Operation: "iam:PutRolePolicy", Action: Update}, nil, "restores: trail → log group"},
+		{Change{Operation: "cloudtrail:UpdateTrail", Action: Update}, nil, "restores: trail → log group"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create}, map[string]any{"AlarmName": "a", "AlarmActions": topic}, "restores: filter → alarm → topic"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create}, map[string]any{"AlarmName": "a"}, "restores: filter → alarm"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil}},
+			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: alarm → topic"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 10.0}},
+			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil, "Threshold": 10.0}},
+			map[string]any{"AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm → topic"},
+		{Change{Operation: "sns:SetTopicAttributes", Fixes: NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
 	} {
-		require.Equal(t, tc.want, restores(tc.change), tc.change.Operation)
+		require.Equal(t, tc.want, restores(tc.change, tc.after), tc.change.Operation)
 	}
 }
 

@@ -196,7 +196,7 @@ func (c *Clients) STS(region string) awsapi.STSAPI {
 // duplicates, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 // Missing files hold no profiles.
 func Profiles(getenv func(string) string) ([]string, error) {
-	configFile, credsFile := sharedFilePaths(getenv)
+	configFile, credsFile := SharedFiles(getenv)
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		path     string

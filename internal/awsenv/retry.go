@@ -3,6 +3,7 @@ package awsenv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -87,29 +88,56 @@ func retryAfter(err error) (time.Duration, bool) {
 	return time.Duration(ms) * time.Millisecond, true
 }
 
+// unansweredAttempts is how often a call that gets no answer at all (a
+// refused connection, an unknown host, a timeout) is sent: the SDK's
+// default. The long budget is for AWS saying "slow down", not for an
+// endpoint that is not there.
+const unansweredAttempts = retry.DefaultMaxAttempts
+
 // fleetRetryer is the standard retryer telling internal/parallel when a call
 // goes to sleep in backoff (a retry token was granted: the SDK sleeps next)
-// and when it wakes (it asks for the next attempt's token).
+// and when it wakes (it asks for the next attempt's token). It also ends a
+// call without an answer after unansweredAttempts.
 type fleetRetryer struct{ *retry.Standard }
 
 func (r fleetRetryer) GetRetryToken(ctx context.Context, opErr error) (func(error) error, error) {
+	op := opOf(ctx)
+	if op != nil && op.attempts >= unansweredAttempts && !answered(opErr) {
+		return nil, fmt.Errorf("no answer after %d attempts", op.attempts)
+	}
 	release, err := r.Standard.GetRetryToken(ctx, opErr)
-	if err == nil {
-		callOf(ctx).Sleep()
+	if err == nil && op != nil {
+		op.call.Sleep()
 	}
 	return release, err
 }
 
 func (r fleetRetryer) GetAttemptToken(ctx context.Context) (func(error) error, error) {
-	callOf(ctx).Wake(ctx)
+	if op := opOf(ctx); op != nil {
+		op.attempts++
+		op.call.Wake(ctx)
+	}
 	return r.Standard.GetAttemptToken(ctx)
 }
 
-type callKey struct{}
+// answered reports whether AWS answered the attempt with an HTTP status
+// (throttling, a server error): those get the whole budget.
+func answered(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() > 0
+}
 
-func callOf(ctx context.Context) *parallel.Call {
-	c, _ := ctx.Value(callKey{}).(*parallel.Call)
-	return c
+// op is one operation through the SDK's retry loop.
+type op struct {
+	call     *parallel.Call
+	attempts int
+}
+
+type opKey struct{}
+
+func opOf(ctx context.Context) *op {
+	o, _ := ctx.Value(opKey{}).(*op)
+	return o
 }
 
 // trackCalls marks each operation (each page of a paginated one) as one
@@ -117,8 +145,8 @@ func callOf(ctx context.Context) *parallel.Call {
 func trackCalls(stack *middleware.Stack) error {
 	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("trailwatch.TrackCalls",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			c := parallel.Begin(ctx)
-			defer c.End()
-			return next.HandleFinalize(context.WithValue(ctx, callKey{}, c), in)
+			o := &op{call: parallel.Begin(ctx)}
+			defer o.call.End()
+			return next.HandleFinalize(context.WithValue(ctx, opKey{}, o), in)
 		}), "Retry", middleware.Before)
 }

@@ -60,7 +60,7 @@ func TestRetryPolicyRidesOutThrottling(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, int32(DefaultRetryPolicy.MaxAttempts), seen.Load())
 	err = awserr.Classify("cloudtrail:DescribeTrails", err)
-	require.Equal(t, awserr.Throttled, awserr.ClassOf(err))
+	require.Equal(t, awserr.Throttled, awserr.Describe(err, "").Code)
 	require.Equal(t, "ThrottlingException on cloudtrail:DescribeTrails: throttled by AWS after 20 attempts: retry later or lower --parallel", err.Error())
 }
 
@@ -145,4 +145,23 @@ type headerClient struct {
 func (h headerClient) Do(r *http.Request) (*http.Response, error) {
 	r.Header.Set("X-Test-Account", h.account)
 	return h.next.Do(r)
+}
+
+// A call that gets no answer at all is sent the SDK's three times, not the
+// throttling budget: an endpoint that is not there fails fast.
+func TestNoAnswerKeepsTheShortBudget(t *testing.T) {
+	var seen atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		require.NoError(t, err)
+		conn.Close() // no answer
+	}))
+	t.Cleanup(srv.Close)
+	cfg, err := Load(context.Background(), "", "", fastOverrides(srv.URL))
+	require.NoError(t, err)
+	_, err = NewClients(cfg).CloudTrail("").DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{})
+	require.Error(t, err)
+	require.Equal(t, int32(unansweredAttempts), seen.Load())
+	require.ErrorContains(t, err, "no answer after 3 attempts")
 }

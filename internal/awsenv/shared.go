@@ -45,7 +45,7 @@ func NewLoader(o Overrides, getenv func(string) string) (*Loader, error) {
 	if o.Isolated || !pipesAsFiles() {
 		return l, nil
 	}
-	configFile, credsFile := sharedFilePaths(getenv)
+	configFile, credsFile := SharedFiles(getenv)
 	var err error
 	if l.files, err = readSharedFiles(configFile, credsFile); err != nil {
 		return nil, err
@@ -212,19 +212,6 @@ func pipeFile(text []byte) (string, func(), error) {
 	}()
 	// Closing the read end also unblocks the writer if the SDK never opened it.
 	return fmt.Sprintf("/dev/fd/%d", r.Fd()), func() { r.Close() }, nil
-}
-
-// sharedFilePaths are the shared config and credentials files the AWS CLI
-// and SDKs read.
-func sharedFilePaths(getenv func(string) string) (configFile, credsFile string) {
-	home, _ := os.UserHomeDir()
-	if configFile = getenv("AWS_CONFIG_FILE"); configFile == "" {
-		configFile = filepath.Join(home, ".aws", "config")
-	}
-	if credsFile = getenv("AWS_SHARED_CREDENTIALS_FILE"); credsFile == "" {
-		credsFile = filepath.Join(home, ".aws", "credentials")
-	}
-	return expandHome(configFile), expandHome(credsFile)
 }
 
 // sharedFiles are both files split into sections, each kept verbatim.

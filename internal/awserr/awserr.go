@@ -13,17 +13,6 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Error codes: the values of a result's error_code, one vocabulary for
-// every command.
-const (
-	// Throttled: AWS kept answering with a throttling error until the retry
-	// budget ran out.
-	Throttled = "THROTTLED"
-	// ServiceUnavailable: AWS kept answering with a server error (5xx)
-	// until the retry budget ran out.
-	ServiceUnavailable = "SERVICE_UNAVAILABLE"
-)
-
 // Error is an AWS call that failed after the SDK's retries. Action is the
 // IAM action, e.g. "logs:DescribeMetricFilters".
 type Error struct {
@@ -33,9 +22,9 @@ type Error struct {
 	// Message is AWS's own explanation, shorter than Err's SDK trail.
 	Message string
 	Err     error
-	// Class is the error code (Throttled, ServiceUnavailable), "" when none
-	// of them applies.
-	Class string
+	// Class is Throttled or ServiceUnavailable when the call outlasted the
+	// retry budget that way, "" otherwise.
+	Class Code
 	// Attempts is how many times the call was sent, when the SDK retried it.
 	Attempts int
 	// Status is the HTTP status of the last answer, 0 without one.
@@ -54,6 +43,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s on %s: the credentials were refused: %s", e.Code, e.Action, e.Message)
 	case e.Code != "":
 		return fmt.Sprintf("%s on %s: %s", e.Code, e.Action, e.Message)
+	case e.Message != "":
+		return fmt.Sprintf("%s: %s", e.Action, e.Message)
 	default:
 		return fmt.Sprintf("%s: %v", e.Action, e.Err)
 	}
@@ -70,6 +61,11 @@ var ErrNotFound = errors.New("not found")
 // too; throttling and server errors that outlasted the retry budget say so,
 // with the number of attempts, and never read as a permission problem.
 func Classify(action string, err error) error {
+	// Credentials and connections fail before AWS answers; SSO's own API
+	// errors inside them must not read as this action's.
+	if credentialOrConnection(err) {
+		return &Error{Action: action, Message: Describe(err, "").Message, Err: err}
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return &Error{Action: action, Err: err}
@@ -103,18 +99,23 @@ func Classify(action string, err error) error {
 	return e
 }
 
-// Transient reports whether an error code is one time may cure (AWS
+// Transient reports whether an error_code is one time may cure (AWS
 // throttled or kept failing), rather than one that needs access fixed.
-func Transient(code string) bool { return code == Throttled || code == ServiceUnavailable }
+func Transient(code string) bool {
+	return code == string(Throttled) || code == string(ServiceUnavailable)
+}
 
-// ClassOf is err's error code (Throttled, ServiceUnavailable) when it is
-// one of Classify's, else "".
-func ClassOf(err error) string {
+// transient is the Throttled or ServiceUnavailable Problem of a call that
+// outlasted the retry budget, if err is one.
+func transient(err error) (Problem, bool) {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Class
+	if !errors.As(err, &e) || e.Class == "" {
+		return Problem{}, false
 	}
-	return ""
+	if e.Class == Throttled {
+		return Problem{Throttled, e.Error(), "run the command again later, or with a lower --parallel"}, true
+	}
+	return Problem{ServiceUnavailable, e.Error(), "run the command again later"}, true
 }
 
 // throttleCodes are the SDK's throttle codes (retry.DefaultThrottleErrorCodes)

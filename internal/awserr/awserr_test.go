@@ -31,7 +31,7 @@ func answer(status, attempts int, code, msg string) error {
 func TestClassifyTransient(t *testing.T) {
 	for name, tc := range map[string]struct {
 		err   error
-		class string
+		class Code // "" for an error that is not transient
 		want  string
 	}{
 		"throttled": {answer(400, 12, "ThrottlingException", "Rate exceeded"), Throttled,
@@ -48,9 +48,19 @@ func TestClassifyTransient(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			err := Classify("cloudtrail:GetTrailStatus", fmt.Errorf("operation error CloudTrail: GetTrailStatus: %w", tc.err))
 			require.Equal(t, tc.want, err.Error())
-			require.Equal(t, tc.class, ClassOf(err))
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			require.Equal(t, tc.class, e.Class)
 			if tc.class != "" {
-				require.NotContains(t, err.Error(), "permission", "no permission advice for a transient failure")
+				p := Describe(err, "prod")
+				require.Equal(t, tc.class, p.Code)
+				require.Equal(t, tc.want, p.Message)
+				require.True(t, Transient(string(p.Code)))
+				for _, advice := range []string{p.Message, p.Remediation} {
+					require.NotContains(t, advice, "permission", "no permission advice for a transient failure")
+					require.NotContains(t, advice, "credentials")
+				}
+				require.Contains(t, p.Remediation, "again later")
 			}
 		})
 	}
