@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
@@ -71,14 +72,16 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
 			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
+	filters, gone, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)
+	if err != nil {
+		return ev, erred(err)
+	}
+	if gone {
+		return ev, failAt(LogGroupNotFound, "trail %s delivers to log group %s, which does not exist", ev.Name, ev.LogGroupName)
+	}
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
 		ev.DeliveryError = e
 		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
-	}
-
-	filters, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)
-	if err != nil {
-		return ev, erred(err)
 	}
 	if len(filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
@@ -191,19 +194,18 @@ func admits(f cttypes.AdvancedFieldSelector, v string) bool {
 
 type filterList struct {
 	filters []logstypes.MetricFilter
+	gone    bool
 	err     error
 }
 
 // metricFilters reads the filters of one log group only (never every log
-// group), once per run.
-func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]logstypes.MetricFilter, error) {
+// group), once per run; gone is true when the log group does not exist.
+func (a *auditor) metricFilters(ctx context.Context, region, group string) (filters []logstypes.MetricFilter, gone bool, err error) {
 	key := region + "\x00" + group
 	if c, ok := a.filters[key]; ok {
-		return c.filters, c.err
+		return c.filters, c.gone, c.err
 	}
-	var filters []logstypes.MetricFilter
 	p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
-	var err error
 	for p.HasMorePages() {
 		cctx, cancel := a.call(ctx)
 		out, perr := p.NextPage(cctx)
@@ -215,10 +217,10 @@ func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]lo
 		filters = append(filters, out.MetricFilters...)
 	}
 	if errors.Is(err, awserr.ErrNotFound) {
-		filters, err = nil, nil // the log group is gone: no filter, a finding
+		filters, gone, err = nil, true, nil // a finding, not an error
 	}
-	a.filters[key] = filterList{filters, err}
-	return filters, err
+	a.filters[key] = filterList{filters, gone, err}
+	return filters, gone, err
 }
 
 // filter judges one metric filter's pattern, then follows its metrics.
@@ -251,6 +253,12 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	fe.Indeterminate = indeterminate
 	switch {
 	case err == nil && cov.Covers == pattern.NoMatch:
+		// The alarms on its metric are still followed: when they work, the
+		// filter is all that is missing, and plan adds only that.
+		for _, mt := range f.MetricTransformations {
+			me, _ := a.metric(ctx, region, mt)
+			fe.Metrics = append(fe.Metrics, me)
+		}
 		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case a.opts.Strict && (err != nil || !cov.StrictCIS):
 		fe.Rejected = "not exactly the CIS pattern (--strict)"
@@ -293,7 +301,7 @@ type alarmList struct {
 func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
 	me := MetricEvidence{
 		Name: aws.ToString(mt.MetricName), Namespace: aws.ToString(mt.MetricNamespace),
-		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions, Unit: string(mt.Unit),
+		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions, Unit: string(mt.Unit), DefaultValue: mt.DefaultValue,
 	}
 	alarms, err := a.alarmsFor(ctx, region, me)
 	if err != nil {
@@ -311,16 +319,19 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 		if valueErr != nil {
 			why = valueErr.Error()
 		} else {
-			why = cannotFire(al, stat, value)
+			why = cannotFire(al, stat, value, me.DefaultValue != nil)
 		}
 		if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
 			// CloudWatch only gives an alarm datapoints in its own unit.
-			why = fmt.Sprintf("it watches unit %s but the filter emits %s", al.Unit, unitOrNone(me.Unit))
+			why = fmt.Sprintf("it watches unit %s but the filter emits %s, so it gets no datapoint and stays INSUFFICIENT_DATA", al.Unit, unitOrNone(me.Unit))
 		}
 		if why != "" {
 			ae.Why = why
+			// Its topics are followed for plan: a working topic is reused
+			// by the alarm planned beside this one.
+			_ = a.notify(ctx, &ae, al.AlarmActions)
 			me.Alarms = append(me.Alarms, ae)
-			best = better(best, failAt(AlarmCannotFire, "alarm %s cannot fire on one change: %s", ae.Name, why))
+			best = better(best, failAt(AlarmCannotFire, "alarm %s cannot fire on a change: %s", ae.Name, why))
 			continue
 		}
 		ae.CanFire = true
@@ -417,9 +428,11 @@ func watches(al cwtypes.MetricAlarm, me MetricEvidence) (stat string, ok bool) {
 }
 
 // cannotFire says why one event adding v to the metric cannot put the alarm
-// into ALARM with actions, or "" when it can. One event's datapoint is v for
-// Sum, Minimum, Maximum, Average and percentiles, and 1 for SampleCount.
-func cannotFire(al cwtypes.MetricAlarm, stat string, v float64) string {
+// into ALARM with actions — this change or a later one — or "" when it
+// can. One event's datapoint is v for Sum, Minimum, Maximum, Average and
+// percentiles, and 1 for SampleCount. hasDefault: the filter emits a
+// default value for the events it does not match.
+func cannotFire(al cwtypes.MetricAlarm, stat string, v float64, hasDefault bool) string {
 	if !aws.ToBool(al.ActionsEnabled) {
 		return "actions are disabled"
 	}
@@ -448,11 +461,22 @@ func cannotFire(al cwtypes.MetricAlarm, stat string, v float64) string {
 	default:
 		return fmt.Sprintf("comparison %s is not a static threshold", al.ComparisonOperator)
 	}
+	// Between changes the filter emits nothing (or its default value for
+	// every other event), so what the alarm does with missing data decides
+	// whether a change is a state transition, which is what notifies.
+	switch aws.ToString(al.TreatMissingData) {
+	case "breaching":
+		return "TreatMissingData is breaching: with no change every period breaches, so the alarm sits in ALARM and a change causes no state transition; nobody is told"
+	case "ignore":
+		if !hasDefault {
+			return "TreatMissingData is ignore and the filter has no default value: the first change puts the alarm in ALARM and no datapoint ever returns it to OK, so every later change is silent"
+		}
+	}
 	m := aws.ToInt32(al.DatapointsToAlarm)
 	if m == 0 {
 		m = aws.ToInt32(al.EvaluationPeriods)
 	}
-	if m > 1 && aws.ToString(al.TreatMissingData) != "breaching" {
+	if m > 1 {
 		return fmt.Sprintf("it needs %d breaching datapoints and one change makes one", m)
 	}
 	return ""
@@ -483,64 +507,142 @@ func dimMap(ds []cwtypes.Dimension) map[string]string {
 	return m
 }
 
-// notify follows an alarm's ALARM actions to SNS topics with a confirmed
-// subscriber. Other actions (Lambda, Auto Scaling, EC2) notify nobody.
+// notify follows an alarm's ALARM actions to SNS topics CloudWatch can
+// publish to, with a confirmed subscriber. Other actions (Lambda, Auto
+// Scaling, EC2) notify nobody.
 func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []string) outcome {
-	best := failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name)
+	best := outcome{kind: failed, stage: -1}
 	for _, action := range actions {
 		if !strings.HasPrefix(action, "arn:") || arnField(action, 2) != "sns" {
 			ae.OtherActions = append(ae.OtherActions, action)
 			continue
 		}
-		te, err := a.topic(ctx, action)
+		tr, err := a.topic(ctx, action)
 		if err != nil {
 			best = better(best, erred(err))
 			continue
 		}
-		ae.Topics = append(ae.Topics, *te)
+		te := tr.ev
+		var o outcome
 		switch {
 		case te.Account != a.account:
-			best = better(best, outcome{kind: manual, account: te.Account, why: fmt.Sprintf(
-				"alarm %s notifies topic %s in account %s", ae.Name, action, te.Account)})
-		case te.Confirmed == 0:
-			best = better(best, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending))
+			o = outcome{kind: manual, account: te.Account, why: fmt.Sprintf("alarm %s notifies topic %s in account %s", ae.Name, action, te.Account)}
+		case te.Missing:
+			o = failAt(NoAlarmTopic, "alarm %s notifies topic %s, which no longer exists", ae.Name, action)
 		default:
-			best = better(best, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, action, plural(te.Confirmed, "confirmed subscription"))})
+			v := tr.receives(ae.ARN, a.account)
+			te.Why, te.PolicyFixable = v.why, v.fixable && v.allowed == no
+			switch {
+			case v.allowed == no:
+				te.CanReceive = aws.Bool(false)
+				o = failAt(TopicCannotReceive, "CloudWatch cannot publish alarm %s's notifications to topic %s: %s", ae.Name, action, v.why)
+			case v.allowed == unknown:
+				o = outcome{kind: manual, why: fmt.Sprintf("whether CloudWatch can publish alarm %s's notifications to topic %s is undecided: %s", ae.Name, action, v.why),
+					hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*), or pass trailwatch fix --topic-arn a topic that does"}
+			case te.Confirmed == 0:
+				te.CanReceive = aws.Bool(true)
+				o = failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending)
+			default:
+				te.CanReceive = aws.Bool(true)
+				o = outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, action, plural(te.Confirmed, "confirmed subscription"))}
+			}
 		}
+		ae.Topics = append(ae.Topics, te)
+		best = better(best, o)
+	}
+	if best.stage == -1 && best.kind == failed {
+		return failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name)
 	}
 	return best
 }
 
-// topic counts a topic's confirmed and pending subscriptions, once per run.
-// A topic in another account is not read: it is the MANUAL case.
-func (a *auditor) topic(ctx context.Context, arn string) (*TopicEvidence, error) {
-	if te, ok := a.topics[arn]; ok {
-		return te, nil
+// topicRead is what was read of one topic, once per run.
+type topicRead struct {
+	ev     TopicEvidence
+	policy string
+	key    *Key // nil when the topic is not encrypted
+}
+
+// topic reads a topic's attributes, its KMS key and its subscriptions,
+// once per run. A topic in another account is not read: it is the MANUAL
+// case.
+func (a *auditor) topic(ctx context.Context, arn string) (*topicRead, error) {
+	if tr, ok := a.topics[arn]; ok {
+		return tr, nil
 	}
-	te := &TopicEvidence{ARN: arn, Account: arnField(arn, 4)}
-	if te.Account == a.account {
-		p := sns.NewListSubscriptionsByTopicPaginator(a.clients.SNS(arnField(arn, 3)), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
-		for p.HasMorePages() {
-			cctx, cancel := a.call(ctx)
-			out, err := p.NextPage(cctx)
-			cancel()
-			if err != nil {
-				err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
-				if errors.Is(err, awserr.ErrNotFound) {
-					break // a deleted topic has no subscribers: a finding
-				}
-				return nil, err
+	tr := &topicRead{ev: TopicEvidence{ARN: arn, Account: arnField(arn, 4)}}
+	if tr.ev.Account == a.account {
+		c := a.clients.SNS(arnField(arn, 3))
+		attrs, found, err := a.topicAttributes(ctx, c, arn)
+		if err != nil {
+			return nil, err
+		}
+		tr.ev.Missing = !found
+		if found {
+			tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
+			if tr.ev.KMSKey != "" {
+				tr.key = a.readKey(ctx, arnField(arn, 3), tr.ev.KMSKey)
+				tr.ev.KeyManager = tr.key.Manager
 			}
-			for _, s := range out.Subscriptions {
-				switch sa := aws.ToString(s.SubscriptionArn); {
-				case sa == "PendingConfirmation":
-					te.Pending++
-				case strings.HasPrefix(sa, "arn:"):
-					te.Confirmed++
-				}
+			if err := a.subscriptions(ctx, c, &tr.ev); err != nil {
+				return nil, err
 			}
 		}
 	}
-	a.topics[arn] = te
-	return te, nil
+	a.topics[arn] = tr
+	return tr, nil
+}
+
+// subscriptions counts a topic's confirmed and pending subscriptions.
+func (a *auditor) subscriptions(ctx context.Context, c awsapi.SNSAPI, te *TopicEvidence) error {
+	p := sns.NewListSubscriptionsByTopicPaginator(c, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(te.ARN)})
+	for p.HasMorePages() {
+		cctx, cancel := a.call(ctx)
+		out, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
+			if errors.Is(err, awserr.ErrNotFound) {
+				te.Missing = true // deleted since its attributes were read
+				return nil
+			}
+			return err
+		}
+		for _, s := range out.Subscriptions {
+			switch sa := aws.ToString(s.SubscriptionArn); {
+			case sa == "PendingConfirmation":
+				te.Pending++
+			case strings.HasPrefix(sa, "arn:"):
+				te.Confirmed++
+			}
+		}
+	}
+	return nil
+}
+
+// receives decides whether CloudWatch may publish one alarm's
+// notifications to the topic: its KMS key first, then its access policy.
+// fixable is set only when the policy alone stands in the way.
+func (tr *topicRead) receives(alarmARN, account string) policyVerdict {
+	kv := policyVerdict{allowed: yes}
+	if tr.key != nil {
+		kv = keyVerdict(tr.key, tr.ev.KMSKey, alarmARN, account)
+	}
+	if kv.allowed == no {
+		return policyVerdict{allowed: no, why: kv.why}
+	}
+	pv := topicPolicyAdmits(tr.policy, tr.ev.ARN, alarmARN, account)
+	pv.fixable = pv.fixable && kv.allowed == yes
+	switch {
+	case pv.allowed == no:
+		return pv
+	case kv.allowed == unknown && pv.allowed == unknown:
+		return policyVerdict{allowed: unknown, why: kv.why + "; and its access policy: " + pv.why}
+	case kv.allowed == unknown:
+		return kv
+	case pv.allowed == unknown:
+		pv.why = "its access policy: " + pv.why
+		return pv
+	}
+	return policyVerdict{allowed: yes}
 }

@@ -29,6 +29,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// Progress, when set, is told each time an account finishes.
 	Progress func(done, total int, r Result)
+	// VerifyPatterns sends each filter's pattern and the synthetic CloudTrail
+	// records to logs:TestMetricFilter and compares AWS's verdicts with
+	// trailwatch's; AWS settles what trailwatch cannot decide.
+	VerifyPatterns bool
 }
 
 // Target is one credential set to check: a profile (or the default chain)
@@ -108,7 +112,8 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 // Account checks one account whose ID is already known (fix re-checks an
 // account after applying with this). region is where trails are discovered.
 func Account(ctx context.Context, clients awsapi.Clients, account, region string, opts Options) Result {
-	a := auditor{clients: clients, opts: opts, account: account, filters: map[string]filterList{}, alarms: map[string]alarmList{}, topics: map[string]*TopicEvidence{}}
+	a := auditor{clients: clients, opts: opts, account: account, filters: map[string]filterList{}, alarms: map[string]alarmList{},
+		topics: map[string]*topicRead{}, keys: map[string]*Key{}}
 	r := a.run(ctx, region)
 	r.Account = account
 	r.Region = region
@@ -159,7 +164,8 @@ type auditor struct {
 	account string
 	filters map[string]filterList
 	alarms  map[string]alarmList
-	topics  map[string]*TopicEvidence
+	topics  map[string]*topicRead
+	keys    map[string]*Key
 }
 
 // call bounds one AWS request by the per-call timeout.
@@ -219,6 +225,9 @@ func resultOf(o outcome, evidence []TrailEvidence) Result {
 	case manual:
 		r.Status, r.OtherAccount = Manual, o.account
 		r.Remediation = remediationManual
+		if o.hint != "" {
+			r.Remediation = o.hint
+		}
 		if o.account != "" {
 			r.Remediation = fmt.Sprintf("verify the chain in account %s (or run trailwatch check with a profile for it)", o.account)
 		}
@@ -259,6 +268,7 @@ type outcome struct {
 	stage   int    // index into Reasons when kind is failed
 	account string // the other account when kind is manual
 	why     string
+	hint    string // remediation of a manual outcome, when not the filter's
 }
 
 type kind int
