@@ -372,7 +372,7 @@ func TestFixSafetyAddsTopicToUsersAlarmKeepingEverything(t *testing.T) {
 		a["okActions"] = []string{"arn:aws:sns:us-east-1:111111111111:ops-recovered"}
 		a["insufficientDataActions"] = []string{"arn:aws:sns:us-east-1:111111111111:ops-nodata"}
 		a["datapointsToAlarm"] = 1
-		a["treatMissingData"] = "ignore"
+		a["treatMissingData"] = "missing"
 		a["unit"] = "Count"
 		a["period"] = 60
 		a["tags"] = []map[string]string{{"key": "owner", "value": "soc"}}

@@ -190,6 +190,17 @@ func (t *textWriter) alarm(a AlarmEvidence) {
 			t.link(5, nil, fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account))
 			continue
 		}
+		switch {
+		case tp.Missing:
+			t.link(5, held(false), fmt.Sprintf("topic %s: does not exist", tp.ARN))
+			continue
+		case tp.CanReceive == nil:
+			t.link(5, nil, fmt.Sprintf("topic %s: undecided whether CloudWatch can publish to it: %s", tp.ARN, tp.Why))
+			continue
+		case !*tp.CanReceive:
+			t.link(5, held(false), fmt.Sprintf("topic %s: CloudWatch cannot publish to it: %s", tp.ARN, tp.Why))
+			continue
+		}
 		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", tp.ARN, tp.Confirmed, tp.Pending))
 	}
 }
