@@ -24,6 +24,7 @@ func checkCommand(e *env) *cli.Command {
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the report on stdout: text or json"},
 			&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+			&cli.BoolFlag{Name: "verify-patterns", Usage: "also ask CloudWatch Logs (logs:TestMetricFilter, read-only, one call per filter) whether each filter matches trailwatch's CloudTrail records, and report where it disagrees"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -41,7 +42,7 @@ func checkCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout}
+			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				opts.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)

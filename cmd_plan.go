@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/urfave/cli/v2"
 
@@ -21,6 +22,7 @@ func planFlags() []cli.Flag {
 	return append(selectionFlags(),
 		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `PROTOCOL:ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms"},
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
+		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
 		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
 		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
@@ -33,7 +35,7 @@ func planFlags() []cli.Flag {
 // planOptionsFromContext turns the plan flags into plan.Options; every
 // mistake is a usage error, found before anything is read.
 func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
-	o := plan.Options{TopicARN: c.String("topic-arn"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
+	o := plan.Options{TopicARN: c.String("topic-arn"), KMSKeyID: c.String("kms-key-id"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
 		Namespace: c.String("namespace"), MetricName: c.String("metric-name"), NamePrefix: c.String("name-prefix"), Strict: c.Bool("strict")}
 	if c.IsSet("retention-days") && !o.WireLogs {
 		return o, usageError("--retention-days applies only with --wire-logs")
@@ -167,6 +169,7 @@ func readersFor(t check.Target) plan.Readers {
 		Alarms: perRegion(cfg, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
 		Topics: perRegion(cfg, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
 		Roles:  iam.NewFromConfig(cfg),
+		Keys:   perRegion(cfg, func(c aws.Config) plan.KeyReader { return kms.NewFromConfig(c) }),
 	}
 }
 

@@ -126,11 +126,13 @@ func TestPlanCommandEveryFailScenario(t *testing.T) {
 		"MANAGEMENT_EVENTS_NOT_CAPTURED": "",
 		"NO_CLOUDWATCH_LOGS":             "sns:CreateTopic sns:Subscribe logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter cloudwatch:PutMetricAlarm",
 		"LOGS_DELIVERY_FAILING":          "",
-		"NO_MATCHING_FILTER":             "sns:CreateTopic sns:Subscribe logs:PutMetricFilter cloudwatch:PutMetricAlarm",
-		"NO_ALARM":                       "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"ALARM_CANNOT_FIRE":              "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"NO_ALARM_TOPIC":                 "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"NO_CONFIRMED_SUBSCRIBER":        "sns:Subscribe",
+		// The scenario's alarm, topic and subscriber work: only the filter.
+		"NO_MATCHING_FILTER": "logs:PutMetricFilter",
+		"NO_ALARM":           "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		// Its topic has a confirmed subscriber: an alarm beside it notifies that topic.
+		"ALARM_CANNOT_FIRE":       "cloudwatch:PutMetricAlarm",
+		"NO_ALARM_TOPIC":          "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		"NO_CONFIRMED_SUBSCRIBER": "sns:Subscribe",
 	}
 	for _, reason := range sandbox.FailReasons {
 		t.Run(reason, func(t *testing.T) {

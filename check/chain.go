@@ -230,18 +230,37 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
 	}
 	cov, err := pattern.Analyze(fe.Pattern)
+	covers := pattern.Unknown
 	var indeterminate []string
 	if err != nil {
 		// CloudWatch Logs accepted the pattern, so a parse failure is ours.
 		fe.Coverage = "unknown"
 		indeterminate = append(indeterminate, fmt.Sprintf("trailwatch cannot evaluate the pattern: %v", err))
 	} else {
+		covers = cov.Covers
 		fe.Coverage, fe.StrictCIS = verdictName(cov.Covers), cov.StrictCIS
 		indeterminate = append(indeterminate, cov.Indeterminate...)
 		for _, e := range cov.Events {
 			if e.Verdict != pattern.Match {
 				fe.Missed = append(fe.Missed, string(e.Event))
 			}
+		}
+	}
+	if a.opts.VerifyPatterns {
+		var p *pattern.Pattern
+		if err == nil {
+			p, _ = pattern.Parse(fe.Pattern)
+		}
+		v, verr := a.verifyPattern(ctx, region, fe.Pattern, p)
+		if verr != nil {
+			return fe, erred(verr)
+		}
+		// AWS's answers settle what the local engine left open; only a
+		// disagreement on a deciding record keeps the coverage open.
+		fe.Verification, covers = v.ev, v.covers
+		fe.Coverage, fe.Missed, indeterminate = verdictName(v.covers), v.missed, nil
+		if v.disagree != "" {
+			indeterminate = append(indeterminate, v.disagree)
 		}
 	}
 	if f.ApplyOnTransformedLogs {
@@ -252,7 +271,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	}
 	fe.Indeterminate = indeterminate
 	switch {
-	case err == nil && cov.Covers == pattern.NoMatch:
+	case covers == pattern.NoMatch:
 		// The alarms on its metric are still followed: when they work, the
 		// filter is all that is missing, and plan adds only that.
 		for _, mt := range f.MetricTransformations {

@@ -88,14 +88,7 @@ func isAWSManagedAlias(keyID string) bool {
 // cloudwatch.amazonaws.com call kms:Decrypt and kms:GenerateDataKey (which
 // SNS calls for it). keyID is the topic's KmsMasterKeyId.
 func KeyAdmitsCloudWatch(k *Key, keyID, alarmARN, account string) (ok *bool, why string) {
-	v := keyVerdict(k, keyID, alarmARN, account)
-	switch v.allowed {
-	case yes:
-		return aws.Bool(true), v.why
-	case no:
-		return aws.Bool(false), v.why
-	}
-	return nil, v.why
+	return keyVerdict(k, keyID, alarmARN, account).answer()
 }
 
 func keyVerdict(k *Key, keyID, alarmARN, account string) policyVerdict {

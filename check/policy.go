@@ -41,6 +41,19 @@ type policyVerdict struct {
 	fixable bool
 }
 
+// answer is the verdict for callers outside check: nil when unknown.
+func (v policyVerdict) answer() (*bool, string) {
+	switch v.allowed {
+	case yes:
+		t := true
+		return &t, v.why
+	case no:
+		f := false
+		return &f, v.why
+	}
+	return nil, v.why
+}
+
 type policyDoc struct {
 	Statement statements
 }

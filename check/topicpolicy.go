@@ -48,3 +48,9 @@ func topicPolicyAdmits(policy, topicARN, alarmARN, account string) policyVerdict
 	return evaluatePolicy(policy, policyRequest{service: cloudwatchService, action: "sns:Publish", resource: topicARN,
 		context: alarmContext(alarmARN, account)})
 }
+
+// TopicPolicyAdmits is topicPolicyAdmits for plan, which checks a policy it
+// is about to write: ok is nil when the policy cannot be evaluated.
+func TopicPolicyAdmits(policy, topicARN, alarmARN, account string) (ok *bool, why string) {
+	return topicPolicyAdmits(policy, topicARN, alarmARN, account).answer()
+}

@@ -117,15 +117,31 @@ func (b *builder) plan(f Finding) error {
 	}
 	b.ap.Region = b.region
 
+	if f.Reason == LogGroupNotFound {
+		if err := b.recreateLogGroup(group); err != nil || b.ap.Blocked != "" {
+			return err
+		}
+	}
+	if m := t.ReadyMetric; m != nil && b.o.TopicARN == "" {
+		// An alarm, its topic and a subscriber already work on this
+		// metric: the filter feeding it is all that is missing.
+		_, err := b.filter(f.Reason, group, transformation{namespace: m.Namespace, metric: m.MetricName, unit: m.Unit, defaultValue: m.DefaultValue})
+		return err
+	}
+
 	metricNS, metricName := b.o.Namespace, b.o.MetricName
 	reuseFilter := t.Filter != nil && t.Filter.Reusable
 	if reuseFilter {
 		metricNS, metricName = t.Filter.Namespace, t.Filter.MetricName
 	}
+	if t.PolicyTopic != "" && b.o.TopicARN == "" {
+		return b.allowCloudWatch(f, t.PolicyTopic, t.Alarm)
+	}
 	// Which alarm change closes the chain, and which topic it needs.
 	var existing *cwtypes.MetricAlarm
+	beside := false // a new alarm beside the user's, which has no room left
 	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
-		(f.Reason == NoAlarmTopic || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
+		(f.Reason == NoAlarmTopic || f.Reason == TopicCannotReceive || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
 	if addTopicToAlarm {
 		a, err := b.alarm(t.Alarm.Name)
 		if err != nil {
@@ -135,17 +151,29 @@ func (b *builder) plan(f Finding) error {
 			b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
 			return nil
 		}
-		if why := cannotRoundTrip(*a); why != "" {
+		switch why := cannotRoundTrip(*a); {
+		case why != "":
 			b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
 			return nil
+		case len(a.AlarmActions) >= maxAlarmActions:
+			beside = true
+		default:
+			existing = a
 		}
-		existing = a
 	}
 
 	// The alarm already notifies a topic nobody confirmed: subscribe to it
-	// rather than create another, unless --topic-arn says which to use.
-	subscribeOnly := f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != ""
-	topicARN, topicID, err := b.topic(f, t, subscribeOnly)
+	// rather than create another, unless --topic-arn says which to use. An
+	// alarm that cannot fire may notify a topic that works: the alarm
+	// planned beside it notifies that one.
+	reuse, subscribeAlways := "", false
+	switch {
+	case f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != "":
+		reuse, subscribeAlways = t.TopicARN, true
+	case t.ReadyTopic != "" && b.o.TopicARN == "":
+		reuse = t.ReadyTopic
+	}
+	topicARN, topicID, err := b.topic(f, reuse, subscribeAlways)
 	if err != nil || b.ap.Blocked != "" {
 		return err
 	}
@@ -156,14 +184,14 @@ func (b *builder) plan(f Finding) error {
 	}
 	var filterID string
 	if !reuseFilter {
-		if filterID, err = b.filter(f.Reason, group); err != nil || b.ap.Blocked != "" {
+		if filterID, err = b.filter(f.Reason, group, transformation{namespace: b.o.Namespace, metric: b.o.MetricName}); err != nil || b.ap.Blocked != "" {
 			return err
 		}
 	}
 	switch {
 	case existing != nil:
 		return b.addAction(f.Reason, *existing, topicARN, topicID)
-	case t.Alarm != nil && t.Alarm.CanFire && reuseFilter:
+	case !beside && t.Alarm != nil && t.Alarm.CanFire && reuseFilter:
 		return nil // only subscriptions were missing
 	default:
 		return b.newAlarm(f.Reason, metricNS, metricName, topicARN, deps(topicID, filterID))
@@ -172,11 +200,8 @@ func (b *builder) plan(f Finding) error {
 
 // cannotRoundTrip says why an alarm cannot be rewritten without loss.
 func cannotRoundTrip(a cwtypes.MetricAlarm) string {
-	switch {
-	case len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil:
+	if len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil {
 		return "is a metric-math, anomaly-detection or query alarm that trailwatch cannot rewrite without loss"
-	case len(a.AlarmActions) >= maxAlarmActions:
-		return fmt.Sprintf("already has %d alarm actions, the most CloudWatch allows", len(a.AlarmActions))
 	}
 	return ""
 }
@@ -258,11 +283,14 @@ func deps(ids ...string) []string {
 }
 
 // topic decides which SNS topic the alarm notifies and plans its creation
-// and subscriptions. subscribeOnly keeps the topic the alarm notifies.
-func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID string, err error) {
+// and subscriptions. reuse is a topic of the user's to keep: --notify
+// endpoints are subscribed to it when subscribeAlways, otherwise only when
+// it has no confirmed subscriber (it needs none then).
+func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, changeID string, err error) {
 	reg := b.region
 	var subscribed []string
 	reused := false
+	notify := b.o.Notify
 	switch {
 	case b.o.TopicARN != "":
 		arn = b.o.TopicARN
@@ -279,10 +307,15 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 			return "", "", nil
 		}
 		reused = true
-	case subscribeOnly:
-		arn, reused = t.TopicARN, true
-		if _, err := b.look(kindTopic, arn, reg); err != nil {
+	case reuse != "":
+		arn, reused = reuse, true
+		v, err := b.look(kindTopic, arn, reg)
+		if err != nil {
 			return "", "", err
+		}
+		if v == nil {
+			b.ap.Blocked = "topic " + arn + " disappeared since check read it; re-run plan"
+			return "", "", nil
 		}
 	default:
 		name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.topicTaken)
@@ -299,10 +332,12 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
+			in, after, err := b.newTopicInput(name)
+			if err != nil || b.ap.Blocked != "" {
+				return "", "", err
+			}
 			changeID = "topic"
-			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn,
-				After: map[string]any{"name": name, "tags": tagText()}, Fixes: f.Reason},
-				sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
+			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn, After: after, Fixes: f.Reason}, in); err != nil {
 				return "", "", err
 			}
 		}
@@ -311,8 +346,11 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		if subscribed, err = b.subscriptions(arn); err != nil {
 			return "", "", err
 		}
+		if reuse != "" && !subscribeAlways && len(subscribed) > 0 {
+			notify = nil // someone already receives it
+		}
 	}
-	for i, n := range b.o.Notify {
+	for i, n := range notify {
 		if slices.Contains(subscribed, n.String()) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/trailwatch/trailwatch/check"
@@ -28,9 +29,13 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 	t := &Trail{Name: ev.Name, ARN: ev.ARN, HomeRegion: ev.HomeRegion, OwnerAccount: ev.Account,
 		Organization: ev.OrganizationTrail,
 		LogGroupARN:  ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
+	if reason == check.NoMatchingFilter {
+		t.ReadyMetric = readyMetric(ev, ev.Account)
+	}
 	// Prefer the metric whose alarm got furthest, so the smallest change
-	// closes the chain: an alarm needing a subscriber, then one needing a
-	// topic, then a metric with no usable alarm.
+	// closes the chain: an alarm needing a subscriber, then one whose topic
+	// needs CloudWatch's statement, then one needing a topic, then a metric
+	// with no usable alarm.
 	best := 0
 	for _, fe := range ev.Filters {
 		if fe.Coverage != "match" || (strict && !fe.StrictCIS) {
@@ -45,21 +50,66 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 				best, t.Filter, t.Alarm, t.TopicARN = 1, filter, nil, ""
 			}
 			for _, al := range me.Alarms {
+				alarm := &Alarm{Name: al.Name, ARN: al.ARN, CanFire: true}
 				switch {
-				case reason == check.NoConfirmedSubscriber && al.CanFire && best < 3:
+				case reason == check.NoConfirmedSubscriber && al.CanFire && best < 4:
 					for _, tp := range al.Topics {
-						if tp.Confirmed == 0 && tp.Account == ev.Account {
-							best, t.Filter, t.Alarm, t.TopicARN = 3, filter, &Alarm{Name: al.Name, CanFire: true}, tp.ARN
+						if tp.Confirmed == 0 && tp.Account == ev.Account && !tp.Missing {
+							best, t.Filter, t.Alarm, t.TopicARN = 4, filter, alarm, tp.ARN
 							break
 						}
 					}
-				case reason == check.NoAlarmTopic && al.CanFire && len(al.Topics) == 0 && best < 2:
-					best, t.Filter, t.Alarm = 2, filter, &Alarm{Name: al.Name, CanFire: true}
+				case reason == check.TopicCannotReceive && al.CanFire && best < 3:
+					for _, tp := range al.Topics {
+						if tp.PolicyFixable && tp.Account == ev.Account {
+							best, t.Filter, t.Alarm, t.PolicyTopic = 3, filter, alarm, tp.ARN
+							break
+						}
+					}
+					if best < 2 {
+						// Its topic cannot be mended (its key): it gains a new one.
+						best, t.Filter, t.Alarm = 2, filter, alarm
+					}
+				case reason == check.NoAlarmTopic && al.CanFire && !slices.ContainsFunc(al.Topics, func(tp check.TopicEvidence) bool { return !tp.Missing }) && best < 2:
+					best, t.Filter, t.Alarm = 2, filter, alarm
+				case reason == check.AlarmCannotFire && !al.CanFire && t.ReadyTopic == "":
+					if tp := readyTopic(al, ev.Account); tp != "" {
+						best, t.Filter, t.ReadyTopic = max(best, 1), filter, tp
+					}
 				}
 			}
 		}
 	}
 	return t
+}
+
+// readyTopic is a topic of the alarm's that CloudWatch can publish to, in
+// this account, with a confirmed subscriber; "" when there is none.
+func readyTopic(al check.AlarmEvidence, account string) string {
+	for _, tp := range al.Topics {
+		if tp.Account == account && !tp.Missing && tp.CanReceive != nil && *tp.CanReceive && tp.Confirmed > 0 {
+			return tp.ARN
+		}
+	}
+	return ""
+}
+
+// readyMetric finds, on the metrics of the log group's filters (which do
+// not catch every event), an alarm that would complete the chain.
+func readyMetric(ev check.TrailEvidence, account string) *ReadyMetric {
+	for _, fe := range ev.Filters {
+		for _, me := range fe.Metrics {
+			if !reusableMetric(me) {
+				continue
+			}
+			for _, al := range me.Alarms {
+				if al.CanFire && readyTopic(al, account) != "" {
+					return &ReadyMetric{Namespace: me.Namespace, MetricName: me.Name, Unit: me.Unit, DefaultValue: me.DefaultValue, Alarm: al.Name}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // reusableMetric is a metric a plain Sum ≥ 1 alarm can watch: no dimensions
