@@ -624,8 +624,8 @@ func TestFixSafetyMidApplyFailureThenConverges(t *testing.T) {
 	}{
 		{"no-alarm", denyAlarmWrite, "alarm", "AccessDenied", "cloudwatch:PutMetricAlarm", []string{"✓ topic", "✓ subscribe-1", "✗ alarm"},
 			[]string{"monitoring:PutMetricAlarm"}},
-		// The deleted log group is recreated first, then the filter on it fails.
-		{"log-group-deleted", "logs:PutMetricFilter", "filter", "AccessDeniedException", "logs:PutMetricFilter", []string{"✓ log-group", "✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
+		// Nothing but the trail and its log group work: topic, filter, alarm.
+		{"demo", "logs:PutMetricFilter", "filter", "AccessDeniedException", "logs:PutMetricFilter", []string{"✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
 			[]string{"logs:PutMetricFilter", "monitoring:PutMetricAlarm"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -687,14 +687,19 @@ func TestFixSafetyRollback(t *testing.T) {
 		scenario string
 		args     []string
 		undone   []string // the journal's rollback operations, in order
+		// noAlarm deletes the scenario's alarm, so the whole chain is planned.
+		noAlarm bool
 	}{
 		{"no-cloudwatch-logs", []string{"--wire-logs", "--retention-days", "90"}, []string{
 			"logs:DeleteMetricFilter", "cloudtrail:UpdateTrail", "iam:DeleteRolePolicy", "iam:DeleteRole",
-			"logs:DeleteLogGroup", "sns:Unsubscribe", "sns:DeleteTopic"}},
-		{"no-alarm", nil, []string{"sns:Unsubscribe", "sns:DeleteTopic"}},
+			"logs:DeleteLogGroup", "sns:Unsubscribe", "sns:DeleteTopic"}, true},
+		{"no-alarm", nil, []string{"sns:Unsubscribe", "sns:DeleteTopic"}, false},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			srv := startSandbox(t, tc.scenario)
+			if tc.noAlarm {
+				seedSafety(t, srv, func(r map[string]any) { delete(r["alarms"].(map[string]any), "cloudtrail-config-changes") })
+			}
 			srv.SetFaults(sandbox.Faults{AccessDenied: []sandbox.DeniedOperation{{Operation: denyAlarmWrite}}})
 			before := safetyResources(t, srv)
 			journal := filepath.Join(t.TempDir(), "journal.jsonl")

@@ -184,8 +184,8 @@ var fixExpect = map[string]struct {
 	// In these two the new filter emits the default metric, which the
 	// scenario's own alarm (with its confirmed subscriber) already watches:
 	// PASS at once, while the new email is still pending.
-	"NO_CLOUDWATCH_LOGS": {writes: "sns:CreateTopic sns:Subscribe logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter cloudwatch:PutMetricAlarm",
-		after: "PASS"},
+	"NO_CLOUDWATCH_LOGS": {writes: "logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter",
+		after: "PASS", noSubscriber: true},
 	"NO_MATCHING_FILTER":      {writes: "logs:PutMetricFilter", after: "PASS", noSubscriber: true},
 	"NO_ALARM":                {writes: "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm", after: "FAIL NO_CONFIRMED_SUBSCRIBER"},
 	"ALARM_CANNOT_FIRE":       {writes: "cloudwatch:PutMetricAlarm", after: "PASS", noSubscriber: true},
@@ -649,8 +649,9 @@ func TestFixCommandBulkFleet(t *testing.T) {
 		switch before[account] {
 		case "FAIL NO_CONFIRMED_SUBSCRIBER":
 			require.Equal(t, []string{"sns:Subscribe"}, ops, account)
-		case "FAIL NO_MATCHING_FILTER":
-			require.Equal(t, []string{"logs:PutMetricFilter"}, ops, "only the filter is missing in %s", account)
+		case "FAIL NO_MATCHING_FILTER", "FAIL NO_CLOUDWATCH_LOGS":
+			require.Equal(t, "logs:PutMetricFilter", ops[len(ops)-1], "the scenario's alarm works: the filter is the last write in %s", account)
+			require.NotContains(t, ops, "cloudwatch:PutMetricAlarm", account)
 		default:
 			require.Equal(t, "cloudwatch:PutMetricAlarm", ops[len(ops)-1], "the alarm is the last write in %s", account)
 		}

@@ -45,8 +45,9 @@ var notifyFixWrites = map[string]string{
 	"alarm-missing-ignore":    "monitoring:PutMetricAlarm",
 	"alarm-topic-deleted":     "sns:CreateTopic sns:Subscribe monitoring:PutMetricAlarm",
 	"alarm-actions-full":      "sns:CreateTopic sns:Subscribe monitoring:PutMetricAlarm",
-	// The group comes back under its name before the filter on it.
-	"log-group-deleted":   "logs:CreateLogGroup sns:CreateTopic sns:Subscribe logs:PutMetricFilter monitoring:PutMetricAlarm",
+	// The group comes back under its name, then the filter on it; the alarm
+	// on the metric it emits still works.
+	"log-group-deleted":   "logs:CreateLogGroup logs:PutMetricFilter",
 	"only-filter-missing": "logs:PutMetricFilter",
 }
 

@@ -118,6 +118,9 @@ func planCommand(e *env) *cli.Command {
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
 func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+	// The metric a new filter would emit: an alarm already working on it
+	// means the filter is all a failing account needs.
+	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 	report := check.Run(ctx, targets, co)
 	failed := 0
 	accounts := make([]plan.AccountPlan, len(report.Results))

@@ -23,8 +23,48 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
-// trail follows one trail along the chain, in its home region.
+// trail follows one trail along the chain, in its home region, then for a
+// trail whose filter is missing follows the candidate metrics' alarms.
 func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, outcome) {
+	ev, o := a.chain(ctx, t)
+	if o.kind == failed && len(a.opts.Candidates) > 0 {
+		switch Reasons[o.stage] {
+		case NoCloudWatchLogs, LogGroupNotFound, NoMatchingFilter:
+			ev.Candidates = a.candidates(ctx, &ev)
+		}
+	}
+	return ev, o
+}
+
+// candidates follows the alarms on the metrics a new filter would emit, in
+// the region the filter would go to, skipping metrics already followed.
+func (a *auditor) candidates(ctx context.Context, ev *TrailEvidence) []MetricEvidence {
+	region := ev.LogGroupRegion
+	if ev.LogGroupARN == "" {
+		region = ev.HomeRegion
+	}
+	seen := map[Metric]bool{}
+	for _, fe := range ev.Filters {
+		for _, me := range fe.Metrics {
+			if len(me.Dimensions) == 0 {
+				seen[Metric{me.Namespace, me.Name}] = true
+			}
+		}
+	}
+	var out []MetricEvidence
+	for _, m := range a.opts.Candidates {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		me, _ := a.metric(ctx, region, logstypes.MetricTransformation{MetricNamespace: aws.String(m.Namespace), MetricName: aws.String(m.Name), MetricValue: aws.String("1")})
+		out = append(out, me)
+	}
+	return out
+}
+
+// chain follows one trail along the chain, in its home region.
+func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, outcome) {
 	arn := aws.ToString(t.TrailARN)
 	ev := TrailEvidence{
 		ARN: arn, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), Account: arnField(arn, 4),

@@ -33,6 +33,17 @@ type Options struct {
 	// records to logs:TestMetricFilter and compares AWS's verdicts with
 	// trailwatch's; AWS settles what trailwatch cannot decide.
 	VerifyPatterns bool
+	// Candidates are metrics a new filter would emit (plan's namespace and
+	// metric name). For a trail whose filter is what is missing — no log
+	// group yet, a deleted one, or no filter catching the events — the
+	// alarms on them are followed, so plan can tell when a filter alone
+	// completes the chain. check itself sets none.
+	Candidates []Metric
+}
+
+// Metric names a CloudWatch metric without dimensions.
+type Metric struct {
+	Namespace, Name string
 }
 
 // Target is one credential set to check: a profile (or the default chain)

@@ -189,3 +189,35 @@ func TestNotificationPath(t *testing.T) {
 		})
 	}
 }
+
+// For plan, the alarms on the metric a new filter would emit are followed
+// when the filter is what is missing; check alone never asks.
+func TestCandidateMetrics(t *testing.T) {
+	unwired := func() *world {
+		w := compliant()
+		w.trails[0].CloudWatchLogsLogGroupArn = nil
+		return w
+	}
+	r, f := unwired().run(t, Options{})
+	require.Equal(t, NoCloudWatchLogs, r.Reason)
+	require.Zero(t, f.apiCalls()["DescribeAlarmsForMetric"])
+	require.Empty(t, r.Trails[0].Candidates)
+
+	r, _ = unwired().run(t, Options{Candidates: []Metric{{Namespace: ns, Name: metric}}})
+	require.Equal(t, NoCloudWatchLogs, r.Reason, "candidates are evidence, never a verdict")
+	c := r.Trails[0].Candidates
+	require.Len(t, c, 1)
+	require.Equal(t, metric, c[0].Name)
+	require.Len(t, c[0].Alarms, 1)
+	require.True(t, c[0].Alarms[0].CanFire)
+	require.Equal(t, 1, c[0].Alarms[0].Topics[0].Confirmed)
+
+	// A metric one of the group's own filters already emits is not asked twice.
+	w := compliant()
+	w.firstFilter().FilterPattern = aws.String("{ $.eventName = CreateTrail }")
+	r, f = w.run(t, Options{Candidates: []Metric{{Namespace: ns, Name: metric}}})
+	require.Equal(t, NoMatchingFilter, r.Reason)
+	require.Empty(t, r.Trails[0].Candidates)
+	require.Equal(t, 1, f.apiCalls()["DescribeAlarmsForMetric"])
+	require.True(t, r.Trails[0].Filters[0].Metrics[0].Alarms[0].CanFire, "the missing filter's metric is followed")
+}

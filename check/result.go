@@ -93,6 +93,9 @@ type TrailEvidence struct {
 	LogGroupRegion    string           `json:"log_group_region,omitempty"`
 	DeliveryError     string           `json:"delivery_error,omitempty"`
 	Filters           []FilterEvidence `json:"filters,omitempty"`
+	// Candidates are the alarms on the metrics plan would have a new filter
+	// emit, followed when the filter is what is missing (plan and fix only).
+	Candidates []MetricEvidence `json:"candidate_metrics,omitempty"`
 	// Failed is the link this trail failed at, or empty when the whole
 	// chain holds (or the trail was not evaluated to the end: see Note).
 	Failed Reason `json:"failed,omitempty"`

@@ -124,9 +124,15 @@ func (b *builder) plan(f Finding) error {
 	}
 	if m := t.ReadyMetric; m != nil && b.o.TopicARN == "" {
 		// An alarm, its topic and a subscriber already work on this
-		// metric: the filter feeding it is all that is missing.
-		_, err := b.filter(f.Reason, group, transformation{namespace: m.Namespace, metric: m.MetricName, unit: m.Unit, defaultValue: m.DefaultValue})
-		return err
+		// metric: the filter feeding it (and the delivery it needs) is all
+		// that is missing.
+		if t.LogGroupARN == "" {
+			var err error
+			if group, err = b.wireLogs(t); err != nil || b.ap.Blocked != "" {
+				return err
+			}
+		}
+		return b.readyFilter(f.Reason, group, m)
 	}
 
 	metricNS, metricName := b.o.Namespace, b.o.MetricName
@@ -196,6 +202,12 @@ func (b *builder) plan(f Finding) error {
 	default:
 		return b.newAlarm(f.Reason, metricNS, metricName, topicARN, deps(topicID, filterID))
 	}
+}
+
+// readyFilter plans the filter that feeds a working alarm's metric.
+func (b *builder) readyFilter(reason, group string, m *ReadyMetric) error {
+	_, err := b.filter(reason, group, transformation{namespace: m.Namespace, metric: m.MetricName, unit: m.Unit, defaultValue: m.DefaultValue})
+	return err
 }
 
 // cannotRoundTrip says why an alarm cannot be rewritten without loss.

@@ -29,7 +29,8 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 	t := &Trail{Name: ev.Name, ARN: ev.ARN, HomeRegion: ev.HomeRegion, OwnerAccount: ev.Account,
 		Organization: ev.OrganizationTrail,
 		LogGroupARN:  ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
-	if reason == check.NoMatchingFilter {
+	switch reason {
+	case check.NoMatchingFilter, check.NoCloudWatchLogs, check.LogGroupNotFound:
 		t.ReadyMetric = readyMetric(ev, ev.Account)
 	}
 	// Prefer the metric whose alarm got furthest, so the smallest change
@@ -95,17 +96,20 @@ func readyTopic(al check.AlarmEvidence, account string) string {
 }
 
 // readyMetric finds, on the metrics of the log group's filters (which do
-// not catch every event), an alarm that would complete the chain.
+// not catch every event) or those a new filter would emit, an alarm that
+// would complete the chain.
 func readyMetric(ev check.TrailEvidence, account string) *ReadyMetric {
+	var metrics []check.MetricEvidence
 	for _, fe := range ev.Filters {
-		for _, me := range fe.Metrics {
-			if !reusableMetric(me) {
-				continue
-			}
-			for _, al := range me.Alarms {
-				if al.CanFire && readyTopic(al, account) != "" {
-					return &ReadyMetric{Namespace: me.Namespace, MetricName: me.Name, Unit: me.Unit, DefaultValue: me.DefaultValue, Alarm: al.Name}
-				}
+		metrics = append(metrics, fe.Metrics...)
+	}
+	for _, me := range append(metrics, ev.Candidates...) {
+		if !reusableMetric(me) {
+			continue
+		}
+		for _, al := range me.Alarms {
+			if al.CanFire && readyTopic(al, account) != "" {
+				return &ReadyMetric{Namespace: me.Namespace, MetricName: me.Name, Unit: me.Unit, DefaultValue: me.DefaultValue, Alarm: al.Name}
 			}
 		}
 	}

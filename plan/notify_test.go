@@ -248,6 +248,24 @@ func TestFromCheckNotificationPath(t *testing.T) {
 	require.Empty(t, f.Trail.PolicyTopic, "a key problem is not mended by a policy")
 	require.Equal(t, "a", f.Trail.Alarm.Name, "the alarm gains a new topic")
 
+	unwired := result(check.NoCloudWatchLogs, "match")
+	unwired.Trails[0].LogGroupARN, unwired.Trails[0].Filters = "", nil
+	unwired.Trails[0].Candidates = []check.MetricEvidence{{Name: DefaultMetricName, Namespace: DefaultNamespace, Value: "1", Alarms: []check.AlarmEvidence{working}}}
+	f = FromCheck(unwired, false)
+	require.Equal(t, &ReadyMetric{Namespace: DefaultNamespace, MetricName: DefaultMetricName, Alarm: "a"}, f.Trail.ReadyMetric, "a candidate metric's working alarm")
+
 	f = FromCheck(result(check.NoAlarmTopic, "match", check.AlarmEvidence{Name: "a", CanFire: true, Topics: []check.TopicEvidence{topic(userTopic, 0, nil, false, true)}}), false)
 	require.NotNil(t, f.Trail.Alarm, "an alarm whose only topic was deleted gains a new one")
+}
+
+// With --wire-logs, a trail without a log group whose alarm already works on
+// the metric a new filter emits gets delivery and the filter, nothing else.
+func TestPlanWireLogsThenOnlyTheFilter(t *testing.T) {
+	w := newWorld()
+	f := finding(NoCloudWatchLogs)
+	f.Trail.ReadyMetric = &ReadyMetric{Namespace: DefaultNamespace, MetricName: DefaultMetricName, Alarm: "cis"}
+	a := build(t, w, f, Options{Notify: []Endpoint{}, WireLogs: true})
+	require.Empty(t, a.Blocked)
+	require.Equal(t, "create:logs:CreateLogGroup:log-group create:iam:CreateRole:log-role create:iam:PutRolePolicy:log-role-policy update:cloudtrail:UpdateTrail:trail create:logs:PutMetricFilter:filter", changeIDs(a))
+	require.Equal(t, "trailwatch-cloudtrail", request(t, change(t, a, "filter"))["logGroupName"])
 }
