@@ -142,6 +142,8 @@ func TestCheckCommandVerifyPatterns(t *testing.T) {
 	require.Equal(t, exitFailed, code, out+stderr)
 	require.Contains(t, out, "MANUAL")
 	require.Contains(t, out, "logs:TestMetricFilter and trailwatch disagree on 20 records")
+	require.Contains(t, out, "[--] logs:TestMetricFilter agrees on 3 of 33 records (0 settled by AWS)")
+	require.Contains(t, out, "StopLogging from assumed-role caller (failed call): trailwatch match, AWS no_match")
 	_, rep = checkJSON(t, "--verify-patterns")
 	require.Equal(t, check.Manual, rep.Results[0].Status)
 	d := rep.Results[0].Trails[0].Filters[0].Verification.Disagreements

@@ -126,6 +126,8 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 		t.link(2, tr.ManagementEvents, "management events: "+tr.SelectorsNote)
 	}
 	switch {
+	case tr.Failed == LogGroupNotFound:
+		t.link(2, held(false), fmt.Sprintf("log group %s (%s, account %s): does not exist", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
 	case tr.LogGroupARN != "":
 		t.link(2, held(true), fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
 	case tr.Failed == NoCloudWatchLogs:
@@ -161,6 +163,16 @@ func (t *textWriter) filter(f FilterEvidence) {
 	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", f.Name, desc, t.p.Faint(f.Pattern)))
 	for _, why := range f.Indeterminate {
 		t.link(3, nil, why)
+	}
+	if v := f.Verification; v != nil {
+		t.link(3, held(len(v.Disagreements) == 0), fmt.Sprintf("logs:TestMetricFilter agrees on %d of %d records (%d settled by AWS)", v.Agree, v.Records, v.Settled))
+		for _, d := range v.Disagreements {
+			failed := ""
+			if d.Failed {
+				failed = " (failed call)"
+			}
+			t.printf("            %s from %s%s: trailwatch %s, AWS %s\n", d.Event, d.Caller, failed, d.Local, d.AWS)
+		}
 	}
 	for _, m := range f.Metrics {
 		t.printf("      metric %s/%s%s value %s\n", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)
