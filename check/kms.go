@@ -95,6 +95,9 @@ func keyVerdict(k *Key, keyID, alarmARN, account string) policyVerdict {
 	switch {
 	case k.Manager == string(kmstypes.KeyManagerTypeAws) || (k.Err != nil && isAWSManagedAlias(keyID)):
 		return policyVerdict{allowed: no, why: fmt.Sprintf("it is encrypted with the AWS managed key (%s), whose key policy CloudWatch cannot be added to", AWSManagedSNSKey)}
+	case errors.Is(k.Err, awserr.ErrNotFound) && strings.HasPrefix(keyID, "arn:") && arnField(keyID, 4) != account:
+		// Another account's key this caller may not see: not proof it is gone.
+		return policyVerdict{allowed: unknown, why: fmt.Sprintf("its KMS key %s is in account %s, which trailwatch cannot read from here: %v", keyID, arnField(keyID, 4), k.Err)}
 	case errors.Is(k.Err, awserr.ErrNotFound):
 		return policyVerdict{allowed: no, why: fmt.Sprintf("its KMS key %s does not exist, so SNS cannot encrypt a message", keyID)}
 	case k.Err != nil:

@@ -101,6 +101,10 @@ func TestNotificationPath(t *testing.T) {
 			}},
 		{name: "key that no longer exists", status: Fail, reason: TopicCannotReceive, message: []string{"does not exist"},
 			break_: func(w *world) { w.topicAttrs[topicARN] = map[string]string{"KmsMasterKeyId": "alias/gone"} }},
+		{name: "another account's key that cannot be seen", status: Manual, message: []string{"is in account " + other},
+			break_: func(w *world) {
+				w.topicAttrs[topicARN] = map[string]string{"KmsMasterKeyId": "arn:aws:kms:us-east-1:" + other + ":key/" + keyID}
+			}},
 
 		// Topic access policy.
 		{name: "default topic policy (AWS:SourceOwner)", status: Pass, break_: func(*world) {}},
