@@ -3,6 +3,7 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -234,7 +235,7 @@ var conditionOps = map[string]struct {
 func conditionsHold(conds map[string]map[string]stringList, ctx map[string]string) (tri, string) {
 	var unknowns []string
 	failed := false
-	for _, op := range sortedKeys(conds) {
+	for _, op := range slices.Sorted(maps.Keys(conds)) {
 		name := strings.ToLower(op)
 		if strings.HasPrefix(name, "foranyvalue:") || strings.HasPrefix(name, "forallvalues:") {
 			unknowns = append(unknowns, "condition operator "+op)
@@ -246,7 +247,7 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 			unknowns = append(unknowns, "condition operator "+op)
 			continue
 		}
-		for _, key := range sortedKeys(conds[op]) {
+		for _, key := range slices.Sorted(maps.Keys(conds[op])) {
 			values := conds[op][key]
 			v, present := ctx[strings.ToLower(key)]
 			if !present {
@@ -278,15 +279,6 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 		return unknown, strings.Join(unknowns, ", ")
 	}
 	return yes, ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // wildcard matches v against a policy pattern where * is any run of
