@@ -62,10 +62,14 @@ func TestFixCommandNotifyScenarios(t *testing.T) {
 			want, ok := notifyFixWrites[sc.Name]
 			require.True(t, ok, "a new FAIL scenario needs its expected writes")
 			srv := startFixSandbox(t, sc.Name)
+			usersAlarm := safetyDig(safetyRegionOf(safetyDump(t, srv)), "alarms", "cloudtrail-config-changes")
+			require.NotNil(t, usersAlarm)
 			journal := filepath.Join(t.TempDir(), "journal.jsonl")
 			code, out, stderr := runFixCmd(t, "--yes", "--notify", "sqs:arn:aws:sqs:us-east-1:111111111111:alerts", "--journal", journal)
 			require.Equal(t, exitOK, code, out+stderr)
 			require.Equal(t, want, strings.Join(safetyWritesSince(srv, 0), " "), out)
+			safetySameJSON(t, usersAlarm, safetyDig(safetyRegionOf(safetyDump(t, srv)), "alarms", "cloudtrail-config-changes"),
+				"the user's alarm is never rewritten: what it lacks goes beside it")
 			require.Contains(t, out, "check: FAIL "+sc.Reason+" → PASS")
 			code, now := fixCheckStatus(t)
 			require.Equal(t, exitOK, code)

@@ -12,7 +12,7 @@ var remediation = map[Reason]string{
 	NoAlarm:                     "create an alarm on the filter's metric, namespace and dimensions (trailwatch fix)",
 	AlarmCannotFire:             "make the alarm fire on each change: actions enabled, metric value 1, Sum >= 1 over 1 datapoint, no Unit or the filter's, TreatMissingData notBreaching (trailwatch fix adds an alarm beside it)",
 	NoAlarmTopic:                "add an SNS topic to the alarm's ALARM actions (trailwatch fix --notify PROTOCOL:ENDPOINT)",
-	TopicCannotReceive:          "let CloudWatch publish to the topic: a statement allowing cloudwatch.amazonaws.com SNS:Publish in its access policy, and a customer managed KMS key whose policy allows it kms:Decrypt and kms:GenerateDataKey* instead of alias/aws/sns (trailwatch fix adds the statement, or a new topic with --notify and optionally --kms-key-id)",
+	TopicCannotReceive:          "let CloudWatch publish to the topic: a statement allowing cloudwatch.amazonaws.com SNS:Publish in its access policy, and a customer managed KMS key whose policy allows it kms:Decrypt and kms:GenerateDataKey* instead of alias/aws/sns (trailwatch fix adds the statement, or an alarm with a new topic beside yours: --notify, optionally --kms-key-id)",
 	NoConfirmedSubscriber:       "subscribe someone to the alarm's topic and confirm the subscription (trailwatch fix --notify PROTOCOL:ENDPOINT)",
 }
 

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"slices"
 	"strconv"
 
 	"github.com/trailwatch/trailwatch/check"
@@ -61,17 +60,18 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 						}
 					}
 				case reason == check.TopicCannotReceive && al.CanFire && best < 3:
+					// Only a topic whose policy alone stops CloudWatch is mended;
+					// otherwise (its key) a trailwatch alarm with a new topic goes
+					// beside the user's, which is not rewritten.
 					for _, tp := range al.Topics {
 						if tp.PolicyFixable && tp.Account == ev.Account {
 							best, t.Filter, t.Alarm, t.PolicyTopic = 3, filter, alarm, tp.ARN
 							break
 						}
 					}
-					if best < 2 {
-						// Its topic cannot be mended (its key): it gains a new one.
-						best, t.Filter, t.Alarm = 2, filter, alarm
-					}
-				case reason == check.NoAlarmTopic && al.CanFire && !slices.ContainsFunc(al.Topics, func(tp check.TopicEvidence) bool { return !tp.Missing }) && best < 2:
+				case reason == check.NoAlarmTopic && al.CanFire && len(al.Topics) == 0 && best < 2:
+					// An alarm with no topic at all gains one; one whose topics
+					// were deleted gets a trailwatch alarm beside it instead.
 					best, t.Filter, t.Alarm = 2, filter, alarm
 				case reason == check.AlarmCannotFire && !al.CanFire && t.ReadyTopic == "":
 					if tp := readyTopic(al, ev.Account); tp != "" {

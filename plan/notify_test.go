@@ -150,10 +150,21 @@ func TestPlanAroundUnusableTopicsAndFullAlarms(t *testing.T) {
 		w.addAlarm(userAlarm(userTopic), false)
 		f := finding(TopicCannotReceive)
 		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
-		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
+		a := build(t, w, f, Options{})
+		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
+		require.Equal(t, "trailwatch-cloudtrail-changes", change(t, a, "alarm").Target, "beside the user's alarm, which is not rewritten")
+		require.Equal(t, []any{"arn:aws:sns:us-east-1:111111111111:trailwatch-cloudtrail-changes"}, request(t, change(t, a, "alarm"))["AlarmActions"])
+	})
+	t.Run("our own alarm whose topic was deleted gets a new one", func(t *testing.T) {
+		w := newWorld()
+		own := userAlarm("arn:aws:sns:us-east-1:111111111111:gone")
+		own.AlarmName = aws.String("trailwatch-cloudtrail-changes")
+		w.addAlarm(own, true)
+		f := finding(NoAlarmTopic)
+		f.Trail.Alarm = nil // its only topic is gone: not an alarm to add a topic to
 		a := build(t, w, f, Options{})
 		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 update:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
-		require.Equal(t, []any{userTopic, "arn:aws:sns:us-east-1:111111111111:trailwatch-cloudtrail-changes"}, request(t, change(t, a, "alarm"))["AlarmActions"])
+		require.Equal(t, []any{"arn:aws:sns:us-east-1:111111111111:trailwatch-cloudtrail-changes"}, request(t, change(t, a, "alarm"))["AlarmActions"])
 	})
 	t.Run("five alarm actions", func(t *testing.T) {
 		w := newWorld()
@@ -246,7 +257,8 @@ func TestFromCheckNotificationPath(t *testing.T) {
 	require.Equal(t, "a", f.Trail.Alarm.Name)
 	f = FromCheck(result(check.TopicCannotReceive, "match", check.AlarmEvidence{Name: "a", CanFire: true, Topics: []check.TopicEvidence{topic(userTopic, 1, &no, false, false)}}), false)
 	require.Empty(t, f.Trail.PolicyTopic, "a key problem is not mended by a policy")
-	require.Equal(t, "a", f.Trail.Alarm.Name, "the alarm gains a new topic")
+	require.Nil(t, f.Trail.Alarm, "the user's alarm is not rewritten: a trailwatch alarm goes beside it")
+	require.NotNil(t, f.Trail.Filter)
 
 	unwired := result(check.NoCloudWatchLogs, "match")
 	unwired.Trails[0].LogGroupARN, unwired.Trails[0].Filters = "", nil
@@ -255,7 +267,9 @@ func TestFromCheckNotificationPath(t *testing.T) {
 	require.Equal(t, &ReadyMetric{Namespace: DefaultNamespace, MetricName: DefaultMetricName, Alarm: "a"}, f.Trail.ReadyMetric, "a candidate metric's working alarm")
 
 	f = FromCheck(result(check.NoAlarmTopic, "match", check.AlarmEvidence{Name: "a", CanFire: true, Topics: []check.TopicEvidence{topic(userTopic, 0, nil, false, true)}}), false)
-	require.NotNil(t, f.Trail.Alarm, "an alarm whose only topic was deleted gains a new one")
+	require.Nil(t, f.Trail.Alarm, "an alarm whose only topic was deleted gets a trailwatch alarm beside it")
+	f = FromCheck(result(check.NoAlarmTopic, "match", check.AlarmEvidence{Name: "a", CanFire: true}), false)
+	require.Equal(t, "a", f.Trail.Alarm.Name, "an alarm with no topic at all gains one")
 }
 
 // With --wire-logs, a trail without a log group whose alarm already works on
