@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check"
@@ -160,4 +164,45 @@ func TestCheckCommandVerifyPatterns(t *testing.T) {
 	before := srv.Counts()["logs:TestMetricFilter"]
 	runCheckCmd(t)
 	require.Equal(t, before, srv.Counts()["logs:TestMetricFilter"])
+}
+
+// --kms-key-id: the new topic is encrypted with a customer managed key whose
+// policy admits CloudWatch, read before planning; a key that does not admit
+// it blocks the account, and the AWS managed key is refused up front.
+func TestFixCommandKMSKeyID(t *testing.T) {
+	const sqs = "sqs:arn:aws:sqs:us-east-1:111111111111:alerts"
+	createKey := func(t *testing.T, policy string) string {
+		t.Helper()
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		require.NoError(t, err)
+		out, err := kms.NewFromConfig(cfg).CreateKey(context.Background(), &kms.CreateKeyInput{Policy: aws.String(policy)})
+		require.NoError(t, err)
+		return aws.ToString(out.KeyMetadata.KeyId)
+	}
+	t.Run("a key that admits CloudWatch", func(t *testing.T) {
+		srv := startFixSandbox(t, "topic-aws-managed-key")
+		id := createKey(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"},`+
+			`{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}`)
+		code, out, stderr := runFixCmd(t, "--yes", "--notify", sqs, "--kms-key-id", id)
+		require.Equal(t, exitOK, code, out+stderr)
+		require.Contains(t, out, "check: FAIL TOPIC_CANNOT_RECEIVE → PASS")
+		topic := "arn:aws:sns:us-east-1:111111111111:trailwatch-cloudtrail-changes"
+		require.Equal(t, id, safetyDig(safetyRegionOf(safetyDump(t, srv)), "topics", topic, "attributes", "KmsMasterKeyId"))
+	})
+	t.Run("a key that does not", func(t *testing.T) {
+		srv := startFixSandbox(t, "topic-aws-managed-key")
+		id := createKey(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}`)
+		n := len(srv.Requests())
+		code, out, stderr := runFixCmd(t, "--yes", "--notify", sqs, "--kms-key-id", id)
+		require.Equal(t, exitFindings, code, out+stderr)
+		require.Contains(t, out, "--kms-key-id "+id+" cannot encrypt a topic CloudWatch alarms notify")
+		require.Empty(t, safetyWritesSince(srv, n))
+	})
+	t.Run("the AWS managed key", func(t *testing.T) {
+		srv := startFixSandbox(t, "topic-aws-managed-key")
+		code, out, stderr := runFixCmd(t, "--yes", "--notify", sqs, "--kms-key-id", "alias/aws/sns")
+		require.Equal(t, exitUsage, code, out+stderr)
+		require.Contains(t, stderr, "CloudWatch cannot use the AWS managed key")
+		require.Empty(t, srv.Requests(), "refused before anything is read")
+	})
 }
