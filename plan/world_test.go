@@ -248,7 +248,7 @@ func finding(reason string) Finding {
 		f.Trail = nil
 	case NoCloudWatchLogs:
 		f.Trail.LogGroupARN, f.Trail.LogGroupName, f.Trail.LogGroupRegion, f.Trail.LogGroupAccount = "", "", "", ""
-	case NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber:
+	case NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber:
 		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	}
 	switch reason {
@@ -256,6 +256,10 @@ func finding(reason string) Finding {
 		f.Trail.Alarm = &Alarm{Name: "trail-changes"}
 	case NoAlarmTopic:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
+	case TopicCannotReceive:
+		// The alarm's topic lacks only CloudWatch's statement.
+		f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
+		f.Trail.PolicyTopic = userTopic
 	case NoConfirmedSubscriber:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
 		f.Trail.TopicARN = userTopic
