@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -197,6 +198,9 @@ func addStatement(doc, statement string) (string, error) {
 	}
 	if _, err := dec.Token(); err != nil {
 		return "", fmt.Errorf("the policy is not valid JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", errors.New("the policy is not valid JSON: data after the document")
 	}
 	if start < 0 {
 		return "", errors.New("the policy has no Statement")

@@ -127,6 +127,7 @@ func TestAddStatement(t *testing.T) {
 		{"two statements", `{"Statement":[],"Statement":[]}`, "", "two Statement"},
 		{"not an object", `[]`, "", "not a JSON object"},
 		{"truncated", `{"Statement":[{"Sid":"A"}`, "", "not valid JSON"},
+		{"data after the document", `{"Statement":{}}0`, "", "data after the document"},
 		{"statement is a string", `{"Statement":"x"}`, "", "neither a list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
