@@ -58,3 +58,21 @@ func TestEvaluatePolicy(t *testing.T) {
 		})
 	}
 }
+
+// FuzzEvaluatePolicy: no policy text makes the evaluator panic, and a
+// verdict is always one of the three answers with a reason for a no.
+func FuzzEvaluatePolicy(f *testing.F) {
+	f.Add(defaultTopicPolicy(topicARN))
+	f.Add(`{"Statement":{"Effect":"Deny","Principal":"*","NotAction":"x","Condition":{"Null":{"aws:SourceArn":true}}}}`)
+	f.Add(`{"Statement":[{"Effect":"Allow","Principal":{"Service":["cloudwatch.amazonaws.com"]},"Action":["*"],"Resource":"*","Condition":{"ForAnyValue:StringLike":{"aws:SourceArn":["*"]}}}]}`)
+	req := policyRequest{service: cloudwatchService, action: "sns:Publish", resource: topicARN, context: alarmContext(alarmARN, acct)}
+	f.Fuzz(func(t *testing.T, doc string) {
+		v := evaluatePolicy(doc, req)
+		if v.allowed != yes && v.allowed != no && v.allowed != unknown {
+			t.Fatalf("verdict %d", v.allowed)
+		}
+		if v.allowed != yes && v.why == "" {
+			t.Fatalf("no reason for %d on %q", v.allowed, doc)
+		}
+	})
+}
