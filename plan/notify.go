@@ -154,16 +154,17 @@ func (b *builder) allowCloudWatch(f Finding, topicARN string, alarm *Alarm) erro
 	return err
 }
 
-// cloudWatchStatement lets this account's alarms, and nothing else
-// through CloudWatch, publish to the topic.
+// cloudWatchStatement lets this account's alarms in this region, and
+// nothing else through CloudWatch, publish to the topic: the statement AWS's
+// knowledge center gives for alarms that cannot publish, limited by
+// aws:SourceArn (the alarm's ARN, which names the account).
 func cloudWatchStatement(topicARN, partition, region, account string) string {
 	s, _ := json.Marshal(map[string]any{
 		"Sid": CloudWatchStatementSid, "Effect": "Allow",
 		"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 		"Action":    "SNS:Publish", "Resource": topicARN,
 		"Condition": map[string]any{
-			"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + partition + ":cloudwatch:" + region + ":" + account + ":alarm:*"},
-			"StringEquals": map[string]any{"aws:SourceAccount": account},
+			"ArnLike": map[string]any{"aws:SourceArn": "arn:" + partition + ":cloudwatch:" + region + ":" + account + ":alarm:*"},
 		},
 	})
 	return string(s)
