@@ -597,7 +597,7 @@ func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []strin
 				o = failAt(TopicCannotReceive, "CloudWatch cannot publish alarm %s's notifications to topic %s: %s", ae.Name, action, v.why)
 			case v.allowed == unknown:
 				o = outcome{kind: manual, why: fmt.Sprintf("whether CloudWatch can publish alarm %s's notifications to topic %s is undecided: %s", ae.Name, action, v.why),
-					hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*), or pass trailwatch fix --topic-arn a topic that does"}
+					hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*)"}
 			case te.Confirmed == 0:
 				te.CanReceive = aws.Bool(true)
 				o = failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending)

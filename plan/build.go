@@ -69,6 +69,12 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "ERROR":
 		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
 	case "MANUAL":
+		if f.OtherAccount == "" {
+			// A link here check could not decide (an indeterminate filter, a
+			// topic policy or key it cannot evaluate): writing around it
+			// could be wrong either way.
+			return "check could not decide this account by itself (" + f.Message + "); confirm that link by hand, then re-run plan", false
+		}
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
 	t := f.Trail

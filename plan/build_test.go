@@ -300,17 +300,18 @@ func TestBlockedAccountsExplain(t *testing.T) {
 		// needsNotify: only an endpoint to notify is missing.
 		needsNotify bool
 	}{
-		"no multi-region trail": {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
-		"not logging":           {finding(TrailNotLogging), Options{}, "start-logging", false},
-		"management events":     {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
-		"delivery failing":      {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
-		"organization trail":    {org, Options{}, "run plan there", false},
-		"log group elsewhere":   {elsewhere, Options{}, "belongs to account 999999999999", false},
-		"no --wire-logs":        {unwired, Options{}, "--wire-logs", false},
-		"no one to notify":      {noNotify, Options{Notify: []Endpoint{}}, "--notify", true},
-		"nobody confirmed":      {unconfirmed, Options{Notify: []Endpoint{}}, "no confirmed subscriber", true},
-		"check errored":         {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate", false},
-		"manual":                {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999"}, Options{}, "another account", false},
+		"no multi-region trail":  {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
+		"not logging":            {finding(TrailNotLogging), Options{}, "start-logging", false},
+		"management events":      {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
+		"delivery failing":       {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
+		"organization trail":     {org, Options{}, "run plan there", false},
+		"log group elsewhere":    {elsewhere, Options{}, "belongs to account 999999999999", false},
+		"no --wire-logs":         {unwired, Options{}, "--wire-logs", false},
+		"no one to notify":       {noNotify, Options{Notify: []Endpoint{}}, "--notify", true},
+		"nobody confirmed":       {unconfirmed, Options{Notify: []Endpoint{}}, "no confirmed subscriber", true},
+		"check errored":          {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate", false},
+		"manual":                 {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999", OtherAccount: "999999999999"}, Options{}, "another account", false},
+		"manual in this account": {Finding{Account: testAccount, Status: "MANUAL", Message: "statement \"OrgOnly\" cannot be evaluated"}, Options{}, "confirm that link by hand", false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -10,6 +10,9 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
+	// OtherAccount is the account a MANUAL verdict depends on; "" when
+	// check could not decide a link in this account.
+	OtherAccount string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }
