@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // callTimeout bounds each AWS request (each page), after the SDK's retries
@@ -16,7 +17,7 @@ const callTimeout = 30 * time.Second
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
-		Usage:     "audit whether CloudTrail configuration changes are monitored (SPEC §1), per account",
+		Usage:     "audit whether CloudTrail configuration changes are monitored, per account",
 		ArgsUsage: " ",
 		Description: "Follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber for every account\n" +
 			"reached by the selected profiles. Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +
@@ -45,7 +46,7 @@ func checkCommand(e *env) *cli.Command {
 			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				opts.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)
+					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, termsafe.Escape(r.Account), r.Status)
 				}
 			}
 			report := check.Run(c.Context, targets, opts)

@@ -130,7 +130,8 @@ func TestPlanCommandOnlyTheFilterIsMissing(t *testing.T) {
 	require.False(t, a.NeedsNotify)
 	require.Len(t, a.Changes, 1)
 	require.Equal(t, "logs:PutMetricFilter", a.Changes[0].Operation)
-	require.Equal(t, "CISBenchmark/CloudTrailConfigChanges", a.Changes[0].After["metric"], "the metric the working alarm watches")
+	tr := a.Changes[0].After["MetricTransformations"].([]any)[0].(map[string]any)
+	require.Equal(t, []any{"CISBenchmark", "CloudTrailConfigChanges"}, []any{tr["MetricNamespace"], tr["MetricName"]}, "the metric the working alarm watches")
 }
 
 // check --verify-patterns against the sandbox: agreement on the CIS

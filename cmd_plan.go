@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,13 +16,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
 // planFlags are every flag that shapes a plan; fix takes the same ones.
 func planFlags() []cli.Flag {
 	return append(selectionFlags(),
-		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `PROTOCOL:ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms"},
+		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `[PROTOCOL:]ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms; a bare address, https://…, an SQS/Lambda ARN or +phone names its own"},
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
 		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
@@ -43,7 +47,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 	for _, n := range c.StringSlice("notify") {
 		ep, err := plan.ParseNotify(n)
 		if err != nil {
-			return o, usageError("%w", err)
+			return o, usageError("--notify: %w", err)
 		}
 		o.Notify = append(o.Notify, ep)
 	}
@@ -57,7 +61,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 func planCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
-		Usage:     "show the ordered changes that would make each account compliant (SPEC §2); changes nothing",
+		Usage:     "show the ordered changes that would make each account compliant; changes nothing",
 		ArgsUsage: " ",
 		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
 			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +
@@ -78,6 +82,9 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := writableDir(c.String("out")); err != nil {
+				return usageError("--out: %w", err)
+			}
 			sel, err := selectionFromContext(c)
 			if err != nil {
 				return err
@@ -89,7 +96,7 @@ func planCommand(e *env) *cli.Command {
 			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				co.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
+					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(r.Account), r.Status)
 				}
 			}
 			p, _, failed := runPlan(c.Context, targets, opts, co)
@@ -128,11 +135,13 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 		if r.Status == check.Error || r.Status == check.Manual {
 			failed++
 		}
-		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
+		t := targetOf(targets, r)
+		a, err := planAccount(ctx, t, r, opts)
 		if err != nil {
 			failed++
-			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
-				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
+			p := awserr.Describe(err, t.Profile)
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
 	}
@@ -189,4 +198,21 @@ func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
 		made[region] = build(c)
 		return made[region]
 	}
+}
+
+// writableDir refuses a file whose directory does not exist, so the plan
+// is not computed (and every account read) only to fail at the end.
+func writableDir(file string) error {
+	if file == "" {
+		return nil
+	}
+	dir := filepath.Dir(file)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %w", file, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", file, dir)
+	}
+	return nil
 }

@@ -24,11 +24,11 @@ import (
 	"github.com/trailwatch/trailwatch/mocks"
 )
 
-// The API budget: a compliant one-trail account with an unencrypted topic
-// costs at most 8 calls (7, plus the topic's attributes, whose access
-// policy and key decide whether CloudWatch can publish), and unrelated
-// resources cost nothing because check never lists every log group, alarm
-// or topic.
+// The API budget (docs/design.md): a compliant one-trail account with an
+// unencrypted topic costs at most 8 calls (7, plus the topic's attributes,
+// whose access policy and key decide whether CloudWatch can publish), and
+// unrelated resources cost nothing because check never lists every log
+// group, alarm or topic.
 func TestAPIBudget(t *testing.T) {
 	quiet := compliant()
 	crowded := compliant()

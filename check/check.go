@@ -102,7 +102,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
 		j := jobs[i]
 		if j.err != nil {
-			results[i] = errorResult(j.target.Region, j.err)
+			results[i] = errorResult(j.target.Profile, j.target.Region, j.err)
 		} else {
 			results[i] = Account(ctx, j.target.Clients, j.account, j.target.Region, opts)
 		}
@@ -131,11 +131,13 @@ func Account(ctx context.Context, clients awsapi.Clients, account, region string
 	return r
 }
 
-func errorResult(region string, err error) Result {
+// errorResult is an account that could not even be identified: its
+// credentials, configuration or endpoint failed, explained once.
+func errorResult(profile, region string, err error) Result {
+	p := awserr.Describe(err, profile)
 	return Result{
 		Region: region, Status: Error, Trails: []TrailEvidence{},
-		Message:     fmt.Sprintf("could not identify the account: %v", err),
-		Remediation: remediationError,
+		ErrorCode: string(p.Code), Message: p.Message, Remediation: p.Remediation,
 	}
 }
 
@@ -168,7 +170,7 @@ func summarize(results []Result) Summary {
 
 // auditor walks one account's chain. Reads are cached per resource so two
 // trails delivering to one log group, or two alarms notifying one topic,
-// cost one call each (the SPEC's API budget).
+// cost one call each (the API budget of docs/design.md).
 type auditor struct {
 	clients awsapi.Clients
 	opts    Options
@@ -200,7 +202,8 @@ func (a *auditor) callerAccount(ctx context.Context, region string) (string, err
 func (a *auditor) run(ctx context.Context, region string) Result {
 	trails, err := a.describeTrails(ctx, region)
 	if err != nil {
-		return Result{Status: Error, Message: err.Error(), Trails: []TrailEvidence{}, Remediation: remediationError}
+		p := awserr.Describe(err, "")
+		return Result{Status: Error, ErrorCode: string(p.Code), Message: err.Error(), Trails: []TrailEvidence{}, Remediation: p.Remediation}
 	}
 	if len(trails) == 0 {
 		return Result{
@@ -232,7 +235,8 @@ func resultOf(o outcome, evidence []TrailEvidence) Result {
 	case complete:
 		r.Status, r.Remediation = Pass, "none needed"
 	case errored:
-		r.Status, r.Remediation = Error, remediationError
+		p := awserr.Describe(o.err, "")
+		r.Status, r.ErrorCode, r.Remediation = Error, string(p.Code), p.Remediation
 	case manual:
 		r.Status, r.OtherAccount = Manual, o.account
 		r.Remediation = remediationManual
@@ -280,6 +284,7 @@ type outcome struct {
 	account string // the other account when kind is manual
 	why     string
 	hint    string // remediation of a manual outcome, when not the filter's
+	err     error  // what went wrong when kind is errored
 }
 
 type kind int
@@ -317,7 +322,7 @@ func failAt(r Reason, format string, args ...any) outcome {
 	panic("check: unknown reason " + string(r))
 }
 
-func erred(err error) outcome { return outcome{kind: errored, why: err.Error()} }
+func erred(err error) outcome { return outcome{kind: errored, why: err.Error(), err: err} }
 
 // arnField returns the i-th colon-separated field of an ARN (3 is the
 // region, 4 the account).

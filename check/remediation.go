@@ -17,6 +17,5 @@ var remediation = map[Reason]string{
 }
 
 const (
-	remediationError  = "grant the read-only permissions in docs/iam/check-policy.json, or fix the credentials, and run check again"
 	remediationManual = "confirm by hand that the filter catches all five events (see message), or add a filter with the CIS pattern (trailwatch fix)"
 )

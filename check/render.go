@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // WriteJSON writes the report in the stable schema of docs/check-json.md.
@@ -76,23 +77,28 @@ func (t *textWriter) status(r Result) string {
 
 func (t *textWriter) result(r Result) {
 	t.account = r.Account
-	account := r.Account
+	account := esc(r.Account)
 	if account == "" {
 		account = "(unknown account)"
 	}
 	profiles := ""
 	if len(r.Profiles) > 0 {
-		profiles = " (" + strings.Join(r.Profiles, ", ") + ")"
+		profiles = " (" + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
-	t.printf("  %s\n", r.Message)
+	t.printf("  %s\n", esc(r.Message))
 	for _, tr := range r.Trails {
 		t.trail(tr, r.Message)
 	}
-	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), r.Remediation)
+	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), esc(r.Remediation))
 }
 
+// esc makes a string from AWS (a name, an ARN, a pattern, AWS's own
+// message) inert on a terminal; the JSON report keeps it exact.
+func esc(s string) string { return termsafe.Escape(s) }
+
 // link marks one link: held (true), missing (false) or manual/unknown (nil).
+// text is already escaped: it may carry the palette's own sequences.
 func (t *textWriter) link(indent int, held *bool, text string) {
 	mark := t.p.Warn("[??]")
 	switch {
@@ -114,27 +120,27 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 	if tr.OrganizationTrail {
 		org = ", organization trail"
 	}
-	t.printf("  trail %s (home %s, account %s%s)\n", tr.ARN, tr.HomeRegion, tr.Account, org)
+	t.printf("  trail %s (home %s, account %s%s)\n", esc(tr.ARN), esc(tr.HomeRegion), esc(tr.Account), org)
 	if tr.Note != "" && tr.Note != message {
-		t.link(2, nil, tr.Note)
+		t.link(2, nil, esc(tr.Note))
 	}
 	t.link(2, held(tr.MultiRegion), "multi-region")
 	if tr.Logging != nil {
 		t.link(2, tr.Logging, "logging")
 	}
 	if tr.ManagementEvents != nil {
-		t.link(2, tr.ManagementEvents, "management events: "+tr.SelectorsNote)
+		t.link(2, tr.ManagementEvents, "management events: "+esc(tr.SelectorsNote))
 	}
 	switch {
 	case tr.Failed == LogGroupNotFound:
-		t.link(2, held(false), fmt.Sprintf("log group %s (%s, account %s): does not exist", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
+		t.link(2, held(false), esc(fmt.Sprintf("log group %s (%s, account %s): does not exist", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.LogGroupARN != "":
-		t.link(2, held(true), fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
+		t.link(2, held(true), esc(fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.Failed == NoCloudWatchLogs:
 		t.link(2, held(false), "no CloudWatch Logs log group")
 	}
 	if tr.DeliveryError != "" {
-		t.link(2, held(false), "delivery error: "+tr.DeliveryError)
+		t.link(2, held(false), "delivery error: "+esc(tr.DeliveryError))
 	}
 	if tr.Failed == NoMatchingFilter && len(tr.Filters) == 0 {
 		t.link(2, held(false), "no metric filter on the log group")
@@ -153,16 +159,16 @@ func (t *textWriter) filter(f FilterEvidence) {
 			ok = held(true)
 		}
 	case "no_match":
-		ok, desc = held(false), "misses "+strings.Join(f.Missed, ", ")
+		ok, desc = held(false), "misses "+esc(strings.Join(f.Missed, ", "))
 	default:
 		desc = "coverage indeterminate"
 	}
 	if f.Rejected != "" {
-		ok, desc = held(false), desc+" but is "+f.Rejected
+		ok, desc = held(false), desc+" but is "+esc(f.Rejected)
 	}
-	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", f.Name, desc, t.p.Faint(f.Pattern)))
+	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", esc(f.Name), desc, t.p.Faint(esc(f.Pattern))))
 	for _, why := range f.Indeterminate {
-		t.link(3, nil, why)
+		t.link(3, nil, esc(why))
 	}
 	if v := f.Verification; v != nil {
 		t.link(3, held(len(v.Disagreements) == 0), fmt.Sprintf("logs:TestMetricFilter agrees on %d of %d records (%d settled by AWS)", v.Agree, v.Records, v.Settled))
@@ -175,7 +181,7 @@ func (t *textWriter) filter(f FilterEvidence) {
 		}
 	}
 	for _, m := range f.Metrics {
-		t.printf("      metric %s/%s%s value %s\n", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)
+		t.printf("      metric %s\n", esc(fmt.Sprintf("%s/%s%s value %s", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)))
 		if len(m.Alarms) == 0 {
 			t.link(4, held(false), "no alarm on this metric")
 		}
@@ -187,32 +193,32 @@ func (t *textWriter) filter(f FilterEvidence) {
 
 func (t *textWriter) alarm(a AlarmEvidence) {
 	if !a.CanFire {
-		t.link(4, held(false), fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why))
+		t.link(4, held(false), esc(fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why)))
 		return
 	}
-	t.link(4, held(true), "alarm "+a.Name)
+	t.link(4, held(true), "alarm "+esc(a.Name))
 	if len(a.Topics) == 0 {
 		t.link(5, held(false), "no SNS topic in its ALARM actions")
 	}
 	for _, o := range a.OtherActions {
-		t.printf("            %s\n", t.p.Faint("other action "+o))
+		t.printf("            %s\n", t.p.Faint("other action "+esc(o)))
 	}
 	for _, tp := range a.Topics {
 		if tp.Account != t.account {
-			t.link(5, nil, fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account))
+			t.link(5, nil, esc(fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account)))
 			continue
 		}
 		switch {
 		case tp.Missing:
-			t.link(5, held(false), fmt.Sprintf("topic %s: does not exist", tp.ARN))
+			t.link(5, held(false), fmt.Sprintf("topic %s: does not exist", esc(tp.ARN)))
 			continue
 		case tp.CanReceive == nil:
-			t.link(5, nil, fmt.Sprintf("topic %s: undecided whether CloudWatch can publish to it: %s", tp.ARN, tp.Why))
+			t.link(5, nil, esc(fmt.Sprintf("topic %s: undecided whether CloudWatch can publish to it: %s", tp.ARN, tp.Why)))
 			continue
 		case !*tp.CanReceive:
-			t.link(5, held(false), fmt.Sprintf("topic %s: CloudWatch cannot publish to it: %s", tp.ARN, tp.Why))
+			t.link(5, held(false), esc(fmt.Sprintf("topic %s: CloudWatch cannot publish to it: %s", tp.ARN, tp.Why)))
 			continue
 		}
-		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", tp.ARN, tp.Confirmed, tp.Pending))
+		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", esc(tp.ARN), tp.Confirmed, tp.Pending))
 	}
 }

@@ -1,9 +1,9 @@
 // Package check decides the control "CloudTrail configuration changes are
-// monitored" for AWS accounts, link by link (SPEC §1), and returns findings
+// monitored" for AWS accounts, link by link (docs/design.md), and returns findings
 // as data. It never imports the command-line, prompt or colour libraries.
 package check
 
-// Status is the verdict for one account (SPEC §1).
+// Status is the verdict for one account.
 type Status string
 
 const (
@@ -58,15 +58,19 @@ type Summary struct {
 // Result is the verdict for one account, with the evidence behind it.
 type Result struct {
 	Account string `json:"account"`
-	// Profile is the first profile that reached this account (SPEC §6);
+	// Profile is the first profile that reached this account;
 	// Profiles names them all.
 	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`
 	// Region is where trails were discovered.
-	Region  string `json:"region"`
-	Status  Status `json:"status"`
-	Reason  Reason `json:"reason,omitempty"`
-	Message string `json:"message"`
+	Region string `json:"region"`
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+	// ErrorCode sorts an ERROR result's cause (internal/awserr's Codes:
+	// ACCESS_DENIED, SSO_TOKEN_EXPIRED, ENDPOINT_UNREACHABLE, …), so a
+	// script can tell a missing permission from an expired login.
+	ErrorCode string `json:"error_code,omitempty"`
+	Message   string `json:"message"`
 	// OtherAccount is the account a MANUAL result depends on.
 	OtherAccount string          `json:"other_account,omitempty"`
 	Trails       []TrailEvidence `json:"trails"`

@@ -13,6 +13,10 @@ type Finding struct {
 	// OtherAccount is the account a MANUAL verdict depends on; "" when
 	// check could not decide a link in this account.
 	OtherAccount string
+	// Remediation is check's advice, the way out of an ERROR among others.
+	Remediation string
+	// ErrorCode sorts an ERROR's cause (internal/awserr's codes).
+	ErrorCode string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 }
@@ -80,7 +84,7 @@ type Alarm struct {
 	CanFire bool
 }
 
-// The FAIL reasons check reports (SPEC §1).
+// The FAIL reasons check reports (docs/check.md).
 const (
 	NoMultiRegionTrail          = "NO_MULTI_REGION_TRAIL"
 	TrailNotLogging             = "TRAIL_NOT_LOGGING"

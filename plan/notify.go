@@ -55,14 +55,13 @@ func ValidateKMSKeyID(s string) error {
 // newTopicInput is the CreateTopic request of a new topic: tagged as ours,
 // and encrypted with --kms-key-id once that key is seen to admit
 // CloudWatch. Never the AWS managed key.
-func (b *builder) newTopicInput(name string) (sns.CreateTopicInput, map[string]any, error) {
+func (b *builder) newTopicInput(name string) (sns.CreateTopicInput, error) {
 	in := sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}
-	after := map[string]any{"name": name, "tags": tagText()}
 	if b.o.KMSKeyID == "" {
-		return in, after, nil
+		return in, nil
 	}
 	if b.r.Keys == nil {
-		return in, after, errors.New("--kms-key-id: no KMS client to read the key with")
+		return in, errors.New("--kms-key-id: no KMS client to read the key with")
 	}
 	region := b.region
 	if strings.HasPrefix(b.o.KMSKeyID, "arn:") {
@@ -75,11 +74,10 @@ func (b *builder) newTopicInput(name string) (sns.CreateTopicInput, map[string]a
 	ok, why := check.KeyAdmitsCloudWatch(k, b.o.KMSKeyID, alarm, b.ap.Account)
 	if ok == nil || !*ok {
 		b.ap.Blocked = "--kms-key-id " + b.o.KMSKeyID + " cannot encrypt a topic CloudWatch alarms notify: " + why
-		return in, after, nil
+		return in, nil
 	}
 	in.Attributes = map[string]string{"KmsMasterKeyId": b.o.KMSKeyID}
-	after["kms_key"] = b.o.KMSKeyID
-	return in, after, nil
+	return in, nil
 }
 
 // recreateLogGroup plans the log group a trail still names and that no
@@ -95,8 +93,7 @@ func (b *builder) recreateLogGroup(group string) error {
 		return nil
 	}
 	arn := "arn:" + b.partition + ":logs:" + b.region + ":" + b.ap.Account + ":log-group:" + group
-	return b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: arn,
-		After: map[string]any{"name": group, "tags": tagText(), "why": "the trail still delivers to this name"}, Fixes: LogGroupNotFound},
+	return b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: arn, Fixes: LogGroupNotFound},
 		map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}})
 }
 
@@ -131,22 +128,10 @@ func (b *builder) allowCloudWatch(f Finding, topicARN string, alarm *Alarm) erro
 		b.ap.Blocked = "adding CloudWatch's statement to the access policy of topic " + topicARN + " would not let it publish (" + why + "); change the policy yourself"
 		return nil
 	}
-	count := func(doc string) int {
-		var p struct{ Statement json.RawMessage }
-		if json.Unmarshal([]byte(doc), &p) != nil || len(p.Statement) == 0 {
-			return 0
-		}
-		if p.Statement[0] == '{' {
-			return 1
-		}
-		var list []json.RawMessage
-		_ = json.Unmarshal(p.Statement, &list)
-		return len(list)
-	}
+	// Before is the policy as read: the diff shows it beside the merged one,
+	// and fix --plan holds it to the topic.
 	if err := b.add(Change{ID: "topic-policy", Action: Update, Operation: "sns:SetTopicAttributes", Target: topicARN,
-		Before: map[string]any{"statements": count(policy)},
-		After:  map[string]any{"statements": count(merged), "added": CloudWatchStatementSid + ": allow cloudwatch.amazonaws.com SNS:Publish from this account's alarms"},
-		Fixes:  f.Reason},
+		Before: map[string]any{"AttributeValue": policy}, Fixes: f.Reason},
 		sns.SetTopicAttributesInput{TopicArn: aws.String(topicARN), AttributeName: aws.String("Policy"), AttributeValue: aws.String(merged)}); err != nil {
 		return err
 	}
