@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -205,5 +206,56 @@ func TestFixCommandKMSKeyID(t *testing.T) {
 		require.Equal(t, exitUsage, code, out+stderr)
 		require.Contains(t, stderr, "CloudWatch cannot use the AWS managed key")
 		require.Empty(t, srv.Requests(), "refused before anything is read")
+	})
+}
+
+// A saved plan that adds CloudWatch's statement applies as planned; one
+// whose recorded before was edited is refused (exit 2), and one whose topic
+// policy changed since planning is stale (exit 3) — no write either way.
+func TestFixSavedPlanAddsCloudWatchStatement(t *testing.T) {
+	topic := "arn:aws:sns:us-east-1:" + sandbox.DefaultAccount + ":security-alerts"
+	save := func(t *testing.T) (*sandbox.Server, string) {
+		srv := startFixSandbox(t, "topic-policy-without-cloudwatch")
+		file := filepath.Join(t.TempDir(), "plan.json")
+		code, out, stderr := runSafetyCmd(t, "plan", "--out", file)
+		require.Equal(t, exitFindings, code, out+stderr)
+		return srv, file
+	}
+	edit := func(t *testing.T, file string, f func(c map[string]any)) {
+		raw, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var p map[string]any
+		require.NoError(t, json.Unmarshal(raw, &p))
+		f(p["accounts"].([]any)[0].(map[string]any)["changes"].([]any)[0].(map[string]any))
+		raw, err = json.Marshal(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(file, raw, 0o600))
+	}
+	t.Run("as planned", func(t *testing.T) {
+		srv, file := save(t)
+		code, out, stderr := runFixSafety(t, filepath.Join(t.TempDir(), "j.jsonl"), "--yes", "--plan", file)
+		require.Equal(t, exitOK, code, out+stderr)
+		require.Equal(t, []string{"sns:SetTopicAttributes"}, safetyWritesSince(srv, 0))
+		require.Contains(t, out, "check: FAIL TOPIC_CANNOT_RECEIVE → PASS")
+	})
+	t.Run("an edited before", func(t *testing.T) {
+		srv, file := save(t)
+		edit(t, file, func(c map[string]any) { c["before"].(map[string]any)["AttributeValue"] = `{"Statement":[]}` })
+		code, out, stderr := runFixSafety(t, filepath.Join(t.TempDir(), "j.jsonl"), "--yes", "--plan", file)
+		require.Equal(t, exitUsage, code, out+stderr)
+		require.Contains(t, stderr+out, "before.AttributeValue")
+		require.Empty(t, safetyWritesSince(srv, 0))
+	})
+	t.Run("a policy changed since planning", func(t *testing.T) {
+		srv, file := save(t)
+		dump := safetyDump(t, srv)
+		safetyDig(safetyRegionOf(dump), "topics", topic, "attributes").(map[string]any)["Policy"] = `{"Version":"2012-10-17","Statement":[]}`
+		raw, err := json.Marshal(dump)
+		require.NoError(t, err)
+		require.NoError(t, srv.LoadState(raw))
+		code, out, stderr := runFixSafety(t, filepath.Join(t.TempDir(), "j.jsonl"), "--yes", "--plan", file)
+		require.Equal(t, exitFailed, code, out+stderr)
+		require.Contains(t, out, "stale")
+		require.Empty(t, safetyWritesSince(srv, 0))
 	})
 }
