@@ -79,22 +79,45 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	}
 	ct := a.clients.CloudTrail(ev.HomeRegion)
 
-	cctx, cancel := a.call(ctx)
-	status, err := ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
-	cancel()
-	if err != nil {
-		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", err))
+	// Status, selectors and the log group's filters need only what
+	// DescribeTrails returned: they are read side by side, and judged in
+	// chain order afterwards. A chain broken at logging or selectors thus
+	// costs up to two reads it did not need.
+	groupARN := strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
+	groupRegion, groupAccount := arnField(groupARN, 3), arnField(groupARN, 4)
+	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
+	var status *cloudtrail.GetTrailStatusOutput
+	var sel *cloudtrail.GetEventSelectorsOutput
+	var filters filterRead
+	var statusErr, selErr, filtersErr error
+	together(ctx,
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			status, statusErr = ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			sel, selErr = ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			if groupARN != "" && groupAccount == a.account {
+				filters, filtersErr = a.metricFilters(ctx, groupRegion, groupName)
+			}
+		},
+	)
+
+	if statusErr != nil {
+		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", statusErr))
 	}
 	ev.Logging = aws.Bool(aws.ToBool(status.IsLogging))
 	if !*ev.Logging {
 		return ev, failAt(TrailNotLogging, "trail %s is not logging", ev.Name)
 	}
 
-	cctx, cancel = a.call(ctx)
-	sel, err := ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
-	cancel()
-	if err != nil {
-		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", err))
+	if selErr != nil {
+		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", selErr))
 	}
 	ok, note := managementEvents(sel)
 	ev.ManagementEvents, ev.SelectorsNote = aws.Bool(ok), note
@@ -102,40 +125,52 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		return ev, failAt(ManagementEventsNotCaptured, "trail %s does not capture all management events: %s", ev.Name, note)
 	}
 
-	ev.LogGroupARN = strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
+	ev.LogGroupARN = groupARN
 	if ev.LogGroupARN == "" {
 		return ev, failAt(NoCloudWatchLogs, "trail %s does not deliver to CloudWatch Logs", ev.Name)
 	}
-	ev.LogGroupRegion, ev.LogGroupAccount = arnField(ev.LogGroupARN, 3), arnField(ev.LogGroupARN, 4)
-	ev.LogGroupName = strings.TrimPrefix(arnResource(ev.LogGroupARN), "log-group:")
+	ev.LogGroupRegion, ev.LogGroupAccount, ev.LogGroupName = groupRegion, groupAccount, groupName
 	if ev.LogGroupAccount != a.account {
 		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
 			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
-	filters, gone, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)
-	if err != nil {
-		return ev, erred(err)
+	// A deleted group is what a delivery error then reports: the finding
+	// that names the cause goes first.
+	if filtersErr != nil {
+		return ev, erred(filtersErr)
 	}
-	if gone {
+	if filters.gone {
 		return ev, failAt(LogGroupNotFound, "trail %s delivers to log group %s, which does not exist", ev.Name, ev.LogGroupName)
 	}
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
 		ev.DeliveryError = e
 		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
 	}
-	if len(filters) == 0 {
+	if len(filters.filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
 	}
-	best := outcome{kind: failed, stage: -1}
-	for _, f := range filters {
-		fe, o := a.filter(ctx, ev.LogGroupRegion, f)
-		ev.Filters = append(ev.Filters, fe)
-		best = better(best, o)
-	}
+	ev.Filters = make([]FilterEvidence, len(filters.filters))
+	outcomes := make([]outcome, len(filters.filters))
+	fanOut(ctx, len(filters.filters), func(ctx context.Context, i int) {
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters.filters[i])
+	})
+	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
 		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
 	}
 	return ev, best
+}
+
+// bestOf is the best of outcomes, or none when there are none.
+func bestOf(none outcome, outcomes []outcome) outcome {
+	if len(outcomes) == 0 {
+		return none
+	}
+	best := outcome{kind: failed, stage: -1}
+	for _, o := range outcomes {
+		best = better(best, o)
+	}
+	return best
 }
 
 // arnResource is everything after the account field of an ARN.
@@ -232,35 +267,33 @@ func admits(f cttypes.AdvancedFieldSelector, v string) bool {
 	return true
 }
 
-type filterList struct {
+// filterRead is one log group's filters; gone when the group does not exist.
+type filterRead struct {
 	filters []logstypes.MetricFilter
 	gone    bool
-	err     error
 }
 
 // metricFilters reads the filters of one log group only (never every log
-// group), once per run; gone is true when the log group does not exist.
-func (a *auditor) metricFilters(ctx context.Context, region, group string) (filters []logstypes.MetricFilter, gone bool, err error) {
-	key := region + "\x00" + group
-	if c, ok := a.filters[key]; ok {
-		return c.filters, c.gone, c.err
-	}
-	p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
-	for p.HasMorePages() {
-		cctx, cancel := a.call(ctx)
-		out, perr := p.NextPage(cctx)
-		cancel()
-		if perr != nil {
-			err = awserr.Classify("logs:DescribeMetricFilters", perr)
-			break
+// group), once per run.
+func (a *auditor) metricFilters(ctx context.Context, region, group string) (filterRead, error) {
+	return a.filters.get(region+"\x00"+group, func() (filterRead, error) {
+		var r filterRead
+		p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
+		for p.HasMorePages() {
+			cctx, cancel := a.call(ctx)
+			out, err := p.NextPage(cctx)
+			cancel()
+			if err != nil {
+				err = awserr.Classify("logs:DescribeMetricFilters", err)
+				if errors.Is(err, awserr.ErrNotFound) {
+					return filterRead{gone: true}, nil // a finding, not an error
+				}
+				return filterRead{}, err
+			}
+			r.filters = append(r.filters, out.MetricFilters...)
 		}
-		filters = append(filters, out.MetricFilters...)
-	}
-	if errors.Is(err, awserr.ErrNotFound) {
-		filters, gone, err = nil, true, nil // a finding, not an error
-	}
-	a.filters[key] = filterList{filters, gone, err}
-	return filters, gone, err
+		return r, nil
+	})
 }
 
 // filter judges one metric filter's pattern, then follows its metrics.
@@ -310,26 +343,29 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		indeterminate = append(indeterminate, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
 	}
 	fe.Indeterminate = indeterminate
+	follow := func() []outcome {
+		var outcomes []outcome
+		if n := len(f.MetricTransformations); n > 0 {
+			fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
+			fanOut(ctx, n, func(ctx context.Context, i int) {
+				fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
+			})
+		}
+		return outcomes
+	}
 	switch {
 	case covers == pattern.NoMatch:
 		// The alarms on its metric are still followed: when they work, the
 		// filter is all that is missing, and plan adds only that.
-		for _, mt := range f.MetricTransformations {
-			me, _ := a.metric(ctx, region, mt)
-			fe.Metrics = append(fe.Metrics, me)
-		}
+		follow()
 		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case a.opts.Strict && (err != nil || !cov.StrictCIS):
 		fe.Rejected = "not exactly the CIS pattern (--strict)"
 		return fe, noMatch("is " + fe.Rejected)
 	}
 
-	best := noMatch("emits no metric")
-	for _, mt := range f.MetricTransformations {
-		me, o := a.metric(ctx, region, mt)
-		fe.Metrics = append(fe.Metrics, me)
-		best = better(best, o)
-	}
+	outcomes := follow()
+	best := bestOf(noMatch("emits no metric"), outcomes)
 	if best.kind == complete && len(indeterminate) > 0 {
 		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
 			fe.Name, strings.Join(indeterminate, "; "))}
@@ -350,11 +386,6 @@ func verdictName(v pattern.Verdict) string {
 	return "unknown"
 }
 
-type alarmList struct {
-	alarms []cwtypes.MetricAlarm
-	err    error
-}
-
 // metric finds the alarms on one metric a filter emits, in the log group's
 // region, and follows the ones that watch exactly that metric.
 func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
@@ -366,39 +397,47 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 	if err != nil {
 		return me, erred(err)
 	}
-	best := failAt(NoAlarm, "no alarm watches metric %s/%s%s", me.Namespace, me.Name, dimsText(me.Dimensions))
 	value, valueErr := positiveConstant(me.Value)
+	var watching []cwtypes.MetricAlarm
+	var stats []string
 	for _, al := range alarms {
-		stat, ok := watches(al, me)
-		if !ok {
-			continue
+		if stat, ok := watches(al, me); ok {
+			watching, stats = append(watching, al), append(stats, stat)
 		}
-		ae := AlarmEvidence{Name: aws.ToString(al.AlarmName), ARN: aws.ToString(al.AlarmArn)}
-		why := ""
-		if valueErr != nil {
-			why = valueErr.Error()
-		} else {
-			why = cannotFire(al, stat, value, me.DefaultValue != nil)
-		}
-		if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
-			// CloudWatch only gives an alarm datapoints in its own unit.
-			why = fmt.Sprintf("it watches unit %s but the filter emits %s, so it gets no datapoint and stays INSUFFICIENT_DATA", al.Unit, unitOrNone(me.Unit))
-		}
-		if why != "" {
-			ae.Why = why
-			// Its topics are followed for plan: a working topic is reused
-			// by the alarm planned beside this one.
-			_ = a.notify(ctx, &ae, al.AlarmActions)
-			me.Alarms = append(me.Alarms, ae)
-			best = better(best, failAt(AlarmCannotFire, "alarm %s cannot fire on a change: %s", ae.Name, why))
-			continue
-		}
-		ae.CanFire = true
-		o := a.notify(ctx, &ae, al.AlarmActions)
-		me.Alarms = append(me.Alarms, ae)
-		best = better(best, o)
 	}
-	return me, best
+	var outcomes []outcome
+	if n := len(watching); n > 0 {
+		me.Alarms, outcomes = make([]AlarmEvidence, n), make([]outcome, n)
+		fanOut(ctx, n, func(ctx context.Context, i int) {
+			me.Alarms[i], outcomes[i] = a.alarm(ctx, watching[i], stats[i], me, value, valueErr)
+		})
+	}
+	return me, bestOf(failAt(NoAlarm, "no alarm watches metric %s/%s%s", me.Namespace, me.Name, dimsText(me.Dimensions)), outcomes)
+}
+
+// alarm judges one alarm watching the metric, then follows its actions.
+func (a *auditor) alarm(ctx context.Context, al cwtypes.MetricAlarm, stat string, me MetricEvidence, value float64, valueErr error) (AlarmEvidence, outcome) {
+	ae := AlarmEvidence{Name: aws.ToString(al.AlarmName), ARN: aws.ToString(al.AlarmArn)}
+	why := ""
+	if valueErr != nil {
+		why = valueErr.Error()
+	} else {
+		why = cannotFire(al, stat, value, me.DefaultValue != nil)
+	}
+	if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
+		// CloudWatch only gives an alarm datapoints in its own unit.
+		why = fmt.Sprintf("it watches unit %s but the filter emits %s, so it gets no datapoint and stays INSUFFICIENT_DATA", al.Unit, unitOrNone(me.Unit))
+	}
+	if why != "" {
+		ae.Why = why
+		// Its topics are followed for plan: a working topic is reused by
+		// the alarm planned beside this one.
+		_ = a.notify(ctx, &ae, al.AlarmActions)
+		return ae, failAt(AlarmCannotFire, "alarm %s cannot fire on a change: %s", ae.Name, why)
+	}
+	ae.CanFire = true
+	o := a.notify(ctx, &ae, al.AlarmActions)
+	return ae, o
 }
 
 // alarmsFor asks for the alarms of one metric (name, namespace and
@@ -406,22 +445,17 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 func (a *auditor) alarmsFor(ctx context.Context, region string, me MetricEvidence) ([]cwtypes.MetricAlarm, error) {
 	dims := dimensions(me.Dimensions)
 	key := region + "\x00" + me.Namespace + "\x00" + me.Name + dimsText(me.Dimensions)
-	if c, ok := a.alarms[key]; ok {
-		return c.alarms, c.err
-	}
-	cctx, cancel := a.call(ctx)
-	out, err := a.clients.CloudWatch(region).DescribeAlarmsForMetric(cctx, &cloudwatch.DescribeAlarmsForMetricInput{
-		MetricName: aws.String(me.Name), Namespace: aws.String(me.Namespace), Dimensions: dims,
+	return a.alarms.get(key, func() ([]cwtypes.MetricAlarm, error) {
+		cctx, cancel := a.call(ctx)
+		defer cancel()
+		out, err := a.clients.CloudWatch(region).DescribeAlarmsForMetric(cctx, &cloudwatch.DescribeAlarmsForMetricInput{
+			MetricName: aws.String(me.Name), Namespace: aws.String(me.Namespace), Dimensions: dims,
+		})
+		if err != nil {
+			return nil, awserr.Classify("cloudwatch:DescribeAlarmsForMetric", err)
+		}
+		return out.MetricAlarms, nil
 	})
-	cancel()
-	var alarms []cwtypes.MetricAlarm
-	if err != nil {
-		err = awserr.Classify("cloudwatch:DescribeAlarmsForMetric", err)
-	} else {
-		alarms = out.MetricAlarms
-	}
-	a.alarms[key] = alarmList{alarms, err}
-	return alarms, err
 }
 
 func dimensions(m map[string]string) []cwtypes.Dimension {
@@ -570,49 +604,56 @@ func dimMap(ds []cwtypes.Dimension) map[string]string {
 // publish to, with a confirmed subscriber. Other actions (Lambda, Auto
 // Scaling, EC2) notify nobody.
 func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []string) outcome {
-	best := outcome{kind: failed, stage: -1}
+	var topics []string
 	for _, action := range actions {
 		if !strings.HasPrefix(action, "arn:") || arnField(action, 2) != "sns" {
 			ae.OtherActions = append(ae.OtherActions, action)
 			continue
 		}
-		tr, err := a.topic(ctx, action)
+		topics = append(topics, action)
+	}
+	found := make([]*TopicEvidence, len(topics))
+	outcomes := make([]outcome, len(topics))
+	fanOut(ctx, len(topics), func(ctx context.Context, i int) {
+		arn := topics[i]
+		tr, err := a.topic(ctx, arn)
 		if err != nil {
-			best = better(best, erred(err))
-			continue
+			outcomes[i] = erred(err)
+			return
 		}
-		te := tr.ev
-		var o outcome
+		te := tr.ev // this alarm's copy: whether it may publish depends on the alarm
+		found[i] = &te
 		switch {
 		case te.Account != a.account:
-			o = outcome{kind: manual, account: te.Account, why: fmt.Sprintf("alarm %s notifies topic %s in account %s", ae.Name, action, te.Account)}
+			outcomes[i] = outcome{kind: manual, account: te.Account, why: fmt.Sprintf("alarm %s notifies topic %s in account %s", ae.Name, arn, te.Account)}
+			return
 		case te.Missing:
-			o = failAt(NoAlarmTopic, "alarm %s notifies topic %s, which no longer exists", ae.Name, action)
-		default:
-			v := tr.receives(ae.ARN, a.account)
-			te.Why, te.PolicyFixable = v.why, v.fixable && v.allowed == no
-			switch {
-			case v.allowed == no:
-				te.CanReceive = aws.Bool(false)
-				o = failAt(TopicCannotReceive, "CloudWatch cannot publish alarm %s's notifications to topic %s: %s", ae.Name, action, v.why)
-			case v.allowed == unknown:
-				o = outcome{kind: manual, why: fmt.Sprintf("whether CloudWatch can publish alarm %s's notifications to topic %s is undecided: %s", ae.Name, action, v.why),
-					hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*)"}
-			case te.Confirmed == 0:
-				te.CanReceive = aws.Bool(true)
-				o = failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending)
-			default:
-				te.CanReceive = aws.Bool(true)
-				o = outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, action, plural(te.Confirmed, "confirmed subscription"))}
-			}
+			outcomes[i] = failAt(NoAlarmTopic, "alarm %s notifies topic %s, which no longer exists", ae.Name, arn)
+			return
 		}
-		ae.Topics = append(ae.Topics, te)
-		best = better(best, o)
+		v := tr.receives(ae.ARN, a.account)
+		te.Why, te.PolicyFixable = v.why, v.fixable && v.allowed == no
+		switch {
+		case v.allowed == no:
+			te.CanReceive = aws.Bool(false)
+			outcomes[i] = failAt(TopicCannotReceive, "CloudWatch cannot publish alarm %s's notifications to topic %s: %s", ae.Name, arn, v.why)
+		case v.allowed == unknown:
+			outcomes[i] = outcome{kind: manual, why: fmt.Sprintf("whether CloudWatch can publish alarm %s's notifications to topic %s is undecided: %s", ae.Name, arn, v.why),
+				hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*)"}
+		case te.Confirmed == 0:
+			te.CanReceive = aws.Bool(true)
+			outcomes[i] = failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", arn, te.Pending)
+		default:
+			te.CanReceive = aws.Bool(true)
+			outcomes[i] = outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, arn, plural(te.Confirmed, "confirmed subscription"))}
+		}
+	})
+	for _, te := range found {
+		if te != nil {
+			ae.Topics = append(ae.Topics, *te)
+		}
 	}
-	if best.stage == -1 && best.kind == failed {
-		return failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name)
-	}
-	return best
+	return bestOf(failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name), outcomes)
 }
 
 // topicRead is what was read of one topic, once per run.
@@ -622,34 +663,39 @@ type topicRead struct {
 	key    *Key // nil when the topic is not encrypted
 }
 
-// topic reads a topic's attributes, its KMS key and its subscriptions,
-// once per run. A topic in another account is not read: it is the MANUAL
-// case.
+// topic reads a topic's attributes (key, access policy) and counts its
+// subscriptions side by side, then reads its KMS key, once per run. A
+// topic in another account is not read: it is the MANUAL case.
 func (a *auditor) topic(ctx context.Context, arn string) (*topicRead, error) {
-	if tr, ok := a.topics[arn]; ok {
-		return tr, nil
-	}
-	tr := &topicRead{ev: TopicEvidence{ARN: arn, Account: arnField(arn, 4)}}
-	if tr.ev.Account == a.account {
+	return a.topics.get(arn, func() (*topicRead, error) {
+		tr := &topicRead{ev: TopicEvidence{ARN: arn, Account: arnField(arn, 4)}}
+		if tr.ev.Account != a.account {
+			return tr, nil
+		}
 		c := a.clients.SNS(arnField(arn, 3))
-		attrs, found, err := a.topicAttributes(ctx, c, arn)
-		if err != nil {
-			return nil, err
+		var attrs map[string]string
+		var found bool
+		var attrsErr, subsErr error
+		together(ctx,
+			func(ctx context.Context) { attrs, found, attrsErr = a.topicAttributes(ctx, c, arn) },
+			func(ctx context.Context) { subsErr = a.subscriptions(ctx, c, &tr.ev) },
+		)
+		switch {
+		case attrsErr != nil:
+			return nil, attrsErr
+		case subsErr != nil:
+			return nil, subsErr
+		case !found:
+			tr.ev.Missing, tr.ev.Confirmed, tr.ev.Pending = true, 0, 0
+			return tr, nil
 		}
-		tr.ev.Missing = !found
-		if found {
-			tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
-			if tr.ev.KMSKey != "" {
-				tr.key = a.readKey(ctx, arnField(arn, 3), tr.ev.KMSKey)
-				tr.ev.KeyManager = tr.key.Manager
-			}
-			if err := a.subscriptions(ctx, c, &tr.ev); err != nil {
-				return nil, err
-			}
+		tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
+		if tr.ev.KMSKey != "" {
+			tr.key = a.readKey(ctx, arnField(arn, 3), tr.ev.KMSKey)
+			tr.ev.KeyManager = tr.key.Manager
 		}
-	}
-	a.topics[arn] = tr
-	return tr, nil
+		return tr, nil
+	})
 }
 
 // subscriptions counts a topic's confirmed and pending subscriptions.
@@ -662,7 +708,7 @@ func (a *auditor) subscriptions(ctx context.Context, c awsapi.SNSAPI, te *TopicE
 		if err != nil {
 			err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
 			if errors.Is(err, awserr.ErrNotFound) {
-				te.Missing = true // deleted since its attributes were read
+				te.Missing = true // deleted, or deleted since its attributes were read
 				return nil
 			}
 			return err

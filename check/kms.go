@@ -34,12 +34,9 @@ func (a *auditor) readKey(ctx context.Context, region, keyID string) *Key {
 	if strings.HasPrefix(keyID, "arn:") {
 		region = arnField(keyID, 3)
 	}
-	cacheKey := region + "\x00" + keyID
-	if k, ok := a.keys[cacheKey]; ok {
-		return k
-	}
-	k := ReadKey(ctx, a.clients.KMS(region), keyID, a.call)
-	a.keys[cacheKey] = k
+	k, _ := a.keys.get(region+"\x00"+keyID, func() (*Key, error) {
+		return ReadKey(ctx, a.clients.KMS(region), keyID, a.call), nil
+	})
 	return k
 }
 
