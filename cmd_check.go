@@ -41,6 +41,7 @@ func checkCommand(e *env) *cli.Command {
 			&cli.GenericFlag{Name: "output-file", Value: &outputFiles{}, Usage: "also write the report as FORMAT to PATH (`FORMAT=PATH`, repeatable)"},
 			&cli.StringFlag{Name: "report", Usage: "also write a self-contained HTML report to `FILE` (opens offline in any browser)"},
 			&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+			&cli.BoolFlag{Name: "verify-patterns", Usage: "also ask CloudWatch Logs (logs:TestMetricFilter, read-only, one call per filter) whether each filter matches trailwatch's CloudTrail records, and report where it disagrees"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -75,7 +76,7 @@ func checkCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now}
+			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				opts.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, termsafe.Escape(r.Account), r.Status)

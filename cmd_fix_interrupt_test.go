@@ -91,6 +91,15 @@ func stateHas(srv *sandbox.Server, text string) bool {
 	return err == nil && strings.Contains(string(b), text)
 }
 
+// withoutScenarioAlarm deletes the no-cloudwatch-logs scenario's alarm, so
+// fix has the whole chain to build (topic, subscription, delivery, filter,
+// alarm: 8 changes) rather than delivery and the filter alone, and an
+// interrupt has writes before and after it to land between.
+func withoutScenarioAlarm(t *testing.T, srv *sandbox.Server) {
+	t.Helper()
+	seedSafety(t, srv, func(r map[string]any) { delete(r["alarms"].(map[string]any), "cloudtrail-config-changes") })
+}
+
 // finalCheck is check's JSON for the account, the part an interrupted and
 // re-run fix must agree on with an uninterrupted one.
 func finalCheck(t *testing.T) []check.Result {
@@ -104,6 +113,7 @@ func finalCheck(t *testing.T) []check.Result {
 // 130, and a re-run converges to the state an uninterrupted run reaches.
 func TestFixInterruptedAtEachPhase(t *testing.T) {
 	srv := startFixSandbox(t, "no-cloudwatch-logs")
+	withoutScenarioAlarm(t, srv)
 	code, out := runFixUntil(t, filepath.Join(t.TempDir(), "j.jsonl"), func() bool { return false })
 	require.Equal(t, exitOK, code, out)
 	uninterrupted := finalCheck(t)
@@ -125,6 +135,7 @@ func TestFixInterruptedAtEachPhase(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, srv.LoadScenario("no-cloudwatch-logs", sandbox.ScenarioParams{}))
+			withoutScenarioAlarm(t, srv)
 			srv.SetFaults(tc.faults)
 			journal := filepath.Join(t.TempDir(), "j.jsonl")
 			mark := len(srv.Requests())
@@ -157,6 +168,7 @@ func TestFixInterruptedAtEachPhase(t *testing.T) {
 // converges.
 func TestFixInterruptedWithRollback(t *testing.T) {
 	srv := startFixSandbox(t, "no-cloudwatch-logs")
+	withoutScenarioAlarm(t, srv)
 	before := safetyResources(t, srv)
 	srv.SetFaults(sandbox.Faults{DelayResponses: []sandbox.DelayedResponse{{Operation: "logs:PutMetricFilter", DelayMS: 400}}})
 	journal := filepath.Join(t.TempDir(), "j.jsonl")

@@ -14,11 +14,11 @@ import (
 )
 
 // fix --output json across four fleet accounts, one of each fate: blocked
-// for a person (3), applied with an email awaiting confirmation (7),
-// declined at the prompt (8), failed part-way (9, PutMetricAlarm denied).
+// for a person (3), applied with an email awaiting confirmation (10),
+// declined at the prompt (8), failed part-way (19, PutMetricAlarm denied).
 // stdout is the JSON document and nothing else; the diff went to stderr.
 func TestFixOutputJSONGolden(t *testing.T) {
-	accounts := []string{"100000000003", "100000000007", "100000000008", "100000000009"}
+	accounts := []string{"100000000003", "100000000010", "100000000008", "100000000019"}
 	srv := fleetProfiles(t, accounts)
 	srv.SetFaults(sandbox.Faults{AccessDenied: []sandbox.DeniedOperation{{Operation: "cloudwatch:PutMetricAlarm", Account: accounts[3]}}})
 	p := &answeringPrompter{approve: map[string]fix.Decision{accounts[1]: fix.Yes, accounts[3]: fix.Yes}}
@@ -57,7 +57,7 @@ func TestFixOutputJSONGolden(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{
 		accounts[0]: "none  ",
-		accounts[1]: "approved applied applied,applied,applied,applied",
+		accounts[1]: "approved applied applied,applied,applied",
 		accounts[2]: "declined  declined,declined,declined",
 		accounts[3]: "approved failed applied,applied,failed",
 	}, fate)

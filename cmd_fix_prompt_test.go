@@ -187,7 +187,7 @@ func TestFixCtrlCAtALaterPromptWritesNothing(t *testing.T) {
 func fleetProfiles(t *testing.T, accounts []string) *sandbox.Server {
 	t.Helper()
 	srv := startSandbox(t, "fleet")
-	require.NoError(t, srv.LoadScenario("fleet", sandbox.ScenarioParams{Accounts: 9}))
+	require.NoError(t, srv.LoadScenario("fleet", sandbox.ScenarioParams{Accounts: 19}))
 	var config, creds strings.Builder
 	for _, a := range accounts {
 		config.WriteString("[profile " + a + "]\nregion = " + sandbox.DefaultRegion + "\n")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -329,9 +330,11 @@ func TestFixAtTerminalYesApplies(t *testing.T) {
 	require.Contains(t, stdout, "PASS")
 }
 
-// Fleet accounts 7, 8 and 9 fail NO_MATCHING_FILTER, NO_ALARM and
-// ALARM_CANNOT_FIRE: each has changes to approve.
-var promptFleet = []string{"100000000007", "100000000008", "100000000009"}
+// Fleet accounts 10, 8 and 19 fail NO_ALARM_TOPIC, NO_ALARM and NO_ALARM:
+// each has three changes to approve, and each needs a new topic (someone
+// to notify). Accounts whose alarm and topic already work, such as 7
+// (only its filter is missing), need nobody.
+var promptFleet = []string{"100000000010", "100000000008", "100000000019"}
 
 func approveFleet(i, changes int) string {
 	return "Apply " + string(rune('0'+changes)) + " changes to account " + promptFleet[i] + " (profile " + promptFleet[i] + ")?"
@@ -348,18 +351,18 @@ func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
 		written []int
 		code    int
 	}{
-		{"a and Enter in one read", func(r *fixAtTerminal) { r.answer(approveFleet(0, 4), "a"+keyEnter) }, []int{0, 1, 2}, exitOK},
+		{"a and Enter in one read", func(r *fixAtTerminal) { r.answer(approveFleet(0, 3), "a"+keyEnter) }, []int{0, 1, 2}, exitOK},
 		{"a, then Enter a moment later", func(r *fixAtTerminal) {
-			r.answer(approveFleet(0, 4), "a")
+			r.answer(approveFleet(0, 3), "a")
 			time.Sleep(50 * time.Millisecond)
 			r.write(keyEnter)
 		}, []int{0, 1, 2}, exitOK},
 		{"y and Enter in one read, then the next account is still asked", func(r *fixAtTerminal) {
-			r.answer(approveFleet(0, 4), "y"+keyEnter)
+			r.answer(approveFleet(0, 3), "y"+keyEnter)
 			r.answer(approveFleet(1, 3), "q")
 		}, []int{0}, exitFindings},
 		{"y, then Enter a moment later, then the next account is still asked", func(r *fixAtTerminal) {
-			r.answer(approveFleet(0, 4), "y")
+			r.answer(approveFleet(0, 3), "y")
 			time.Sleep(50 * time.Millisecond)
 			r.write(keyEnter)
 			r.answer(approveFleet(1, 3), "q")
@@ -375,6 +378,7 @@ func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
 			for _, i := range tc.written {
 				want = append(want, promptFleet[i])
 			}
+			slices.Sort(want) // writtenAccounts lists them sorted
 			require.Equal(t, want, writtenAccounts(srv), r.view())
 			require.NotContains(t, r.view(), "[y,n,a,q,?] no", "no account was skipped by an Enter")
 		})
@@ -441,11 +445,11 @@ func TestFixAtTerminalAllThenASecondBlockedAccountIsNotAskedAgain(t *testing.T) 
 	srv := fleetProfiles(t, accounts)
 	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
 	r.answer("notify> ", strings.TrimPrefix(testQueue, "sqs:")+keyEnter)
-	r.answer(approveFleet(0, 4), "a")
+	r.answer(approveFleet(0, 3), "a")
 	code, out := r.wait()
 
 	require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
-	require.Equal(t, accounts, writtenAccounts(srv))
+	require.Equal(t, slices.Sorted(slices.Values(accounts)), writtenAccounts(srv))
 	require.Equal(t, 1, strings.Count(r.view(), "notify> "), r.view())
 	require.Contains(t, r.text(), "Account "+accounts[1]+" (profile "+accounts[1]+"): notifying sqs "+
 		strings.TrimPrefix(testQueue, "sqs:")+", as answered for account "+accounts[0]+".")
@@ -595,7 +599,7 @@ func TestFixAtTerminalQuitVersusCtrlC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := fleetProfiles(t, promptFleet)
 			r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(promptFleet, ","), "--notify", testQueue)
-			r.answer(approveFleet(0, 4), "y")
+			r.answer(approveFleet(0, 3), "y")
 			r.answer(approveFleet(1, 3), tc.second)
 			code, out := r.wait()
 
@@ -630,11 +634,11 @@ func TestFixAtTerminalApprovalHelp(t *testing.T) {
 // The whole session at 80 columns, across three failing accounts (one only
 // a person can fix), stdout redirected: the golden file is the screen.
 func TestFixAtTerminalTranscriptGolden(t *testing.T) {
-	accounts := []string{"100000000003", "100000000007", "100000000008"}
+	accounts := []string{"100000000003", "100000000010", "100000000008"}
 	fleetProfiles(t, accounts)
 	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
 	r.answer("notify> ", "security@example.com"+keyEnter)
-	r.answer("Apply 4 changes to account 100000000007", "a")
+	r.answer("Apply 3 changes to account 100000000010", "a")
 	code, out := r.wait()
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 

@@ -267,6 +267,9 @@ func TestFixSafetyNeverClobbersSameNamedResources(t *testing.T) {
 	socTopic := "arn:aws:sns:us-east-1:111111111111:soc-pager"
 	socSub := safetyTopic + ":00000099-0000-4000-8000-000000000099"
 	seedSafety(t, srv, func(r map[string]any) {
+		// The scenario's own alarm is switched off, so the filter is not all
+		// that is missing: fix needs a topic, a filter and an alarm.
+		safetyDig(r, "alarms", "cloudtrail-config-changes").(map[string]any)["actionsEnabled"] = false
 		group := safetyDig(r, "logGroups", safetyGroup).(map[string]any)
 		safetySection(group, "filters")[safetyName] = map[string]any{
 			"name": safetyName, "pattern": `{ $.eventName = ConsoleLogin }`, "created": "2024-01-02T03:04:05Z",
@@ -372,7 +375,7 @@ func TestFixSafetyAddsTopicToUsersAlarmKeepingEverything(t *testing.T) {
 		a["okActions"] = []string{"arn:aws:sns:us-east-1:111111111111:ops-recovered"}
 		a["insufficientDataActions"] = []string{"arn:aws:sns:us-east-1:111111111111:ops-nodata"}
 		a["datapointsToAlarm"] = 1
-		a["treatMissingData"] = "ignore"
+		a["treatMissingData"] = "missing"
 		a["unit"] = "Count"
 		a["period"] = 60
 		a["tags"] = []map[string]string{{"key": "owner", "value": "soc"}}
@@ -407,23 +410,21 @@ func TestFixSafetyAddsTopicToUsersAlarmKeepingEverything(t *testing.T) {
 		"cloudwatch:PutMetricAlarm " + alarmName}, writes, "one update to the user's alarm, no new alarm")
 }
 
-// 2b. An alarm whose action list is full cannot gain the topic: fix writes
-// nothing and says why rather than drop one of the user's actions.
-func TestFixSafetyRefusesAFullActionList(t *testing.T) {
-	srv := startSandbox(t, "no-alarm-topic")
-	seedSafety(t, srv, func(r map[string]any) {
-		var acts []string
-		for i := 1; i <= 5; i++ {
-			acts = append(acts, fmt.Sprintf("arn:aws:ssm:us-east-1:111111111111:opsitem:%d", i))
-		}
-		safetyDig(r, "alarms", "cloudtrail-config-changes").(map[string]any)["alarmActions"] = acts
-	})
-	before := safetyResources(t, srv)
+// 2b. An alarm whose action list is full cannot gain the topic: fix puts a
+// trailwatch alarm beside it rather than drop one of the user's actions,
+// and the user's alarm is not touched.
+func TestFixSafetyFullActionListGetsAlarmBeside(t *testing.T) {
+	srv := startSandbox(t, "alarm-actions-full")
+	const alarmName = "cloudtrail-config-changes"
+	whole := safetyDump(t, srv)
+	before := safetyDig(whole, "accounts", safetyAccount, "regions", safetyRegion, "alarms", alarmName)
 	code, out, stderr := runFixSafety(t, filepath.Join(t.TempDir(), "journal.jsonl"), "--yes", "--notify", safetySQS)
-	require.Equal(t, exitFindings, code, out+stderr)
-	require.Contains(t, out, "already has 5 alarm actions, the most CloudWatch allows")
-	require.Empty(t, safetyWritesSince(srv, 0))
-	require.Equal(t, before, safetyResources(t, srv))
+	require.Equal(t, exitOK, code, out+stderr)
+	require.Contains(t, out, "check: FAIL NO_ALARM_TOPIC → PASS")
+	require.Equal(t, []string{"sns:CreateTopic", "sns:Subscribe", "monitoring:PutMetricAlarm"}, safetyWritesSince(srv, 0))
+	after := safetyDump(t, srv)
+	safetySameJSON(t, before, safetyDig(after, "accounts", safetyAccount, "regions", safetyRegion, "alarms", alarmName), "the user's alarm")
+	require.Equal(t, []any{safetyTopic}, safetyDig(safetyRegionOf(after), "alarms", safetyName, "alarmActions"))
 }
 
 // 3. A saved plan is refused when the account moved on, without a single
@@ -606,7 +607,8 @@ func TestFixSafetyMidApplyFailureThenConverges(t *testing.T) {
 	}{
 		{"no-alarm", denyAlarmWrite, "alarm", "AccessDenied", "cloudwatch:PutMetricAlarm", []string{"✓ topic", "✓ subscribe-1", "✗ alarm"},
 			[]string{"monitoring:PutMetricAlarm"}},
-		{"no-matching-filter", "logs:PutMetricFilter", "filter", "AccessDeniedException", "logs:PutMetricFilter", []string{"✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
+		// Nothing but the trail and its log group work: topic, filter, alarm.
+		{"demo", "logs:PutMetricFilter", "filter", "AccessDeniedException", "logs:PutMetricFilter", []string{"✓ topic", "✓ subscribe-1", "✗ filter", "- alarm"},
 			[]string{"logs:PutMetricFilter", "monitoring:PutMetricAlarm"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -632,14 +634,15 @@ func TestFixSafetyMidApplyFailureThenConverges(t *testing.T) {
 				}
 			}
 			require.Equal(t, tc.wantSteps, got, out)
-			require.Contains(t, out, fmt.Sprintf("failed after 2 of %d changes", len(tc.wantSteps)))
+			applied := slices.IndexFunc(got, func(s string) bool { return strings.HasPrefix(s, "✗") })
+			require.Contains(t, out, fmt.Sprintf("failed after %d of %d changes", applied, len(tc.wantSteps)))
 			require.Contains(t, out, "apply failed")
 
 			entries := safetyJournal(t, journal)
-			require.Len(t, entries, 3, "every write tried is journaled, nothing after the failure")
-			require.Equal(t, tc.failed, entries[2].Change)
-			require.Equal(t, "error", entries[2].Result)
-			require.Contains(t, entries[2].Error, tc.code)
+			require.Len(t, entries, applied+1, "every write tried is journaled, nothing after the failure")
+			require.Equal(t, tc.failed, entries[applied].Change)
+			require.Equal(t, "error", entries[applied].Result)
+			require.Contains(t, entries[applied].Error, tc.code)
 
 			// Access restored: the re-run reuses the safetyTagged topic and the
 			// confirmed subscription and writes only what is missing.
@@ -667,14 +670,19 @@ func TestFixSafetyRollback(t *testing.T) {
 		scenario string
 		args     []string
 		undone   []string // the journal's rollback operations, in order
+		// noAlarm deletes the scenario's alarm, so the whole chain is planned.
+		noAlarm bool
 	}{
 		{"no-cloudwatch-logs", []string{"--wire-logs", "--retention-days", "90"}, []string{
 			"logs:DeleteMetricFilter", "cloudtrail:UpdateTrail", "iam:DeleteRolePolicy", "iam:DeleteRole",
-			"logs:DeleteLogGroup", "sns:Unsubscribe", "sns:DeleteTopic"}},
-		{"no-alarm", nil, []string{"sns:Unsubscribe", "sns:DeleteTopic"}},
+			"logs:DeleteLogGroup", "sns:Unsubscribe", "sns:DeleteTopic"}, true},
+		{"no-alarm", nil, []string{"sns:Unsubscribe", "sns:DeleteTopic"}, false},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			srv := startSandbox(t, tc.scenario)
+			if tc.noAlarm {
+				seedSafety(t, srv, func(r map[string]any) { delete(r["alarms"].(map[string]any), "cloudtrail-config-changes") })
+			}
 			srv.SetFaults(sandbox.Faults{AccessDenied: []sandbox.DeniedOperation{{Operation: denyAlarmWrite}}})
 			before := safetyResources(t, srv)
 			journal := filepath.Join(t.TempDir(), "journal.jsonl")

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/urfave/cli/v2"
 
@@ -26,6 +27,7 @@ func planFlags() []cli.Flag {
 	return append(selectionFlags(),
 		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `[PROTOCOL:]ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms; a bare address, https://…, an SQS/Lambda ARN or +phone names its own"},
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
+		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
 		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
 		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
@@ -38,7 +40,7 @@ func planFlags() []cli.Flag {
 // planOptionsFromContext turns the plan flags into plan.Options; every
 // mistake is a usage error, found before anything is read.
 func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
-	o := plan.Options{TopicARN: c.String("topic-arn"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
+	o := plan.Options{TopicARN: c.String("topic-arn"), KMSKeyID: c.String("kms-key-id"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
 		Namespace: c.String("namespace"), MetricName: c.String("metric-name"), NamePrefix: c.String("name-prefix"), Strict: c.Bool("strict")}
 	if c.IsSet("retention-days") && !o.WireLogs {
 		return o, usageError("--retention-days applies only with --wire-logs")
@@ -124,6 +126,9 @@ func planCommand(e *env) *cli.Command {
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
 func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+	// The metric a new filter would emit: an alarm already working on it
+	// means the filter is all a failing account needs.
+	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 	report := check.Run(ctx, targets, co)
 	accounts := make([]plan.AccountPlan, len(report.Results))
 	unplanned := make([]bool, len(report.Results))
@@ -184,6 +189,7 @@ func readersFor(t check.Target) plan.Readers {
 		Alarms: perRegion(src, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
 		Topics: perRegion(src, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
 		Roles:  iam.NewFromConfig(src.ConfigFor("")),
+		Keys:   perRegion(src, func(c aws.Config) plan.KeyReader { return kms.NewFromConfig(c) }),
 	}
 }
 

@@ -114,7 +114,8 @@ func TestPlanCommandWiresLogs(t *testing.T) {
 	require.Equal(t, exitFindings, code, stderr)
 	requireOnlyReads(t, counts)
 	require.Contains(t, out, "~ cloudtrail:UpdateTrail")
-	require.Contains(t, out, "Plan: 8 to create, 1 to update in 1 account.")
+	// The scenario's alarm on the metric the new filter emits works: no topic or alarm.
+	require.Contains(t, out, "Plan: 5 to create, 1 to update in 1 account.")
 }
 
 // Every FAIL scenario of the sandbox, planned through the SDK: the changes
@@ -124,13 +125,16 @@ func TestPlanCommandEveryFailScenario(t *testing.T) {
 		"NO_MULTI_REGION_TRAIL":          "",
 		"TRAIL_NOT_LOGGING":              "",
 		"MANAGEMENT_EVENTS_NOT_CAPTURED": "",
-		"NO_CLOUDWATCH_LOGS":             "sns:CreateTopic sns:Subscribe logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter cloudwatch:PutMetricAlarm",
-		"LOGS_DELIVERY_FAILING":          "",
-		"NO_MATCHING_FILTER":             "sns:CreateTopic sns:Subscribe logs:PutMetricFilter cloudwatch:PutMetricAlarm",
-		"NO_ALARM":                       "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"ALARM_CANNOT_FIRE":              "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"NO_ALARM_TOPIC":                 "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
-		"NO_CONFIRMED_SUBSCRIBER":        "sns:Subscribe",
+		// The alarm on the metric the new filter emits already works.
+		"NO_CLOUDWATCH_LOGS":    "logs:CreateLogGroup iam:CreateRole iam:PutRolePolicy cloudtrail:UpdateTrail logs:PutMetricFilter",
+		"LOGS_DELIVERY_FAILING": "",
+		// The scenario's alarm, topic and subscriber work: only the filter.
+		"NO_MATCHING_FILTER": "logs:PutMetricFilter",
+		"NO_ALARM":           "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		// Its topic has a confirmed subscriber: an alarm beside it notifies that topic.
+		"ALARM_CANNOT_FIRE":       "cloudwatch:PutMetricAlarm",
+		"NO_ALARM_TOPIC":          "sns:CreateTopic sns:Subscribe cloudwatch:PutMetricAlarm",
+		"NO_CONFIRMED_SUBSCRIBER": "sns:Subscribe",
 	}
 	for _, reason := range sandbox.FailReasons {
 		t.Run(reason, func(t *testing.T) {

@@ -27,7 +27,7 @@ func sandboxCommand(e *env) *cli.Command {
 	opts := &sandboxOptions{}
 	return &cli.Command{
 		Name:  "sandbox",
-		Usage: "serve a local emulated AWS endpoint (STS, IAM, SNS, Organizations, CloudTrail, CloudWatch Logs, CloudWatch) until interrupted",
+		Usage: "serve a local emulated AWS endpoint (STS, IAM, SNS, KMS, Organizations, CloudTrail, CloudWatch Logs, CloudWatch) until interrupted",
 		Description: "Speaks the real AWS wire protocols, so the AWS CLI and SDKs work against it with --endpoint-url or AWS_ENDPOINT_URL.\n" +
 			"It has no real authentication, so it listens on loopback only unless --allow-remote is given. It stops on\n" +
 			"Ctrl-C (SIGINT) or SIGTERM and exits 130. See docs/sandbox.md.",

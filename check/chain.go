@@ -19,11 +19,52 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
-// trail follows one trail along the chain, in its home region.
+// trail follows one trail along the chain, in its home region, then for a
+// trail whose filter is missing follows the candidate metrics' alarms.
 func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, outcome) {
+	ev, o := a.chain(ctx, t)
+	if o.kind == failed && len(a.opts.Candidates) > 0 {
+		switch Reasons[o.stage] {
+		case NoCloudWatchLogs, LogGroupNotFound, NoMatchingFilter:
+			ev.Candidates = a.candidates(ctx, &ev)
+		}
+	}
+	return ev, o
+}
+
+// candidates follows the alarms on the metrics a new filter would emit, in
+// the region the filter would go to, skipping metrics already followed.
+func (a *auditor) candidates(ctx context.Context, ev *TrailEvidence) []MetricEvidence {
+	region := ev.LogGroupRegion
+	if ev.LogGroupARN == "" {
+		region = ev.HomeRegion
+	}
+	seen := map[Metric]bool{}
+	for _, fe := range ev.Filters {
+		for _, me := range fe.Metrics {
+			if len(me.Dimensions) == 0 {
+				seen[Metric{me.Namespace, me.Name}] = true
+			}
+		}
+	}
+	var out []MetricEvidence
+	for _, m := range a.opts.Candidates {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		me, _ := a.metric(ctx, region, logstypes.MetricTransformation{MetricNamespace: aws.String(m.Namespace), MetricName: aws.String(m.Name), MetricValue: aws.String("1")})
+		out = append(out, me)
+	}
+	return out
+}
+
+// chain follows one trail along the chain, in its home region.
+func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, outcome) {
 	arn := aws.ToString(t.TrailARN)
 	ev := TrailEvidence{
 		ARN: arn, Name: aws.ToString(t.Name), HomeRegion: aws.ToString(t.HomeRegion), Account: arnField(arn, 4),
@@ -47,7 +88,7 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
 	var status *cloudtrail.GetTrailStatusOutput
 	var sel *cloudtrail.GetEventSelectorsOutput
-	var filters []logstypes.MetricFilter
+	var filters filterRead
 	var statusErr, selErr, filtersErr error
 	together(ctx,
 		func(ctx context.Context) {
@@ -93,21 +134,25 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
 			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
+	// A deleted group is what a delivery error then reports: the finding
+	// that names the cause goes first.
+	if filtersErr != nil {
+		return ev, erred(filtersErr)
+	}
+	if filters.gone {
+		return ev, failAt(LogGroupNotFound, "trail %s delivers to log group %s, which does not exist", ev.Name, ev.LogGroupName)
+	}
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
 		ev.DeliveryError = e
 		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
 	}
-
-	if filtersErr != nil {
-		return ev, erred(filtersErr)
-	}
-	if len(filters) == 0 {
+	if len(filters.filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
 	}
-	ev.Filters = make([]FilterEvidence, len(filters))
-	outcomes := make([]outcome, len(filters))
-	fanOut(ctx, len(filters), func(ctx context.Context, i int) {
-		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i])
+	ev.Filters = make([]FilterEvidence, len(filters.filters))
+	outcomes := make([]outcome, len(filters.filters))
+	fanOut(ctx, len(filters.filters), func(ctx context.Context, i int) {
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters.filters[i])
 	})
 	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
@@ -222,11 +267,17 @@ func admits(f cttypes.AdvancedFieldSelector, v string) bool {
 	return true
 }
 
+// filterRead is one log group's filters; gone when the group does not exist.
+type filterRead struct {
+	filters []logstypes.MetricFilter
+	gone    bool
+}
+
 // metricFilters reads the filters of one log group only (never every log
 // group), once per run.
-func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]logstypes.MetricFilter, error) {
-	return a.filters.get(region+"\x00"+group, func() ([]logstypes.MetricFilter, error) {
-		var filters []logstypes.MetricFilter
+func (a *auditor) metricFilters(ctx context.Context, region, group string) (filterRead, error) {
+	return a.filters.get(region+"\x00"+group, func() (filterRead, error) {
+		var r filterRead
 		p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
 		for p.HasMorePages() {
 			cctx, cancel := a.call(ctx)
@@ -235,13 +286,13 @@ func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]lo
 			if err != nil {
 				err = awserr.Classify("logs:DescribeMetricFilters", err)
 				if errors.Is(err, awserr.ErrNotFound) {
-					return nil, nil // the log group is gone: no filter, a finding
+					return filterRead{gone: true}, nil // a finding, not an error
 				}
-				return nil, err
+				return filterRead{}, err
 			}
-			filters = append(filters, out.MetricFilters...)
+			r.filters = append(r.filters, out.MetricFilters...)
 		}
-		return filters, nil
+		return r, nil
 	})
 }
 
@@ -252,18 +303,37 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
 	}
 	cov, err := pattern.Analyze(fe.Pattern)
+	covers := pattern.Unknown
 	var indeterminate []string
 	if err != nil {
 		// CloudWatch Logs accepted the pattern, so a parse failure is ours.
 		fe.Coverage = "unknown"
 		indeterminate = append(indeterminate, fmt.Sprintf("trailwatch cannot evaluate the pattern: %v", err))
 	} else {
+		covers = cov.Covers
 		fe.Coverage, fe.StrictCIS = verdictName(cov.Covers), cov.StrictCIS
 		indeterminate = append(indeterminate, cov.Indeterminate...)
 		for _, e := range cov.Events {
 			if e.Verdict != pattern.Match {
 				fe.Missed = append(fe.Missed, string(e.Event))
 			}
+		}
+	}
+	if a.opts.VerifyPatterns {
+		var p *pattern.Pattern
+		if err == nil {
+			p, _ = pattern.Parse(fe.Pattern)
+		}
+		v, verr := a.verifyPattern(ctx, region, fe.Pattern, p)
+		if verr != nil {
+			return fe, erred(verr)
+		}
+		// AWS's answers settle what the local engine left open; only a
+		// disagreement on a deciding record keeps the coverage open.
+		fe.Verification, covers = v.ev, v.covers
+		fe.Coverage, fe.Missed, indeterminate = verdictName(v.covers), v.missed, nil
+		if v.disagree != "" {
+			indeterminate = append(indeterminate, v.disagree)
 		}
 	}
 	if f.ApplyOnTransformedLogs {
@@ -273,21 +343,28 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		indeterminate = append(indeterminate, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
 	}
 	fe.Indeterminate = indeterminate
+	follow := func() []outcome {
+		var outcomes []outcome
+		if n := len(f.MetricTransformations); n > 0 {
+			fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
+			fanOut(ctx, n, func(ctx context.Context, i int) {
+				fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
+			})
+		}
+		return outcomes
+	}
 	switch {
-	case err == nil && cov.Covers == pattern.NoMatch:
+	case covers == pattern.NoMatch:
+		// The alarms on its metric are still followed: when they work, the
+		// filter is all that is missing, and plan adds only that.
+		follow()
 		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case a.opts.Strict && (err != nil || !cov.StrictCIS):
 		fe.Rejected = "not exactly the CIS pattern (--strict)"
 		return fe, noMatch("is " + fe.Rejected)
 	}
 
-	var outcomes []outcome
-	if n := len(f.MetricTransformations); n > 0 {
-		fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
-		fanOut(ctx, n, func(ctx context.Context, i int) {
-			fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
-		})
-	}
+	outcomes := follow()
 	best := bestOf(noMatch("emits no metric"), outcomes)
 	if best.kind == complete && len(indeterminate) > 0 {
 		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
@@ -314,7 +391,7 @@ func verdictName(v pattern.Verdict) string {
 func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
 	me := MetricEvidence{
 		Name: aws.ToString(mt.MetricName), Namespace: aws.ToString(mt.MetricNamespace),
-		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions, Unit: string(mt.Unit),
+		Value: aws.ToString(mt.MetricValue), Dimensions: mt.Dimensions, Unit: string(mt.Unit), DefaultValue: mt.DefaultValue,
 	}
 	alarms, err := a.alarmsFor(ctx, region, me)
 	if err != nil {
@@ -345,15 +422,18 @@ func (a *auditor) alarm(ctx context.Context, al cwtypes.MetricAlarm, stat string
 	if valueErr != nil {
 		why = valueErr.Error()
 	} else {
-		why = cannotFire(al, stat, value)
+		why = cannotFire(al, stat, value, me.DefaultValue != nil)
 	}
 	if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
 		// CloudWatch only gives an alarm datapoints in its own unit.
-		why = fmt.Sprintf("it watches unit %s but the filter emits %s", al.Unit, unitOrNone(me.Unit))
+		why = fmt.Sprintf("it watches unit %s but the filter emits %s, so it gets no datapoint and stays INSUFFICIENT_DATA", al.Unit, unitOrNone(me.Unit))
 	}
 	if why != "" {
 		ae.Why = why
-		return ae, failAt(AlarmCannotFire, "alarm %s cannot fire on one change: %s", ae.Name, why)
+		// Its topics are followed for plan: a working topic is reused by
+		// the alarm planned beside this one.
+		_ = a.notify(ctx, &ae, al.AlarmActions)
+		return ae, failAt(AlarmCannotFire, "alarm %s cannot fire on a change: %s", ae.Name, why)
 	}
 	ae.CanFire = true
 	o := a.notify(ctx, &ae, al.AlarmActions)
@@ -441,9 +521,11 @@ func watches(al cwtypes.MetricAlarm, me MetricEvidence) (stat string, ok bool) {
 }
 
 // cannotFire says why one event adding v to the metric cannot put the alarm
-// into ALARM with actions, or "" when it can. One event's datapoint is v for
-// Sum, Minimum, Maximum, Average and percentiles, and 1 for SampleCount.
-func cannotFire(al cwtypes.MetricAlarm, stat string, v float64) string {
+// into ALARM with actions — this change or a later one — or "" when it
+// can. One event's datapoint is v for Sum, Minimum, Maximum, Average and
+// percentiles, and 1 for SampleCount. hasDefault: the filter emits a
+// default value for the events it does not match.
+func cannotFire(al cwtypes.MetricAlarm, stat string, v float64, hasDefault bool) string {
 	if !aws.ToBool(al.ActionsEnabled) {
 		return "actions are disabled"
 	}
@@ -472,11 +554,22 @@ func cannotFire(al cwtypes.MetricAlarm, stat string, v float64) string {
 	default:
 		return fmt.Sprintf("comparison %s is not a static threshold", al.ComparisonOperator)
 	}
+	// Between changes the filter emits nothing (or its default value for
+	// every other event), so what the alarm does with missing data decides
+	// whether a change is a state transition, which is what notifies.
+	switch aws.ToString(al.TreatMissingData) {
+	case "breaching":
+		return "TreatMissingData is breaching: with no change every period breaches, so the alarm sits in ALARM and a change causes no state transition; nobody is told"
+	case "ignore":
+		if !hasDefault {
+			return "TreatMissingData is ignore and the filter has no default value: the first change puts the alarm in ALARM and no datapoint ever returns it to OK, so every later change is silent"
+		}
+	}
 	m := aws.ToInt32(al.DatapointsToAlarm)
 	if m == 0 {
 		m = aws.ToInt32(al.EvaluationPeriods)
 	}
-	if m > 1 && aws.ToString(al.TreatMissingData) != "breaching" {
+	if m > 1 {
 		return fmt.Sprintf("it needs %d breaching datapoints and one change makes one", m)
 	}
 	return ""
@@ -507,8 +600,9 @@ func dimMap(ds []cwtypes.Dimension) map[string]string {
 	return m
 }
 
-// notify follows an alarm's ALARM actions to SNS topics with a confirmed
-// subscriber. Other actions (Lambda, Auto Scaling, EC2) notify nobody.
+// notify follows an alarm's ALARM actions to SNS topics CloudWatch can
+// publish to, with a confirmed subscriber. Other actions (Lambda, Auto
+// Scaling, EC2) notify nobody.
 func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []string) outcome {
 	var topics []string
 	for _, action := range actions {
@@ -522,17 +616,36 @@ func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []strin
 	outcomes := make([]outcome, len(topics))
 	fanOut(ctx, len(topics), func(ctx context.Context, i int) {
 		arn := topics[i]
-		te, err := a.topic(ctx, arn)
-		switch {
-		case err != nil:
+		tr, err := a.topic(ctx, arn)
+		if err != nil {
 			outcomes[i] = erred(err)
+			return
+		}
+		te := tr.ev // this alarm's copy: whether it may publish depends on the alarm
+		found[i] = &te
+		switch {
 		case te.Account != a.account:
-			found[i], outcomes[i] = te, outcome{kind: manual, account: te.Account, why: fmt.Sprintf(
-				"alarm %s notifies topic %s in account %s", ae.Name, arn, te.Account)}
+			outcomes[i] = outcome{kind: manual, account: te.Account, why: fmt.Sprintf("alarm %s notifies topic %s in account %s", ae.Name, arn, te.Account)}
+			return
+		case te.Missing:
+			outcomes[i] = failAt(NoAlarmTopic, "alarm %s notifies topic %s, which no longer exists", ae.Name, arn)
+			return
+		}
+		v := tr.receives(ae.ARN, a.account)
+		te.Why, te.PolicyFixable = v.why, v.fixable && v.allowed == no
+		switch {
+		case v.allowed == no:
+			te.CanReceive = aws.Bool(false)
+			outcomes[i] = failAt(TopicCannotReceive, "CloudWatch cannot publish alarm %s's notifications to topic %s: %s", ae.Name, arn, v.why)
+		case v.allowed == unknown:
+			outcomes[i] = outcome{kind: manual, why: fmt.Sprintf("whether CloudWatch can publish alarm %s's notifications to topic %s is undecided: %s", ae.Name, arn, v.why),
+				hint: "confirm by hand that the topic's access policy and KMS key let cloudwatch.amazonaws.com publish (SNS:Publish, kms:Decrypt, kms:GenerateDataKey*)"}
 		case te.Confirmed == 0:
-			found[i], outcomes[i] = te, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", arn, te.Pending)
+			te.CanReceive = aws.Bool(true)
+			outcomes[i] = failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", arn, te.Pending)
 		default:
-			found[i], outcomes[i] = te, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, arn, plural(te.Confirmed, "confirmed subscription"))}
+			te.CanReceive = aws.Bool(true)
+			outcomes[i] = outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, arn, plural(te.Confirmed, "confirmed subscription"))}
 		}
 	})
 	for _, te := range found {
@@ -543,29 +656,51 @@ func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []strin
 	return bestOf(failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name), outcomes)
 }
 
-// topic counts a topic's confirmed and pending subscriptions, once per run.
-// A topic in another account is not read: it is the MANUAL case. Reads of
-// one topic that do not depend on each other go in the together below.
-func (a *auditor) topic(ctx context.Context, arn string) (*TopicEvidence, error) {
-	return a.topics.get(arn, func() (*TopicEvidence, error) {
-		te := &TopicEvidence{ARN: arn, Account: arnField(arn, 4)}
-		if te.Account != a.account {
-			return te, nil
+// topicRead is what was read of one topic, once per run.
+type topicRead struct {
+	ev     TopicEvidence
+	policy string
+	key    *Key // nil when the topic is not encrypted
+}
+
+// topic reads a topic's attributes (key, access policy) and counts its
+// subscriptions side by side, then reads its KMS key, once per run. A
+// topic in another account is not read: it is the MANUAL case.
+func (a *auditor) topic(ctx context.Context, arn string) (*topicRead, error) {
+	return a.topics.get(arn, func() (*topicRead, error) {
+		tr := &topicRead{ev: TopicEvidence{ARN: arn, Account: arnField(arn, 4)}}
+		if tr.ev.Account != a.account {
+			return tr, nil
 		}
-		var err error
+		c := a.clients.SNS(arnField(arn, 3))
+		var attrs map[string]string
+		var found bool
+		var attrsErr, subsErr error
 		together(ctx,
-			func(ctx context.Context) { err = a.subscriptions(ctx, te) },
+			func(ctx context.Context) { attrs, found, attrsErr = a.topicAttributes(ctx, c, arn) },
+			func(ctx context.Context) { subsErr = a.subscriptions(ctx, c, &tr.ev) },
 		)
-		if err != nil {
-			return nil, err
+		switch {
+		case attrsErr != nil:
+			return nil, attrsErr
+		case subsErr != nil:
+			return nil, subsErr
+		case !found:
+			tr.ev.Missing, tr.ev.Confirmed, tr.ev.Pending = true, 0, 0
+			return tr, nil
 		}
-		return te, nil
+		tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
+		if tr.ev.KMSKey != "" {
+			tr.key = a.readKey(ctx, arnField(arn, 3), tr.ev.KMSKey)
+			tr.ev.KeyManager = tr.key.Manager
+		}
+		return tr, nil
 	})
 }
 
-// subscriptions counts the topic's confirmed and pending subscriptions.
-func (a *auditor) subscriptions(ctx context.Context, te *TopicEvidence) error {
-	p := sns.NewListSubscriptionsByTopicPaginator(a.clients.SNS(arnField(te.ARN, 3)), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(te.ARN)})
+// subscriptions counts a topic's confirmed and pending subscriptions.
+func (a *auditor) subscriptions(ctx context.Context, c awsapi.SNSAPI, te *TopicEvidence) error {
+	p := sns.NewListSubscriptionsByTopicPaginator(c, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(te.ARN)})
 	for p.HasMorePages() {
 		cctx, cancel := a.call(ctx)
 		out, err := p.NextPage(cctx)
@@ -573,7 +708,8 @@ func (a *auditor) subscriptions(ctx context.Context, te *TopicEvidence) error {
 		if err != nil {
 			err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
 			if errors.Is(err, awserr.ErrNotFound) {
-				return nil // a deleted topic has no subscribers: a finding
+				te.Missing = true // deleted, or deleted since its attributes were read
+				return nil
 			}
 			return err
 		}
@@ -587,4 +723,31 @@ func (a *auditor) subscriptions(ctx context.Context, te *TopicEvidence) error {
 		}
 	}
 	return nil
+}
+
+// receives decides whether CloudWatch may publish one alarm's
+// notifications to the topic: its KMS key first, then its access policy.
+// fixable is set only when the policy alone stands in the way.
+func (tr *topicRead) receives(alarmARN, account string) policyVerdict {
+	kv := policyVerdict{allowed: yes}
+	if tr.key != nil {
+		kv = keyVerdict(tr.key, tr.ev.KMSKey, alarmARN, account)
+	}
+	if kv.allowed == no {
+		return policyVerdict{allowed: no, why: kv.why}
+	}
+	pv := topicPolicyAdmits(tr.policy, tr.ev.ARN, alarmARN, account)
+	pv.fixable = pv.fixable && kv.allowed == yes
+	switch {
+	case pv.allowed == no:
+		return pv
+	case kv.allowed == unknown && pv.allowed == unknown:
+		return policyVerdict{allowed: unknown, why: kv.why + "; and its access policy: " + pv.why}
+	case kv.allowed == unknown:
+		return kv
+	case pv.allowed == unknown:
+		pv.why = "its access policy: " + pv.why
+		return pv
+	}
+	return policyVerdict{allowed: yes}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
@@ -35,6 +34,21 @@ type Options struct {
 	Now func() time.Time
 	// Tool is copied into the report: the command layer knows its version.
 	Tool Tool
+	// VerifyPatterns sends each filter's pattern and the synthetic CloudTrail
+	// records to logs:TestMetricFilter and compares AWS's verdicts with
+	// trailwatch's; AWS settles what trailwatch cannot decide.
+	VerifyPatterns bool
+	// Candidates are metrics a new filter would emit (plan's namespace and
+	// metric name). For a trail whose filter is what is missing — no log
+	// group yet, a deleted one, or no filter catching the events — the
+	// alarms on them are followed, so plan can tell when a filter alone
+	// completes the chain. check itself sets none.
+	Candidates []Metric
+}
+
+// Metric names a CloudWatch metric without dimensions.
+type Metric struct {
+	Namespace, Name string
 }
 
 // Target is one credential set to check: a profile (or the default chain)
@@ -219,9 +233,10 @@ type auditor struct {
 	clients awsapi.Clients
 	opts    Options
 	account string
-	filters memo[[]logstypes.MetricFilter]
+	filters memo[filterRead]
 	alarms  memo[[]cwtypes.MetricAlarm]
-	topics  memo[*TopicEvidence]
+	topics  memo[*topicRead]
+	keys    memo[*Key]
 }
 
 func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {
@@ -286,6 +301,9 @@ func resultOf(o outcome, evidence []TrailEvidence) Result {
 	case manual:
 		r.Status, r.OtherAccount = Manual, o.account
 		r.Remediation = remediationManual
+		if o.hint != "" {
+			r.Remediation = o.hint
+		}
 		if o.account != "" {
 			r.Remediation = fmt.Sprintf("verify the chain in account %s (or run trailwatch check with a profile for it)", o.account)
 		}
@@ -326,7 +344,8 @@ type outcome struct {
 	stage   int    // index into Reasons when kind is failed
 	account string // the other account when kind is manual
 	why     string
-	err     error // what went wrong when kind is errored
+	hint    string // remediation of a manual outcome, when not the filter's
+	err     error  // what went wrong when kind is errored
 }
 
 type kind int

@@ -88,11 +88,11 @@ func TestChain(t *testing.T) {
 				w.status[trailARN].LatestCloudWatchLogsDeliveryError = aws.String("AccessDeniedException: role cannot write")
 			}},
 		{name: "no metric filter", status: Fail, reason: NoMatchingFilter,
-			break_: func(w *world) { delete(w.filters, home+" "+group) }},
+			break_: func(w *world) { w.filters[home+" "+group] = nil }},
 		{name: "matching filter on another log group than the trail's", status: Fail, reason: NoMatchingFilter,
 			break_: func(w *world) {
 				w.filters[home+" /other/group"] = w.filters[home+" "+group]
-				delete(w.filters, home+" "+group)
+				w.filters[home+" "+group] = nil
 			}},
 		{name: "no alarm", status: Fail, reason: NoAlarm,
 			break_: func(w *world) { w.alarms = nil }},
@@ -146,7 +146,7 @@ func TestChain(t *testing.T) {
 				w.firstAlarm().EvaluationPeriods = aws.Int32(3)
 				w.firstAlarm().DatapointsToAlarm = aws.Int32(2)
 			}},
-		{name: "2 of 3 datapoints with missing data breaching", status: Pass,
+		{name: "2 of 3 datapoints with missing data breaching", status: Fail, reason: AlarmCannotFire, message: []string{"TreatMissingData is breaching"},
 			break_: func(w *world) {
 				w.firstAlarm().EvaluationPeriods = aws.Int32(3)
 				w.firstAlarm().DatapointsToAlarm = aws.Int32(2)

@@ -132,6 +132,8 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 		t.link(2, tr.ManagementEvents, "management events: "+esc(tr.SelectorsNote))
 	}
 	switch {
+	case tr.Failed == LogGroupNotFound:
+		t.link(2, held(false), esc(fmt.Sprintf("log group %s (%s, account %s): does not exist", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.LogGroupARN != "":
 		t.link(2, held(true), esc(fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.Failed == NoCloudWatchLogs:
@@ -168,6 +170,16 @@ func (t *textWriter) filter(f FilterEvidence) {
 	for _, why := range f.Indeterminate {
 		t.link(3, nil, esc(why))
 	}
+	if v := f.Verification; v != nil {
+		t.link(3, held(len(v.Disagreements) == 0), fmt.Sprintf("logs:TestMetricFilter agrees on %d of %d records (%d settled by AWS)", v.Agree, v.Records, v.Settled))
+		for _, d := range v.Disagreements {
+			failed := ""
+			if d.Failed {
+				failed = " (failed call)"
+			}
+			t.printf("            %s from %s%s: trailwatch %s, AWS %s\n", d.Event, d.Caller, failed, d.Local, d.AWS)
+		}
+	}
 	for _, m := range f.Metrics {
 		t.printf("      metric %s\n", esc(fmt.Sprintf("%s/%s%s value %s", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)))
 		if len(m.Alarms) == 0 {
@@ -194,6 +206,17 @@ func (t *textWriter) alarm(a AlarmEvidence) {
 	for _, tp := range a.Topics {
 		if tp.Account != t.account {
 			t.link(5, nil, esc(fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account)))
+			continue
+		}
+		switch {
+		case tp.Missing:
+			t.link(5, held(false), fmt.Sprintf("topic %s: does not exist", esc(tp.ARN)))
+			continue
+		case tp.CanReceive == nil:
+			t.link(5, nil, esc(fmt.Sprintf("topic %s: undecided whether CloudWatch can publish to it: %s", tp.ARN, tp.Why)))
+			continue
+		case !*tp.CanReceive:
+			t.link(5, held(false), esc(fmt.Sprintf("topic %s: CloudWatch cannot publish to it: %s", tp.ARN, tp.Why)))
 			continue
 		}
 		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", esc(tp.ARN), tp.Confirmed, tp.Pending))

@@ -24,10 +24,12 @@ const (
 	ManagementEventsNotCaptured Reason = "MANAGEMENT_EVENTS_NOT_CAPTURED"
 	NoCloudWatchLogs            Reason = "NO_CLOUDWATCH_LOGS"
 	LogsDeliveryFailing         Reason = "LOGS_DELIVERY_FAILING"
+	LogGroupNotFound            Reason = "LOG_GROUP_NOT_FOUND"
 	NoMatchingFilter            Reason = "NO_MATCHING_FILTER"
 	NoAlarm                     Reason = "NO_ALARM"
 	AlarmCannotFire             Reason = "ALARM_CANNOT_FIRE"
 	NoAlarmTopic                Reason = "NO_ALARM_TOPIC"
+	TopicCannotReceive          Reason = "TOPIC_CANNOT_RECEIVE"
 	NoConfirmedSubscriber       Reason = "NO_CONFIRMED_SUBSCRIBER"
 )
 
@@ -35,8 +37,8 @@ const (
 // trail got further, which is how the reported trail is chosen.
 var Reasons = []Reason{
 	NoMultiRegionTrail, TrailNotLogging, ManagementEventsNotCaptured,
-	NoCloudWatchLogs, LogsDeliveryFailing, NoMatchingFilter,
-	NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber,
+	NoCloudWatchLogs, LogsDeliveryFailing, LogGroupNotFound, NoMatchingFilter,
+	NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber,
 }
 
 // Report is the outcome of one check run; its JSON form is the stable schema
@@ -144,6 +146,9 @@ type TrailEvidence struct {
 	LogGroupRegion    string           `json:"log_group_region,omitempty"`
 	DeliveryError     string           `json:"delivery_error,omitempty"`
 	Filters           []FilterEvidence `json:"filters,omitempty"`
+	// Candidates are the alarms on the metrics plan would have a new filter
+	// emit, followed when the filter is what is missing (plan and fix only).
+	Candidates []MetricEvidence `json:"candidate_metrics,omitempty"`
 	// Failed is the link this trail failed at, or empty when the whole
 	// chain holds (or the trail was not evaluated to the end: see Note).
 	Failed Reason `json:"failed,omitempty"`
@@ -167,7 +172,33 @@ type FilterEvidence struct {
 	// count (--strict and not the exact CIS pattern).
 	Rejected string `json:"rejected,omitempty"`
 	// Metrics holds one entry per metric transformation with its alarms.
+	// They are followed for a filter that misses events too, so plan can
+	// tell when the filter is all that is missing.
 	Metrics []MetricEvidence `json:"metrics,omitempty"`
+	// Verification is AWS's own verdict on the pattern (check
+	// --verify-patterns); nil when not asked for.
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// Verification compares trailwatch's verdict on each synthetic CloudTrail
+// record with logs:TestMetricFilter's.
+type Verification struct {
+	Records int `json:"records"`
+	// Agree counts the records where both engines gave the same answer.
+	Agree int `json:"agree"`
+	// Settled counts the records trailwatch could not decide and AWS did.
+	Settled       int            `json:"settled"`
+	Disagreements []Disagreement `json:"disagreements,omitempty"`
+}
+
+// Disagreement is one record the two engines judged differently.
+type Disagreement struct {
+	Event  string `json:"event"`
+	Caller string `json:"caller"`
+	Failed bool   `json:"failed_call"`
+	// Local and AWS are "match" or "no_match".
+	Local string `json:"trailwatch"`
+	AWS   string `json:"aws"`
 }
 
 // MetricEvidence is one metric a filter emits and the alarms watching it.
@@ -177,8 +208,11 @@ type MetricEvidence struct {
 	Value      string            `json:"value"`
 	Dimensions map[string]string `json:"dimensions,omitempty"`
 	// Unit is the filter's metric unit; empty means None.
-	Unit   string          `json:"unit,omitempty"`
-	Alarms []AlarmEvidence `json:"alarms,omitempty"`
+	Unit string `json:"unit,omitempty"`
+	// DefaultValue is what the filter emits for events that do not match;
+	// nil means nothing is emitted then.
+	DefaultValue *float64        `json:"default_value,omitempty"`
+	Alarms       []AlarmEvidence `json:"alarms,omitempty"`
 }
 
 // AlarmEvidence is one alarm on a filter's metric.
@@ -200,4 +234,20 @@ type TopicEvidence struct {
 	Account   string `json:"account"`
 	Confirmed int    `json:"confirmed_subscriptions"`
 	Pending   int    `json:"pending_subscriptions"`
+	// Missing is true when the topic no longer exists.
+	Missing bool `json:"missing,omitempty"`
+	// KMSKey is the topic's KmsMasterKeyId as SNS returned it ("" when the
+	// topic is not encrypted); KeyManager is AWS or CUSTOMER when the key
+	// could be read.
+	KMSKey     string `json:"kms_key,omitempty"`
+	KeyManager string `json:"key_manager,omitempty"`
+	// CanReceive says whether CloudWatch may publish this alarm's
+	// notifications to the topic (its key and access policy); nil when it
+	// was not decided (another account's topic, a deleted one, or a policy
+	// trailwatch cannot evaluate: see Why).
+	CanReceive *bool  `json:"can_receive,omitempty"`
+	Why        string `json:"why,omitempty"`
+	// PolicyFixable is true when adding one statement to the topic's access
+	// policy would let CloudWatch publish (no Deny stands in the way).
+	PolicyFixable bool `json:"policy_fixable,omitempty"`
 }

@@ -15,12 +15,15 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/mock"
 
+	"github.com/trailwatch/trailwatch/check/pattern"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/mocks"
 )
@@ -54,7 +57,22 @@ type world struct {
 	filters   map[string][]logstypes.MetricFilter // region + " " + log group
 	alarms    map[string][]cwtypes.MetricAlarm    // region
 	subs      map[string][]snstypes.Subscription  // topic ARN
-	denied    map[string]string                   // IAM action → error code
+	// topicAttrs holds attributes a topic has beyond the default policy;
+	// deleted lists topics that no longer exist (every other ARN does).
+	topicAttrs map[string]map[string]string
+	deleted    map[string]bool
+	// keys are the KMS keys by every KeyId a test uses; keyPolicies by ARN.
+	keys        map[string]*kmstypes.KeyMetadata
+	keyPolicies map[string]string
+	// awsMatches answers TestMetricFilter; nil evaluates with the engine.
+	awsMatches func(pattern, msg string) bool
+	denied     map[string]string // IAM action → error code
+}
+
+// defaultTopicPolicy is the policy SNS gives a topic: principals of the
+// owner account (AWS:SourceOwner) may use it.
+func defaultTopicPolicy(arn string) string {
+	return `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"` + arn + `","Condition":{"StringEquals":{"AWS:SourceOwner":"` + arnField(arn, 4) + `"}}}]}`
 }
 
 // compliant is an account that PASSes: every other case breaks one thing.
@@ -74,6 +92,8 @@ func compliant() *world {
 		subs: map[string][]snstypes.Subscription{topicARN: {
 			{SubscriptionArn: aws.String(topicARN + ":0001"), Protocol: aws.String("email")},
 		}},
+		topicAttrs: map[string]map[string]string{}, deleted: map[string]bool{},
+		keys: map[string]*kmstypes.KeyMetadata{}, keyPolicies: map[string]string{},
 		denied: map[string]string{},
 	}
 }
@@ -198,7 +218,10 @@ func (w *world) fake(t *testing.T) *fake {
 				if in.LogGroupName == nil {
 					return nil, fmt.Errorf("test world: check must name the log group")
 				}
-				all := w.filters[region+" "+*in.LogGroupName]
+				all, ok := w.filters[region+" "+*in.LogGroupName]
+				if !ok {
+					return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "The specified log group does not exist."}
+				}
 				start, _ := strconv.Atoi(aws.ToString(in.NextToken))
 				end := min(start+pageSize, len(all))
 				out := &cloudwatchlogs.DescribeMetricFiltersOutput{MetricFilters: all[start:end]}
@@ -206,6 +229,56 @@ func (w *world) fake(t *testing.T) *fake {
 					out.NextToken = aws.String(strconv.Itoa(end))
 				}
 				return out, nil
+			}).Maybe()
+		m.EXPECT().TestMetricFilter(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *cloudwatchlogs.TestMetricFilterInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error) {
+				if code, ok := w.denied["logs:TestMetricFilter"]; ok {
+					return nil, denied(code)
+				}
+				if n := len(in.LogEventMessages); n < 1 || n > 50 {
+					return nil, &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "logEventMessages: Member must have length between 1 and 50"}
+				}
+				match := w.awsMatches
+				if match == nil {
+					match = func(text, msg string) bool {
+						p, err := pattern.Parse(text)
+						return err == nil && p.Eval(msg) == pattern.Match
+					}
+				}
+				out := &cloudwatchlogs.TestMetricFilterOutput{}
+				for i, msg := range in.LogEventMessages {
+					if match(aws.ToString(in.FilterPattern), msg) {
+						out.Matches = append(out.Matches, logstypes.MetricFilterMatchRecord{EventNumber: int64(i + 1), EventMessage: aws.String(msg)})
+					}
+				}
+				return out, nil
+			}).Maybe()
+		return m
+	}).Maybe()
+	f.clients.EXPECT().KMS(mock.Anything).RunAndReturn(func(region string) awsapi.KMSAPI {
+		m := mocks.NewKMSAPI(t)
+		ask("kms", region, &m.Mock)
+		m.EXPECT().DescribeKey(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+				if code, ok := w.denied["kms:DescribeKey"]; ok {
+					return nil, denied(code)
+				}
+				k := w.keys[aws.ToString(in.KeyId)]
+				if k == nil {
+					return nil, &smithy.GenericAPIError{Code: "NotFoundException", Message: "Key does not exist"}
+				}
+				return &kms.DescribeKeyOutput{KeyMetadata: k}, nil
+			}).Maybe()
+		m.EXPECT().GetKeyPolicy(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *kms.GetKeyPolicyInput, _ ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+				if code, ok := w.denied["kms:GetKeyPolicy"]; ok {
+					return nil, denied(code)
+				}
+				p, ok := w.keyPolicies[aws.ToString(in.KeyId)]
+				if !ok {
+					return nil, &smithy.GenericAPIError{Code: "NotFoundException", Message: "Key does not exist"}
+				}
+				return &kms.GetKeyPolicyOutput{Policy: aws.String(p), PolicyName: aws.String("default")}, nil
 			}).Maybe()
 		return m
 	}).Maybe()
@@ -236,13 +309,28 @@ func (w *world) fake(t *testing.T) *fake {
 	f.clients.EXPECT().SNS(mock.Anything).RunAndReturn(func(region string) awsapi.SNSAPI {
 		m := mocks.NewSNSAPI(t)
 		ask("sns", region, &m.Mock)
+		m.EXPECT().GetTopicAttributes(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+			func(_ context.Context, in *sns.GetTopicAttributesInput, _ ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error) {
+				if code, ok := w.denied["sns:GetTopicAttributes"]; ok {
+					return nil, denied(code)
+				}
+				arn := aws.ToString(in.TopicArn)
+				if arnField(arn, 3) != region || w.deleted[arn] {
+					return nil, &smithy.GenericAPIError{Code: "NotFound", Message: "Topic does not exist"}
+				}
+				attrs := map[string]string{"TopicArn": arn, "Owner": arnField(arn, 4), "Policy": defaultTopicPolicy(arn)}
+				for k, v := range w.topicAttrs[arn] {
+					attrs[k] = v
+				}
+				return &sns.GetTopicAttributesOutput{Attributes: attrs}, nil
+			}).Maybe()
 		m.EXPECT().ListSubscriptionsByTopic(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(_ context.Context, in *sns.ListSubscriptionsByTopicInput, _ ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error) {
 				if code, ok := w.denied["sns:ListSubscriptionsByTopic"]; ok {
 					return nil, denied(code)
 				}
 				arn := aws.ToString(in.TopicArn)
-				if arnField(arn, 3) != region {
+				if arnField(arn, 3) != region || w.deleted[arn] {
 					return nil, &smithy.GenericAPIError{Code: "NotFound", Message: "Topic does not exist"}
 				}
 				all := w.subs[arn]

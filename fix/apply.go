@@ -391,6 +391,13 @@ func (a *applier) write(interrupt context.Context, c plan.Change, in any, r plan
 		if detail == "" {
 			detail = sub
 		}
+	case *sns.SetTopicAttributesInput:
+		// The user's policy with CloudWatch's statement added: an update,
+		// which --rollback leaves in place (it only deletes what this run
+		// created), as it does a rewritten role policy.
+		if _, err := w.Topics(c.Region).SetTopicAttributes(ctx, in); err != nil {
+			return "", err
+		}
 	case *cloudwatchlogs.CreateLogGroupInput:
 		if _, err := w.Logs(c.Region).CreateLogGroup(ctx, in); err != nil {
 			return "", err

@@ -24,9 +24,11 @@ import (
 // clients and generated mocks both fit. docs/iam/fix-policy.json lists
 // exactly these (TestFixPolicyMatchesCode enforces it).
 
-// TopicWriter creates topics and subscriptions, and removes them on rollback.
+// TopicWriter creates topics and subscriptions, adds CloudWatch's statement
+// to a topic's access policy, and removes what it created on rollback.
 type TopicWriter interface {
 	CreateTopic(ctx context.Context, params *sns.CreateTopicInput, optFns ...func(*sns.Options)) (*sns.CreateTopicOutput, error)
+	SetTopicAttributes(ctx context.Context, params *sns.SetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error)
 	Subscribe(ctx context.Context, params *sns.SubscribeInput, optFns ...func(*sns.Options)) (*sns.SubscribeOutput, error)
 	Unsubscribe(ctx context.Context, params *sns.UnsubscribeInput, optFns ...func(*sns.Options)) (*sns.UnsubscribeOutput, error)
 	DeleteTopic(ctx context.Context, params *sns.DeleteTopicInput, optFns ...func(*sns.Options)) (*sns.DeleteTopicOutput, error)

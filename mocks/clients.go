@@ -116,6 +116,54 @@ func (_c *Clients_CloudWatch_Call) RunAndReturn(run func(string) awsapi.CloudWat
 	return _c
 }
 
+// KMS provides a mock function with given fields: region
+func (_m *Clients) KMS(region string) awsapi.KMSAPI {
+	ret := _m.Called(region)
+
+	if len(ret) == 0 {
+		panic("no return value specified for KMS")
+	}
+
+	var r0 awsapi.KMSAPI
+	if rf, ok := ret.Get(0).(func(string) awsapi.KMSAPI); ok {
+		r0 = rf(region)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(awsapi.KMSAPI)
+		}
+	}
+
+	return r0
+}
+
+// Clients_KMS_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'KMS'
+type Clients_KMS_Call struct {
+	*mock.Call
+}
+
+// KMS is a helper method to define mock.On call
+//   - region string
+func (_e *Clients_Expecter) KMS(region interface{}) *Clients_KMS_Call {
+	return &Clients_KMS_Call{Call: _e.mock.On("KMS", region)}
+}
+
+func (_c *Clients_KMS_Call) Run(run func(region string)) *Clients_KMS_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(string))
+	})
+	return _c
+}
+
+func (_c *Clients_KMS_Call) Return(_a0 awsapi.KMSAPI) *Clients_KMS_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *Clients_KMS_Call) RunAndReturn(run func(string) awsapi.KMSAPI) *Clients_KMS_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // Logs provides a mock function with given fields: region
 func (_m *Clients) Logs(region string) awsapi.LogsAPI {
 	ret := _m.Called(region)

@@ -96,6 +96,79 @@ func (_c *LogsAPI_DescribeMetricFilters_Call) RunAndReturn(run func(context.Cont
 	return _c
 }
 
+// TestMetricFilter provides a mock function with given fields: ctx, params, optFns
+func (_m *LogsAPI) TestMetricFilter(ctx context.Context, params *cloudwatchlogs.TestMetricFilterInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error) {
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
+	}
+	ret := tmpRet
+
+	if len(ret) == 0 {
+		panic("no return value specified for TestMetricFilter")
+	}
+
+	var r0 *cloudwatchlogs.TestMetricFilterOutput
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, *cloudwatchlogs.TestMetricFilterInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error)); ok {
+		return rf(ctx, params, optFns...)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, *cloudwatchlogs.TestMetricFilterInput, ...func(*cloudwatchlogs.Options)) *cloudwatchlogs.TestMetricFilterOutput); ok {
+		r0 = rf(ctx, params, optFns...)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(*cloudwatchlogs.TestMetricFilterOutput)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, *cloudwatchlogs.TestMetricFilterInput, ...func(*cloudwatchlogs.Options)) error); ok {
+		r1 = rf(ctx, params, optFns...)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// LogsAPI_TestMetricFilter_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'TestMetricFilter'
+type LogsAPI_TestMetricFilter_Call struct {
+	*mock.Call
+}
+
+// TestMetricFilter is a helper method to define mock.On call
+//   - ctx context.Context
+//   - params *cloudwatchlogs.TestMetricFilterInput
+//   - optFns ...func(*cloudwatchlogs.Options)
+func (_e *LogsAPI_Expecter) TestMetricFilter(ctx interface{}, params interface{}, optFns ...interface{}) *LogsAPI_TestMetricFilter_Call {
+	return &LogsAPI_TestMetricFilter_Call{Call: _e.mock.On("TestMetricFilter",
+		append([]interface{}{ctx, params}, optFns...)...)}
+}
+
+func (_c *LogsAPI_TestMetricFilter_Call) Run(run func(ctx context.Context, params *cloudwatchlogs.TestMetricFilterInput, optFns ...func(*cloudwatchlogs.Options))) *LogsAPI_TestMetricFilter_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		variadicArgs := make([]func(*cloudwatchlogs.Options), len(args)-2)
+		for i, a := range args[2:] {
+			if a != nil {
+				variadicArgs[i] = a.(func(*cloudwatchlogs.Options))
+			}
+		}
+		run(args[0].(context.Context), args[1].(*cloudwatchlogs.TestMetricFilterInput), variadicArgs...)
+	})
+	return _c
+}
+
+func (_c *LogsAPI_TestMetricFilter_Call) Return(_a0 *cloudwatchlogs.TestMetricFilterOutput, _a1 error) *LogsAPI_TestMetricFilter_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *LogsAPI_TestMetricFilter_Call) RunAndReturn(run func(context.Context, *cloudwatchlogs.TestMetricFilterInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error)) *LogsAPI_TestMetricFilter_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewLogsAPI creates a new instance of LogsAPI. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewLogsAPI(t interface {

@@ -22,6 +22,79 @@ func (_m *SNSAPI) EXPECT() *SNSAPI_Expecter {
 	return &SNSAPI_Expecter{mock: &_m.Mock}
 }
 
+// GetTopicAttributes provides a mock function with given fields: ctx, params, optFns
+func (_m *SNSAPI) GetTopicAttributes(ctx context.Context, params *sns.GetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error) {
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
+	}
+	ret := tmpRet
+
+	if len(ret) == 0 {
+		panic("no return value specified for GetTopicAttributes")
+	}
+
+	var r0 *sns.GetTopicAttributesOutput
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)); ok {
+		return rf(ctx, params, optFns...)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) *sns.GetTopicAttributesOutput); ok {
+		r0 = rf(ctx, params, optFns...)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(*sns.GetTopicAttributesOutput)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) error); ok {
+		r1 = rf(ctx, params, optFns...)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// SNSAPI_GetTopicAttributes_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'GetTopicAttributes'
+type SNSAPI_GetTopicAttributes_Call struct {
+	*mock.Call
+}
+
+// GetTopicAttributes is a helper method to define mock.On call
+//   - ctx context.Context
+//   - params *sns.GetTopicAttributesInput
+//   - optFns ...func(*sns.Options)
+func (_e *SNSAPI_Expecter) GetTopicAttributes(ctx interface{}, params interface{}, optFns ...interface{}) *SNSAPI_GetTopicAttributes_Call {
+	return &SNSAPI_GetTopicAttributes_Call{Call: _e.mock.On("GetTopicAttributes",
+		append([]interface{}{ctx, params}, optFns...)...)}
+}
+
+func (_c *SNSAPI_GetTopicAttributes_Call) Run(run func(ctx context.Context, params *sns.GetTopicAttributesInput, optFns ...func(*sns.Options))) *SNSAPI_GetTopicAttributes_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		variadicArgs := make([]func(*sns.Options), len(args)-2)
+		for i, a := range args[2:] {
+			if a != nil {
+				variadicArgs[i] = a.(func(*sns.Options))
+			}
+		}
+		run(args[0].(context.Context), args[1].(*sns.GetTopicAttributesInput), variadicArgs...)
+	})
+	return _c
+}
+
+func (_c *SNSAPI_GetTopicAttributes_Call) Return(_a0 *sns.GetTopicAttributesOutput, _a1 error) *SNSAPI_GetTopicAttributes_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *SNSAPI_GetTopicAttributes_Call) RunAndReturn(run func(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)) *SNSAPI_GetTopicAttributes_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // ListSubscriptionsByTopic provides a mock function with given fields: ctx, params, optFns
 func (_m *SNSAPI) ListSubscriptionsByTopic(ctx context.Context, params *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error) {
 	var tmpRet mock.Arguments

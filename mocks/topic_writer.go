@@ -169,6 +169,79 @@ func (_c *TopicWriter_DeleteTopic_Call) RunAndReturn(run func(context.Context, *
 	return _c
 }
 
+// SetTopicAttributes provides a mock function with given fields: ctx, params, optFns
+func (_m *TopicWriter) SetTopicAttributes(ctx context.Context, params *sns.SetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error) {
+	var tmpRet mock.Arguments
+	if len(optFns) > 0 {
+		tmpRet = _m.Called(ctx, params, optFns)
+	} else {
+		tmpRet = _m.Called(ctx, params)
+	}
+	ret := tmpRet
+
+	if len(ret) == 0 {
+		panic("no return value specified for SetTopicAttributes")
+	}
+
+	var r0 *sns.SetTopicAttributesOutput
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, *sns.SetTopicAttributesInput, ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error)); ok {
+		return rf(ctx, params, optFns...)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, *sns.SetTopicAttributesInput, ...func(*sns.Options)) *sns.SetTopicAttributesOutput); ok {
+		r0 = rf(ctx, params, optFns...)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(*sns.SetTopicAttributesOutput)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, *sns.SetTopicAttributesInput, ...func(*sns.Options)) error); ok {
+		r1 = rf(ctx, params, optFns...)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// TopicWriter_SetTopicAttributes_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'SetTopicAttributes'
+type TopicWriter_SetTopicAttributes_Call struct {
+	*mock.Call
+}
+
+// SetTopicAttributes is a helper method to define mock.On call
+//   - ctx context.Context
+//   - params *sns.SetTopicAttributesInput
+//   - optFns ...func(*sns.Options)
+func (_e *TopicWriter_Expecter) SetTopicAttributes(ctx interface{}, params interface{}, optFns ...interface{}) *TopicWriter_SetTopicAttributes_Call {
+	return &TopicWriter_SetTopicAttributes_Call{Call: _e.mock.On("SetTopicAttributes",
+		append([]interface{}{ctx, params}, optFns...)...)}
+}
+
+func (_c *TopicWriter_SetTopicAttributes_Call) Run(run func(ctx context.Context, params *sns.SetTopicAttributesInput, optFns ...func(*sns.Options))) *TopicWriter_SetTopicAttributes_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		variadicArgs := make([]func(*sns.Options), len(args)-2)
+		for i, a := range args[2:] {
+			if a != nil {
+				variadicArgs[i] = a.(func(*sns.Options))
+			}
+		}
+		run(args[0].(context.Context), args[1].(*sns.SetTopicAttributesInput), variadicArgs...)
+	})
+	return _c
+}
+
+func (_c *TopicWriter_SetTopicAttributes_Call) Return(_a0 *sns.SetTopicAttributesOutput, _a1 error) *TopicWriter_SetTopicAttributes_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *TopicWriter_SetTopicAttributes_Call) RunAndReturn(run func(context.Context, *sns.SetTopicAttributesInput, ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error)) *TopicWriter_SetTopicAttributes_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // Subscribe provides a mock function with given fields: ctx, params, optFns
 func (_m *TopicWriter) Subscribe(ctx context.Context, params *sns.SubscribeInput, optFns ...func(*sns.Options)) (*sns.SubscribeOutput, error) {
 	var tmpRet mock.Arguments

@@ -7,11 +7,13 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // CheckBefore holds a saved plan's "before" to the resources it describes.
@@ -34,6 +36,12 @@ func CheckBefore(ctx context.Context, r Readers, a AccountPlan) error {
 		switch in.(type) {
 		case *cloudwatch.PutMetricAlarmInput:
 			view = func(v any) map[string]any { return View(alarmInput(v.(cwtypes.MetricAlarm))) }
+		case *sns.SetTopicAttributesInput:
+			set := in.(*sns.SetTopicAttributesInput)
+			view = func(v any) map[string]any {
+				return View(&sns.SetTopicAttributesInput{TopicArn: set.TopicArn, AttributeName: set.AttributeName,
+					AttributeValue: aws.String(v.(map[string]string)[aws.ToString(set.AttributeName)])})
+			}
 		case *cloudwatchlogs.PutRetentionPolicyInput:
 			view = func(v any) map[string]any {
 				g := v.(logstypes.LogGroup)

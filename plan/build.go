@@ -71,6 +71,12 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		// endpoint); its remediation is the one that fits.
 		return "check could not evaluate this account (" + f.Message + "): " + f.Remediation, false
 	case "MANUAL":
+		if f.OtherAccount == "" {
+			// A link here check could not decide (an indeterminate filter, a
+			// topic policy or key it cannot evaluate): writing around it
+			// could be wrong either way.
+			return "check could not decide this account by itself (" + f.Message + "); confirm that link by hand, then re-run plan", false
+		}
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
 	t := f.Trail
@@ -130,15 +136,37 @@ func (b *builder) plan(f Finding) error {
 	}
 	b.ap.Region = b.region
 
+	if f.Reason == LogGroupNotFound {
+		if err := b.recreateLogGroup(group); err != nil || b.ap.Blocked != "" {
+			return err
+		}
+	}
+	if m := t.ReadyMetric; m != nil && b.o.TopicARN == "" {
+		// An alarm, its topic and a subscriber already work on this
+		// metric: the filter feeding it (and the delivery it needs) is all
+		// that is missing.
+		if t.LogGroupARN == "" {
+			var err error
+			if group, err = b.wireLogs(t); err != nil || b.ap.Blocked != "" {
+				return err
+			}
+		}
+		return b.readyFilter(f.Reason, group, m)
+	}
+
 	metricNS, metricName := b.o.Namespace, b.o.MetricName
 	reuseFilter := t.Filter != nil && t.Filter.Reusable
 	if reuseFilter {
 		metricNS, metricName = t.Filter.Namespace, t.Filter.MetricName
 	}
+	if t.PolicyTopic != "" && b.o.TopicARN == "" {
+		return b.allowCloudWatch(f, t.PolicyTopic, t.Alarm)
+	}
 	// Which alarm change closes the chain, and which topic it needs.
 	var existing *cwtypes.MetricAlarm
+	beside := false // a new alarm beside the user's, which has no room left
 	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
-		(f.Reason == NoAlarmTopic || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
+		(f.Reason == NoAlarmTopic || f.Reason == TopicCannotReceive || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
 	if addTopicToAlarm {
 		a, err := b.alarm(t.Alarm.Name)
 		if err != nil {
@@ -148,17 +176,29 @@ func (b *builder) plan(f Finding) error {
 			b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
 			return nil
 		}
-		if why := cannotRoundTrip(*a); why != "" {
+		switch why := cannotRoundTrip(*a); {
+		case why != "":
 			b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
 			return nil
+		case len(a.AlarmActions) >= maxAlarmActions:
+			beside = true
+		default:
+			existing = a
 		}
-		existing = a
 	}
 
 	// The alarm already notifies a topic nobody confirmed: subscribe to it
-	// rather than create another, unless --topic-arn says which to use.
-	subscribeOnly := f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != ""
-	topicARN, topicID, err := b.topic(f, t, subscribeOnly)
+	// rather than create another, unless --topic-arn says which to use. An
+	// alarm that cannot fire may notify a topic that works: the alarm
+	// planned beside it notifies that one.
+	reuse, subscribeAlways := "", false
+	switch {
+	case f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != "":
+		reuse, subscribeAlways = t.TopicARN, true
+	case t.ReadyTopic != "" && b.o.TopicARN == "":
+		reuse = t.ReadyTopic
+	}
+	topicARN, topicID, err := b.topic(f, reuse, subscribeAlways)
 	if err != nil || b.ap.Blocked != "" {
 		return err
 	}
@@ -169,27 +209,30 @@ func (b *builder) plan(f Finding) error {
 	}
 	var filterID string
 	if !reuseFilter {
-		if filterID, err = b.filter(f.Reason, group); err != nil || b.ap.Blocked != "" {
+		if filterID, err = b.filter(f.Reason, group, transformation{namespace: b.o.Namespace, metric: b.o.MetricName}); err != nil || b.ap.Blocked != "" {
 			return err
 		}
 	}
 	switch {
 	case existing != nil:
 		return b.addAction(f.Reason, *existing, topicARN, topicID)
-	case t.Alarm != nil && t.Alarm.CanFire && reuseFilter:
+	case !beside && t.Alarm != nil && t.Alarm.CanFire && reuseFilter:
 		return nil // only subscriptions were missing
 	default:
 		return b.newAlarm(f.Reason, metricNS, metricName, topicARN, deps(topicID, filterID))
 	}
 }
 
+// readyFilter plans the filter that feeds a working alarm's metric.
+func (b *builder) readyFilter(reason, group string, m *ReadyMetric) error {
+	_, err := b.filter(reason, group, transformation{namespace: m.Namespace, metric: m.MetricName, unit: m.Unit, defaultValue: m.DefaultValue})
+	return err
+}
+
 // cannotRoundTrip says why an alarm cannot be rewritten without loss.
 func cannotRoundTrip(a cwtypes.MetricAlarm) string {
-	switch {
-	case len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil:
+	if len(a.Metrics) > 0 || a.ThresholdMetricId != nil || a.EvaluationCriteria != nil {
 		return "is a metric-math, anomaly-detection or query alarm that trailwatch cannot rewrite without loss"
-	case len(a.AlarmActions) >= maxAlarmActions:
-		return fmt.Sprintf("already has %d alarm actions, the most CloudWatch allows", len(a.AlarmActions))
 	}
 	return ""
 }
@@ -278,11 +321,14 @@ func deps(ids ...string) []string {
 }
 
 // topic decides which SNS topic the alarm notifies and plans its creation
-// and subscriptions. subscribeOnly keeps the topic the alarm notifies.
-func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID string, err error) {
+// and subscriptions. reuse is a topic of the user's to keep: --notify
+// endpoints are subscribed to it when subscribeAlways, otherwise only when
+// it has no confirmed subscriber (it needs none then).
+func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, changeID string, err error) {
 	reg := b.region
 	var subscribed []string
 	reused := false
+	notify := b.o.Notify
 	switch {
 	case b.o.TopicARN != "":
 		arn = b.o.TopicARN
@@ -299,10 +345,15 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 			return "", "", nil
 		}
 		reused = true
-	case subscribeOnly:
-		arn, reused = t.TopicARN, true
-		if _, err := b.look(kindTopic, arn, reg); err != nil {
+	case reuse != "":
+		arn, reused = reuse, true
+		v, err := b.look(kindTopic, arn, reg)
+		if err != nil {
 			return "", "", err
+		}
+		if v == nil {
+			b.ap.Blocked = "topic " + arn + " disappeared since check read it; re-run plan"
+			return "", "", nil
 		}
 	default:
 		name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.topicTaken)
@@ -319,9 +370,12 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with"+profileFlag(Finding{Profiles: b.ap.Profiles})+" --notify ENDPOINT (e.g. --notify you@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
+			in, err := b.newTopicInput(name)
+			if err != nil || b.ap.Blocked != "" {
+				return "", "", err
+			}
 			changeID = "topic"
-			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn, Fixes: f.Reason},
-				sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
+			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn, Fixes: f.Reason}, in); err != nil {
 				return "", "", err
 			}
 		}
@@ -330,8 +384,11 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		if subscribed, err = b.subscriptions(arn); err != nil {
 			return "", "", err
 		}
+		if reuse != "" && !subscribeAlways && len(subscribed) > 0 {
+			notify = nil // someone already receives it
+		}
 	}
-	for i, n := range b.o.Notify {
+	for i, n := range notify {
 		if slices.Contains(subscribed, n.String()) {
 			continue
 		}

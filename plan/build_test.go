@@ -52,7 +52,7 @@ func request(t *testing.T, c Change) map[string]any {
 func TestReadersCannotWrite(t *testing.T) {
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[LogsReader](), reflect.TypeFor[AlarmReader](),
-		reflect.TypeFor[TopicReader](), reflect.TypeFor[RoleReader](),
+		reflect.TypeFor[TopicReader](), reflect.TypeFor[RoleReader](), reflect.TypeFor[KeyReader](),
 	} {
 		require.Positive(t, typ.NumMethod())
 		for i := range typ.NumMethod() {
@@ -67,7 +67,7 @@ func TestReadersCannotWrite(t *testing.T) {
 		if f.Kind() == reflect.Func {
 			f = f.Out(0)
 		}
-		require.Contains(t, []string{"LogsReader", "AlarmReader", "TopicReader", "RoleReader"}, f.Name(), "Readers.%s", r.Field(i).Name)
+		require.Contains(t, []string{"LogsReader", "AlarmReader", "TopicReader", "RoleReader", "KeyReader"}, f.Name(), "Readers.%s", r.Field(i).Name)
 	}
 }
 
@@ -268,11 +268,9 @@ func TestAlarmUpdateCarriesEverythingForward(t *testing.T) {
 }
 
 func TestAlarmUpdateRefusals(t *testing.T) {
-	five := []string{"a1", "a2", "a3", "a4", "a5"}
 	for name, mutate := range map[string]func(*cwtypes.MetricAlarm){
 		"metric math":  func(a *cwtypes.MetricAlarm) { a.Metrics = []cwtypes.MetricDataQuery{{Id: aws.String("m1")}} },
 		"anomaly band": func(a *cwtypes.MetricAlarm) { a.ThresholdMetricId = aws.String("ad1") },
-		"five actions": func(a *cwtypes.MetricAlarm) { a.AlarmActions = five },
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld()
@@ -302,17 +300,18 @@ func TestBlockedAccountsExplain(t *testing.T) {
 		// needsNotify: only an endpoint to notify is missing.
 		needsNotify bool
 	}{
-		"no multi-region trail": {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
-		"not logging":           {finding(TrailNotLogging), Options{}, "start-logging", false},
-		"management events":     {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
-		"delivery failing":      {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
-		"organization trail":    {org, Options{}, "run plan there", false},
-		"log group elsewhere":   {elsewhere, Options{}, "belongs to account 999999999999", false},
-		"no --wire-logs":        {unwired, Options{}, "--wire-logs", false},
-		"no one to notify":      {noNotify, Options{Notify: []Endpoint{}}, "--notify", true},
-		"nobody confirmed":      {unconfirmed, Options{Notify: []Endpoint{}}, "no confirmed subscriber", true},
-		"check errored":         {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate", false},
-		"manual":                {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999"}, Options{}, "another account", false},
+		"no multi-region trail":  {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
+		"not logging":            {finding(TrailNotLogging), Options{}, "start-logging", false},
+		"management events":      {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
+		"delivery failing":       {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
+		"organization trail":     {org, Options{}, "run plan there", false},
+		"log group elsewhere":    {elsewhere, Options{}, "belongs to account 999999999999", false},
+		"no --wire-logs":         {unwired, Options{}, "--wire-logs", false},
+		"no one to notify":       {noNotify, Options{Notify: []Endpoint{}}, "--notify", true},
+		"nobody confirmed":       {unconfirmed, Options{Notify: []Endpoint{}}, "no confirmed subscriber", true},
+		"check errored":          {Finding{Account: testAccount, Status: "ERROR", Message: "AccessDenied"}, Options{}, "could not evaluate", false},
+		"manual":                 {Finding{Account: testAccount, Status: "MANUAL", Message: "topic owned by 999999999999", OtherAccount: "999999999999"}, Options{}, "another account", false},
+		"manual in this account": {Finding{Account: testAccount, Status: "MANUAL", Message: "statement \"OrgOnly\" cannot be evaluated"}, Options{}, "confirm that link by hand", false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

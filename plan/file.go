@@ -142,6 +142,8 @@ func (c Change) Input() (any, error) {
 		in = &sns.CreateTopicInput{}
 	case "sns:Subscribe":
 		in = &sns.SubscribeInput{}
+	case "sns:SetTopicAttributes":
+		in = &sns.SetTopicAttributesInput{}
 	case "logs:CreateLogGroup":
 		in = &cloudwatchlogs.CreateLogGroupInput{}
 	case "logs:PutRetentionPolicy":

@@ -10,6 +10,9 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
+	// OtherAccount is the account a MANUAL verdict depends on; "" when
+	// check could not decide a link in this account.
+	OtherAccount string
 	// Remediation is check's advice, the way out of an ERROR among others.
 	Remediation string
 	// ErrorCode sorts an ERROR's cause (internal/awserr's codes).
@@ -38,6 +41,31 @@ type Trail struct {
 	// TopicARN is an SNS topic the alarm notifies that has no confirmed
 	// subscriber (NO_CONFIRMED_SUBSCRIBER).
 	TopicARN string
+	// ReadyTopic is a topic CloudWatch can publish to, with a confirmed
+	// subscriber, that an alarm which cannot fire notifies
+	// (ALARM_CANNOT_FIRE): the alarm planned beside it notifies that topic.
+	ReadyTopic string
+	// PolicyTopic is the alarm's topic whose access policy lacks a
+	// statement for CloudWatch, when that is all that stops it
+	// (TOPIC_CANNOT_RECEIVE): the statement is added.
+	PolicyTopic string
+	// ReadyMetric is the metric of a working alarm (it can fire and
+	// notifies a topic with a confirmed subscriber) that only a filter
+	// catching all five events is missing (NO_MATCHING_FILTER).
+	ReadyMetric *ReadyMetric
+}
+
+// ReadyMetric is a metric a working alarm watches: a filter emitting it,
+// in the same unit, completes the chain.
+type ReadyMetric struct {
+	Namespace  string
+	MetricName string
+	// Unit is the unit the existing filter emits and the alarm sees.
+	Unit string
+	// DefaultValue is the existing filter's; kept, because the alarm's
+	// missing-data setting may rely on it.
+	DefaultValue *float64
+	Alarm        string
 }
 
 // Filter is a covering metric filter.
@@ -52,6 +80,7 @@ type Filter struct {
 // Alarm is an existing alarm on the filter's metric.
 type Alarm struct {
 	Name    string
+	ARN     string
 	CanFire bool
 }
 
@@ -62,9 +91,11 @@ const (
 	ManagementEventsNotCaptured = "MANAGEMENT_EVENTS_NOT_CAPTURED"
 	NoCloudWatchLogs            = "NO_CLOUDWATCH_LOGS"
 	LogsDeliveryFailing         = "LOGS_DELIVERY_FAILING"
+	LogGroupNotFound            = "LOG_GROUP_NOT_FOUND"
 	NoMatchingFilter            = "NO_MATCHING_FILTER"
 	NoAlarm                     = "NO_ALARM"
 	AlarmCannotFire             = "ALARM_CANNOT_FIRE"
 	NoAlarmTopic                = "NO_ALARM_TOPIC"
+	TopicCannotReceive          = "TOPIC_CANNOT_RECEIVE"
 	NoConfirmedSubscriber       = "NO_CONFIRMED_SUBSCRIBER"
 )

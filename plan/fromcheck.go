@@ -9,7 +9,8 @@ import (
 // FromCheck picks, from check's verdict on an account, the trail to fix and
 // the links of its chain that already work and can be reused.
 func FromCheck(r check.Result, strict bool) Finding {
-	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
+	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message,
+		OtherAccount: r.OtherAccount, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
 	if r.Status != check.Fail {
 		return f
 	}
@@ -28,9 +29,14 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 	t := &Trail{Name: ev.Name, ARN: ev.ARN, HomeRegion: ev.HomeRegion, OwnerAccount: ev.Account,
 		Organization: ev.OrganizationTrail,
 		LogGroupARN:  ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
+	switch reason {
+	case check.NoMatchingFilter, check.NoCloudWatchLogs, check.LogGroupNotFound:
+		t.ReadyMetric = readyMetric(ev, ev.Account)
+	}
 	// Prefer the metric whose alarm got furthest, so the smallest change
-	// closes the chain: an alarm needing a subscriber, then one needing a
-	// topic, then a metric with no usable alarm.
+	// closes the chain: an alarm needing a subscriber, then one whose topic
+	// needs CloudWatch's statement, then one needing a topic, then a metric
+	// with no usable alarm.
 	best := 0
 	for _, fe := range ev.Filters {
 		if fe.Coverage != "match" || (strict && !fe.StrictCIS) {
@@ -45,21 +51,70 @@ func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
 				best, t.Filter, t.Alarm, t.TopicARN = 1, filter, nil, ""
 			}
 			for _, al := range me.Alarms {
+				alarm := &Alarm{Name: al.Name, ARN: al.ARN, CanFire: true}
 				switch {
-				case reason == check.NoConfirmedSubscriber && al.CanFire && best < 3:
+				case reason == check.NoConfirmedSubscriber && al.CanFire && best < 4:
 					for _, tp := range al.Topics {
-						if tp.Confirmed == 0 && tp.Account == ev.Account {
-							best, t.Filter, t.Alarm, t.TopicARN = 3, filter, &Alarm{Name: al.Name, CanFire: true}, tp.ARN
+						if tp.Confirmed == 0 && tp.Account == ev.Account && !tp.Missing {
+							best, t.Filter, t.Alarm, t.TopicARN = 4, filter, alarm, tp.ARN
+							break
+						}
+					}
+				case reason == check.TopicCannotReceive && al.CanFire && best < 3:
+					// Only a topic whose policy alone stops CloudWatch is mended;
+					// otherwise (its key) a trailwatch alarm with a new topic goes
+					// beside the user's, which is not rewritten.
+					for _, tp := range al.Topics {
+						if tp.PolicyFixable && tp.Account == ev.Account {
+							best, t.Filter, t.Alarm, t.PolicyTopic = 3, filter, alarm, tp.ARN
 							break
 						}
 					}
 				case reason == check.NoAlarmTopic && al.CanFire && len(al.Topics) == 0 && best < 2:
-					best, t.Filter, t.Alarm = 2, filter, &Alarm{Name: al.Name, CanFire: true}
+					// An alarm with no topic at all gains one; one whose topics
+					// were deleted gets a trailwatch alarm beside it instead.
+					best, t.Filter, t.Alarm = 2, filter, alarm
+				case reason == check.AlarmCannotFire && !al.CanFire && t.ReadyTopic == "":
+					if tp := readyTopic(al, ev.Account); tp != "" {
+						best, t.Filter, t.ReadyTopic = max(best, 1), filter, tp
+					}
 				}
 			}
 		}
 	}
 	return t
+}
+
+// readyTopic is a topic of the alarm's that CloudWatch can publish to, in
+// this account, with a confirmed subscriber; "" when there is none.
+func readyTopic(al check.AlarmEvidence, account string) string {
+	for _, tp := range al.Topics {
+		if tp.Account == account && !tp.Missing && tp.CanReceive != nil && *tp.CanReceive && tp.Confirmed > 0 {
+			return tp.ARN
+		}
+	}
+	return ""
+}
+
+// readyMetric finds, on the metrics of the log group's filters (which do
+// not catch every event) or those a new filter would emit, an alarm that
+// would complete the chain.
+func readyMetric(ev check.TrailEvidence, account string) *ReadyMetric {
+	var metrics []check.MetricEvidence
+	for _, fe := range ev.Filters {
+		metrics = append(metrics, fe.Metrics...)
+	}
+	for _, me := range append(metrics, ev.Candidates...) {
+		if !reusableMetric(me) {
+			continue
+		}
+		for _, al := range me.Alarms {
+			if al.CanFire && readyTopic(al, account) != "" {
+				return &ReadyMetric{Namespace: me.Namespace, MetricName: me.Name, Unit: me.Unit, DefaultValue: me.DefaultValue, Alarm: al.Name}
+			}
+		}
+	}
+	return nil
 }
 
 // reusableMetric is a metric a plain Sum ≥ 1 alarm can watch: no dimensions

@@ -35,11 +35,14 @@ func renderBoth(t *testing.T, name string, p Plan) {
 // found them.
 func TestGoldenPerReason(t *testing.T) {
 	for _, reason := range []string{"PASS", NoMultiRegionTrail, TrailNotLogging, ManagementEventsNotCaptured,
-		NoCloudWatchLogs, LogsDeliveryFailing, NoMatchingFilter, NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber} {
+		NoCloudWatchLogs, LogsDeliveryFailing, LogGroupNotFound, NoMatchingFilter, NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber} {
 		t.Run(reason, func(t *testing.T) {
 			w := newWorld()
 			w.addAlarm(userAlarm(), false)
 			w.addTopic(userTopic, false)
+			if reason == TopicCannotReceive {
+				w.topics[userTopic]["Policy"] = userPolicy
+			}
 			o := Options{Notify: mustNotify(t, "email:security@example.com", "https:https://hooks.example.com/trail"), WireLogs: true, RetentionDays: 365}
 			a, err := Build(context.Background(), w.readers(t), finding(reason), o)
 			require.NoError(t, err)

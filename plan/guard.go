@@ -44,6 +44,8 @@ func (c Change) resourceOf(in any) Resource {
 		return Resource{kindTopic, c.Region, c.Target}
 	case *sns.SubscribeInput:
 		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}
+	case *sns.SetTopicAttributesInput:
+		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}
 	case *cloudwatchlogs.CreateLogGroupInput:
 		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}
 	case *cloudwatchlogs.PutRetentionPolicyInput:

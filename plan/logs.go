@@ -203,12 +203,37 @@ func policy(statement map[string]any) string {
 	return string(doc)
 }
 
+// transformation is what a planned filter emits: the metric, and for a
+// metric an existing alarm watches, that alarm's unit and the default value
+// the filter before it emitted.
+type transformation struct {
+	namespace, metric, unit string
+	defaultValue            *float64
+}
+
+func (tr transformation) sdk() logstypes.MetricTransformation {
+	return logstypes.MetricTransformation{MetricName: aws.String(tr.metric), MetricNamespace: aws.String(tr.namespace), MetricValue: aws.String("1"),
+		Unit: logstypes.StandardUnit(tr.unit), DefaultValue: tr.defaultValue}
+}
+
+// request is the transformation as CloudWatch Logs' JSON names it.
+func (tr transformation) request() map[string]any {
+	m := map[string]any{"metricName": tr.metric, "metricNamespace": tr.namespace, "metricValue": "1"}
+	if tr.unit != "" {
+		m["unit"] = tr.unit
+	}
+	if tr.defaultValue != nil {
+		m["defaultValue"] = *tr.defaultValue
+	}
+	return m
+}
+
 // filter plans a new metric filter with the CIS pattern. A same-named filter
 // is reused only when it is exactly what would be written (the name prefix and
 // content are the ownership marker, since filters cannot be tagged);
 // otherwise the next free name is taken. A user's filter is never edited.
-func (b *builder) filter(reason, group string) (string, error) {
-	want := logstypes.MetricTransformation{MetricName: aws.String(b.o.MetricName), MetricNamespace: aws.String(b.o.Namespace), MetricValue: aws.String("1")}
+func (b *builder) filter(reason, group string, tr transformation) (string, error) {
+	want := tr.sdk()
 	name, reuse, err := freeName(b.o.NamePrefix+"cloudtrail-changes", func(name string) (bool, bool, error) {
 		v, err := b.look(kindMetricFilter, filterKey(group, name), b.region)
 		if v == nil || err != nil {
@@ -230,12 +255,13 @@ func (b *builder) filter(reason, group string) (string, error) {
 	return "filter", b.add(Change{ID: "filter", Action: Create, Operation: "logs:PutMetricFilter", Target: group + " / " + name,
 		DependsOn: dependsOn, Fixes: reason},
 		map[string]any{"logGroupName": group, "filterName": name, "filterPattern": CISPattern,
-			"metricTransformations": []map[string]any{{"metricName": b.o.MetricName, "metricNamespace": b.o.Namespace, "metricValue": "1"}}})
+			"metricTransformations": []map[string]any{tr.request()}})
 }
 
 func sameTransformation(a, b logstypes.MetricTransformation) bool {
 	return aws.ToString(a.MetricName) == aws.ToString(b.MetricName) && aws.ToString(a.MetricNamespace) == aws.ToString(b.MetricNamespace) &&
-		aws.ToString(a.MetricValue) == aws.ToString(b.MetricValue) && len(a.Dimensions) == 0 && a.DefaultValue == nil && a.Unit == ""
+		aws.ToString(a.MetricValue) == aws.ToString(b.MetricValue) && len(a.Dimensions) == 0 && a.Unit == b.Unit &&
+		(a.DefaultValue == nil) == (b.DefaultValue == nil) && (a.DefaultValue == nil || *a.DefaultValue == *b.DefaultValue)
 }
 
 func (a AccountPlan) hasChange(id string) bool {

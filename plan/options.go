@@ -28,6 +28,9 @@ type Options struct {
 	MetricName    string
 	NamePrefix    string
 	Strict        bool
+	// KMSKeyID encrypts a topic plan creates (a customer managed key whose
+	// policy lets CloudWatch use it); "" leaves it unencrypted.
+	KMSKeyID string
 }
 
 // ErrInvalidInput marks option values that are wrong before anything is read;
@@ -205,12 +208,15 @@ func (o Options) WithDefaults() (Options, error) {
 	if err := ValidateRetention(o.RetentionDays); err != nil {
 		return o, err
 	}
+	if err := ValidateKMSKeyID(o.KMSKeyID); err != nil {
+		return o, err
+	}
 	return o, ValidateTopicARN(o.TopicARN)
 }
 
 func (o Options) record() Recorded {
 	r := Recorded{TopicARN: o.TopicARN, WireLogs: o.WireLogs, RetentionDays: o.RetentionDays,
-		Namespace: o.Namespace, MetricName: o.MetricName, NamePrefix: o.NamePrefix, Strict: o.Strict}
+		Namespace: o.Namespace, MetricName: o.MetricName, NamePrefix: o.NamePrefix, Strict: o.Strict, KMSKeyID: o.KMSKeyID}
 	for _, n := range o.Notify {
 		r.Notify = append(r.Notify, n.String())
 	}

@@ -60,6 +60,7 @@ type Recorded struct {
 	MetricName    string   `json:"metric_name"`
 	NamePrefix    string   `json:"name_prefix"`
 	Strict        bool     `json:"strict"`
+	KMSKeyID      string   `json:"kms_key_id,omitempty"`
 }
 
 // AccountPlan is the change set of one account. An account with no changes

@@ -61,6 +61,8 @@ type Readers struct {
 	Alarms func(region string) AlarmReader
 	Topics func(region string) TopicReader
 	Roles  RoleReader
+	// Keys reads the key --kms-key-id names; nil when none was given.
+	Keys func(region string) KeyReader
 }
 
 // Fingerprint kinds, with the Key each uses.

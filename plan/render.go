@@ -167,7 +167,7 @@ func restores(c Change, after map[string]any) string {
 		link = "trail → log group"
 	case "logs:PutMetricFilter":
 		link = "log group → filter"
-	case "sns:CreateTopic":
+	case "sns:CreateTopic", "sns:SetTopicAttributes":
 		link = "alarm → topic"
 	case "sns:Subscribe":
 		link = "topic → subscriber"

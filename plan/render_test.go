@@ -70,7 +70,8 @@ func TestRestoresNamesTheLink(t *testing.T) {
 			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm"},
 		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil, "Threshold": 10.0}},
 			map[string]any{"AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm → topic"},
-		{Change{Operation: "sns:SetTopicAttributes", Fixes: NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
+		{Change{Operation: "sns:SetTopicAttributes", Action: Update, Fixes: TopicCannotReceive}, nil, "restores: alarm → topic"},
+		{Change{Operation: "sqs:CreateQueue", Fixes: NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
 	} {
 		require.Equal(t, tc.want, restores(tc.change, tc.after), tc.change.Operation)
 	}

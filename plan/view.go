@@ -132,6 +132,8 @@ func TargetOf(account string, c Change, in any) (string, error) {
 		return arnFor(c.Target, "sns", c.Region, account, aws.ToString(v.Name)), nil
 	case *sns.SubscribeInput:
 		return aws.ToString(v.TopicArn) + " ← " + aws.ToString(v.Protocol) + ":" + aws.ToString(v.Endpoint), nil
+	case *sns.SetTopicAttributesInput:
+		return aws.ToString(v.TopicArn), nil
 	case *cloudwatchlogs.CreateLogGroupInput:
 		return arnFor(c.Target, "logs", c.Region, account, "log-group:"+aws.ToString(v.LogGroupName)), nil
 	case *cloudwatchlogs.PutRetentionPolicyInput:

@@ -14,6 +14,8 @@ import (
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
@@ -35,6 +37,8 @@ type world struct {
 	ownTopics map[string]bool
 	subs      map[string][]snstypes.Subscription
 	roles     map[string]iamtypes.Role
+	keys      map[string]*kmstypes.KeyMetadata // by every KeyId a test uses
+	keyPolicy map[string]string                // by key ARN
 	calls     map[string]int
 	regions   map[string]bool // regions asked for
 }
@@ -43,7 +47,8 @@ func newWorld() *world {
 	return &world{filters: map[string]logstypes.MetricFilter{}, groups: map[string]bool{}, ownGroups: map[string]bool{},
 		retention: map[string]int32{}, alarms: map[string]cwtypes.MetricAlarm{},
 		ownAlarms: map[string]bool{}, topics: map[string]map[string]string{}, ownTopics: map[string]bool{},
-		subs: map[string][]snstypes.Subscription{}, roles: map[string]iamtypes.Role{}, calls: map[string]int{}, regions: map[string]bool{}}
+		subs: map[string][]snstypes.Subscription{}, roles: map[string]iamtypes.Role{},
+		keys: map[string]*kmstypes.KeyMetadata{}, keyPolicy: map[string]string{}, calls: map[string]int{}, regions: map[string]bool{}}
 }
 
 // addRole adds a role trusted by CloudTrail for trailARN, as IAM returns it:
@@ -192,12 +197,32 @@ func (w *world) readers(t *testing.T) Readers {
 			}
 			return &iam.GetRoleOutput{Role: &r}, nil
 		}).Maybe()
+	keys := mocks.NewKeyReader(t)
+	keys.EXPECT().DescribeKey(mock.Anything, mock.Anything).RunAndReturn(
+		func(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+			w.calls["DescribeKey"]++
+			k, ok := w.keys[aws.ToString(in.KeyId)]
+			if !ok {
+				return nil, apiErr{"NotFoundException"}
+			}
+			return &kms.DescribeKeyOutput{KeyMetadata: k}, nil
+		}).Maybe()
+	keys.EXPECT().GetKeyPolicy(mock.Anything, mock.Anything).RunAndReturn(
+		func(_ context.Context, in *kms.GetKeyPolicyInput, _ ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+			w.calls["GetKeyPolicy"]++
+			p, ok := w.keyPolicy[aws.ToString(in.KeyId)]
+			if !ok {
+				return nil, apiErr{"NotFoundException"}
+			}
+			return &kms.GetKeyPolicyOutput{Policy: aws.String(p)}, nil
+		}).Maybe()
 	region := func(r string) { w.regions[r] = true }
 	return Readers{
 		Logs:   func(r string) LogsReader { region(r); return logs },
 		Alarms: func(r string) AlarmReader { region(r); return alarms },
 		Topics: func(r string) TopicReader { region(r); return topics },
 		Roles:  roles,
+		Keys:   func(r string) KeyReader { region(r); return keys },
 	}
 }
 
@@ -223,7 +248,7 @@ func finding(reason string) Finding {
 		f.Trail = nil
 	case NoCloudWatchLogs:
 		f.Trail.LogGroupARN, f.Trail.LogGroupName, f.Trail.LogGroupRegion, f.Trail.LogGroupAccount = "", "", "", ""
-	case NoAlarm, AlarmCannotFire, NoAlarmTopic, NoConfirmedSubscriber:
+	case NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber:
 		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	}
 	switch reason {
@@ -231,6 +256,10 @@ func finding(reason string) Finding {
 		f.Trail.Alarm = &Alarm{Name: "trail-changes"}
 	case NoAlarmTopic:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
+	case TopicCannotReceive:
+		// The alarm's topic lacks only CloudWatch's statement.
+		f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
+		f.Trail.PolicyTopic = userTopic
 	case NoConfirmedSubscriber:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
 		f.Trail.TopicARN = userTopic

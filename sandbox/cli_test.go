@@ -352,3 +352,16 @@ func TestAWSCLICloudTrailLogsAlarms(t *testing.T) {
 	require.Empty(t, aws.ok("logs", "describe-metric-filters")["metricFilters"])
 	aws.fails("ResourceNotFoundException", "logs", "delete-log-group", "--log-group-name", trailLogGroup)
 }
+
+func TestAWSCLIKMS(t *testing.T) {
+	t.Parallel()
+	_, endpoint := serveSandbox(t, "topic-aws-managed-key")
+	aws := newAWSCLI(t, endpoint, DefaultAccessKey)
+	managed := aws.ok("kms", "describe-key", "--key-id", "alias/aws/sns")["KeyMetadata"].(map[string]any)
+	require.Equal(t, "AWS", managed["KeyManager"])
+	key := aws.ok("kms", "create-key", "--description", "alerts")["KeyMetadata"].(map[string]any)
+	require.Equal(t, "CUSTOMER", key["KeyManager"])
+	pol := aws.ok("kms", "get-key-policy", "--key-id", key["Arn"].(string), "--policy-name", "default")["Policy"].(string)
+	require.Contains(t, pol, "arn:aws:iam::111111111111:root")
+	aws.fails("NotFoundException", "kms", "describe-key", "--key-id", "alias/nobody")
+}

@@ -1,6 +1,10 @@
 package sandbox
 
-import "github.com/trailwatch/trailwatch/check/pattern"
+import (
+	"fmt"
+
+	"github.com/trailwatch/trailwatch/check/pattern"
+)
 
 // The CloudWatch Logs operations that need the filter-pattern language use
 // the project's own engine, so the sandbox accepts and matches what check
@@ -36,7 +40,7 @@ func checkFilterPattern(text string, dimensions bool) *apiError {
 // Unknown verdict (a construct whose AWS behaviour is unsettled, see
 // docs/filter-patterns.md) is reported as no match: the sandbox must never
 // claim a match that AWS might not make.
-func logsTestMetricFilter(_ *state, c *call) (map[string]any, error) {
+func logsTestMetricFilter(st *state, c *call) (map[string]any, error) {
 	text := c.str("filterPattern")
 	if err := checkPatternLength(text); err != nil {
 		return nil, err
@@ -51,7 +55,7 @@ func logsTestMetricFilter(_ *state, c *call) (map[string]any, error) {
 	}
 	matches := []any{}
 	for i, msg := range msgs {
-		if p.Eval(msg) != pattern.Match {
+		if !testMatches(st.TestMetricFilterAnswer, p, msg) {
 			continue
 		}
 		matches = append(matches, map[string]any{
@@ -61,4 +65,31 @@ func logsTestMetricFilter(_ *state, c *call) (map[string]any, error) {
 		})
 	}
 	return map[string]any{"matches": matches}, nil
+}
+
+// testMatches is the TestMetricFilter verdict on one message, unless the
+// state's override says how to answer instead (to show a disagreement).
+func testMatches(override string, p *pattern.Pattern, msg string) bool {
+	switch override {
+	case "none":
+		return false
+	case "all":
+		return true
+	}
+	return p.Eval(msg) == pattern.Match
+}
+
+// SetTestMetricFilterAnswer makes logs:TestMetricFilter answer "none" (no
+// event matches) or "all" (every event matches) whatever the pattern, or
+// evaluate it again (""), so a test can make AWS's engine disagree.
+func (s *Server) SetTestMetricFilterAnswer(answer string) error {
+	switch answer {
+	case "", "none", "all":
+	default:
+		return fmt.Errorf("test metric filter answer %q: want \"\", \"none\" or \"all\"", answer)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.TestMetricFilterAnswer = answer
+	return nil
 }

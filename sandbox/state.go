@@ -20,6 +20,11 @@ type state struct {
 	Sessions map[string]*roleSession `json:"sessions,omitempty"`
 	// Organization is nil when no account belongs to an organization.
 	Organization *organization `json:"organization,omitempty"`
+	// TestMetricFilterAnswer overrides logs:TestMetricFilter for tests of
+	// check --verify-patterns (logs_pattern.go reads it):
+	// "" evaluates with the pattern engine, "none" matches no event, "all"
+	// matches every event.
+	TestMetricFilterAnswer string `json:"testMetricFilterAnswer,omitempty"`
 	// Seq numbers generated IDs (subscriptions, temporary keys) so that runs
 	// are reproducible.
 	Seq int64 `json:"seq"`
@@ -74,6 +79,10 @@ type regionState struct {
 
 	// CloudWatch (cloudwatch.go)
 	Alarms map[string]*metricAlarm `json:"alarms,omitempty"` // metric alarms by name
+
+	// KMS (kms.go)
+	Keys    map[string]*kmsKey `json:"keys,omitempty"`    // by key ID
+	Aliases map[string]string  `json:"aliases,omitempty"` // alias name (alias/…) → key ID
 }
 
 // regionInits make a region's maps non-nil. They run each time a region is
@@ -193,6 +202,11 @@ func (st *state) validate() error {
 		if st.Accounts[id] == nil {
 			return fmt.Errorf("access key %q: unknown account %q", key, id)
 		}
+	}
+	switch st.TestMetricFilterAnswer {
+	case "", "none", "all":
+	default:
+		return fmt.Errorf("testMetricFilterAnswer %q: want \"\", \"none\" or \"all\"", st.TestMetricFilterAnswer)
 	}
 	if o := st.Organization; o != nil {
 		if st.Accounts[o.ManagementAccount] == nil {

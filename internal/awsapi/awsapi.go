@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -20,9 +21,11 @@ type CloudTrailAPI interface {
 	GetEventSelectors(ctx context.Context, params *cloudtrail.GetEventSelectorsInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.GetEventSelectorsOutput, error)
 }
 
-// LogsAPI reads the metric filters of one log group.
+// LogsAPI reads the metric filters of one log group, and asks CloudWatch
+// Logs' own engine about a pattern (check --verify-patterns).
 type LogsAPI interface {
 	DescribeMetricFilters(ctx context.Context, params *cloudwatchlogs.DescribeMetricFiltersInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error)
+	TestMetricFilter(ctx context.Context, params *cloudwatchlogs.TestMetricFilterInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error)
 }
 
 // CloudWatchAPI reads the alarms on one metric.
@@ -30,9 +33,16 @@ type CloudWatchAPI interface {
 	DescribeAlarmsForMetric(ctx context.Context, params *cloudwatch.DescribeAlarmsForMetricInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error)
 }
 
-// SNSAPI reads the subscriptions of one topic.
+// SNSAPI reads one topic's attributes (key, access policy) and subscriptions.
 type SNSAPI interface {
+	GetTopicAttributes(ctx context.Context, params *sns.GetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)
 	ListSubscriptionsByTopic(ctx context.Context, params *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
+}
+
+// KMSAPI reads the key a topic is encrypted with and its key policy.
+type KMSAPI interface {
+	DescribeKey(ctx context.Context, params *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(ctx context.Context, params *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
 }
 
 // STSAPI says which account the credentials belong to.
@@ -48,5 +58,6 @@ type Clients interface {
 	Logs(region string) LogsAPI
 	CloudWatch(region string) CloudWatchAPI
 	SNS(region string) SNSAPI
+	KMS(region string) KMSAPI
 	STS(region string) STSAPI
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -185,6 +186,10 @@ func (c *Clients) CloudWatch(region string) awsapi.CloudWatchAPI {
 
 func (c *Clients) SNS(region string) awsapi.SNSAPI {
 	return cached(c, "sns", region, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
+}
+
+func (c *Clients) KMS(region string) awsapi.KMSAPI {
+	return cached(c, "kms", region, func(cfg aws.Config) *kms.Client { return kms.NewFromConfig(cfg) })
 }
 
 func (c *Clients) STS(region string) awsapi.STSAPI {

@@ -1,0 +1,78 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestWildcard(t *testing.T) {
+	for _, tc := range []struct {
+		p, v string
+		want bool
+	}{
+		{"*", "", true},
+		{"*", "anything", true},
+		{"sns:*", "sns:Publish", true},
+		{"kms:GenerateDataKey*", "kms:GenerateDataKey", true},
+		{"kms:GenerateDataKey*", "kms:GenerateDataKeyWithoutPlaintext", true},
+		{"kms:GenerateDataKey?", "kms:GenerateDataKey", false},
+		{"arn:aws:cloudwatch:*:1:alarm:cis-*", "arn:aws:cloudwatch:us-east-1:1:alarm:cis-alarm", true},
+		{"arn:aws:cloudwatch:*:1:alarm:cis-*", "arn:aws:cloudwatch:us-east-1:2:alarm:cis-alarm", false},
+		{"a*b*c", "aXbYc", true},
+		{"a*b*c", "aXbY", false},
+		{"", "x", false},
+		// Many stars against a long near-miss stays fast (no exponential
+		// backtracking on hostile policies).
+		{strings.Repeat("*a", 40) + "b", strings.Repeat("a", 4000), false},
+	} {
+		require.Equal(t, tc.want, wildcard(tc.p, tc.v), "%q ~ %q", tc.p, tc.v)
+	}
+}
+
+func TestEvaluatePolicy(t *testing.T) {
+	req := policyRequest{service: cloudwatchService, action: "sns:Publish", resource: topicARN, context: alarmContext(alarmARN, acct)}
+	for _, tc := range []struct {
+		name, doc string
+		want      tri
+		fixable   bool
+		why       string
+	}{
+		{"empty statement list", `{"Statement":[]}`, no, true, "no statement allows"},
+		{"action case does not matter", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"SNS:PUBLISH","Resource":"*"}]}`, yes, false, ""},
+		{"NotPrincipal is not evaluated", `{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"sns:Publish","Resource":"*"}]}`, unknown, true, "NotPrincipal"},
+		{"NotResource excluding the topic", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","NotResource":"` + topicARN + `"}]}`, no, true, ""},
+		{"Null condition on SourceArn false holds", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"Null":{"aws:SourceArn":"false"}}}]}`, yes, false, ""},
+		{"IfExists is evaluated as the operator", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"` + acct + `"}}}]}`, yes, false, ""},
+		{"ignore-case operator", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"StringEqualsIgnoreCase":{"aws:SourceArn":"` + strings.ToUpper(alarmARN) + `"}}}]}`, yes, false, ""},
+		{"unknown operator", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`, unknown, true, "IpAddress"},
+		{"Deny on the principal's account only", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sns:Publish","Resource":"*"}]}`, yes, false, ""},
+		{"not JSON", `[`, unknown, false, "not valid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := evaluatePolicy(tc.doc, req)
+			require.Equal(t, tc.want, v.allowed, v.why)
+			require.Equal(t, tc.fixable, v.fixable, v.why)
+			require.Contains(t, v.why, tc.why)
+		})
+	}
+}
+
+// FuzzEvaluatePolicy: no policy text makes the evaluator panic, and a
+// verdict is always one of the three answers with a reason for a no.
+func FuzzEvaluatePolicy(f *testing.F) {
+	f.Add(defaultTopicPolicy(topicARN))
+	f.Add(`{"Statement":{"Effect":"Deny","Principal":"*","NotAction":"x","Condition":{"Null":{"aws:SourceArn":true}}}}`)
+	f.Add(`{"Statement":[{"Effect":"Allow","Principal":{"Service":["cloudwatch.amazonaws.com"]},"Action":["*"],"Resource":"*","Condition":{"ForAnyValue:StringLike":{"aws:SourceArn":["*"]}}}]}`)
+	req := policyRequest{service: cloudwatchService, action: "sns:Publish", resource: topicARN, context: alarmContext(alarmARN, acct)}
+	f.Fuzz(func(t *testing.T, doc string) {
+		v := evaluatePolicy(doc, req)
+		if v.allowed != yes && v.allowed != no && v.allowed != unknown {
+			t.Fatalf("verdict %d", v.allowed)
+		}
+		if v.allowed != yes && v.why == "" {
+			t.Fatalf("no reason for %d on %q", v.allowed, doc)
+		}
+	})
+}

@@ -1,0 +1,80 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/check/pattern"
+)
+
+func TestVerifyPatterns(t *testing.T) {
+	const unsettled = "{ $.eventSource = cloudtrail.amazonaws.com && $.foo is null }"
+	for _, tc := range []struct {
+		name    string
+		pattern string
+		aws     func(pattern, msg string) bool // nil: AWS agrees with the engine
+		status  Status
+		reason  Reason
+		message []string
+		check   func(t *testing.T, v *Verification)
+	}{
+		{name: "CIS pattern: the engines agree", pattern: cis, status: Pass,
+			check: func(t *testing.T, v *Verification) {
+				require.Equal(t, len(pattern.Samples()), v.Records)
+				require.Equal(t, v.Records, v.Agree)
+				require.Empty(t, v.Disagreements)
+			}},
+		{name: "AWS matches nothing: the disagreement is reported and keeps the filter open", pattern: cis,
+			aws: func(string, string) bool { return false }, status: Manual, message: []string{"disagree on 20 records"},
+			check: func(t *testing.T, v *Verification) {
+				require.Len(t, v.Disagreements, 30, "five events from four callers, and two failed calls each")
+				d := v.Disagreements[0]
+				require.Equal(t, Disagreement{Event: "CreateTrail", Caller: d.Caller, Local: "match", AWS: "no_match"}, d)
+			}},
+		{name: "AWS matches everything: negative controls disagree, coverage holds", pattern: cis,
+			aws: func(string, string) bool { return true }, status: Pass,
+			check: func(t *testing.T, v *Verification) {
+				for _, d := range v.Disagreements {
+					require.Contains(t, []string{"DescribeTrails", "CreateKey"}, d.Event)
+				}
+				require.Len(t, v.Disagreements, 3)
+			}},
+		{name: "an indeterminate local verdict settled as a match by AWS", pattern: unsettled,
+			aws: func(_, msg string) bool { return strings.Contains(msg, `"eventSource":"cloudtrail.amazonaws.com"`) }, status: Pass,
+			check: func(t *testing.T, v *Verification) { require.NotZero(t, v.Settled) }},
+		{name: "an indeterminate local verdict settled as a miss by AWS", pattern: unsettled,
+			aws: func(_, msg string) bool { return strings.Contains(msg, `"eventName":"CreateTrail"`) }, status: Fail, reason: NoMatchingFilter,
+			message: []string{"UpdateTrail", "StopLogging"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := compliant()
+			w.firstFilter().FilterPattern = &tc.pattern
+			w.awsMatches = tc.aws
+			r, f := w.run(t, Options{VerifyPatterns: true})
+			require.Equal(t, tc.status, r.Status, r.Message)
+			require.Equal(t, tc.reason, r.Reason, r.Message)
+			require.True(t, contains(r.Message, tc.message...), "message %q lacks %q", r.Message, tc.message)
+			require.Equal(t, 1, f.apiCalls()["TestMetricFilter"], "one call per filter")
+			v := r.Trails[0].Filters[0].Verification
+			require.NotNil(t, v)
+			if tc.check != nil {
+				tc.check(t, v)
+			}
+		})
+	}
+
+	// Off by default: no call.
+	r, f := compliant().run(t, Options{})
+	require.Equal(t, Pass, r.Status)
+	require.Zero(t, f.apiCalls()["TestMetricFilter"])
+	require.Nil(t, r.Trails[0].Filters[0].Verification)
+
+	// Denied: an ERROR naming the permission, not a silent PASS.
+	w := compliant()
+	w.denied["logs:TestMetricFilter"] = "AccessDeniedException"
+	r, _ = w.run(t, Options{VerifyPatterns: true})
+	require.Equal(t, Error, r.Status)
+	require.Contains(t, r.Message, "missing permission logs:TestMetricFilter")
+}
