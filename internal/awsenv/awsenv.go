@@ -77,7 +77,9 @@ func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config,
 	if o.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	ep := &credentialEndpoint{}
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, ep.loadOptions()...)...)
+	ep.base = cfg.BaseEndpoint
 	if err != nil {
 		name := profile
 		if name == "" {
