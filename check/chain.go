@@ -67,13 +67,15 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	}
 	ev.LogGroupRegion, ev.LogGroupAccount = arnField(ev.LogGroupARN, 3), arnField(ev.LogGroupARN, 4)
 	ev.LogGroupName = strings.TrimPrefix(arnResource(ev.LogGroupARN), "log-group:")
-	if ev.LogGroupAccount != a.account {
-		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
-			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
-	}
+	// Delivery is the trail's own status, read here whoever owns the group,
+	// so a group in another account is judged on its chain alone.
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
 		ev.DeliveryError = e
 		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
+	}
+	if ev.LogGroupAccount != a.account {
+		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
+			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
 
 	filters, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)

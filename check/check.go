@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,6 +30,9 @@ type Options struct {
 	CallTimeout time.Duration
 	// Progress, when set, is told each time an account finishes.
 	Progress func(done, total int, r Result)
+	// Select, when set, keeps only the accounts it accepts; the others are
+	// left out of the report (--accounts, --exclude-accounts).
+	Select func(account string) bool
 }
 
 // Target is one credential set to check: a profile (or the default chain)
@@ -40,6 +44,16 @@ type Target struct {
 	// Err is set when the profile's configuration or credentials could not
 	// be loaded: the target becomes an ERROR result and the others go on.
 	Err error
+	// Account is the account Clients reach when it is known beforehand (an
+	// organization's member, or a seat already identified): it is not asked
+	// again.
+	Account string
+	// RoleARN is the role Clients assume into Account, empty when the
+	// profile's own credentials are used.
+	RoleARN string
+	// Connect, when set, obtains the credentials before anything is read
+	// (AssumeRole); its error is the account's ERROR.
+	Connect func(ctx context.Context) error
 }
 
 // Run checks every target's account. Targets reaching the same account are
@@ -52,6 +66,13 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 		t := targets[i]
 		if t.Err != nil {
 			errs[i] = t.Err
+			return
+		}
+		if t.Account != "" {
+			accounts[i] = t.Account
+			if t.Connect != nil && (opts.Select == nil || opts.Select(t.Account)) {
+				errs[i] = t.Connect(ctx)
+			}
 			return
 		}
 		a := auditor{clients: t.Clients, opts: opts}
@@ -68,8 +89,11 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	var jobs []*job
 	byAccount := map[string]*job{}
 	for i, t := range targets {
+		if accounts[i] != "" && opts.Select != nil && !opts.Select(accounts[i]) {
+			continue
+		}
 		if errs[i] != nil {
-			jobs = append(jobs, &job{target: t, profiles: []string{t.Profile}, err: errs[i]})
+			jobs = append(jobs, &job{target: t, account: accounts[i], profiles: []string{t.Profile}, err: errs[i]})
 			continue
 		}
 		if j, ok := byAccount[accounts[i]]; ok {
@@ -87,10 +111,11 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
 		j := jobs[i]
 		if j.err != nil {
-			results[i] = errorResult(j.target.Region, j.err)
+			results[i] = errorResult(j.account, j.target.Region, j.err)
 		} else {
 			results[i] = Account(ctx, j.target.Clients, j.account, j.target.Region, opts)
 		}
+		results[i].RoleARN = j.target.RoleARN
 		results[i].Profiles = nonEmpty(j.profiles)
 		if len(results[i].Profiles) > 0 {
 			results[i].Profile = results[i].Profiles[0]
@@ -102,6 +127,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			mu.Unlock()
 		}
 	})
+	resolveOrganizationTrails(results)
 	return Report{Results: results, Summary: summarize(results)}
 }
 
@@ -115,12 +141,25 @@ func Account(ctx context.Context, clients awsapi.Clients, account, region string
 	return r
 }
 
-func errorResult(region string, err error) Result {
-	return Result{
-		Region: region, Status: Error, Trails: []TrailEvidence{},
-		Message:     fmt.Sprintf("could not identify the account: %v", err),
-		Remediation: remediationError,
+// errorResult is a target that never got to its chain: its credentials
+// could not be loaded, identified or (account known) assumed.
+func errorResult(account, region string, err error) Result {
+	r := Result{Account: account, Region: region, Status: Error, Trails: []TrailEvidence{}, Remediation: remediationError}
+	if coded, ok := errors.AsType[interface {
+		error
+		ErrorCode() string
+	}](err); ok {
+		r.ErrorCode = coded.ErrorCode()
 	}
+	if account == "" {
+		r.Message = fmt.Sprintf("could not identify the account: %v", err)
+	} else {
+		r.Message = err.Error()
+	}
+	if r.ErrorCode == awserr.AssumeRoleFailed {
+		r.Remediation = remediationAssumeRole
+	}
+	return r
 }
 
 func nonEmpty(profiles []string) []string {

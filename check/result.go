@@ -41,7 +41,26 @@ var Reasons = []Reason{
 // of docs/check-json.md.
 type Report struct {
 	Results []Result `json:"results"`
-	Summary Summary  `json:"summary"`
+	// Skipped are organization accounts that were listed but not audited
+	// because they are not ACTIVE (suspended, closing, closed).
+	Skipped []Skipped `json:"skipped,omitempty"`
+	Summary Summary   `json:"summary"`
+}
+
+// Skipped is an account --org listed and did not audit.
+type Skipped struct {
+	Account string `json:"account"`
+	Name    string `json:"name"`
+	State   string `json:"state"`
+}
+
+// Via says whose chain decided a result.
+type Via struct {
+	// Kind is "organization_trail" or "log_group".
+	Kind string `json:"kind"`
+	// ARN is the organization trail or log group; Account owns it.
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
 }
 
 // Summary counts results by status.
@@ -51,6 +70,8 @@ type Summary struct {
 	Fail     int `json:"fail"`
 	Error    int `json:"error"`
 	Manual   int `json:"manual"`
+	// Skipped counts the accounts listed in Report.Skipped.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Result is the verdict for one account, with the evidence behind it.
@@ -65,10 +86,17 @@ type Result struct {
 	Status  Status `json:"status"`
 	Reason  Reason `json:"reason,omitempty"`
 	Message string `json:"message"`
+	// ErrorCode classifies an ERROR (e.g. ASSUME_ROLE_FAILED).
+	ErrorCode string `json:"error_code,omitempty"`
+	// RoleARN is the role assumed to reach the account (--org).
+	RoleARN string `json:"role_arn,omitempty"`
 	// OtherAccount is the account a MANUAL result depends on.
-	OtherAccount string          `json:"other_account,omitempty"`
-	Trails       []TrailEvidence `json:"trails"`
-	Remediation  string          `json:"remediation"`
+	OtherAccount string `json:"other_account,omitempty"`
+	// Via is set when the verdict is another account's chain, resolved in
+	// this run: an organization trail, or a log group, owned elsewhere.
+	Via         *Via            `json:"via,omitempty"`
+	Trails      []TrailEvidence `json:"trails"`
+	Remediation string          `json:"remediation"`
 }
 
 // TrailEvidence is what was seen of one trail, link by link. Fields left

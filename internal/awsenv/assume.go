@@ -9,11 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
-)
 
-// ErrorCodeAssumeRole is the error_code of an account whose role could not
-// be assumed.
-const ErrorCodeAssumeRole = "ASSUME_ROLE_FAILED"
+	"github.com/trailwatch/trailwatch/internal/awserr"
+)
 
 // Role is a role trailwatch assumes in another account.
 type Role struct {
@@ -77,4 +75,4 @@ func (e *AssumeRoleError) Error() string {
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
 // ErrorCode is the error_code reported for the account.
-func (e *AssumeRoleError) ErrorCode() string { return ErrorCodeAssumeRole }
+func (e *AssumeRoleError) ErrorCode() string { return awserr.AssumeRoleFailed }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -104,7 +105,7 @@ func TestAssumerReachesMember(t *testing.T) {
 	err = Connect(context.Background(), a.Config(refused), refused.ARN)
 	var are *AssumeRoleError
 	require.ErrorAs(t, err, &are)
-	require.Equal(t, ErrorCodeAssumeRole, are.ErrorCode())
+	require.Equal(t, awserr.AssumeRoleFailed, are.ErrorCode())
 	require.Contains(t, err.Error(), "sts:AssumeRole on "+refused.ARN+" refused: AccessDenied")
 }
 

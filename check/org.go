@@ -1,0 +1,150 @@
+package check
+
+import "fmt"
+
+// Skip records organization accounts that were listed and not audited.
+func (r *Report) Skip(accounts []Skipped) {
+	r.Skipped = append(r.Skipped, accounts...)
+	r.Summary.Skipped = len(r.Skipped)
+}
+
+// resolveOrganizationTrails settles MANUAL results whose chain continues in
+// another account that this run audited too. A member sees its
+// organization's trail but cannot read the log group, filter, alarm and
+// topic behind it; when the trail's owner is in the run, the owner's
+// verdict on that same trail is the member's: PASS when it holds, FAIL with
+// the owner's reason when it does not. The same goes for a member's own
+// trail delivering to a log group of an account in the run (its chain from
+// the group on). Without the owner the result stays MANUAL. Results are
+// read from a snapshot, so a verdict settled here never settles another.
+func resolveOrganizationTrails(results []Result) {
+	owners := map[string]Result{}
+	for _, r := range results {
+		if r.Account != "" && r.Status != Error {
+			owners[r.Account] = r
+		}
+	}
+	for i := range results {
+		if results[i].Status == Manual {
+			resolve(&results[i], owners)
+		}
+	}
+}
+
+// resolved is one trail's outcome with the chain that decided it.
+type resolved struct {
+	outcome
+	via *Via
+}
+
+func resolve(r *Result, owners map[string]Result) {
+	best := resolved{outcome: outcome{kind: failed, stage: -1}}
+	trails := make([]TrailEvidence, len(r.Trails))
+	copy(trails, r.Trails)
+	for j, ev := range trails {
+		cur := resolved{outcome: evidenceOutcome(ev)}
+		if o, via, ok := viaOwner(ev, r.Account, owners); ok {
+			cur = resolved{outcome: o, via: via}
+			trails[j].Complete = o.kind == complete
+			trails[j].Failed = ""
+			if o.kind == failed {
+				trails[j].Failed = Reasons[o.stage]
+			}
+			trails[j].Note = o.why
+		}
+		// On a tie the other account's chain wins: fixing it there once
+		// settles every account it covers.
+		if cur.kind > best.kind || (cur.kind == best.kind && (cur.kind != failed || cur.stage > best.stage ||
+			(cur.stage == best.stage && cur.via != nil && best.via == nil))) {
+			best = cur
+		}
+	}
+	if best.kind != complete && best.kind != failed {
+		return // some chain is still beyond this run's reach
+	}
+	res := resultOf(best.outcome, trails)
+	res.Account, res.Profile, res.Profiles, res.Region, res.RoleARN = r.Account, r.Profile, r.Profiles, r.Region, r.RoleARN
+	res.Via = best.via
+	if res.Status == Fail && best.via != nil {
+		res.Remediation = fmt.Sprintf("%s — in account %s, which owns %s (trailwatch plan/fix with --org or its profile changes it there, once)",
+			res.Remediation, best.via.Account, best.via.ARN)
+	}
+	*r = res
+}
+
+// evidenceOutcome reads a trail's outcome back from its evidence.
+func evidenceOutcome(ev TrailEvidence) outcome {
+	switch {
+	case ev.Complete:
+		return outcome{kind: complete, why: ev.Note}
+	case ev.Failed != "":
+		return failAt(ev.Failed, "%s", ev.Note)
+	}
+	return outcome{kind: manual, why: ev.Note}
+}
+
+// viaOwner is the verdict of the account that owns ev's trail (an
+// organization trail) or its log group, when that account is in the run
+// and its own audit decided that chain.
+func viaOwner(ev TrailEvidence, account string, owners map[string]Result) (outcome, *Via, bool) {
+	switch {
+	case ev.Account != "" && ev.Account != account:
+		owner, ok := owners[ev.Account]
+		if !ok {
+			return outcome{}, nil, false
+		}
+		for _, oe := range owner.Trails {
+			if oe.ARN != ev.ARN {
+				continue
+			}
+			via := &Via{Kind: "organization_trail", ARN: ev.ARN, Account: ev.Account}
+			text := fmt.Sprintf("via organization trail %s of account %s", ev.ARN, ev.Account)
+			switch {
+			case oe.Complete:
+				return outcome{kind: complete, why: text + ": every link holds there"}, via, true
+			case oe.Failed != "":
+				o := failAt(oe.Failed, "%s: %s", text, ownerWhy(owner, oe))
+				return o, via, true
+			}
+		}
+	case ev.LogGroupAccount != "" && ev.LogGroupAccount != account && ev.Failed == "" && !ev.Complete:
+		owner, ok := owners[ev.LogGroupAccount]
+		if !ok {
+			return outcome{}, nil, false
+		}
+		for _, oe := range owner.Trails {
+			if oe.LogGroupARN != ev.LogGroupARN {
+				continue
+			}
+			via := &Via{Kind: "log_group", ARN: ev.LogGroupARN, Account: ev.LogGroupAccount}
+			text := fmt.Sprintf("trail %s delivers to log group %s of account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)
+			switch {
+			case oe.Complete:
+				return outcome{kind: complete, why: text + ", whose filter, alarm and subscriber hold there"}, via, true
+			case oe.Failed != "" && stageOf(oe.Failed) >= stageOf(NoMatchingFilter):
+				// Only links from the group on are the group's: an owner
+				// trail failing earlier says nothing about them.
+				return failAt(oe.Failed, "%s: %s", text, ownerWhy(owner, oe)), via, true
+			}
+		}
+	}
+	return outcome{}, nil, false
+}
+
+// ownerWhy is the owner's explanation for its trail: the result's message
+// when that trail decided the result, else the link it failed at.
+func ownerWhy(owner Result, oe TrailEvidence) string {
+	if owner.Reason == oe.Failed && owner.Message != "" {
+		return owner.Message
+	}
+	return string(oe.Failed)
+}
+
+func stageOf(r Reason) int {
+	for i, x := range Reasons {
+		if x == r {
+			return i
+		}
+	}
+	return -1
+}

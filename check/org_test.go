@@ -1,0 +1,96 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	mgmt     = "111111111111"
+	member   = "222222222222"
+	orgTrail = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org"
+	mgmtLogs = "arn:aws:logs:us-east-1:111111111111:log-group:central"
+)
+
+// seenOrgTrail is the organization trail as a member sees it: owned elsewhere.
+func seenOrgTrail() TrailEvidence {
+	return TrailEvidence{ARN: orgTrail, Name: "org", Account: mgmt, MultiRegion: true, OrganizationTrail: true,
+		Note: "trail " + orgTrail + " belongs to account " + mgmt + " (an organization trail)"}
+}
+
+func ownTrail(failed Reason) TrailEvidence {
+	return TrailEvidence{ARN: "arn:aws:cloudtrail:us-east-1:222222222222:trail/own", Name: "own", Account: member, MultiRegion: true, Failed: failed}
+}
+
+func manualMember(trails ...TrailEvidence) Result {
+	return Result{Account: member, Status: Manual, OtherAccount: mgmt, Message: "manual", Trails: trails}
+}
+
+func owner(status Status, reason Reason, trails ...TrailEvidence) Result {
+	return Result{Account: mgmt, Status: status, Reason: reason, Message: "owner says " + string(reason), Trails: trails}
+}
+
+func ownerOrgTrail(failed Reason) TrailEvidence {
+	return TrailEvidence{ARN: orgTrail, Name: "org", Account: mgmt, MultiRegion: true, OrganizationTrail: true,
+		LogGroupARN: mgmtLogs, LogGroupAccount: mgmt, Failed: failed, Complete: failed == ""}
+}
+
+func TestResolveOrganizationTrails(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		results    []Result
+		wantStatus Status
+		wantReason Reason
+		wantVia    string // Via.Kind, "" for none
+		wantInMsg  string
+	}{
+		{"owner passes", []Result{owner(Pass, "", ownerOrgTrail("")), manualMember(seenOrgTrail())},
+			Pass, "", "organization_trail", "via organization trail " + orgTrail + " of account " + mgmt},
+		{"owner fails", []Result{owner(Fail, NoAlarm, ownerOrgTrail(NoAlarm)), manualMember(seenOrgTrail())},
+			Fail, NoAlarm, "organization_trail", "owner says NO_ALARM"},
+		{"owner not in the run", []Result{manualMember(seenOrgTrail())}, Manual, "", "", "manual"},
+		{"owner could not be read", []Result{{Account: mgmt, Status: Error, Trails: []TrailEvidence{}}, manualMember(seenOrgTrail())},
+			Manual, "", "", "manual"},
+		{"own chain fails earlier: the organization trail decides", []Result{owner(Fail, NoAlarm, ownerOrgTrail(NoAlarm)),
+			manualMember(ownTrail(TrailNotLogging), seenOrgTrail())}, Fail, NoAlarm, "organization_trail", "via organization trail"},
+		{"own chain fails further: it decides", []Result{owner(Fail, TrailNotLogging, ownerOrgTrail(TrailNotLogging)),
+			manualMember(ownTrail(NoConfirmedSubscriber), seenOrgTrail())}, Fail, NoConfirmedSubscriber, "", ""},
+		{"a tie goes to the owner, fixed once", []Result{owner(Fail, NoAlarm, ownerOrgTrail(NoAlarm)),
+			manualMember(ownTrail(NoAlarm), seenOrgTrail())}, Fail, NoAlarm, "organization_trail", "via organization trail"},
+		{"an indeterminate own filter still needs a person when the owner fails", []Result{owner(Fail, NoAlarm, ownerOrgTrail(NoAlarm)),
+			manualMember(TrailEvidence{ARN: "own", Account: member, Note: "indeterminate"}, seenOrgTrail())}, Manual, "", "", "manual"},
+		{"but not when the owner passes", []Result{owner(Pass, "", ownerOrgTrail("")),
+			manualMember(TrailEvidence{ARN: "own", Account: member, Note: "indeterminate"}, seenOrgTrail())}, Pass, "", "organization_trail", ""},
+		{"log group owner passes", []Result{owner(Pass, "", ownerOrgTrail("")),
+			manualMember(TrailEvidence{ARN: "own", Name: "own", Account: member, MultiRegion: true, LogGroupARN: mgmtLogs, LogGroupAccount: mgmt, Note: "delivers elsewhere"})},
+			Pass, "", "log_group", "delivers to log group " + mgmtLogs},
+		{"log group owner fails downstream", []Result{owner(Fail, NoConfirmedSubscriber, ownerOrgTrail(NoConfirmedSubscriber)),
+			manualMember(TrailEvidence{ARN: "own", Name: "own", Account: member, MultiRegion: true, LogGroupARN: mgmtLogs, LogGroupAccount: mgmt, Note: "delivers elsewhere"})},
+			Fail, NoConfirmedSubscriber, "log_group", ""},
+		{"log group owner's trail fails before the group: unknown", []Result{owner(Fail, TrailNotLogging, ownerOrgTrail(TrailNotLogging)),
+			manualMember(TrailEvidence{ARN: "own", Name: "own", Account: member, MultiRegion: true, LogGroupARN: mgmtLogs, LogGroupAccount: mgmt, Note: "delivers elsewhere"})},
+			Manual, "", "", "manual"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ownerBefore := tc.results[0]
+			resolveOrganizationTrails(tc.results)
+			got := tc.results[len(tc.results)-1]
+			require.Equal(t, member, got.Account)
+			require.Equal(t, tc.wantStatus, got.Status)
+			require.Equal(t, tc.wantReason, got.Reason)
+			require.Contains(t, got.Message, tc.wantInMsg)
+			if tc.wantVia == "" {
+				require.Nil(t, got.Via)
+			} else {
+				require.NotNil(t, got.Via)
+				require.Equal(t, tc.wantVia, got.Via.Kind)
+				require.Equal(t, mgmt, got.Via.Account)
+				require.Empty(t, got.OtherAccount)
+			}
+			if len(tc.results) > 1 {
+				require.Equal(t, ownerBefore, tc.results[0], "the owner's own result is never changed")
+			}
+		})
+	}
+}
