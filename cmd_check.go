@@ -37,17 +37,18 @@ func checkCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := sel.targets(c.Context, e, e.aws)
+			targets, skipped, err := sel.reach(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}
-			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout}
+			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout, Select: sel.keep()}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				opts.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)
 				}
 			}
 			report := check.Run(c.Context, targets, opts)
+			report.Skip(skipped)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}

@@ -118,13 +118,15 @@ func runFix(c *cli.Context, e *env) error {
 	}
 
 	ctx := c.Context
-	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout}
+	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Select: r.sel.keep()}
 	if saved != nil && !c.IsSet("profile") && !r.sel.all {
 		r.sel.profiles = profilesOf(*saved)
 	}
-	if r.targets, err = r.sel.targets(ctx, e, e.aws); err != nil {
+	var skipped []check.Skipped
+	if r.targets, skipped, err = r.sel.reach(ctx, e, e.aws); err != nil {
 		return err
 	}
+	noteSkipped(e, skipped)
 	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
 	if multi {
 		r.co.Progress = func(done, total int, res check.Result) {
@@ -213,6 +215,10 @@ func runFix(c *cli.Context, e *env) error {
 	for i, a := range accounts {
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
 			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
+		if res, ok := after[a.Account]; ok && res.Via != nil {
+			// Covered by a chain fixed in its owner's account this run.
+			reports[i].After = statusText(res)
+		}
 	}
 	for j := range results {
 		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
@@ -271,12 +277,22 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	return withCode(planExitCode(p, 0))
 }
 
-// recheck runs check again for the accounts that were applied, keyed by
-// account. It runs even after an interrupt: the truth is owed either way.
+// recheck runs check again for the accounts that were applied, and for the
+// accounts whose verdict came from one of them (members of an organization
+// trail), keyed by account. Owners come first, so members resolve against
+// their new verdict. It runs even after an interrupt: the truth is owed
+// either way.
 func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
 	var targets []check.Target
+	applied := map[string]bool{}
 	for _, j := range jobs {
+		applied[j.Plan.Account] = true
 		targets = append(targets, targetOf(r.targets, resultOf(before, j.Plan.Account)))
+	}
+	for _, res := range before.Results {
+		if res.Via != nil && applied[res.Via.Account] && !applied[res.Account] {
+			targets = append(targets, targetOf(r.targets, res))
+		}
 	}
 	co := r.co
 	co.Progress = nil

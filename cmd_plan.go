@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -80,11 +81,12 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := sel.targets(c.Context, e, e.aws)
+			targets, skipped, err := sel.reach(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}
-			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout}
+			noteSkipped(e, skipped)
+			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Select: sel.keep()}
 			if len(targets) > 1 && e.isTerminal(e.stderr) {
 				co.Progress = func(done, total int, r check.Result) {
 					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
@@ -138,19 +140,33 @@ func planAccount(ctx context.Context, t check.Target, r check.Result, opts plan.
 	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
 }
 
-// targetOf is the target whose clients reach a result's account: that of
-// its first profile (the default chain has none).
+// targetOf is the target whose clients reach a result's account: the one
+// that knew its account (an organization member, a seat), else that of its
+// first profile (the default chain has none).
 func targetOf(targets []check.Target, r check.Result) check.Target {
+	for _, t := range targets {
+		if t.Account != "" && t.Account == r.Account && t.Err == nil {
+			return t
+		}
+	}
 	name := ""
 	if len(r.Profiles) > 0 {
 		name = r.Profiles[0]
 	}
 	for _, t := range targets {
-		if t.Profile == name {
+		if t.Profile == name && t.Account == "" {
 			return t
 		}
 	}
 	return check.Target{}
+}
+
+// noteSkipped tells, on stderr, which organization accounts plan and fix
+// leave alone because they are not active (check lists them in its report).
+func noteSkipped(e *env, skipped []check.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "skipped: account %s (%s) is %s in the organization\n", s.Account, termsafe.Escape(s.Name), termsafe.Escape(s.State))
+	}
 }
 
 // readersFor builds plan's read-only clients from a target's configuration,

@@ -71,6 +71,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "MANUAL":
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
+	if f.ViaAccount != "" {
+		return f.ViaARN + " of account " + f.ViaAccount + " decides this account's verdict: its chain is planned in that account, once, not here", false
+	}
 	t := f.Trail
 	switch {
 	case f.Reason == NoMultiRegionTrail || t == nil:

@@ -10,7 +10,10 @@ import (
 // the links of its chain that already work and can be reused.
 func FromCheck(r check.Result, strict bool) Finding {
 	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message}
-	if r.Status != check.Fail {
+	if r.Via != nil {
+		f.ViaAccount, f.ViaARN = r.Via.Account, r.Via.ARN
+	}
+	if r.Status != check.Fail || r.Via != nil {
 		return f
 	}
 	// The trail that got furthest failed at the account's reason; it is

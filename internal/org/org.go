@@ -45,11 +45,15 @@ type Account struct {
 	State string `json:"state"` // ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION
 }
 
-// Listing is what discovery found.
+// Organization is what DescribeOrganization says of the seat's organization.
+type Organization struct {
+	ID         string
+	Management string // the management account
+}
+
+// Listing is what discovery found: the accounts to audit, sorted by ID,
+// and the others (suspended, closing, closed).
 type Listing struct {
-	ID         string // the organization's ID
-	Management string // its management account
-	// Active are the accounts to audit, sorted by ID; Inactive the others.
 	Active   []Account
 	Inactive []Account
 }
@@ -57,18 +61,25 @@ type Listing struct {
 // ErrNotInOrganization is a seat that belongs to no organization.
 var ErrNotInOrganization = errors.New("the account is not a member of an organization")
 
-// List lists the organization's accounts: all of them, or those under ous
-// (OUs or roots, recursively). Reads of different OUs run concurrently, at
-// most limit at once; pages of one listing are sequential, as NextToken is.
-func List(ctx context.Context, api API, ous []string, limit int) (Listing, error) {
+// Describe is the seat's organization; every member may ask.
+func Describe(ctx context.Context, api API) (Organization, error) {
 	desc, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		if _, ok := errors.AsType[*types.AWSOrganizationsNotInUseException](err); ok {
-			return Listing{}, fmt.Errorf("organizations:DescribeOrganization: %w", ErrNotInOrganization)
+			return Organization{}, fmt.Errorf("organizations:DescribeOrganization: %w", ErrNotInOrganization)
 		}
-		return Listing{}, awserr.Classify("organizations:DescribeOrganization", err)
+		return Organization{}, awserr.Classify("organizations:DescribeOrganization", err)
 	}
-	l := Listing{ID: aws.ToString(desc.Organization.Id), Management: aws.ToString(desc.Organization.MasterAccountId)}
+	return Organization{ID: aws.ToString(desc.Organization.Id), Management: aws.ToString(desc.Organization.MasterAccountId)}, nil
+}
+
+// List lists the organization's accounts: all of them, or those under ous
+// (OUs or roots, recursively). Only the management account and delegated
+// administrators may. Reads of different OUs run concurrently, at most
+// limit at once; pages of one listing are sequential, as NextToken is.
+func List(ctx context.Context, api API, ous []string, limit int) (Listing, error) {
+	var l Listing
+	var err error
 	var accounts []types.Account
 	if len(ous) == 0 {
 		accounts, err = listAll(ctx, api)

@@ -39,10 +39,12 @@ func ids(accounts []org.Account) []string {
 
 func TestListWholeOrganization(t *testing.T) {
 	srv, url := start(t, "org", 45)
-	l, err := org.List(context.Background(), organizations.NewFromConfig(cfg(url, sandbox.DefaultAccessKey, "s", "")), nil, 4)
+	api := organizations.NewFromConfig(cfg(url, sandbox.DefaultAccessKey, "s", ""))
+	o, err := org.Describe(context.Background(), api)
 	require.NoError(t, err)
-	require.Equal(t, sandbox.OrgID, l.ID)
-	require.Equal(t, sandbox.DefaultAccount, l.Management)
+	require.Equal(t, org.Organization{ID: sandbox.OrgID, Management: sandbox.DefaultAccount}, o)
+	l, err := org.List(context.Background(), api, nil, 4)
+	require.NoError(t, err)
 	require.Len(t, l.Active, 45, "management and 44 active members")
 	require.Equal(t, []org.Account{{ID: sandbox.OrgSuspendedMember, Name: "member-1", State: "SUSPENDED"}}, l.Inactive)
 	require.IsIncreasing(t, ids(l.Active))
@@ -75,7 +77,7 @@ func TestListUnderOUs(t *testing.T) {
 
 func TestListRefused(t *testing.T) {
 	_, url := start(t, "compliant", 0)
-	_, err := org.List(context.Background(), organizations.NewFromConfig(cfg(url, sandbox.DefaultAccessKey, "s", "")), nil, 4)
+	_, err := org.Describe(context.Background(), organizations.NewFromConfig(cfg(url, sandbox.DefaultAccessKey, "s", "")))
 	require.ErrorIs(t, err, org.ErrNotInOrganization)
 
 	_, url = start(t, "org", 0)
