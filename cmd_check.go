@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -42,12 +41,10 @@ func checkCommand(e *env) *cli.Command {
 				return err
 			}
 			opts := check.Options{Strict: c.Bool("strict"), Parallel: sel.parallel, CallTimeout: callTimeout, Select: sel.keep()}
-			if len(targets) > 1 && e.isTerminal(e.stderr) {
-				opts.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, r.Account, r.Status)
-				}
-			}
+			var finish func()
+			opts.Progress, finish = e.checkProgress("check")
 			report := check.Run(c.Context, targets, opts)
+			finish()
 			report.Skip(skipped)
 			if c.Context.Err() != nil {
 				return errCancelled

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -127,20 +128,17 @@ func runFix(c *cli.Context, e *env) error {
 		return err
 	}
 	noteSkipped(e, skipped)
-	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
-	if multi {
-		r.co.Progress = func(done, total int, res check.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, res.Account, res.Status)
-		}
-	}
-
 	var p plan.Plan
 	var before check.Report
 	if saved != nil {
-		before = check.Run(ctx, r.targets, r.co)
+		co := r.co
+		var finish func()
+		co.Progress, finish = e.checkProgress("check")
+		before = check.Run(ctx, r.targets, co)
+		finish()
 		p = matchSaved(*saved, before)
 	} else {
-		p, before, _ = runPlan(ctx, r.targets, r.opts, r.co)
+		p, before, _ = runPlan(ctx, e, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
@@ -203,12 +201,10 @@ func runFix(c *cli.Context, e *env) error {
 		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
-	if multi && len(jobs) > 1 {
-		fo.Progress = func(done, total int, res fix.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, res.Account, res.Outcome)
-		}
-	}
+	applying := e.meter("fix", len(jobs), time.Now())
+	fo.Progress = func(_, _ int, res fix.Result) { applying.Done(applyStatus(res)) }
 	results := fix.Apply(ctx, jobs, fo)
+	applying.Finish()
 
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
@@ -295,7 +291,8 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 		}
 	}
 	co := r.co
-	co.Progress = nil
+	var finish func()
+	co.Progress, finish = r.e.checkProgress("re-check")
 	out := map[string]check.Result{}
 	if len(targets) == 0 {
 		return out
@@ -303,7 +300,20 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 	for _, res := range check.Run(ctx, targets, co).Results {
 		out[res.Account] = res
 	}
+	finish()
 	return out
+}
+
+// applyStatus counts an applied account as PASS, a failed apply as ERROR
+// and the rest (stale, interrupted) apart: the re-check gives verdicts.
+func applyStatus(res fix.Result) string {
+	switch res.Outcome {
+	case fix.Done:
+		return string(check.Pass)
+	case fix.Broken:
+		return string(check.Error)
+	}
+	return string(res.Outcome)
 }
 
 // matchSaved lines up a saved plan's accounts with the accounts the

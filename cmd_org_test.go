@@ -300,3 +300,28 @@ func TestFixOrgFixesOwnerOnce(t *testing.T) {
 	require.Equal(t, exitFailed, code, "%s\n%s", out, stderr)
 	require.Empty(t, writesByAccount(srv, mark), "nothing left to write")
 }
+
+// plan and fix show their reads, applies and re-checks as one live line
+// each at a terminal, on stderr; stdout stays the plan or report alone.
+func TestOrgProgressPhases(t *testing.T) {
+	startOrg(t, "org-unmonitored", 6)
+	run := func(args ...string) (string, string) {
+		var out, errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
+			isTerminal: func(f any) bool { return f == any(&errOut) }}
+		runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
+		return out.String(), errOut.String()
+	}
+	out, stderr := run("plan", "--org", "--output", "json", "--notify", "email:a@example.com")
+	require.True(t, json.Valid([]byte(out)), "stdout is the plan alone: %q", out)
+	require.Contains(t, stderr, "\r\033[Kcheck: 6/6 accounts")
+	require.Contains(t, stderr, "\r\033[Kplan: 6/6 accounts, 0 pass, 5 fail, 1 error")
+
+	out, stderr = run("fix", "--org", "--yes", "--notify", "email:a@example.com", "--journal", t.TempDir()+"/j")
+	require.NotContains(t, out, "\r")
+	for _, phase := range []string{"check: 6/6", "plan: 6/6"} {
+		require.Contains(t, stderr, "\r\033[K"+phase)
+	}
+	require.Contains(t, stderr, "\r\033[Kre-check: 5/5 accounts, 0 pass, 1 fail, 0 error, 4 manual",
+		"the owner and its four members, settled with the owner once all are read")
+}

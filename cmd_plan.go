@@ -87,12 +87,7 @@ func planCommand(e *env) *cli.Command {
 			}
 			noteSkipped(e, skipped)
 			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Select: sel.keep()}
-			if len(targets) > 1 && e.isTerminal(e.stderr) {
-				co.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, r.Account, r.Status)
-				}
-			}
-			p, _, failed := runPlan(c.Context, targets, opts, co)
+			p, _, failed := runPlan(c.Context, e, targets, opts, co)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}
@@ -117,8 +112,14 @@ func planCommand(e *env) *cli.Command {
 // runPlan checks the targets and plans each account with the clients of the
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
-func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+// Both phases show progress on stderr.
+func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+	var finish func()
+	co.Progress, finish = e.checkProgress("check")
 	report := check.Run(ctx, targets, co)
+	finish()
+	m := e.meter("plan", len(report.Results), time.Now())
+	defer m.Finish()
 	failed := 0
 	accounts := make([]plan.AccountPlan, len(report.Results))
 	for i, r := range report.Results {
@@ -132,6 +133,7 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
 		}
 		accounts[i] = a
+		m.Done(a.Status)
 	}
 	return plan.New(version, time.Now(), opts, accounts), report, failed
 }
