@@ -96,6 +96,20 @@ func TestCheckOrgVerdicts(t *testing.T) {
 	}
 	require.Equal(t, members-1, countRequests(srv, "sts", "AssumeRole"), "one per member but the suspended one, none for the seat")
 	require.Empty(t, fixWritesSince(srv, 0), "check never writes")
+	// Every request is one the documented policies allow: the seat's and
+	// check's in the management account, check's in the members.
+	seat := append(policyFile(t, "org-seat-policy.json"), policyFile(t, "check-policy.json")...)
+	memberPolicy := policyFile(t, "check-policy.json")
+	for _, e := range srv.Requests() {
+		action := iamAction(e)
+		switch {
+		case action == "sts:GetCallerIdentity":
+		case e.Account == sandbox.DefaultAccount:
+			require.Contains(t, seat, action, "the seat called %s", action)
+		default:
+			require.Contains(t, memberPolicy, action, "member %s was called with %s", e.Account, action)
+		}
+	}
 
 	// Text names the skipped account and the role; the exit code is the same.
 	code, out, _ := runCheckCmd(t, "--org")
