@@ -27,7 +27,7 @@ func sandboxCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "address to listen on", Destination: &opts.listen},
 			&cli.StringFlag{Name: "scenario", Usage: "world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
-			&cli.IntFlag{Name: "accounts", Usage: "number of accounts of the fleet scenario", Destination: &opts.accounts},
+			&cli.IntFlag{Name: "accounts", Usage: "number of accounts of the fleet scenario, or of members of the org scenarios", Destination: &opts.accounts},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
