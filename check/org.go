@@ -52,10 +52,7 @@ func resolve(r *Result, owners map[string]Result) {
 			}
 			trails[j].Note = o.why
 		}
-		// On a tie the other account's chain wins: fixing it there once
-		// settles every account it covers.
-		if cur.kind > best.kind || (cur.kind == best.kind && (cur.kind != failed || cur.stage > best.stage ||
-			(cur.stage == best.stage && cur.via != nil && best.via == nil))) {
+		if preferred(cur, best) {
 			best = cur
 		}
 	}
@@ -70,6 +67,17 @@ func resolve(r *Result, owners map[string]Result) {
 			res.Remediation, best.via.Account, best.via.ARN)
 	}
 	*r = res
+}
+
+// preferred is better() with one rule more: between two failing chains, the
+// one that runs through another account's organization trail or log group
+// wins, however far the member's own got, so that it is fixed once, there,
+// for every account it covers, and never in each member.
+func preferred(cur, best resolved) bool {
+	if cur.kind != failed || best.kind != failed || (cur.via == nil) == (best.via == nil) {
+		return better(best.outcome, cur.outcome) == cur.outcome && cur.outcome != best.outcome
+	}
+	return cur.via != nil
 }
 
 // evidenceOutcome reads a trail's outcome back from its evidence.
