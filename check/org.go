@@ -15,7 +15,8 @@ func (r *Report) Skip(accounts []Skipped) {
 // verdict on that same trail is the member's: PASS when it holds, FAIL with
 // the owner's reason when it does not. The same goes for a member's own
 // trail delivering to a log group of an account in the run (its chain from
-// the group on). Without the owner the result stays MANUAL. Results are
+// the group on), and for an alarm notifying a topic of an account in the
+// run, as that account read it. Without the owner the result stays MANUAL. Results are
 // read from a snapshot, so a verdict settled here never settles another.
 func resolveOrganizationTrails(results []Result) {
 	owners := map[string]Result{}
@@ -115,6 +116,8 @@ func viaOwner(ev TrailEvidence, account string, owners map[string]Result) (outco
 				return o, via, true
 			}
 		}
+	case ev.Failed == "" && !ev.Complete && ev.LogGroupAccount == account:
+		return viaTopic(ev, account, owners)
 	case ev.LogGroupAccount != "" && ev.LogGroupAccount != account && ev.Failed == "" && !ev.Complete:
 		owner, ok := owners[ev.LogGroupAccount]
 		if !ok {
@@ -137,6 +140,69 @@ func viaOwner(ev TrailEvidence, account string, owners map[string]Result) (outco
 		}
 	}
 	return outcome{}, nil, false
+}
+
+// viaTopic settles a trail whose alarm notifies a topic of another account
+// in the run (a central security topic), from what that account's own audit
+// read of the topic: confirmed subscribers complete the chain; none, on
+// every such topic, fail it — unless some filter's coverage is
+// indeterminate, which still needs a person.
+func viaTopic(ev TrailEvidence, account string, owners map[string]Result) (outcome, *Via, bool) {
+	var unconfirmed *Via
+	settled, open := false, false
+	for _, f := range ev.Filters {
+		if f.Coverage == "unknown" || len(f.Indeterminate) > 0 {
+			open = true
+		}
+		if f.Coverage != "match" || len(f.Indeterminate) > 0 || f.Rejected != "" {
+			continue
+		}
+		for _, m := range f.Metrics {
+			for _, al := range m.Alarms {
+				if !al.CanFire {
+					continue
+				}
+				for _, tp := range al.Topics {
+					if tp.Account == account {
+						continue
+					}
+					read, ok := readTopic(owners[tp.Account], tp.ARN)
+					if !ok {
+						open = true
+						continue
+					}
+					via := &Via{Kind: "topic", ARN: tp.ARN, Account: tp.Account}
+					if read.Confirmed > 0 {
+						return outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s of account %s, which has %s there",
+							al.Name, tp.ARN, tp.Account, plural(read.Confirmed, "confirmed subscription"))}, via, true
+					}
+					settled, unconfirmed = true, via
+				}
+			}
+		}
+	}
+	if !settled || open {
+		return outcome{}, nil, false
+	}
+	return failAt(NoConfirmedSubscriber, "topic %s of account %s has no confirmed subscription there", unconfirmed.ARN, unconfirmed.Account), unconfirmed, true
+}
+
+// readTopic is a topic as its owner's audit read it, if it did.
+func readTopic(owner Result, arn string) (TopicEvidence, bool) {
+	for _, tr := range owner.Trails {
+		for _, f := range tr.Filters {
+			for _, m := range f.Metrics {
+				for _, al := range m.Alarms {
+					for _, tp := range al.Topics {
+						if tp.ARN == arn && tp.Account == owner.Account {
+							return tp, true
+						}
+					}
+				}
+			}
+		}
+	}
+	return TopicEvidence{}, false
 }
 
 // ownerWhy is the owner's explanation for its trail: the result's message

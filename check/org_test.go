@@ -96,3 +96,50 @@ func TestResolveOrganizationTrails(t *testing.T) {
 		})
 	}
 }
+
+// memberWithCentralTopic is a member whose own chain runs to an alarm
+// notifying a topic of the management account.
+func memberWithCentralTopic(coverage string) Result {
+	ev := TrailEvidence{ARN: "own", Name: "own", Account: member, MultiRegion: true,
+		LogGroupARN: "arn:aws:logs:us-east-1:222222222222:log-group:own", LogGroupAccount: member, Note: "alarm notifies a topic elsewhere",
+		Filters: []FilterEvidence{{Name: "f", Coverage: coverage, Metrics: []MetricEvidence{{Name: "m", Alarms: []AlarmEvidence{{Name: "a", CanFire: true,
+			Topics: []TopicEvidence{{ARN: centralTopic, Account: mgmt}}}}}}}}}
+	return manualMember(ev)
+}
+
+const centralTopic = "arn:aws:sns:us-east-1:111111111111:security"
+
+func ownerReadTopic(confirmed int) Result {
+	tr := ownerOrgTrail("")
+	tr.Filters = []FilterEvidence{{Name: "f", Coverage: "match", Metrics: []MetricEvidence{{Name: "m", Alarms: []AlarmEvidence{{Name: "a", CanFire: true,
+		Topics: []TopicEvidence{{ARN: centralTopic, Account: mgmt, Confirmed: confirmed}}}}}}}}
+	if confirmed == 0 {
+		tr.Complete, tr.Failed = false, NoConfirmedSubscriber
+		return owner(Fail, NoConfirmedSubscriber, tr)
+	}
+	return owner(Pass, "", tr)
+}
+
+func TestResolveCentralTopic(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		results    []Result
+		wantStatus Status
+		wantReason Reason
+	}{
+		{"confirmed where it lives", []Result{ownerReadTopic(2), memberWithCentralTopic("match")}, Pass, ""},
+		{"unconfirmed where it lives", []Result{ownerReadTopic(0), memberWithCentralTopic("match")}, Fail, NoConfirmedSubscriber},
+		{"owner never read it", []Result{owner(Pass, "", ownerOrgTrail("")), memberWithCentralTopic("match")}, Manual, ""},
+		{"indeterminate coverage still needs a person", []Result{ownerReadTopic(0), memberWithCentralTopic("unknown")}, Manual, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resolveOrganizationTrails(tc.results)
+			got := tc.results[1]
+			require.Equal(t, tc.wantStatus, got.Status, got.Message)
+			require.Equal(t, tc.wantReason, got.Reason)
+			if tc.wantStatus != Manual {
+				require.Equal(t, &Via{Kind: "topic", ARN: centralTopic, Account: mgmt}, got.Via)
+			}
+		})
+	}
+}

@@ -56,7 +56,7 @@ type Skipped struct {
 
 // Via says whose chain decided a result.
 type Via struct {
-	// Kind is "organization_trail" or "log_group".
+	// Kind is "organization_trail", "log_group" or "topic".
 	Kind string `json:"kind"`
 	// ARN is the organization trail or log group; Account owns it.
 	ARN     string `json:"arn"`
