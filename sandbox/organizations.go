@@ -144,7 +144,17 @@ func orgListRoots(st *state, c *call) (map[string]any, error) {
 	return pageOutput("Roots", items, next), nil
 }
 
-// orgParent validates ParentId and finds it: the root or an OU.
+// orgChildren is the organization a ForParent operation may list, and its
+// ParentId, validated and found: the root or an OU.
+func orgChildren(st *state, c *call) (*organization, string, error) {
+	o, err := orgLister(st, c)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := orgParent(o, c)
+	return o, id, err
+}
+
 func orgParent(o *organization, c *call) (string, error) {
 	id := c.str("ParentId")
 	if id == "" {
@@ -160,11 +170,7 @@ func orgParent(o *organization, c *call) (string, error) {
 }
 
 func orgListOUsForParent(st *state, c *call) (map[string]any, error) {
-	o, err := orgLister(st, c)
-	if err != nil {
-		return nil, err
-	}
-	parent, err := orgParent(o, c)
+	o, parent, err := orgChildren(st, c)
 	if err != nil {
 		return nil, err
 	}
@@ -187,11 +193,7 @@ func orgListOUsForParent(st *state, c *call) (map[string]any, error) {
 }
 
 func orgListAccountsForParent(st *state, c *call) (map[string]any, error) {
-	o, err := orgLister(st, c)
-	if err != nil {
-		return nil, err
-	}
-	parent, err := orgParent(o, c)
+	o, parent, err := orgChildren(st, c)
 	if err != nil {
 		return nil, err
 	}
