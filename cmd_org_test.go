@@ -328,6 +328,7 @@ func TestOrgProgressPhases(t *testing.T) {
 	}
 	out, stderr := run("plan", "--org", "--output", "json", "--notify", "email:a@example.com")
 	require.True(t, json.Valid([]byte(out)), "stdout is the plan alone: %q", out)
+	require.Contains(t, stderr, "\r\033[K--org: listing the accounts of organization "+sandbox.OrgID+" from the default credentials\r\033[K")
 	require.Contains(t, stderr, "\r\033[Kcheck: 6/6 accounts")
 	require.Contains(t, stderr, "\r\033[Kplan: 6/6 accounts, 0 pass, 5 fail, 1 error")
 

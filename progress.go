@@ -10,9 +10,11 @@ import (
 // meter starts a progress line for one phase of a run on stderr: live at
 // a terminal, a plain line now and then in a log.
 func (e *env) meter(label string, total int, since time.Time) *progress.Meter {
-	live := e.isTerminal(e.stderr) && e.getenv("TERM") != "dumb"
-	return progress.Start(e.stderr, label, total, progress.Options{Live: live, Since: since})
+	return progress.Start(e.stderr, label, total, progress.Options{Live: e.liveStderr(), Since: since})
 }
+
+// liveStderr is whether stderr can take a line redrawn in place.
+func (e *env) liveStderr() bool { return e.isTerminal(e.stderr) && e.getenv("TERM") != "dumb" }
 
 // checkProgress is check.Options.Progress drawn as a meter; check.Run
 // knows its total only once it has grouped the targets by account, so the

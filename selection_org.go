@@ -170,7 +170,16 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 			continue // a second seat in an organization already listed is audited as itself only
 		}
 		listed[organization.ID] = true
+		// Listing takes a page per 20 accounts before the first is audited:
+		// say so at a terminal, on a line the progress line then replaces.
+		live := e.liveStderr()
+		if live {
+			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", organization.ID, seatName(*seat))
+		}
 		listing, err := org.List(ctx, api, s.org.ous, s.parallel)
+		if live {
+			fmt.Fprint(e.stderr, "\r\033[K")
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(*seat), err)
 		}
