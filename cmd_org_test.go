@@ -340,3 +340,17 @@ func TestOrgProgressPhases(t *testing.T) {
 	require.Contains(t, stderr, "\r\033[Kre-check: 5/5 accounts, 0 pass, 1 fail, 0 error, 4 manual",
 		"the owner and its four members, settled with the owner once all are read")
 }
+
+// A plan saved with --org is applied with the same flags: the owner's
+// chain, once.
+func TestFixOrgSavedPlan(t *testing.T) {
+	srv := startOrg(t, "org-unmonitored", 6)
+	file := t.TempDir() + "/plan.json"
+	code, _, stderr := runWith(t, awsenv.Overrides{}, "plan", "--org", "--notify", "email:a@example.com", "--out", file)
+	require.Equal(t, exitFindings, code, stderr)
+	mark := len(srv.Requests())
+	code, out, stderr := runFixCmd(t, "--org", "--yes", "--plan", file)
+	require.Equal(t, exitFindings, code, "%s\n%s", out, stderr)
+	require.Equal(t, map[string][]string{sandbox.DefaultAccount: {"sns:CreateTopic", "sns:Subscribe", "cloudwatch:PutMetricAlarm"}}, writesByAccount(srv, mark))
+	require.NotContains(t, out, "no selected profile reaches")
+}
