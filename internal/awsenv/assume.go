@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -44,9 +45,16 @@ func (a *Assumer) Config(r Role) aws.Config {
 		}
 	})
 	cfg := a.seat.Copy()
-	cfg.Credentials = aws.NewCredentialsCache(provider)
+	cfg.Credentials = aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) {
+		// Renewed this long before they expire, so that no request (with
+		// its retries) goes out signed with credentials about to lapse.
+		o.ExpiryWindow = refreshBefore
+	})
 	return cfg
 }
+
+// refreshBefore is how long before expiry assumed credentials are renewed.
+const refreshBefore = 5 * time.Minute
 
 // Connect obtains cfg's credentials now, so that a refused AssumeRole is
 // reported as what it is instead of as the first read's failure.

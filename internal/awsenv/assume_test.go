@@ -109,15 +109,15 @@ func TestAssumerReachesMember(t *testing.T) {
 	require.Contains(t, err.Error(), "sts:AssumeRole on "+refused.ARN+" refused: AccessDenied")
 }
 
-// Credentials are assumed once and reused while valid; once expired (here:
-// handed out already past their expiry by a sandbox whose clock lags two
-// hours) they are assumed again.
+// Credentials are assumed once and reused while valid; once expired, or
+// within refreshBefore of it (here: handed out by a sandbox whose clock
+// lags, so they expire an hour after its time), they are assumed again.
 func TestAssumerCachesAndRefreshes(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		lag     time.Duration
 		assumed int
-	}{{"valid", 0, 1}, {"expired", 2 * time.Hour, 3}} {
+	}{{"valid", 0, 1}, {"expiring within the refresh window", time.Hour - 2*time.Minute, 3}, {"expired", 2 * time.Hour, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, url := startOrg(t, func() time.Time { return time.Now().Add(-tc.lag) })
 			seat := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
