@@ -354,3 +354,21 @@ func TestFixOrgSavedPlan(t *testing.T) {
 	require.Equal(t, map[string][]string{sandbox.DefaultAccount: {"sns:CreateTopic", "sns:Subscribe", "cloudwatch:PutMetricAlarm"}}, writesByAccount(srv, mark))
 	require.NotContains(t, out, "no selected profile reaches")
 }
+
+// --accounts and --exclude-accounts filter profiles too, once each
+// profile's account is known.
+func TestAccountFiltersOnProfiles(t *testing.T) {
+	srv := startFleet(t, 4)
+	ids := []string{}
+	for _, c := range srv.Credentials() {
+		ids = append(ids, c.Account)
+	}
+	_, rep := checkJSON(t, "--all-profiles", "--accounts", ids[1]+","+ids[2])
+	require.ElementsMatch(t, []string{ids[1], ids[2]}, []string{rep.Results[0].Account, rep.Results[1].Account})
+	require.Len(t, rep.Results, 2)
+	_, rep = checkJSON(t, "--all-profiles", "--exclude-accounts", ids[0])
+	require.Len(t, rep.Results, 3)
+	for _, r := range rep.Results {
+		require.NotEqual(t, ids[0], r.Account)
+	}
+}
