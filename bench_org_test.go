@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -89,12 +94,17 @@ func BenchmarkCheckOrg1000(b *testing.B) {
 		mark := len(srv.Requests())
 		stop := peakHeap()
 		start := time.Now()
-		code := benchRun(b, "check", "--org", "--parallel", "32", "--output", "json")
+		var out, errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+		code := runApp(context.Background(), e, []string{"trailwatch", "check", "--org", "--parallel", "32", "--output", "json"})
 		wall = time.Since(start)
 		heap = max(heap, stop())
 		if code != exitFailed {
-			b.Fatalf("check --org exited %d, want %d (one member cannot be assumed)", code, exitFailed)
+			b.Fatalf("check --org exited %d, want %d (one member cannot be assumed): %s", code, exitFailed, errOut.String())
 		}
+		var rep check.Report
+		require.NoError(b, json.Unmarshal(out.Bytes(), &rep))
+		verifyOrgVerdicts(b, rep, members)
 		perAccount := map[string]int{}
 		assumed := map[string]int{}
 		discovery := 0
@@ -134,6 +144,31 @@ func BenchmarkCheckOrg1000(b *testing.B) {
 		b.ReportMetric(float64(assumed["member"])/float64(members-1), "assume-per-member")
 	}
 	b.ReportMetric(heap, "peak-heap-MiB")
+}
+
+// verifyOrgVerdicts holds a check --org report of the org scenario to its
+// verdicts: every member PASSes through the organization trail but the
+// unassumable one (ERROR, ASSUME_ROLE_FAILED) and the suspended one
+// (skipped).
+func verifyOrgVerdicts(b *testing.B, rep check.Report, members int) {
+	b.Helper()
+	if len(rep.Results) != members || len(rep.Skipped) != 1 || rep.Skipped[0].Account != sandbox.OrgSuspendedMember {
+		b.Fatalf("%d results and skipped %v, want %d and the suspended member", len(rep.Results), rep.Skipped, members)
+	}
+	for _, r := range rep.Results {
+		switch {
+		case r.Account == sandbox.OrgUnassumableMember:
+			if r.Status != check.Error || r.ErrorCode != "ASSUME_ROLE_FAILED" {
+				b.Fatalf("unassumable member: %s %s %s", r.Status, r.ErrorCode, r.Message)
+			}
+		case r.Account == sandbox.DefaultAccount:
+			if r.Status != check.Pass || r.Via != nil {
+				b.Fatalf("management account: %s %s", r.Status, r.Message)
+			}
+		case r.Status != check.Pass || r.Via == nil || r.Via.Kind != "organization_trail":
+			b.Fatalf("member %s: %s %s", r.Account, r.Status, r.Message)
+		}
+	}
 }
 
 // BenchmarkFixOrg200 is fix --org --yes over an organization of 200
