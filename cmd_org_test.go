@@ -164,10 +164,12 @@ func TestCheckOrgSelection(t *testing.T) {
 	require.NoError(t, os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(fmt.Sprintf(
 		"[mgmt]\naws_access_key_id = %s\naws_secret_access_key = x\n[m6]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n",
 		sandbox.DefaultAccessKey, key[0], key[1], key[2])), 0o600))
+	before = countRequests(srv, "sts", "AssumeRole")
 	_, rep = checkJSON(t, "--org", "--profile", "mgmt,m6", "--accounts", sandbox.DefaultAccount+","+sandbox.OrgMember(6))
 	require.Len(t, rep.Results, 2)
 	m6 := byAccount(rep)[sandbox.OrgMember(6)]
-	require.Equal(t, []string{"m6", "mgmt"}, m6.Profiles)
+	require.Equal(t, []string{"m6"}, m6.Profiles)
+	require.Equal(t, before, countRequests(srv, "sts", "AssumeRole"), "a member reached by its own profile is never assumed")
 	require.Empty(t, m6.RoleARN, "its own profile's credentials")
 	require.Equal(t, check.Pass, m6.Status)
 }

@@ -141,12 +141,17 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		return seats, nil, err
 	}
 	keep := s.keep()
+	partitions := make([]string, len(seats))
+	for i := range partitions {
+		partitions[i] = "aws"
+	}
 	if keep == nil {
 		keep = func(string) bool { return true }
 	}
 	out := slices.Clone(seats)
-	var skipped []check.Skipped
-	listed := map[string]bool{} // organization IDs, so two seats in one organization list it once
+	// Every seat is identified first, so a member that is also a selected
+	// profile is audited with that profile's credentials and never assumed.
+	reached := map[string]bool{}
 	for i := range out {
 		seat := &out[i]
 		if seat.Err != nil {
@@ -161,10 +166,23 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 			continue
 		}
 		seat.Account = aws.ToString(id.Account)
+		reached[seat.Account] = true
+		if f := strings.Split(aws.ToString(id.Arn), ":"); len(f) > 1 && f[1] != "" {
+			partitions[i] = f[1]
+		}
+	}
+	var skipped []check.Skipped
+	listed := map[string]bool{} // organization IDs, so two seats in one organization list it once
+	for i := range seats {
+		seat := out[i]
+		if seat.Err != nil {
+			continue
+		}
+		cfg := seat.Clients.(interface{ Config() aws.Config }).Config()
 		api := organizations.NewFromConfig(cfg)
 		organization, err := org.Describe(ctx, api)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--org: %s: %w", seatName(*seat), err)
+			return nil, nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
 		}
 		if listed[organization.ID] {
 			continue // a second seat in an organization already listed is audited as itself only
@@ -174,25 +192,22 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		// say so at a terminal, on a line the progress line then replaces.
 		live := e.liveStderr()
 		if live {
-			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", organization.ID, seatName(*seat))
+			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", organization.ID, seatName(seat))
 		}
 		listing, err := org.List(ctx, api, s.org.ous, s.parallel)
 		if live {
 			fmt.Fprint(e.stderr, "\r\033[K")
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(*seat), err)
+			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
 		}
 		assumer := awsenv.NewAssumer(cfg)
-		partition := "aws"
-		if f := strings.Split(aws.ToString(id.Arn), ":"); len(f) > 1 && f[1] != "" {
-			partition = f[1]
-		}
 		for _, a := range listing.Active {
-			if a.ID == seat.Account || !keep(a.ID) {
+			if reached[a.ID] || !keep(a.ID) {
 				continue
 			}
-			role := awsenv.Role{ARN: "arn:" + partition + ":iam::" + a.ID + ":role/" + s.org.roleName,
+			reached[a.ID] = true
+			role := awsenv.Role{ARN: "arn:" + partitions[i] + ":iam::" + a.ID + ":role/" + s.org.roleName,
 				ExternalID: s.org.externalID, SessionName: s.org.sessionID}
 			member := assumer.Config(role)
 			out = append(out, check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,

@@ -93,6 +93,11 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			continue
 		}
 		if errs[i] != nil {
+			if j, ok := byAccount[accounts[i]]; ok && accounts[i] != "" {
+				// Already reached another way: that one is audited.
+				j.profiles = append(j.profiles, t.Profile)
+				continue
+			}
 			jobs = append(jobs, &job{target: t, account: accounts[i], profiles: []string{t.Profile}, err: errs[i]})
 			continue
 		}

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -143,3 +144,34 @@ func TestResolveCentralTopic(t *testing.T) {
 		})
 	}
 }
+
+// Targets with a known account skip GetCallerIdentity; one whose Connect
+// fails is that account's ERROR, with its error code, unless another
+// target already reaches the account; Select leaves accounts out before
+// anything is assumed.
+func TestRunKnownAccounts(t *testing.T) {
+	a := compliant()
+	a.denied["sts:GetCallerIdentity"] = "AccessDenied" // never asked: the account is known
+	refused := &coded{msg: "sts:AssumeRole on arn:aws:iam::444444444444:role/R refused: AccessDenied: no"}
+	connects := 0
+	failing := func(context.Context) error { connects++; return refused }
+	rep := Run(context.Background(), []Target{
+		{Profile: "seat", Region: home, Clients: a.fake(t).clients, Account: acct},
+		{Profile: "seat", Region: home, Account: acct, RoleARN: "arn:aws:iam::" + acct + ":role/R", Connect: failing},
+		{Profile: "seat", Region: home, Account: "444444444444", RoleARN: "arn:aws:iam::444444444444:role/R", Connect: failing},
+		{Profile: "seat", Region: home, Account: "555555555555", Connect: failing},
+	}, Options{Parallel: 1, Select: func(id string) bool { return id != "555555555555" }})
+	require.Len(t, rep.Results, 2)
+	require.Equal(t, Pass, rep.Results[0].Status, "reached by the seat itself; the refused duplicate is dropped")
+	require.Equal(t, "444444444444", rep.Results[1].Account)
+	require.Equal(t, Error, rep.Results[1].Status)
+	require.Equal(t, "ASSUME_ROLE_FAILED", rep.Results[1].ErrorCode)
+	require.Equal(t, refused.msg, rep.Results[1].Message)
+	require.Equal(t, "arn:aws:iam::444444444444:role/R", rep.Results[1].RoleARN)
+	require.Equal(t, 2, connects, "the account Select drops is never connected")
+}
+
+type coded struct{ msg string }
+
+func (c *coded) Error() string     { return c.msg }
+func (c *coded) ErrorCode() string { return "ASSUME_ROLE_FAILED" }
