@@ -339,8 +339,10 @@ func TestOrgProgressPhases(t *testing.T) {
 	for _, phase := range []string{"check: 6/6", "plan: 6/6"} {
 		require.Contains(t, stderr, "\r\033[K"+phase)
 	}
-	require.Contains(t, stderr, "\r\033[Kre-check: 5/5 accounts, 0 pass, 1 fail, 0 error, 4 manual",
-		"the owner and its four members, settled with the owner once all are read")
+	// The owner and its four members, pending a confirmation: members done
+	// after the owner show its verdict at once, the others as manual until
+	// the end.
+	require.Regexp(t, `\r\033\[Kre-check: 5/5 accounts, 0 pass, [1-5] fail, 0 error(, [1-4] manual)?, `, stderr)
 }
 
 // A plan saved with --org is applied with the same flags: the owner's

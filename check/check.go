@@ -111,6 +111,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	}
 
 	results := make([]Result, len(jobs))
+	finished := owners{}
 	var mu sync.Mutex
 	done := 0
 	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
@@ -128,7 +129,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
-			opts.Progress(done, len(jobs), results[i])
+			opts.Progress(done, len(jobs), finished.add(results[i]))
 			mu.Unlock()
 		}
 	})

@@ -19,17 +19,35 @@ func (r *Report) Skip(accounts []Skipped) {
 // run, as that account read it. Without the owner the result stays MANUAL. Results are
 // read from a snapshot, so a verdict settled here never settles another.
 func resolveOrganizationTrails(results []Result) {
-	owners := map[string]Result{}
+	o := owners{}
 	for _, r := range results {
-		if r.Account != "" && r.Status != Error {
-			owners[r.Account] = r
-		}
+		o.record(r)
 	}
 	for i := range results {
 		if results[i].Status == Manual {
-			resolve(&results[i], owners)
+			resolve(&results[i], o)
 		}
 	}
+}
+
+// owners are the results that may settle another account's, by account.
+type owners map[string]Result
+
+func (o owners) record(r Result) {
+	if r.Account != "" && r.Status != Error {
+		o[r.Account] = r
+	}
+}
+
+// add records a finished result and returns it as far as the results
+// finished so far settle it, for progress: a member whose organization
+// trail's owner is done already shows its verdict, not MANUAL.
+func (o owners) add(r Result) Result {
+	o.record(r)
+	if r.Status == Manual {
+		resolve(&r, o) // on a copy: r's trails are cloned before they change
+	}
+	return r
 }
 
 // resolved is one trail's outcome with the chain that decided it.
@@ -38,7 +56,7 @@ type resolved struct {
 	via *Via
 }
 
-func resolve(r *Result, owners map[string]Result) {
+func resolve(r *Result, owners owners) {
 	best := resolved{outcome: outcome{kind: failed, stage: -1}}
 	trails := make([]TrailEvidence, len(r.Trails))
 	copy(trails, r.Trails)
@@ -95,7 +113,7 @@ func evidenceOutcome(ev TrailEvidence) outcome {
 // viaOwner is the verdict of the account that owns ev's trail (an
 // organization trail) or its log group, when that account is in the run
 // and its own audit decided that chain.
-func viaOwner(ev TrailEvidence, account string, owners map[string]Result) (outcome, *Via, bool) {
+func viaOwner(ev TrailEvidence, account string, owners owners) (outcome, *Via, bool) {
 	switch {
 	case ev.Account != "" && ev.Account != account:
 		owner, ok := owners[ev.Account]
@@ -147,7 +165,7 @@ func viaOwner(ev TrailEvidence, account string, owners map[string]Result) (outco
 // read of the topic: confirmed subscribers complete the chain; none, on
 // every such topic, fail it — unless some filter's coverage is
 // indeterminate, which still needs a person.
-func viaTopic(ev TrailEvidence, account string, owners map[string]Result) (outcome, *Via, bool) {
+func viaTopic(ev TrailEvidence, account string, owners owners) (outcome, *Via, bool) {
 	var unconfirmed *Via
 	settled, open := false, false
 	for _, f := range ev.Filters {

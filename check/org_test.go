@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -175,3 +177,19 @@ type coded struct{ msg string }
 
 func (c *coded) Error() string     { return c.msg }
 func (c *coded) ErrorCode() string { return "ASSUME_ROLE_FAILED" }
+
+// Progress sees a member's settled verdict as soon as its owner is done.
+func TestProgressSeesSettledMembers(t *testing.T) {
+	owner := compliant()
+	member := compliant()
+	member.account = other
+	member.trails[0].IsOrganizationTrail = aws.Bool(true)
+	var seen []Status
+	rep := Run(context.Background(), []Target{
+		{Profile: "owner", Region: home, Clients: owner.fake(t).clients},
+		{Profile: "member", Region: home, Clients: member.fake(t).clients},
+	}, Options{Parallel: 1, Progress: func(_, _ int, r Result) { seen = append(seen, r.Status) }})
+	require.Equal(t, []Status{Pass, Pass}, seen)
+	require.Equal(t, Pass, rep.Results[1].Status)
+	require.NotNil(t, rep.Results[1].Via)
+}

@@ -95,9 +95,7 @@ func (m *Meter) tick() {
 }
 
 // Done records one finished account by its status (PASS, FAIL, ERROR,
-// MANUAL; any other counts apart). check's MANUAL members of an
-// organization trail are settled only once every account is done, so they
-// show as manual until then.
+// MANUAL; any other counts apart).
 func (m *Meter) Done(status string) {
 	if m == nil {
 		return
