@@ -3,8 +3,11 @@ package org_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -94,4 +97,28 @@ func TestValidParent(t *testing.T) {
 		"Security": false, "ou-sb01": false, "r-AB12": false, "ou-sb01-security\n": false, "": false} {
 		require.Equal(t, want, org.ValidParent(id), "%q", id)
 	}
+}
+
+// Organizations throttles hard; a listing under throttling still returns
+// every account once (the SDK retries TooManyRequestsException), and one
+// that never gets through is an error, never a short list.
+func TestListUnderThrottling(t *testing.T) {
+	srv, url := start(t, "org", 60)
+	c := cfg(url, sandbox.DefaultAccessKey, "s", "")
+	c.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+			o.RateLimiter = ratelimit.None
+		})
+	}
+	srv.SetFaults(sandbox.Faults{ThrottleRate: 0.3})
+	for _, ous := range [][]string{nil, {sandbox.OrgRootID}} {
+		l, err := org.List(context.Background(), organizations.NewFromConfig(c), ous, 4)
+		require.NoError(t, err)
+		require.Len(t, l.Active, 60, "every active account, once (%v)", ous)
+	}
+	srv.SetFaults(sandbox.Faults{ThrottleRate: 1})
+	_, err := org.List(context.Background(), organizations.NewFromConfig(c), nil, 4)
+	require.ErrorContains(t, err, "TooManyRequestsException on organizations:ListAccounts")
 }
