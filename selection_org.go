@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -141,35 +142,16 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		return seats, nil, err
 	}
 	keep := s.keep()
-	partitions := make([]string, len(seats))
-	for i := range partitions {
-		partitions[i] = "aws"
-	}
 	if keep == nil {
 		keep = func(string) bool { return true }
 	}
 	out := slices.Clone(seats)
 	// Every seat is identified first, so a member that is also a selected
 	// profile is audited with that profile's credentials and never assumed.
+	partitions := identifySeats(ctx, out)
 	reached := map[string]bool{}
-	for i := range out {
-		seat := &out[i]
-		if seat.Err != nil {
-			continue
-		}
-		cfg := seat.Clients.(interface{ Config() aws.Config }).Config()
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
-		cancel()
-		if err != nil {
-			seat.Err = awserr.Classify("sts:GetCallerIdentity", err)
-			continue
-		}
-		seat.Account = aws.ToString(id.Account)
-		reached[seat.Account] = true
-		if f := strings.Split(aws.ToString(id.Arn), ":"); len(f) > 1 && f[1] != "" {
-			partitions[i] = f[1]
-		}
+	for _, seat := range out {
+		reached[seat.Account] = seat.Account != ""
 	}
 	var skipped []check.Skipped
 	listed := map[string]bool{} // organization IDs, so two seats in one organization list it once
@@ -207,7 +189,7 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 				continue
 			}
 			reached[a.ID] = true
-			role := awsenv.Role{ARN: "arn:" + partitions[i] + ":iam::" + a.ID + ":role/" + s.org.roleName,
+			role := awsenv.Role{ARN: "arn:" + cmp.Or(partitions[i], "aws") + ":iam::" + a.ID + ":role/" + s.org.roleName,
 				ExternalID: s.org.externalID, SessionName: s.org.sessionID}
 			member := assumer.Config(role)
 			out = append(out, check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,
@@ -221,6 +203,31 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		}
 	}
 	return out, skipped, nil
+}
+
+// identifySeats sets each loadable seat's Account, or its Err, and returns
+// the partition of each identified seat (aws, aws-cn, aws-us-gov), by index.
+func identifySeats(ctx context.Context, seats []check.Target) map[int]string {
+	partitions := map[int]string{}
+	for i := range seats {
+		seat := &seats[i]
+		if seat.Err != nil {
+			continue
+		}
+		cfg := seat.Clients.(interface{ Config() aws.Config }).Config()
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
+		cancel()
+		if err != nil {
+			seat.Err = awserr.Classify("sts:GetCallerIdentity", err)
+			continue
+		}
+		seat.Account = aws.ToString(id.Account)
+		if f := strings.Split(aws.ToString(id.Arn), ":"); len(f) > 1 {
+			partitions[i] = f[1]
+		}
+	}
+	return partitions
 }
 
 func seatName(t check.Target) string {
