@@ -16,8 +16,9 @@ func (r *Report) Skip(accounts []Skipped) {
 // the owner's reason when it does not. The same goes for a member's own
 // trail delivering to a log group of an account in the run (its chain from
 // the group on), and for an alarm notifying a topic of an account in the
-// run, as that account read it. Without the owner the result stays MANUAL. Results are
-// read from a snapshot, so a verdict settled here never settles another.
+// run, as that account read it. Without the owner the result stays MANUAL.
+// Results are read from a snapshot, so a verdict settled here never
+// settles another.
 func resolveOrganizationTrails(results []Result) {
 	o := owners{}
 	for _, r := range results {
