@@ -376,3 +376,43 @@ func TestAccountFiltersOnProfiles(t *testing.T) {
 		require.NotEqual(t, ids[0], r.Account)
 	}
 }
+
+// From a delegated administrator: the seat lists the organization and
+// reaches the management account through the role like any member, and
+// the members resolve against the management account's organization trail.
+func TestCheckOrgFromDelegatedAdministrator(t *testing.T) {
+	srv := startOrg(t, "org", 8)
+	admin := sandbox.OrgMember(3)
+	var st map[string]any
+	b, err := srv.DumpState()
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &st))
+	st["organization"].(map[string]any)["delegatedAdmins"] = []any{admin}
+	mgmt := st["accounts"].(map[string]any)[sandbox.DefaultAccount].(map[string]any)
+	mgmt["roles"].(map[string]any)[sandbox.OrgAccessRole] = map[string]any{"name": sandbox.OrgAccessRole, "id": "AROAMGMT", "path": "/",
+		"assumeRolePolicyDocument": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + admin + `:root"},"Action":"sts:AssumeRole"}]}`,
+		"maxSessionDuration":       3600}
+	for _, id := range []int{4, 5, 6, 7, 8} {
+		role := st["accounts"].(map[string]any)[sandbox.OrgMember(id)].(map[string]any)["roles"].(map[string]any)[sandbox.OrgAccessRole].(map[string]any)
+		role["assumeRolePolicyDocument"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + admin + `"},"Action":"sts:AssumeRole"}]}`
+	}
+	b, err = json.Marshal(st)
+	require.NoError(t, err)
+	require.NoError(t, srv.LoadState(b))
+
+	key := assumeKey(t, srv, admin)
+	require.NoError(t, os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(fmt.Sprintf(
+		"[admin]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n", key[0], key[1], key[2])), 0o600))
+	code, rep := checkJSON(t, "--org", "--profile", "admin")
+	require.Equal(t, exitFailed, code, "the unassumable member")
+	got := byAccount(rep)
+	require.Len(t, got, 8, "the seat, the management account and the other active members")
+	require.Empty(t, got[admin].RoleARN, "the seat uses its own credentials")
+	require.Equal(t, roleIn(sandbox.DefaultAccount), got[sandbox.DefaultAccount].RoleARN)
+	require.Equal(t, check.Pass, got[sandbox.DefaultAccount].Status)
+	for _, id := range []string{admin, sandbox.OrgMember(4), sandbox.OrgMember(8)} {
+		require.Equal(t, check.Pass, got[id].Status, id)
+		require.Equal(t, "organization_trail", got[id].Via.Kind, id)
+	}
+	require.Equal(t, "ASSUME_ROLE_FAILED", got[sandbox.OrgUnassumableMember].ErrorCode)
+}
