@@ -15,6 +15,7 @@ import (
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -31,7 +32,7 @@ type env struct {
 	// aws is laid over every AWS configuration the commands load; the demo
 	// uses it to reach its sandbox and nothing else.
 	aws awsenv.Overrides
-	// prompt, when set, is who fix asks instead of survey at a terminal:
+	// prompt, when set, is who fix asks instead of the terminal prompter:
 	// tests answer through it without one.
 	prompt fix.Prompter
 }
@@ -77,10 +78,15 @@ func newApp(e *env) *cli.App {
 		// Errors are printed and mapped to exit codes by run, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   flagUsageError,
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(e.stderr, "trailwatch: unknown command %q (see trailwatch --help)\n", name)
+		// Without a command, the help; with an unknown one, a usage error.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return unknownCommand("command", c.Args().First(), c.App)
+			}
+			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
+			helpCommand(),
 			sandboxCommand(e),
 			patternCommand(e),
 			checkCommand(e),
@@ -123,7 +129,9 @@ func runApp(ctx context.Context, e *env, args []string) int {
 	}
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
-		fmt.Fprintf(e.stderr, "trailwatch: %v\n", err)
+		// Errors quote names, AWS's messages and file contents: inert on a
+		// terminal, with the lines trailwatch itself laid out kept.
+		fmt.Fprintf(e.stderr, "trailwatch: %s\n", termsafe.Lines(err.Error()))
 	}
 	return exitCode(err)
 }

@@ -15,7 +15,7 @@ const callTimeout = 30 * time.Second
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
-		Usage:     "audit whether CloudTrail configuration changes are monitored (SPEC §1), per account",
+		Usage:     "audit whether CloudTrail configuration changes are monitored, per account",
 		ArgsUsage: " ",
 		Description: "Follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber for every account\n" +
 			"reached by the selected profiles. Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +

@@ -77,7 +77,7 @@ func TestCheckCommandUsageErrors(t *testing.T) {
 	}
 }
 
-// The JSON report has the SPEC §6 shape: reason omitted on PASS.
+// The JSON report has the docs/check-json.md shape: reason omitted on PASS.
 func TestCheckCommandJSONShape(t *testing.T) {
 	startSandbox(t, "compliant")
 	code, out, stderr := runCheckCmd(t, "--output", "json")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -39,7 +42,7 @@ func planShapingFlags() []string {
 func fixCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "fix",
-		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview (SPEC §3)",
+		Usage:     "apply the plan: ask per account at a terminal, --yes in scripts, --dry-run to preview",
 		ArgsUsage: " ",
 		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
 			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +
@@ -51,6 +54,7 @@ func fixCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan saved by plan --out `FILE`, refusing accounts that changed since"},
 			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: $XDG_STATE_HOME/trailwatch/journal.jsonl, else ~/.local/state/trailwatch/journal.jsonl)"},
 			&cli.BoolFlag{Name: "rollback", Usage: "when an account's apply fails, delete what this run created there (never anything that existed before)"},
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the result on stdout: text or json (the diff and the questions then go to stderr)"},
 		),
 		Action: func(c *cli.Context) error { return runFix(c, e) },
 	}
@@ -61,9 +65,13 @@ type fixRun struct {
 	sel      selection
 	opts     plan.Options
 	yes, dry bool
-	prompt   fix.Prompter
-	targets  []check.Target
-	co       check.Options
+	json     bool
+	// progressed: apply drew a progress line, which the summary drawn on
+	// the terminal is set apart from.
+	progressed bool
+	prompt     fix.Prompter
+	targets    []check.Target
+	co         check.Options
 }
 
 func runFix(c *cli.Context, e *env) error {
@@ -71,6 +79,16 @@ func runFix(c *cli.Context, e *env) error {
 		return usageError("fix takes no arguments, got %q", c.Args().Slice())
 	}
 	r := fixRun{e: e, yes: c.Bool("yes"), dry: c.Bool("dry-run")}
+	switch c.String("output") {
+	case "text":
+	case "json":
+		r.json = true
+	default:
+		return usageError("--output %q: want text or json", c.String("output"))
+	}
+	if r.json && r.dry {
+		return usageError("--dry-run --output json: a dry run applies nothing, so there is no result to report; plan --output json prints the plan")
+	}
 	planFile := c.String("plan")
 	var err error
 	if planFile != "" {
@@ -130,6 +148,7 @@ func runFix(c *cli.Context, e *env) error {
 	noteSkipped(e, skipped)
 	var p plan.Plan
 	var before check.Report
+	failed := 0 // accounts that could not be evaluated or planned, as plan counts them
 	if saved != nil {
 		co := r.co
 		var finish func()
@@ -137,20 +156,35 @@ func runFix(c *cli.Context, e *env) error {
 		before = check.Run(ctx, r.targets, co)
 		finish()
 		p = matchSaved(*saved, before)
+		failed = before.Summary.Error + before.Summary.Manual
+		if err := checkBefore(ctx, p, before, r.targets); err != nil {
+			return err
+		}
 	} else {
-		p, before, _ = runPlan(ctx, e, r.targets, r.opts, r.co)
+		p, before, failed = runPlan(ctx, e, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
-	out, pal := e.stdout, e.palette(e.stdout)
-
 	if r.dry {
-		return r.dryRun(ctx, p, before, saved != nil)
+		return r.dryRun(ctx, p, before, saved != nil, failed)
 	}
+	// stdout is the result (text or JSON). What a person must see before
+	// answering goes to the terminal they answer at: stdout only when it is
+	// that terminal and holds text.
+	out, pal := e.stdout, e.palette(e.stdout)
+	view := e.stdout
+	if r.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
+		view = e.stderr
+	}
+	vpal := e.palette(view)
 
 	session := fix.Session{Yes: r.yes, Prompt: r.prompt,
-		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(out, a, pal) },
+		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(view, a, vpal) },
+		Note: func(msg string) error {
+			_, err := fmt.Fprintln(view, termsafe.Escape(msg))
+			return err
+		},
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
@@ -159,14 +193,14 @@ func runFix(c *cli.Context, e *env) error {
 		}}
 	if r.prompt == nil {
 		// Scripted: the whole diff first, so the log shows what is applied.
-		if err := plan.RenderText(out, p, pal); err != nil {
+		if err := plan.RenderText(view, p, vpal); err != nil {
 			return err
 		}
-		fmt.Fprintln(out)
+		fmt.Fprintln(view)
 	} else {
 		for _, a := range p.Accounts {
 			if len(a.Changes) == 0 && !a.NeedsNotify {
-				if err := plan.RenderAccount(out, a, pal); err != nil {
+				if err := plan.RenderAccount(view, a, vpal); err != nil {
 					return err
 				}
 			}
@@ -185,7 +219,7 @@ func runFix(c *cli.Context, e *env) error {
 		// drawn now, so the summary's "see above" finds their reason.
 		for i, a := range accounts {
 			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
-				if err := plan.RenderAccount(out, a, pal); err != nil {
+				if err := plan.RenderAccount(view, a, vpal); err != nil {
 					return err
 				}
 			}
@@ -202,6 +236,7 @@ func runFix(c *cli.Context, e *env) error {
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
 	applying := e.meter("fix", len(jobs), time.Now())
+	r.progressed = len(jobs) > 1 && e.liveStderr()
 	fo.Progress = func(_, _ int, res fix.Result) { applying.Done(applyStatus(res)) }
 	results := fix.Apply(ctx, jobs, fo)
 	applying.Finish()
@@ -209,7 +244,7 @@ func runFix(c *cli.Context, e *env) error {
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
-		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Planned: len(a.Changes), Approval: approvals[i],
+		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
 			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
 		if res, ok := after[a.Account]; ok && res.Via != nil {
 			// Covered by a chain fixed in its owner's account this run.
@@ -223,14 +258,7 @@ func runFix(c *cli.Context, e *env) error {
 			reports[i].After = statusText(a)
 		}
 	}
-	for _, rep := range reports {
-		if rep.Result != nil {
-			if err := fix.RenderResult(out, rep, pal); err != nil {
-				return err
-			}
-		}
-	}
-	if err := fix.RenderSummary(out, reports, pal); err != nil {
+	if err := r.report(out, pal, view, vpal, reports); err != nil {
 		return err
 	}
 	if journal != nil && len(jobs) > 0 {
@@ -242,9 +270,58 @@ func runFix(c *cli.Context, e *env) error {
 	return withCode(fixExitCode(reports))
 }
 
+// report writes the result to stdout: each applied account's steps and the
+// summary, or the JSON document. When stdout is not where the person
+// answered (or holds JSON), the terminal gets the text too: the summary, and
+// with JSON the steps as well, since nothing else shows them there.
+func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
+	text := func(w io.Writer, pal style.Palette, steps bool) error {
+		for _, rep := range reports {
+			if rep.Result != nil && steps {
+				if err := fix.RenderResult(w, rep, pal); err != nil {
+					return err
+				}
+			}
+		}
+		return fix.RenderSummary(w, reports, pal)
+	}
+	if r.json {
+		if err := fix.EncodeJSON(out, reports); err != nil {
+			return err
+		}
+	} else {
+		if view != out {
+			// The explanations were drawn at the terminal; the summary's
+			// "see above" must find them in stdout too.
+			for _, rep := range reports {
+				if rep.Blocked != "" && len(rep.Changes) == 0 {
+					a := plan.AccountPlan{Account: rep.Account, Profiles: rep.Profiles, Blocked: rep.Blocked}
+					if err := plan.RenderAccount(out, a, pal); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := text(out, pal, true); err != nil {
+			return err
+		}
+	}
+	switch {
+	case view == out:
+		return nil
+	case r.json:
+		return text(view, vpal, true)
+	}
+	if r.progressed {
+		fmt.Fprintln(view)
+	}
+	return text(view, vpal, false)
+}
+
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls
-// no write API.
-func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool) error {
+// no write API. It exits as plan does with the same selection (failed
+// counts what plan would), and 3 when a saved plan went stale.
+func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
 	if err := plan.RenderText(out, p, pal); err != nil {
 		return err
@@ -262,7 +339,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 			}
 			for _, s := range found {
 				stale++
-				fmt.Fprintf(out, "stale: account %s: %s\n", a.Account, s)
+				fmt.Fprintf(out, "stale: account %s: %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.String()))
 			}
 		}
 	}
@@ -270,7 +347,7 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	if stale > 0 {
 		return withCode(exitFailed)
 	}
-	return withCode(planExitCode(p, 0))
+	return withCode(planExitCode(p, failed))
 }
 
 // recheck runs check again for the accounts that were applied, and for the
@@ -314,6 +391,24 @@ func applyStatus(res fix.Result) string {
 		return string(check.Error)
 	}
 	return string(res.Outcome)
+}
+
+// checkBefore refuses a saved plan whose before values are not what the
+// accounts hold, before anything is shown or asked: the diff's old values
+// must be true too.
+func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets []check.Target) error {
+	for _, a := range p.Accounts {
+		t := targetOf(targets, resultOf(before, a.Account))
+		if len(a.Changes) == 0 || t.Clients == nil {
+			continue
+		}
+		if err := plan.CheckBefore(ctx, readersFor(t), a); plan.IsFieldError(err) {
+			return usageError("plan file: account %s: %w", a.Account, err)
+		} else if err != nil {
+			return fmt.Errorf("plan file: account %s: %w", a.Account, err)
+		}
+	}
+	return nil
 }
 
 // matchSaved lines up a saved plan's accounts with the accounts the

@@ -1,6 +1,6 @@
 package main
 
-// End-to-end convergence of `fix --wire-logs` (SPEC §3 "Re-running
+// End-to-end convergence of `fix --wire-logs` (docs/design.md, "Re-running
 // converges", docs/fix.md): a run whose trail update fails leaves the log
 // group and delivery role it created, and the next run reuses them — never
 // a log group or role trailwatch did not create.

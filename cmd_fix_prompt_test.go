@@ -96,8 +96,10 @@ func TestFixDeclinedAtThePromptWritesNothing(t *testing.T) {
 	require.Equal(t, exitFindings, code, stderr)
 	require.Equal(t, []string{"approve " + sandbox.DefaultAccount}, p.asked)
 	require.Empty(t, writeCalls(srv))
-	require.Contains(t, out, "+ sns:CreateTopic", "the diff is shown before the question")
+	require.Contains(t, stderr, "+ sns:CreateTopic", "the diff is shown where the question is asked")
+	require.NotContains(t, out, "+ sns:CreateTopic", "stdout, not a terminal, keeps only the result")
 	require.Contains(t, out, "FAIL NO_ALARM (declined)")
+	require.Contains(t, stderr, "FAIL NO_ALARM (declined)", "the person sees the summary too")
 }
 
 // Three accounts of a fleet, each with changes: the answers decide which
@@ -210,8 +212,9 @@ func TestFixEmptyNotifyAnswerStillExplainsTheBlock(t *testing.T) {
 	require.Equal(t, exitFindings, code, stderr)
 	require.Equal(t, []string{"notify " + sandbox.DefaultAccount}, p.asked)
 	require.Empty(t, writeCalls(srv))
-	summary := strings.Index(out, "Summary")
-	require.Positive(t, summary, out)
-	require.Contains(t, out[summary:], "FAIL NO_ALARM (needs you: see above)")
-	require.Contains(t, out[:summary], "Account "+sandbox.DefaultAccount+": no changes planned\n  a new SNS topic needs someone to notify", "the reason is drawn above the summary")
+	require.Contains(t, out, "FAIL NO_ALARM (needs you: see above)")
+	summary := strings.Index(stderr, "Summary")
+	require.Positive(t, summary, stderr)
+	require.Contains(t, stderr[summary:], "FAIL NO_ALARM (needs you: see above)")
+	require.Contains(t, stderr[:summary], "Account "+sandbox.DefaultAccount+": no changes planned\n  a new SNS topic needs someone to notify", "the reason is drawn above the summary")
 }

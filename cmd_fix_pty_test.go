@@ -7,23 +7,27 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/hinshun/vt10x"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
-// survey's prompts put the terminal in raw mode, ask it where the cursor is
-// and read keys one at a time; in-memory buffers cannot stand in for that.
-// So these tests give the app the slave side of a pseudo-terminal as stdin
-// and stderr, as survey's own tests do, and play the person at the master
-// side: read what is drawn, answer the cursor queries, press keys.
+// The prompts put the terminal in raw mode and read keys one at a time; an
+// in-memory buffer cannot stand in for that. So these tests give the app the
+// slave side of a pseudo-terminal as stdin and stderr and play the person at
+// the master side: read what is drawn, press keys. What is drawn also feeds
+// a VT100 emulator (hinshun/vt10x, the one survey's own tests use), so a
+// test can assert the screen a person sees after redraws, not just the bytes.
 
 // ptyDeadline bounds every wait for the app. It is a deadline for a hung
 // prompt, not a timing assertion: the runs take well under a second.
@@ -31,18 +35,14 @@ const ptyDeadline = 20 * time.Second
 
 // Keys as a terminal sends them in raw mode.
 const (
-	keyEnter     = "\r"
-	keyArrowDown = "\x1b[B"
-	keyCtrlC     = "\x03"
+	keyEnter = "\r"
+	keyCtrlC = "\x03"
+	keyCtrlD = "\x04"
 )
 
-// Device Status Report: survey's Input asks where the cursor is ("\x1b[6n")
-// and reads the report ("\x1b[ROW;COLR") from stdin. 24;80 is the corner of
-// the 80×24 terminal (survey reads the size the same way).
-const (
-	cursorQuery  = "\x1b[6n"
-	cursorReport = "\x1b[24;80R"
-)
+// The emulated screen is tall, so a whole session fits on it and nothing
+// scrolls away: the width is what wraps lines, and the app reads only that.
+const screenRows = 300
 
 // ptyPerson sits at the master side of a pseudo-terminal.
 type ptyPerson struct {
@@ -53,23 +53,11 @@ type ptyPerson struct {
 	mu     sync.Mutex
 	screen bytes.Buffer // everything the app drew
 	seen   int          // screen offset up to which waitFor has matched
-	lines  []typedLine
-}
-
-// typedLine is an answer to an Input prompt. survey's cursor query reads
-// stdin up to the report and drops whatever follows it in the same read, so
-// keys are never sent after a report the app may not have read yet: they
-// travel in front of the first report after the prompt's text, and survey
-// keeps bytes that come before the report.
-type typedLine struct {
-	after string
-	keys  string
-	sent  bool
+	vt     vt10x.Terminal
 }
 
 // fixAtTerminal runs `trailwatch fix args...` at a pseudo-terminal, with
-// stdout a buffer as when piped. lines answer Input prompts: the keys are
-// typed once the prompt showing the text appears.
+// stdout a buffer, as when redirected to a file.
 type fixAtTerminal struct {
 	*ptyPerson
 	stdout bytes.Buffer
@@ -79,13 +67,19 @@ type fixAtTerminal struct {
 	hangUp func()
 }
 
-func startFixAtTerminal(t *testing.T, lines []typedLine, args ...string) *fixAtTerminal {
+func startFixAtTerminal(t *testing.T, cols int, args ...string) *fixAtTerminal {
 	t.Helper()
+	t.Setenv("NO_COLOR", "1")
+	// Long enough for the "a moment later" Enter below, short enough not
+	// to wait after every answer.
+	was := enterWindow
+	enterWindow = 150 * time.Millisecond
+	t.Cleanup(func() { enterWindow = was })
 	master, tty, err := pty.Open()
 	require.NoError(t, err)
-	require.NoError(t, pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80}))
+	require.NoError(t, pty.Setsize(master, &pty.Winsize{Rows: 40, Cols: uint16(cols)}))
 	r := &fixAtTerminal{
-		ptyPerson: &ptyPerson{t: t, master: master, ttyFd: int(tty.Fd()), lines: lines},
+		ptyPerson: &ptyPerson{t: t, master: master, ttyFd: int(tty.Fd()), vt: vt10x.New(vt10x.WithSize(cols, screenRows))},
 		done:      make(chan struct{}),
 	}
 	readerDone := make(chan struct{})
@@ -127,33 +121,15 @@ func startFixAtTerminal(t *testing.T, lines []typedLine, args ...string) *fixAtT
 	return r
 }
 
-// read copies what the app draws to the screen and answers cursor queries,
-// until the pty closes.
+// read copies what the app draws to the screen until the pty closes.
 func (p *ptyPerson) read() {
 	buf := make([]byte, 4096)
-	answered := 0 // screen offset past the last answered query
 	for {
 		n, err := p.master.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
 			p.screen.Write(buf[:n])
-			screen := p.screen.String()
-			for {
-				k := strings.Index(screen[answered:], cursorQuery)
-				if k < 0 {
-					break
-				}
-				k += answered
-				answered = k + len(cursorQuery)
-				reply := cursorReport
-				for i := range p.lines {
-					if l := &p.lines[i]; !l.sent && strings.Contains(screen[:k], l.after) {
-						reply, l.sent = l.keys+reply, true
-						break
-					}
-				}
-				_, _ = p.master.WriteString(reply)
-			}
+			_, _ = p.vt.Write(buf[:n])
 			p.mu.Unlock()
 		}
 		if err != nil {
@@ -174,7 +150,7 @@ func (p *ptyPerson) waitFor(text string) {
 	deadline := time.Now().Add(ptyDeadline)
 	for {
 		p.mu.Lock()
-		k := strings.Index(p.screen.String()[p.seen:], text)
+		k := strings.Index(p.drawnLocked()[p.seen:], text)
 		if k >= 0 {
 			p.seen += k + len(text)
 		}
@@ -189,29 +165,83 @@ func (p *ptyPerson) waitFor(text string) {
 	}
 }
 
-// press waits until the prompt reads keys (the terminal is in raw mode:
-// survey draws the prompt first and switches after) and presses them.
-func (p *ptyPerson) press(keys string) {
+// waitForRaw waits until the prompt reads keys: it draws its question
+// first, then discards typeahead and switches the terminal to raw mode.
+func (p *ptyPerson) waitForRaw() {
 	p.t.Helper()
 	deadline := time.Now().Add(ptyDeadline)
 	for {
 		tio, err := unix.IoctlGetTermios(p.ttyFd, unix.TCGETS)
 		require.NoError(p.t, err)
 		if tio.Lflag&unix.ICANON == 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			p.t.Fatalf("the terminal never left canonical mode; it shows:\n%s", p.drawn())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// answer waits for a question to be drawn and to read keys, then presses
+// keys.
+func (p *ptyPerson) answer(question, keys string) {
+	p.t.Helper()
+	p.waitFor(question)
+	p.waitForRaw()
 	p.write(keys)
 }
 
+// drawn is every byte drawn, with the terminal's line ends read as "\n".
 func (p *ptyPerson) drawn() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.screen.String()
+	return p.drawnLocked()
+}
+
+func (p *ptyPerson) drawnLocked() string {
+	return strings.ReplaceAll(p.screen.String(), "\r\n", "\n")
+}
+
+// text is the screen with wrapped rows joined again: a row filled to the
+// last column continues on the next.
+func (p *ptyPerson) text() string {
+	cols, _ := p.vt.Size()
+	var b strings.Builder
+	for _, row := range strings.Split(p.view(), "\n") {
+		b.WriteString(row)
+		if len([]rune(row)) != cols {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// view is the emulated screen, each row without trailing blanks and the
+// blank rows after the last drawn one left off.
+func (p *ptyPerson) view() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rows := strings.Split(p.vt.String(), "\n")
+	for i := range rows {
+		rows[i] = strings.TrimRight(rows[i], " \x00")
+	}
+	for len(rows) > 0 && rows[len(rows)-1] == "" {
+		rows = rows[:len(rows)-1]
+	}
+	return strings.Join(rows, "\n") + "\n"
+}
+
+// resize changes the terminal's size as a window manager does: the pty's
+// size, then SIGWINCH, which the kernel would send to the terminal's
+// foreground process — the test binary is not in the pty's session.
+func (p *ptyPerson) resize(cols int) {
+	p.t.Helper()
+	p.mu.Lock()
+	p.vt.Resize(cols, screenRows)
+	p.mu.Unlock()
+	require.NoError(p.t, pty.Setsize(p.master, &pty.Winsize{Rows: 40, Cols: uint16(cols)}))
+	require.NoError(p.t, syscall.Kill(os.Getpid(), syscall.SIGWINCH))
 }
 
 // wait returns the exit code and stdout once the app has ended; the screen
@@ -227,83 +257,346 @@ func (r *fixAtTerminal) wait() (int, string) {
 	return r.code, r.stdout.String()
 }
 
-// Enter takes the default answer: the account is skipped, nothing written.
-func TestFixAtTerminalEnterSkips(t *testing.T) {
+const approveNoAlarm = "Apply 3 changes to account " + sandbox.DefaultAccount
+
+// With stdout redirected to a file, the diff is drawn on the terminal the
+// question is asked at, before the question; the file gets the result only.
+func TestFixAtTerminalDiffIsOnTheTerminalWithStdoutRedirected(t *testing.T) {
 	srv := startSandbox(t, "no-alarm")
-	r := startFixAtTerminal(t, nil, "--notify", testQueue)
-	r.waitFor("Apply 3 changes to account " + sandbox.DefaultAccount)
-	r.waitFor("no, skip this account")
-	r.press(keyEnter)
+	r := startFixAtTerminal(t, 80, "--notify", testQueue)
+	r.waitFor("+ sns:CreateTopic")
+	r.waitFor("+ cloudwatch:PutMetricAlarm")
+	r.answer(approveNoAlarm, keyEnter)
 	code, out := r.wait()
 
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
 	require.Empty(t, writeCalls(srv))
-	require.Contains(t, out, "+ sns:CreateTopic", "the account's diff is shown before the question")
+	require.NotContains(t, out, "sns:CreateTopic", "stdout is data: the result, not the conversation")
 	require.Contains(t, out, "FAIL NO_ALARM (declined)")
+	require.Contains(t, r.view(), "FAIL NO_ALARM (declined)", "the person sees the summary too")
 }
 
-// Arrow down selects "yes": the changes are applied, the SQS subscriber is
-// confirmed at once, and check passes afterwards.
+// Enter takes the default answer: the account is skipped, nothing written.
+func TestFixAtTerminalEnterSkips(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80, "--notify", testQueue)
+	r.answer(approveNoAlarm, keyEnter)
+	code, out := r.wait()
+
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
+	require.Empty(t, writeCalls(srv))
+	require.Contains(t, r.view(), approveNoAlarm+"? [y,n,a,q,?] no\n", "the answer is written after the question")
+}
+
+// y applies: the SQS subscriber is confirmed at once, and check passes.
 func TestFixAtTerminalYesApplies(t *testing.T) {
 	srv := startSandbox(t, "no-alarm")
-	r := startFixAtTerminal(t, nil, "--notify", testQueue)
-	r.waitFor("Apply 3 changes to account " + sandbox.DefaultAccount)
-	r.press(keyArrowDown + keyEnter)
+	r := startFixAtTerminal(t, 80, "--notify", testQueue)
+	r.answer(approveNoAlarm, "y")
 	code, out := r.wait()
 
 	require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
 	require.Equal(t, []string{"sns:CreateTopic", "sns:Subscribe", "monitoring:PutMetricAlarm"}, writeCalls(srv))
 	require.Contains(t, out, "applied 3 of 3 changes")
-	require.Contains(t, r.drawn(), "yes, apply these changes", "survey shows the answer chosen")
+	require.Contains(t, r.view(), approveNoAlarm+"? [y,n,a,q,?] yes\n")
 	code, stdout, stderr := runCheckCmd(t)
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "PASS")
 }
 
-// Without --notify a new topic has nobody to tell: fix asks who, re-plans
-// with the answer, then asks about the new plan.
-func TestFixAtTerminalAsksWhomToNotify(t *testing.T) {
-	srv := startSandbox(t, "no-alarm")
-	r := startFixAtTerminal(t, []typedLine{{after: "Who should be?", keys: testQueue + keyEnter}})
-	r.waitFor("Account " + sandbox.DefaultAccount + ": nobody would be notified")
-	r.waitFor("Apply 3 changes to account " + sandbox.DefaultAccount)
-	r.press(keyArrowDown + keyEnter)
-	code, out := r.wait()
+// Fleet accounts 7, 8 and 9 fail NO_MATCHING_FILTER, NO_ALARM and
+// ALARM_CANNOT_FIRE: each has changes to approve.
+var promptFleet = []string{"100000000007", "100000000008", "100000000009"}
 
-	require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
-	require.Equal(t, []string{"sns:CreateTopic", "sns:Subscribe", "monitoring:PutMetricAlarm"}, writeCalls(srv))
-	require.Contains(t, out, "+ sns:Subscribe", "the re-planned diff is shown before the question")
-	require.Contains(t, out, strings.TrimPrefix(testQueue, "sqs:"))
-	code, stdout, stderr := runCheckCmd(t)
-	require.Equal(t, exitOK, code, stderr)
-	require.Contains(t, stdout, "PASS")
+func approveFleet(i, changes int) string {
+	return "Apply " + string(rune('0'+changes)) + " changes to account " + promptFleet[i] + " (profile " + promptFleet[i] + ")?"
 }
 
-// An empty answer to "who should be notified?" leaves the account blocked:
-// no approval is asked, nothing is written.
-func TestFixAtTerminalEmptyNotifyAnswerChangesNothing(t *testing.T) {
+// "a" then Enter is one answer, however the two keys arrive: every account
+// is applied, none is skipped, and nobody is asked again. "y" then Enter
+// does not answer the next account's question either.
+func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		press func(r *fixAtTerminal)
+		// written are the indexes into promptFleet written to.
+		written []int
+		code    int
+	}{
+		{"a and Enter in one read", func(r *fixAtTerminal) { r.answer(approveFleet(0, 4), "a"+keyEnter) }, []int{0, 1, 2}, exitOK},
+		{"a, then Enter a moment later", func(r *fixAtTerminal) {
+			r.answer(approveFleet(0, 4), "a")
+			time.Sleep(50 * time.Millisecond)
+			r.write(keyEnter)
+		}, []int{0, 1, 2}, exitOK},
+		{"y and Enter in one read, then the next account is still asked", func(r *fixAtTerminal) {
+			r.answer(approveFleet(0, 4), "y"+keyEnter)
+			r.answer(approveFleet(1, 3), "q")
+		}, []int{0}, exitFindings},
+		{"y, then Enter a moment later, then the next account is still asked", func(r *fixAtTerminal) {
+			r.answer(approveFleet(0, 4), "y")
+			time.Sleep(50 * time.Millisecond)
+			r.write(keyEnter)
+			r.answer(approveFleet(1, 3), "q")
+		}, []int{0}, exitFindings},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fleetProfiles(t, promptFleet)
+			r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(promptFleet, ","), "--notify", testQueue)
+			tc.press(r)
+			code, out := r.wait()
+			require.Equal(t, tc.code, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+			var want []string
+			for _, i := range tc.written {
+				want = append(want, promptFleet[i])
+			}
+			require.Equal(t, want, writtenAccounts(srv), r.view())
+			require.NotContains(t, r.view(), "[y,n,a,q,?] no", "no account was skipped by an Enter")
+		})
+	}
+}
+
+// What people type at the notify prompt: the protocol is inferred where
+// the endpoint says it, the parsed protocol and endpoint are shown back,
+// and the subscription is made with exactly those.
+func TestFixAtTerminalNotifyInputForms(t *testing.T) {
+	for _, tc := range []struct {
+		typed, protocol, endpoint string
+	}{
+		{"you@example.com", "email", "you@example.com"},
+		{"email-json:you@example.com", "email-json", "you@example.com"},
+		{"https://hooks.example.com/sns", "https", "https://hooks.example.com/sns"},
+		{"https:https://hooks.example.com/sns", "https", "https://hooks.example.com/sns"},
+		{"arn:aws:sqs:us-east-1:111111111111:q", "sqs", "arn:aws:sqs:us-east-1:111111111111:q"},
+		{"arn:aws:lambda:us-east-1:111111111111:function:notify", "lambda", "arn:aws:lambda:us-east-1:111111111111:function:notify"},
+		{"sms:+14155550100", "sms", "+14155550100"},
+		{"  +14155550100  ", "sms", "+14155550100"},
+	} {
+		t.Run(tc.typed, func(t *testing.T) {
+			srv := startSandbox(t, "no-alarm")
+			r := startFixAtTerminal(t, 80)
+			r.waitFor("+ sns:Subscribe")
+			r.waitFor("PROTOCOL:ENDPOINT")
+			r.answer("notify> ", tc.typed+keyEnter)
+			r.waitFor("→ protocol " + tc.protocol + ", endpoint " + tc.endpoint + "\n")
+			r.answer(approveNoAlarm, "y")
+			code, out := r.wait()
+
+			require.Contains(t, []int{exitOK, exitFindings}, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+			require.Equal(t, []string{"sns:CreateTopic", "sns:Subscribe", "monitoring:PutMetricAlarm"}, writeCalls(srv))
+			require.Contains(t, out, "← "+tc.protocol+":"+tc.endpoint+" ", "subscribed as shown back")
+		})
+	}
+}
+
+// An answer that is no endpoint says why, in the prompt's words (no flag
+// names), and asks again; ? shows the forms; Enter then skips.
+func TestFixAtTerminalNotifyRejectsAndHelps(t *testing.T) {
 	srv := startSandbox(t, "no-alarm")
-	r := startFixAtTerminal(t, []typedLine{{after: "Who should be?", keys: keyEnter}})
-	r.waitFor("nobody would be notified")
+	r := startFixAtTerminal(t, 80)
+	r.answer("notify> ", "pigeon:coop"+keyEnter)
+	r.waitFor(`unknown protocol "pigeon"`)
+	r.answer("notify> ", "?"+keyEnter)
+	r.waitFor("arn:aws:sqs:us-east-1:123456789012:alerts")
+	r.answer("notify> ", keyEnter)
 	code, out := r.wait()
 
-	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 	require.Empty(t, writeCalls(srv))
-	require.NotContains(t, r.drawn(), "Apply ")
-	require.Contains(t, out, "a new SNS topic needs someone to notify", "the reason the account stays as it is")
+	require.NotContains(t, r.view(), "--notify \"", "the prompt's errors name no flag")
+	require.NotContains(t, r.view(), "Apply ")
 	require.Contains(t, out, "FAIL NO_ALARM (needs you: see above)")
+	require.Contains(t, out, "a new SNS topic needs someone to notify", "stdout explains what its summary points to")
 }
 
-// Ctrl-C at the prompt cancels the run: exit 130, nothing written.
-func TestFixAtTerminalCtrlCCancels(t *testing.T) {
-	srv := startSandbox(t, "no-alarm")
-	r := startFixAtTerminal(t, nil, "--notify", testQueue)
-	r.waitFor("Apply 3 changes to account " + sandbox.DefaultAccount)
-	r.press(keyCtrlC)
+// After "all", a later account that needs someone to notify is not asked
+// again: the endpoint given is used, and the screen says so.
+func TestFixAtTerminalAllThenASecondBlockedAccountIsNotAskedAgain(t *testing.T) {
+	accounts := promptFleet[:2]
+	srv := fleetProfiles(t, accounts)
+	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
+	r.answer("notify> ", strings.TrimPrefix(testQueue, "sqs:")+keyEnter)
+	r.answer(approveFleet(0, 4), "a")
 	code, out := r.wait()
 
-	require.Equal(t, exitCancelled, code, "stdout:\n%s\nterminal:\n%s", out, r.drawn())
+	require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+	require.Equal(t, accounts, writtenAccounts(srv))
+	require.Equal(t, 1, strings.Count(r.view(), "notify> "), r.view())
+	require.Contains(t, r.text(), "Account "+accounts[1]+" (profile "+accounts[1]+"): notifying sqs "+
+		strings.TrimPrefix(testQueue, "sqs:")+", as answered for account "+accounts[0]+".")
+}
+
+// Ctrl-D cancels the prompt it is pressed at (the account is skipped) and
+// nothing typed after it reaches the next prompt: neither keys in the same
+// read nor keys typed before the next question is on the screen.
+func TestFixAtTerminalCtrlDCancelsThePromptOnly(t *testing.T) {
+	accounts := promptFleet[:2]
+	srv := fleetProfiles(t, accounts)
+	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
+	r.waitFor("notify> ")
+	r.waitForRaw()
+	// Reads get slow, so the keys typed below arrive while the second
+	// account is still being planned, before its question is drawn.
+	srv.SetFaults(sandbox.Faults{LatencyMS: 150})
+	r.write(keyCtrlD + "y" + keyEnter)
+	r.waitFor("(skipped: nobody named)")
+	r.write("a" + keyEnter)
+	r.answer("notify> ", keyCtrlD)
+	r.waitFor("(skipped: nobody named)")
+	code, out := r.wait()
+
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 	require.Empty(t, writeCalls(srv))
-	require.NotContains(t, out, "Summary", "nothing is applied or reported after a cancel")
-	require.Contains(t, r.drawn(), "trailwatch: cancelled")
+	require.NotContains(t, r.view(), "Apply ", "both accounts stayed blocked: no approval was asked")
+	require.Equal(t, 2, strings.Count(r.view(), "notify>\n  (skipped: nobody named)"), "neither prompt got a key but Ctrl-D:\n%s", r.view())
+}
+
+// Ctrl-D at the approval prompt is the safe default: skip this account.
+func TestFixAtTerminalCtrlDAtTheApprovalPromptSkips(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80, "--notify", testQueue)
+	r.answer(approveNoAlarm, keyCtrlD)
+	code, out := r.wait()
+
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+	require.Empty(t, writeCalls(srv))
+	require.Contains(t, out, "FAIL NO_ALARM (declined)")
+}
+
+// A queue ARN long enough to wrap twice at 80 columns: sqs allows queue
+// names of 80 characters.
+var longQueue = "arn:aws:sqs:us-east-1:111111111111:" + strings.Repeat("trail-changes-", 5) + "for-the-security-team"
+
+// A long answer wraps; the prompt's line is redrawn across the wrap, what
+// was drawn before it stays on the screen, and the next question follows
+// it.
+func TestFixAtTerminalLongWrappedAnswer(t *testing.T) {
+	startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80)
+	r.answer("notify> ", longQueue[:70])
+	time.Sleep(20 * time.Millisecond)
+	// Backspace over the wrap and type the rest: the editor redraws.
+	r.write(strings.Repeat("\x7f", 3) + longQueue[67:] + keyEnter)
+	r.waitFor("→ protocol sqs, endpoint " + longQueue + "\n")
+	r.answer(approveNoAlarm, "n")
+	code, out := r.wait()
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+
+	rows := strings.Split(r.view(), "\n")
+	at := -1
+	for i, row := range rows {
+		if strings.HasPrefix(row, "notify> ") {
+			at = i
+		}
+	}
+	require.GreaterOrEqual(t, at, 3, r.view())
+	require.Equal(t, "Who should be notified for account "+sandbox.DefaultAccount+"?", rows[at-3], "the question above the answer survives")
+	wrapped := "notify> " + longQueue
+	var want []string
+	for len(wrapped) > 80 {
+		want, wrapped = append(want, wrapped[:80]), wrapped[80:]
+	}
+	want = append(want, wrapped)
+	require.Equal(t, want, rows[at:at+len(want)], "the answer, wrapped at 80 columns\n%s", r.view())
+	require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol sqs, endpoint arn:aws:sqs:"), r.view())
+	require.Contains(t, strings.Join(rows[at+len(want):], "\n"), approveNoAlarm+"? [y,n,a,q,?] no")
+}
+
+// A resize while typing keeps the line: the answer read is what was typed.
+func TestFixAtTerminalResizeWhileTyping(t *testing.T) {
+	startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80)
+	r.answer("notify> ", longQueue[:60])
+	time.Sleep(20 * time.Millisecond)
+	r.resize(50)
+	time.Sleep(20 * time.Millisecond)
+	r.write(longQueue[60:] + keyEnter)
+	r.waitFor("→ protocol sqs, endpoint " + longQueue + "\n")
+	r.answer(approveNoAlarm, "n")
+	code, out := r.wait()
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+	require.Contains(t, out, "FAIL NO_ALARM (declined)")
+}
+
+// q ends the questions and applies what was answered y before it (exit as
+// the accounts end: 1 while some still fail); Ctrl-C cancels the run and
+// applies nothing, even what was answered y (exit 130).
+func TestFixAtTerminalQuitVersusCtrlC(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		second  string
+		written []string
+		code    int
+	}{
+		{"q applies the accounts answered y", "q", promptFleet[:1], exitFindings},
+		{"Ctrl-C applies nothing", keyCtrlC, nil, exitCancelled},
+		{"Ctrl-C right after an answer still cancels", "y" + keyCtrlC, nil, exitCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fleetProfiles(t, promptFleet)
+			r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(promptFleet, ","), "--notify", testQueue)
+			r.answer(approveFleet(0, 4), "y")
+			r.answer(approveFleet(1, 3), tc.second)
+			code, out := r.wait()
+
+			require.Equal(t, tc.code, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+			require.Equal(t, tc.written, writtenAccounts(srv))
+			require.NotContains(t, r.view(), approveFleet(2, 3), "nobody is asked after q or Ctrl-C")
+			require.Contains(t, r.view(), "q quit: apply only the accounts answered y so far", "the legend says what q does")
+			if tc.code == exitCancelled {
+				require.NotContains(t, out, "Summary", "nothing is applied or reported after a cancel")
+				require.Contains(t, r.view(), "trailwatch: cancelled")
+			} else {
+				require.Regexp(t, promptFleet[1]+`\s+`+promptFleet[1]+`\s+0/3\s+FAIL NO_ALARM \(declined\)`, out)
+			}
+		})
+	}
+}
+
+// ? at the approval prompt explains every key and asks again.
+func TestFixAtTerminalApprovalHelp(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80, "--notify", testQueue)
+	r.answer(approveNoAlarm, "?")
+	r.waitFor("Ctrl-C  cancel the whole run: nothing is applied, exit 130")
+	r.answer(approveNoAlarm, "x")
+	r.waitFor("press y, n, a, q or ? (Enter skips)")
+	r.answer(approveNoAlarm, "n")
+	code, _ := r.wait()
+	require.Equal(t, exitFindings, code, r.view())
+	require.Empty(t, writeCalls(srv))
+}
+
+// The whole session at 80 columns, across three failing accounts (one only
+// a person can fix), stdout redirected: the golden file is the screen.
+func TestFixAtTerminalTranscriptGolden(t *testing.T) {
+	accounts := []string{"100000000003", "100000000007", "100000000008"}
+	fleetProfiles(t, accounts)
+	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
+	r.answer("notify> ", "security@example.com"+keyEnter)
+	r.answer("Apply 4 changes to account 100000000007", "a")
+	code, out := r.wait()
+	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+
+	got := regexp.MustCompile(`journal: \S+`).ReplaceAllString(r.view(), "journal: JOURNAL")
+	requireGolden(t, filepath.Join("testdata", "fix-terminal-80.golden"), got)
+}
+
+// Ctrl-C at the notify prompt, even with a half-typed answer, cancels the
+// run: exit 130, nothing written, the terminal back in its normal mode.
+func TestFixAtTerminalCtrlCAtTheNotifyPrompt(t *testing.T) {
+	srv := startSandbox(t, "no-alarm")
+	r := startFixAtTerminal(t, 80)
+	r.answer("notify> ", "you@exa")
+	r.waitFor("you@exa")
+	r.write(keyCtrlC)
+	r.waitFor("trailwatch: cancelled")
+	tio, err := unix.IoctlGetTermios(r.ttyFd, unix.TCGETS)
+	require.NoError(t, err)
+	require.NotZero(t, tio.Lflag&unix.ICANON, "raw mode was left on")
+	code, out := r.wait()
+
+	require.Equal(t, exitCancelled, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+	require.Empty(t, writeCalls(srv))
+	require.Contains(t, r.view(), "notify> you@exa^C\ntrailwatch: cancelled")
 }

@@ -1,6 +1,6 @@
 package main
 
-// End-to-end safety tests of `trailwatch fix` (SPEC §3 and §4) through
+// End-to-end safety tests of `trailwatch fix` (docs/design.md: fix and never-clobber rules) through
 // runApp, the real SDK and the in-process sandbox: never clobber what the
 // tool did not create, carry a user's alarm forward whole, refuse a stale
 // plan without writing, stop and report on a failure, converge on a re-run,
@@ -430,13 +430,7 @@ func TestFixSafetyRefusesAFullActionList(t *testing.T) {
 // write; an untouched one applies; its shape cannot be changed by flags.
 func TestFixSafetySavedPlan(t *testing.T) {
 	const notify = "email:a@example.com"
-	savePlan := func(t *testing.T) (*sandbox.Server, string) {
-		srv := startSandbox(t, "no-alarm")
-		file := filepath.Join(t.TempDir(), "plan.json")
-		code, out, stderr := runSafetyCmd(t, "plan", "--notify", notify, "--out", file)
-		require.Equal(t, exitFindings, code, out+stderr)
-		return srv, file
-	}
+	savePlan := func(t *testing.T) (*sandbox.Server, string) { return savedPlan(t, "no-alarm", "--notify", notify) }
 	requireStale := func(t *testing.T, srv *sandbox.Server, file, changed string) {
 		t.Helper()
 		n, before := len(srv.Requests()), safetyResources(t, srv)
@@ -491,21 +485,10 @@ func TestFixSafetySavedPlan(t *testing.T) {
 	})
 
 	t.Run("user's alarm edited since planning", func(t *testing.T) {
-		srv := startSandbox(t, "no-alarm-topic")
-		file := filepath.Join(t.TempDir(), "plan.json")
-		code, out, stderr := runSafetyCmd(t, "plan", "--notify", safetySQS, "--out", file)
-		require.Equal(t, exitFindings, code, out+stderr)
+		srv, file := savedPlan(t, "no-alarm-topic", "--notify", safetySQS)
 		// Someone documents the alarm meanwhile: applying the update planned
 		// from the old copy would erase the description.
-		cw := cloudwatch.NewFromConfig(safetySDKConfig(t))
-		got, err := cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cloudtrail-config-changes"}})
-		require.NoError(t, err)
-		require.Len(t, got.MetricAlarms, 1)
-		a := got.MetricAlarms[0]
-		_, err = cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{AlarmName: a.AlarmName, AlarmDescription: aws.String("documented since"),
-			ActionsEnabled: a.ActionsEnabled, Namespace: a.Namespace, MetricName: a.MetricName, Statistic: a.Statistic, Period: a.Period,
-			EvaluationPeriods: a.EvaluationPeriods, Threshold: a.Threshold, ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData})
-		require.NoError(t, err)
+		documentUserAlarm(t)
 		requireStale(t, srv, file, "cloudwatch:Alarm cloudtrail-config-changes in us-east-1: planned sha256:")
 	})
 

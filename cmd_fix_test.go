@@ -588,7 +588,7 @@ func overlapGate(t *testing.T, srv *sandbox.Server, marker string) *fixGate {
 }
 
 // Bulk: 20 accounts, each its own profile, fixed 8 at a time in one run
-// (SPEC §3 "Bulk"). The fleet cycles through every FAIL reason; for the
+// (docs/design.md, "What fix may do"). The fleet cycles through every FAIL reason; for the
 // ones left to a person, the person's part is done first, so every account
 // is fix's to finish: exit 0, a summary row per account, and check then
 // finds all 20 PASS.
@@ -696,6 +696,6 @@ func TestFixCommandBulkFleetLeavesPersonOnlyAccounts(t *testing.T) {
 	code, out, stderr = runFixCmd(t, "--yes", "--all-profiles", "--parallel", "8", "--wire-logs", "--notify", fleetNotify)
 	require.Equal(t, exitFindings, code, "%s%s", out, stderr)
 	require.Empty(t, writesByAccount(srv, mark), "the second bulk run wrote")
-	require.Contains(t, out, "No changes.")
+	require.Contains(t, out, "No changes planned. 8 accounts need a person: see above.")
 	require.Len(t, fixSummaryRows(t, out), n)
 }

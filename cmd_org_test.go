@@ -236,10 +236,10 @@ func TestCheckOrgSeatCannotList(t *testing.T) {
 	require.Contains(t, stderr, "--org: the default credentials: organizations:DescribeOrganization: the account is not a member of an organization")
 }
 
-// loopbackOnly fails the test on any request to a host other than loopback.
-type loopbackOnly struct{ t *testing.T }
+// loopbackTransport fails the test on any request to a host other than loopback.
+type loopbackTransport struct{ t *testing.T }
 
-func (l loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+func (l loopbackTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if ip := net.ParseIP(r.URL.Hostname()); ip == nil || !ip.IsLoopback() {
 		l.t.Errorf("request to %s left loopback", r.URL)
 		return nil, fmt.Errorf("request to %s left loopback", r.URL)
@@ -253,7 +253,7 @@ func (l loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestOrgRequestsStayOnEndpoint(t *testing.T) {
 	srv := startOrg(t, "org", 8)
 	t.Setenv("AWS_CA_BUNDLE", "") // a bundle needs the SDK's own HTTP client
-	guard := awsenv.Overrides{HTTPClient: &http.Client{Transport: loopbackOnly{t}}}
+	guard := awsenv.Overrides{HTTPClient: &http.Client{Transport: loopbackTransport{t}}}
 
 	code, out, stderr := runWith(t, guard, "check", "--org", "--output", "json")
 	require.Equal(t, exitFailed, code, stderr)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check/pattern"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // patternOptions are the flags and argument of `trailwatch pattern`.
@@ -79,7 +80,7 @@ func patternRun(e *env, opts *patternOptions) error {
 // caret points at the error position under a short one-line pattern.
 func caret(text string, err error) string {
 	var se *pattern.SyntaxError
-	if !errors.As(err, &se) || len(text) > 120 || strings.ContainsAny(text, "\r\n\t") {
+	if !errors.As(err, &se) || len(text) > 120 || !termsafe.Clean(text) {
 		return ""
 	}
 	return "\n  " + text + "\n  " + strings.Repeat(" ", se.Pos) + "^"
@@ -245,7 +246,7 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pattern.Coverage) {
-	fmt.Fprintf(w, "%s %s\n", pal.Faint("pattern:"), strings.TrimSpace(cov.Pattern))
+	fmt.Fprintf(w, "%s %s\n", pal.Faint("pattern:"), termsafe.Escape(strings.TrimSpace(cov.Pattern)))
 	fmt.Fprintf(w, "%s %s\n\n", pal.Faint("kind:   "), p.Kind())
 	var missed []string
 	for _, ec := range cov.Events {
@@ -275,7 +276,7 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		default:
 			detail = "no clause matches it"
 		}
-		fmt.Fprintf(w, "  %-13s %s %s\n", ec.Event, status, pal.Faint(detail))
+		fmt.Fprintf(w, "  %-13s %s %s\n", ec.Event, status, pal.Faint(termsafe.Escape(detail)))
 	}
 	fmt.Fprintln(w)
 	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
@@ -301,7 +302,7 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		note("strict CIS", "no: not exactly the five $.eventName disjuncts of the CIS pattern (matters only with check --strict)")
 	}
 	for _, r := range cov.Indeterminate {
-		note("indeterminate", pal.Warn(r))
+		note("indeterminate", pal.Warn(termsafe.Escape(r)))
 	}
 	fmt.Fprintln(w)
 	switch cov.Covers {
@@ -325,9 +326,11 @@ func renderEvents(w io.Writer, pal style.Palette, out eventsOutput) {
 		default:
 			status = pal.Warn(fmt.Sprintf("%-13s", "indeterminate"))
 		}
-		fmt.Fprintf(w, "%s %s %s\n", pal.Faint(fmt.Sprintf("%s:%d", ev.Source, ev.Line)), status, abbreviate(ev.Message, 100))
+		// Log lines and file names are untrusted: escaped after
+		// shortening, so no escape sequence is cut in half.
+		fmt.Fprintf(w, "%s %s %s\n", pal.Faint(termsafe.Escape(fmt.Sprintf("%s:%d", ev.Source, ev.Line))), status, termsafe.Escape(abbreviate(ev.Message, 100)))
 		for _, why := range ev.Why {
-			fmt.Fprintf(w, "    %s\n", pal.Warn(why))
+			fmt.Fprintf(w, "    %s\n", pal.Warn(termsafe.Escape(why)))
 		}
 	}
 	s := out.Summary

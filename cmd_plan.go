@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
@@ -20,7 +23,7 @@ import (
 // planFlags are every flag that shapes a plan; fix takes the same ones.
 func planFlags() []cli.Flag {
 	return append(selectionFlags(),
-		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `PROTOCOL:ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms"},
+		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `[PROTOCOL:]ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms; a bare address, https://…, an SQS/Lambda ARN or +phone names its own"},
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
 		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
@@ -42,7 +45,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 	for _, n := range c.StringSlice("notify") {
 		ep, err := plan.ParseNotify(n)
 		if err != nil {
-			return o, usageError("%w", err)
+			return o, usageError("--notify: %w", err)
 		}
 		o.Notify = append(o.Notify, ep)
 	}
@@ -56,7 +59,7 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 func planCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
-		Usage:     "show the ordered changes that would make each account compliant (SPEC §2); changes nothing",
+		Usage:     "show the ordered changes that would make each account compliant; changes nothing",
 		ArgsUsage: " ",
 		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
 			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +
@@ -76,6 +79,9 @@ func planCommand(e *env) *cli.Command {
 			opts, err := planOptionsFromContext(c)
 			if err != nil {
 				return err
+			}
+			if err := writableDir(c.String("out")); err != nil {
+				return usageError("--out: %w", err)
 			}
 			sel, err := selectionFromContext(c)
 			if err != nil {
@@ -126,11 +132,13 @@ func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Opti
 		if r.Status == check.Error || r.Status == check.Manual {
 			failed++
 		}
-		a, err := planAccount(ctx, targetOf(targets, r), r, opts)
+		t := targetOf(targets, r)
+		a, err := planAccount(ctx, t, r, opts)
 		if err != nil {
 			failed++
-			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), Changes: []plan.Change{},
-				Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error()}
+			p := awserr.Describe(err, t.Profile)
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
 		m.Done(a.Status)
@@ -201,4 +209,21 @@ func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
 		made[region] = build(c)
 		return made[region]
 	}
+}
+
+// writableDir refuses a file whose directory does not exist, so the plan
+// is not computed (and every account read) only to fail at the end.
+func writableDir(file string) error {
+	if file == "" {
+		return nil
+	}
+	dir := filepath.Dir(file)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %w", file, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", file, dir)
+	}
+	return nil
 }

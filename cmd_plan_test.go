@@ -160,5 +160,5 @@ func TestPlanCommandOrganizationMember(t *testing.T) {
 	requireOnlyReads(t, counts)
 	require.Contains(t, out, "Account "+sandbox.MemberAccount+": no changes planned")
 	require.Contains(t, out, "managed from another account")
-	require.Contains(t, out, "No changes.")
+	require.Contains(t, out, "No changes planned. 1 account needs a person: see above.\n", "the last line says what is true, not that all is well")
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"net"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -12,9 +16,11 @@ import (
 
 // sandboxOptions are the flags of `trailwatch sandbox`.
 type sandboxOptions struct {
-	listen   string
-	scenario string
-	accounts int
+	listen        string
+	scenario      string
+	accounts      int
+	allowRemote   bool
+	printEndpoint bool
 }
 
 func sandboxCommand(e *env) *cli.Command {
@@ -23,32 +29,74 @@ func sandboxCommand(e *env) *cli.Command {
 		Name:  "sandbox",
 		Usage: "serve a local emulated AWS endpoint (STS, IAM, SNS, Organizations, CloudTrail, CloudWatch Logs, CloudWatch) until interrupted",
 		Description: "Speaks the real AWS wire protocols, so the AWS CLI and SDKs work against it with --endpoint-url or AWS_ENDPOINT_URL.\n" +
-			"It listens on loopback by default and has no real authentication: keep it there. See docs/sandbox.md.",
+			"It has no real authentication, so it listens on loopback only unless --allow-remote is given. It stops on\n" +
+			"Ctrl-C (SIGINT) or SIGTERM and exits 130. See docs/sandbox.md.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "address to listen on", Destination: &opts.listen},
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
+			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
 			&cli.StringFlag{Name: "scenario", Usage: "world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
-			&cli.IntFlag{Name: "accounts", Usage: "number of accounts of the fleet scenario, or of members of the org scenarios", Destination: &opts.accounts},
+			&cli.IntFlag{Name: "accounts",
+				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %d) of the fleet scenario, or of members of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
+				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
+			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("sandbox takes no arguments, got %q", c.Args().Slice())
 			}
-			if opts.accounts < 0 {
-				return usageError("--accounts %d: want a positive number", opts.accounts)
+			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
+				return usageError("--accounts sizes the fleet and org scenarios only, not %q", cmp.Or(opts.scenario, "the default"))
 			}
-			srv, err := sandbox.New(sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts})
+			if c.IsSet("accounts") && (opts.accounts < 1 || opts.accounts > sandbox.MaxFleetAccounts) {
+				return usageError("--accounts %d: want 1 to %d", opts.accounts, sandbox.MaxFleetAccounts)
+			}
+			if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
+				return usageError("--listen: %w", err)
+			}
+			// Unset, each sized scenario takes its own default size.
+			so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
+			srv, err := sandbox.New(so)
 			if err != nil {
 				return usageError("--scenario: %w", err)
 			}
+			// SIGTERM (a service manager, docker stop, kill) stops it as
+			// Ctrl-C does, closing the listener instead of dying mid-request.
+			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM)
+			defer stop()
 			running, err := srv.Start(opts.listen)
 			if err != nil {
 				return fmt.Errorf("start sandbox: %w", err)
 			}
+			if opts.printEndpoint {
+				fmt.Fprintln(e.stdout, running.URL)
+			}
 			printSandboxBanner(e.stderr, running.URL, opts.scenario, srv.Credentials())
-			<-c.Context.Done()
-			return running.Close()
+			<-ctx.Done()
+			if err := running.Close(); err != nil {
+				return err
+			}
+			return errCancelled
 		},
 	}
+}
+
+// loopbackOnly refuses an address others could reach: the sandbox takes
+// any secret key, so on a shared network it is anyone's AWS look-alike.
+func loopbackOnly(addr string, allowRemote bool) error {
+	if allowRemote {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:4566: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote", addr)
 }
 
 // printSandboxBanner tells how to point the AWS CLI or an SDK at the sandbox.

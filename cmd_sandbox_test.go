@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -91,8 +92,11 @@ func TestSandboxCommandUsageErrors(t *testing.T) {
 }
 
 func TestSandboxCommandCannotListen(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
 	var stderr bytes.Buffer
-	code := runApp(context.Background(), sandboxTestEnv(&stderr), []string{"trailwatch", "sandbox", "--listen", "256.0.0.1:1"})
+	code := runApp(context.Background(), sandboxTestEnv(&stderr), []string{"trailwatch", "sandbox", "--listen", taken.Addr().String()})
 	require.Equal(t, exitFailed, code)
 	require.Contains(t, stderr.String(), "start sandbox")
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/trailwatch/trailwatch/mocks"
 )
 
-// The SPEC's API budget: a compliant one-trail account costs at most 7
+// The API budget (docs/design.md): a compliant one-trail account costs at most 7
 // calls, and unrelated resources cost nothing because check never lists
 // every log group, alarm or topic.
 func TestAPIBudget(t *testing.T) {

@@ -117,7 +117,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
 		j := jobs[i]
 		if j.err != nil {
-			results[i] = errorResult(j.account, j.target.Region, j.err)
+			results[i] = errorResult(j.account, j.target.Profile, j.target.Region, j.err)
 		} else {
 			results[i] = Account(ctx, j.target.Clients, j.account, j.target.Region, opts)
 		}
@@ -147,24 +147,20 @@ func Account(ctx context.Context, clients awsapi.Clients, account, region string
 	return r
 }
 
-// errorResult is a target that never got to its chain: its credentials
-// could not be loaded, identified or (account known) assumed.
-func errorResult(account, region string, err error) Result {
-	r := Result{Account: account, Region: region, Status: Error, Trails: []TrailEvidence{}, Remediation: remediationError}
+// errorResult is a target that never got to its chain: its credentials,
+// configuration or endpoint failed, or (account known) its role could not
+// be assumed, explained once.
+func errorResult(account, profile, region string, err error) Result {
+	r := Result{Account: account, Region: region, Status: Error, Trails: []TrailEvidence{}}
 	if coded, ok := errors.AsType[interface {
 		error
 		ErrorCode() string
-	}](err); ok {
-		r.ErrorCode = coded.ErrorCode()
+	}](err); ok && coded.ErrorCode() == string(awserr.AssumeRoleFailed) {
+		r.ErrorCode, r.Message, r.Remediation = coded.ErrorCode(), err.Error(), remediationAssumeRole
+		return r
 	}
-	if account == "" {
-		r.Message = fmt.Sprintf("could not identify the account: %v", err)
-	} else {
-		r.Message = err.Error()
-	}
-	if r.ErrorCode == awserr.AssumeRoleFailed {
-		r.Remediation = remediationAssumeRole
-	}
+	p := awserr.Describe(err, profile)
+	r.ErrorCode, r.Message, r.Remediation = string(p.Code), p.Message, p.Remediation
 	return r
 }
 
@@ -197,7 +193,7 @@ func summarize(results []Result) Summary {
 
 // auditor walks one account's chain. Reads are cached per resource so two
 // trails delivering to one log group, or two alarms notifying one topic,
-// cost one call each (the SPEC's API budget).
+// cost one call each (the API budget of docs/design.md).
 type auditor struct {
 	clients awsapi.Clients
 	opts    Options
@@ -228,7 +224,8 @@ func (a *auditor) callerAccount(ctx context.Context, region string) (string, err
 func (a *auditor) run(ctx context.Context, region string) Result {
 	trails, err := a.describeTrails(ctx, region)
 	if err != nil {
-		return Result{Status: Error, Message: err.Error(), Trails: []TrailEvidence{}, Remediation: remediationError}
+		p := awserr.Describe(err, "")
+		return Result{Status: Error, ErrorCode: string(p.Code), Message: err.Error(), Trails: []TrailEvidence{}, Remediation: p.Remediation}
 	}
 	if len(trails) == 0 {
 		return Result{
@@ -260,7 +257,8 @@ func resultOf(o outcome, evidence []TrailEvidence) Result {
 	case complete:
 		r.Status, r.Remediation = Pass, "none needed"
 	case errored:
-		r.Status, r.Remediation = Error, remediationError
+		p := awserr.Describe(o.err, "")
+		r.Status, r.ErrorCode, r.Remediation = Error, string(p.Code), p.Remediation
 	case manual:
 		r.Status, r.OtherAccount = Manual, o.account
 		r.Remediation = remediationManual
@@ -304,6 +302,7 @@ type outcome struct {
 	stage   int    // index into Reasons when kind is failed
 	account string // the other account when kind is manual
 	why     string
+	err     error // what went wrong when kind is errored
 }
 
 type kind int
@@ -341,7 +340,7 @@ func failAt(r Reason, format string, args ...any) outcome {
 	panic("check: unknown reason " + string(r))
 }
 
-func erred(err error) outcome { return outcome{kind: errored, why: err.Error()} }
+func erred(err error) outcome { return outcome{kind: errored, why: err.Error(), err: err} }
 
 // arnField returns the i-th colon-separated field of an ARN (3 is the
 // region, 4 the account).

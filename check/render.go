@@ -31,8 +31,8 @@ func WriteText(w io.Writer, r Report, p style.Palette) error {
 		tw.result(res)
 	}
 	for _, sk := range r.Skipped {
-		tw.printf("%s (%s)  %s\n  not audited: the organization lists it as %s\n\n", p.Bold(sk.Account),
-			termsafe.Escape(sk.Name), p.Faint("SKIPPED"), termsafe.Escape(sk.State))
+		tw.printf("%s (%s)  %s\n  not audited: the organization lists it as %s\n\n", p.Bold(esc(sk.Account)),
+			esc(sk.Name), p.Faint("SKIPPED"), esc(sk.State))
 	}
 	s := r.Summary
 	skipped := ""
@@ -85,26 +85,31 @@ func (t *textWriter) status(r Result) string {
 
 func (t *textWriter) result(r Result) {
 	t.account = r.Account
-	account := r.Account
+	account := esc(r.Account)
 	if account == "" {
 		account = "(unknown account)"
 	}
 	profiles := ""
 	if len(r.Profiles) > 0 {
-		profiles = " (" + strings.Join(r.Profiles, ", ") + ")"
+		profiles = " (" + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
-	t.printf("  %s\n", r.Message)
+	t.printf("  %s\n", esc(r.Message))
 	if r.RoleARN != "" {
-		t.printf("  %s\n", t.p.Faint("reached by assuming "+termsafe.Escape(r.RoleARN)))
+		t.printf("  %s\n", t.p.Faint("reached by assuming "+esc(r.RoleARN)))
 	}
 	for _, tr := range r.Trails {
 		t.trail(tr, r.Message)
 	}
-	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), r.Remediation)
+	t.printf("  %s %s\n\n", t.p.Faint("remediation:"), esc(r.Remediation))
 }
 
+// esc makes a string from AWS (a name, an ARN, a pattern, AWS's own
+// message) inert on a terminal; the JSON report keeps it exact.
+func esc(s string) string { return termsafe.Escape(s) }
+
 // link marks one link: held (true), missing (false) or manual/unknown (nil).
+// text is already escaped: it may carry the palette's own sequences.
 func (t *textWriter) link(indent int, held *bool, text string) {
 	mark := t.p.Warn("[??]")
 	switch {
@@ -126,25 +131,25 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 	if tr.OrganizationTrail {
 		org = ", organization trail"
 	}
-	t.printf("  trail %s (home %s, account %s%s)\n", tr.ARN, tr.HomeRegion, tr.Account, org)
+	t.printf("  trail %s (home %s, account %s%s)\n", esc(tr.ARN), esc(tr.HomeRegion), esc(tr.Account), org)
 	if tr.Note != "" && tr.Note != message {
-		t.link(2, nil, tr.Note)
+		t.link(2, nil, esc(tr.Note))
 	}
 	t.link(2, held(tr.MultiRegion), "multi-region")
 	if tr.Logging != nil {
 		t.link(2, tr.Logging, "logging")
 	}
 	if tr.ManagementEvents != nil {
-		t.link(2, tr.ManagementEvents, "management events: "+tr.SelectorsNote)
+		t.link(2, tr.ManagementEvents, "management events: "+esc(tr.SelectorsNote))
 	}
 	switch {
 	case tr.LogGroupARN != "":
-		t.link(2, held(true), fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount))
+		t.link(2, held(true), esc(fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.Failed == NoCloudWatchLogs:
 		t.link(2, held(false), "no CloudWatch Logs log group")
 	}
 	if tr.DeliveryError != "" {
-		t.link(2, held(false), "delivery error: "+tr.DeliveryError)
+		t.link(2, held(false), "delivery error: "+esc(tr.DeliveryError))
 	}
 	if tr.Failed == NoMatchingFilter && len(tr.Filters) == 0 {
 		t.link(2, held(false), "no metric filter on the log group")
@@ -163,19 +168,19 @@ func (t *textWriter) filter(f FilterEvidence) {
 			ok = held(true)
 		}
 	case "no_match":
-		ok, desc = held(false), "misses "+strings.Join(f.Missed, ", ")
+		ok, desc = held(false), "misses "+esc(strings.Join(f.Missed, ", "))
 	default:
 		desc = "coverage indeterminate"
 	}
 	if f.Rejected != "" {
-		ok, desc = held(false), desc+" but is "+f.Rejected
+		ok, desc = held(false), desc+" but is "+esc(f.Rejected)
 	}
-	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", f.Name, desc, t.p.Faint(f.Pattern)))
+	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", esc(f.Name), desc, t.p.Faint(esc(f.Pattern))))
 	for _, why := range f.Indeterminate {
-		t.link(3, nil, why)
+		t.link(3, nil, esc(why))
 	}
 	for _, m := range f.Metrics {
-		t.printf("      metric %s/%s%s value %s\n", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)
+		t.printf("      metric %s\n", esc(fmt.Sprintf("%s/%s%s value %s", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)))
 		if len(m.Alarms) == 0 {
 			t.link(4, held(false), "no alarm on this metric")
 		}
@@ -187,21 +192,21 @@ func (t *textWriter) filter(f FilterEvidence) {
 
 func (t *textWriter) alarm(a AlarmEvidence) {
 	if !a.CanFire {
-		t.link(4, held(false), fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why))
+		t.link(4, held(false), esc(fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why)))
 		return
 	}
-	t.link(4, held(true), "alarm "+a.Name)
+	t.link(4, held(true), "alarm "+esc(a.Name))
 	if len(a.Topics) == 0 {
 		t.link(5, held(false), "no SNS topic in its ALARM actions")
 	}
 	for _, o := range a.OtherActions {
-		t.printf("            %s\n", t.p.Faint("other action "+o))
+		t.printf("            %s\n", t.p.Faint("other action "+esc(o)))
 	}
 	for _, tp := range a.Topics {
 		if tp.Account != t.account {
-			t.link(5, nil, fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account))
+			t.link(5, nil, esc(fmt.Sprintf("topic %s in account %s: not read", tp.ARN, tp.Account)))
 			continue
 		}
-		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", tp.ARN, tp.Confirmed, tp.Pending))
+		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", esc(tp.ARN), tp.Confirmed, tp.Pending))
 	}
 }

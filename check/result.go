@@ -1,9 +1,9 @@
 // Package check decides the control "CloudTrail configuration changes are
-// monitored" for AWS accounts, link by link (SPEC §1), and returns findings
+// monitored" for AWS accounts, link by link (docs/design.md), and returns findings
 // as data. It never imports the command-line, prompt or colour libraries.
 package check
 
-// Status is the verdict for one account (SPEC §1).
+// Status is the verdict for one account.
 type Status string
 
 const (
@@ -77,17 +77,20 @@ type Summary struct {
 // Result is the verdict for one account, with the evidence behind it.
 type Result struct {
 	Account string `json:"account"`
-	// Profile is the first profile that reached this account (SPEC §6);
+	// Profile is the first profile that reached this account;
 	// Profiles names them all.
 	Profile  string   `json:"profile"`
 	Profiles []string `json:"profiles"`
 	// Region is where trails were discovered.
-	Region  string `json:"region"`
-	Status  Status `json:"status"`
-	Reason  Reason `json:"reason,omitempty"`
-	Message string `json:"message"`
-	// ErrorCode classifies an ERROR (e.g. ASSUME_ROLE_FAILED).
+	Region string `json:"region"`
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+	// ErrorCode sorts an ERROR result's cause (internal/awserr's Codes:
+	// ACCESS_DENIED, SSO_TOKEN_EXPIRED, ENDPOINT_UNREACHABLE,
+	// ASSUME_ROLE_FAILED, …), so a script can tell a missing permission
+	// from an expired login or a role that could not be assumed.
 	ErrorCode string `json:"error_code,omitempty"`
+	Message   string `json:"message"`
 	// RoleARN is the role assumed to reach the account (--org).
 	RoleARN string `json:"role_arn,omitempty"`
 	// OtherAccount is the account a MANUAL result depends on.

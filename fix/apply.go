@@ -238,7 +238,7 @@ func (a *applier) skipFrom(i int) {
 }
 
 // guard re-reads r, what change c writes, unless this run already wrote
-// it: the plan's fingerprint must still hold (SPEC §3, §4).
+// it: the plan's fingerprint must still hold.
 func (a *applier) guard(ctx context.Context, c plan.Change, r plan.Resource) ([]plan.Stale, error) {
 	if c.Operation == "cloudtrail:UpdateTrail" {
 		return a.guardTrail(ctx, c)
@@ -252,7 +252,7 @@ func (a *applier) guard(ctx context.Context, c plan.Change, r plan.Resource) ([]
 }
 
 // guardTrail re-reads the trail: trailwatch never re-points a trail that
-// already delivers to a log group (SPEC §4), even one wired since planning.
+// already delivers to a log group, even one wired since planning.
 func (a *applier) guardTrail(ctx context.Context, c plan.Change) ([]plan.Stale, error) {
 	ctx, cancel := a.call(ctx)
 	defer cancel()

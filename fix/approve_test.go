@@ -75,6 +75,7 @@ func TestSessionApprove(t *testing.T) {
 		want        []Approval
 		wantAsked   []string
 		wantReplans []replanCall
+		wantNotes   []string
 		wantErr     error
 		// wantChanges is the number of changes of each returned plan.
 		wantChanges []int
@@ -132,33 +133,42 @@ func TestSessionApprove(t *testing.T) {
 			want:     []Approval{Declined, NothingToDo},
 		},
 		{
-			name:        "NeedsNotify: an empty answer leaves the account as it was",
-			accounts:    []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1)},
-			decisions:   map[string]Decision{"B": Yes},
-			want:        []Approval{NothingToDo, Approved},
-			wantAsked:   []string{"notify A", "show B", "approve B (1 changes)"},
-			wantChanges: []int{0, 1},
+			name:          "NeedsNotify: the diff an answer would unblock is shown first; an empty answer leaves the account as it was",
+			accounts:      []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1)},
+			decisions:     map[string]Decision{"B": Yes},
+			replanChanges: 4,
+			want:          []Approval{NothingToDo, Approved},
+			wantAsked:     []string{"show A", "notify A", "show B", "approve B (1 changes)"},
+			wantReplans:   []replanCall{{0, Placeholder}},
+			wantChanges:   []int{0, 1},
 		},
 		{
-			name:          "NeedsNotify: an answer re-plans with that endpoint, then the new plan is asked about",
+			name:          "NeedsNotify: an answer re-plans with that endpoint, then the new plan is asked about without drawing it twice",
 			accounts:      []plan.AccountPlan{withChanges("A", 1), blockedForNotify("B")},
 			notify:        map[string]string{"B": "sqs:" + sqsQueue},
 			decisions:     map[string]Decision{"B": Yes},
 			replanChanges: 4,
 			want:          []Approval{Declined, Approved},
-			wantAsked:     []string{"show A", "approve A (1 changes)", "notify B", "show B", "approve B (4 changes)"},
-			wantReplans:   []replanCall{{1, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
+			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B", "approve B (4 changes)"},
+			wantReplans:   []replanCall{{1, Placeholder}, {1, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
 			wantChanges:   []int{1, 4},
 		},
 		{
 			name:          "NeedsNotify: the re-planned account is declined by default",
 			accounts:      []plan.AccountPlan{blockedForNotify("A")},
-			notify:        map[string]string{"A": "email:security@example.com"},
+			notify:        map[string]string{"A": "security@example.com"},
 			replanChanges: 3,
 			want:          []Approval{Declined},
-			wantAsked:     []string{"notify A", "show A", "approve A (3 changes)"},
-			wantReplans:   []replanCall{{0, plan.Endpoint{Protocol: "email", Endpoint: "security@example.com"}}},
+			wantAsked:     []string{"show A", "notify A", "approve A (3 changes)"},
+			wantReplans:   []replanCall{{0, Placeholder}, {0, plan.Endpoint{Protocol: "email", Endpoint: "security@example.com"}}},
 			wantChanges:   []int{3},
+		},
+		{
+			name:        "NeedsNotify whose plan stays blocked with an endpoint too is not asked",
+			accounts:    []plan.AccountPlan{blockedForNotify("A")},
+			want:        []Approval{NothingToDo},
+			wantReplans: []replanCall{{0, Placeholder}},
+			wantChanges: []int{0},
 		},
 		{
 			name:        "NeedsNotify after Quit is not asked",
@@ -170,22 +180,59 @@ func TestSessionApprove(t *testing.T) {
 			wantChanges: []int{1, 0},
 		},
 		{
-			name:        "NeedsNotify: an answer that is no endpoint is an error, not a re-plan",
-			accounts:    []plan.AccountPlan{blockedForNotify("A")},
-			notify:      map[string]string{"A": "pigeon:coop"},
-			want:        []Approval{NothingToDo},
-			wantAsked:   []string{"notify A"},
-			wantErr:     plan.ErrInvalidInput,
-			wantChanges: []int{0},
+			name:          "All after naming an endpoint: a later account needing one reuses it, unasked, and is told so",
+			accounts:      []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1), blockedForNotify("C")},
+			notify:        map[string]string{"A": "sqs:" + sqsQueue},
+			decisions:     map[string]Decision{"A": All},
+			replanChanges: 3,
+			want:          []Approval{Approved, Approved, Approved},
+			wantAsked:     []string{"show A", "notify A", "approve A (3 changes)"},
+			wantReplans: []replanCall{{0, Placeholder}, {0, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}},
+				{2, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
+			wantNotes:   []string{"Account C: notifying sqs " + sqsQueue + ", as answered for account A."},
+			wantChanges: []int{3, 1, 3},
 		},
 		{
-			name:        "NeedsNotify: a failed re-plan is returned",
+			name:          "All before any endpoint was named: the question is asked once, the answer serves the rest",
+			accounts:      []plan.AccountPlan{withChanges("A", 1), blockedForNotify("B"), blockedForNotify("C")},
+			decisions:     map[string]Decision{"A": All},
+			notify:        map[string]string{"B": "sqs:" + sqsQueue},
+			replanChanges: 3,
+			want:          []Approval{Approved, Approved, Approved},
+			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B"},
+			wantReplans: []replanCall{{1, Placeholder}, {1, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}},
+				{2, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
+			wantNotes:   []string{"Account C: notifying sqs " + sqsQueue + ", as answered for account B."},
+			wantChanges: []int{1, 3, 3},
+		},
+		{
+			name:          "All, then an empty answer: the rest are not asked again and stay blocked",
+			accounts:      []plan.AccountPlan{withChanges("A", 1), blockedForNotify("B"), blockedForNotify("C")},
+			decisions:     map[string]Decision{"A": All},
+			replanChanges: 3,
+			want:          []Approval{Approved, NothingToDo, NothingToDo},
+			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B"},
+			wantReplans:   []replanCall{{1, Placeholder}},
+			wantChanges:   []int{1, 0, 0},
+		},
+		{
+			name:          "NeedsNotify: an answer that is no endpoint is an error, not a re-plan",
+			accounts:      []plan.AccountPlan{blockedForNotify("A")},
+			notify:        map[string]string{"A": "pigeon:coop"},
+			replanChanges: 2,
+			want:          []Approval{NothingToDo},
+			wantAsked:     []string{"show A", "notify A"},
+			wantReplans:   []replanCall{{0, Placeholder}},
+			wantErr:       plan.ErrInvalidInput,
+			wantChanges:   []int{0},
+		},
+		{
+			name:        "NeedsNotify: a failed re-plan is returned before anyone is asked",
 			accounts:    []plan.AccountPlan{blockedForNotify("A")},
 			notify:      map[string]string{"A": "sqs:" + sqsQueue},
 			replanErr:   errInjected,
 			want:        []Approval{NothingToDo},
-			wantAsked:   []string{"notify A"},
-			wantReplans: []replanCall{{0, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
+			wantReplans: []replanCall{{0, Placeholder}},
 			wantErr:     errInjected,
 		},
 		{
@@ -198,12 +245,14 @@ func TestSessionApprove(t *testing.T) {
 			wantErr:   ErrCancelled,
 		},
 		{
-			name:      "Ctrl-C at the notify prompt is returned",
-			accounts:  []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1)},
-			errs:      map[string]error{"notify A": ErrCancelled},
-			want:      []Approval{NothingToDo, NothingToDo},
-			wantAsked: []string{"notify A"},
-			wantErr:   ErrCancelled,
+			name:          "Ctrl-C at the notify prompt is returned",
+			accounts:      []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1)},
+			errs:          map[string]error{"notify A": ErrCancelled},
+			replanChanges: 1,
+			want:          []Approval{NothingToDo, NothingToDo},
+			wantAsked:     []string{"show A", "notify A"},
+			wantReplans:   []replanCall{{0, Placeholder}},
+			wantErr:       ErrCancelled,
 		},
 		{
 			name:      "a cancelled context asks nobody",
@@ -225,7 +274,12 @@ func TestSessionApprove(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var asked []string
 			var replans []replanCall
+			var notes []string
 			s := Session{
+				Note: func(msg string) error {
+					notes = append(notes, msg)
+					return nil
+				},
 				Yes: tc.yes,
 				Show: func(a plan.AccountPlan) error {
 					asked = append(asked, "show "+a.Account)
@@ -259,6 +313,7 @@ func TestSessionApprove(t *testing.T) {
 			require.Equal(t, tc.want, approvals)
 			require.Equal(t, tc.wantAsked, asked)
 			require.Equal(t, tc.wantReplans, replans)
+			require.Equal(t, tc.wantNotes, notes)
 			require.Len(t, got, len(tc.accounts))
 			if tc.wantChanges != nil {
 				var changes []int

@@ -1,4 +1,4 @@
-// Package fix applies plans (SPEC §3): it asks before each account when a
+// Package fix applies plans (docs/fix.md, docs/design.md): it asks before each account when a
 // person is there, re-reads every target before writing to it, applies in
 // plan order, journals each write, and on failure stops the account, reports
 // every step and — only when asked — deletes what this run created there.

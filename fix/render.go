@@ -1,20 +1,27 @@
 package fix
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
+	"github.com/trailwatch/trailwatch/plan"
 )
+
+// esc makes what came from AWS or a plan file inert on a terminal.
+func esc(s string) string { return termsafe.Escape(s) }
 
 // Report is one account's line of the story: what was planned, what the
 // person decided, what happened, and check before and after.
 type Report struct {
 	Account  string
 	Profiles []string
-	Planned  int
+	// Changes are the account's planned changes, applied or not.
+	Changes  []plan.Change
 	Approval Approval
 	// Result is nil when nothing was applied (no changes, or declined).
 	Result *Result
@@ -30,24 +37,24 @@ type Report struct {
 func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	var b strings.Builder
 	res := r.Result
-	head := "Account " + r.Account
+	head := "Account " + esc(r.Account)
 	if len(r.Profiles) > 0 {
-		head += " (profile " + strings.Join(r.Profiles, ", ") + ")"
+		head += " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", pal.Bold(head), outcomeText(*res, pal))
 	if res.Error != "" {
-		fmt.Fprintf(&b, "  %s\n", res.Error)
+		fmt.Fprintf(&b, "  %s\n", esc(res.Error))
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for _, s := range res.Steps {
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Operation, s.Change.Target, stepText(s))
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), esc(s.Change.Operation), esc(s.Change.Target), esc(stepText(s)))
 	}
 	tw.Flush()
 	if len(res.Rollback) > 0 {
 		b.WriteString("  rollback (--rollback: only what this run created):\n")
 		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		for _, s := range res.Rollback {
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark(s.Status, pal), s.Change.ID, s.Change.Target, stepText(s))
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), esc(s.Change.Target), esc(stepText(s)))
 		}
 		tw.Flush()
 	}
@@ -55,7 +62,7 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
 	}
 	for _, p := range res.Pending {
-		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), howToConfirm(p))
+		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), esc(howToConfirm(p)))
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
@@ -141,14 +148,14 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 			profile = "(default)"
 		}
 		changes := "-"
-		if r.Planned > 0 {
+		if len(r.Changes) > 0 {
 			applied := 0
 			if r.Result != nil {
 				applied = r.Result.Applied()
 			}
-			changes = fmt.Sprintf("%d/%d", applied, r.Planned)
+			changes = fmt.Sprintf("%d/%d", applied, len(r.Changes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Account, profile, changes, summaryResult(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(r.Account), esc(profile), changes, summaryResult(r))
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())
@@ -179,4 +186,107 @@ func summaryResult(r Report) string {
 		return now + " (" + strings.Join(notes, ", ") + ")"
 	}
 	return now
+}
+
+// JSONFormatVersion is the version of fix --output json's document; it
+// changes only when a field changes meaning or goes away.
+const JSONFormatVersion = 1
+
+type jsonDoc struct {
+	FormatVersion int           `json:"format_version"`
+	Accounts      []jsonAccount `json:"accounts"`
+}
+
+type jsonAccount struct {
+	Account  string      `json:"account"`
+	Profiles []string    `json:"profiles"`
+	Decision string      `json:"decision"`
+	Before   jsonStatus  `json:"before"`
+	After    *jsonStatus `json:"after"`
+	Outcome  Outcome     `json:"outcome,omitempty"`
+	Error    string      `json:"error,omitempty"`
+	Blocked  string      `json:"blocked,omitempty"`
+	Steps    []jsonStep  `json:"steps"`
+	Rollback []jsonStep  `json:"rollback,omitempty"`
+	Pending  []Pending   `json:"pending_confirmations"`
+}
+
+type jsonStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+type jsonStep struct {
+	ID        string `json:"id"`
+	Operation string `json:"operation"`
+	Target    string `json:"target"`
+	// Status is the step's StepStatus as Apply reports it, or "declined"
+	// for the changes of an account the person declined.
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// StepDeclined is the status of each change of a declined account in the
+// JSON result: never attempted, by the person's choice.
+const StepDeclined = "declined"
+
+// EncodeJSON writes fix's result for scripts: per account the decision,
+// check before and after, each step as Apply reported it, and the
+// subscriptions that wait for a person. Values are exact, not escaped.
+func EncodeJSON(w io.Writer, rows []Report) error {
+	doc := jsonDoc{FormatVersion: JSONFormatVersion, Accounts: make([]jsonAccount, 0, len(rows))}
+	for _, r := range rows {
+		a := jsonAccount{Account: r.Account, Profiles: r.Profiles, Decision: decisionText(r.Approval),
+			Before: splitStatus(r.Before), Blocked: r.Blocked, Steps: []jsonStep{}, Pending: []Pending{}}
+		if a.Profiles == nil {
+			a.Profiles = []string{}
+		}
+		if r.After != "" {
+			after := splitStatus(r.After)
+			a.After = &after
+		}
+		if res := r.Result; res != nil {
+			a.Outcome, a.Error = res.Outcome, res.Error
+			for _, s := range res.Steps {
+				a.Steps = append(a.Steps, stepJSON(s.Change, string(s.Status), s.Detail))
+			}
+			for _, s := range res.Rollback {
+				a.Rollback = append(a.Rollback, stepJSON(s.Change, string(s.Status), s.Detail))
+			}
+			a.Pending = append(a.Pending, res.Pending...)
+		} else if r.Approval == Declined {
+			for _, c := range r.Changes {
+				a.Steps = append(a.Steps, stepJSON(c, StepDeclined, ""))
+			}
+		}
+		doc.Accounts = append(doc.Accounts, a)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write fix result: %w", err)
+	}
+	return nil
+}
+
+func stepJSON(c plan.Change, status, detail string) jsonStep {
+	return jsonStep{ID: c.ID, Operation: c.Operation, Target: c.Target, Status: status, Detail: detail}
+}
+
+func decisionText(a Approval) string {
+	switch a {
+	case Approved:
+		return "approved"
+	case Declined:
+		return "declined"
+	}
+	return "none"
+}
+
+// splitStatus turns check's verdict as the report keeps it ("FAIL NO_ALARM")
+// back into its two fields.
+func splitStatus(v string) jsonStatus {
+	status, reason, _ := strings.Cut(v, " ")
+	return jsonStatus{Status: status, Reason: reason}
 }

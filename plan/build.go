@@ -39,7 +39,7 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 		return AccountPlan{}, err
 	}
 	b := &builder{ctx: ctx, r: r, o: o, seen: map[string]any{}, ap: AccountPlan{Account: f.Account, Profiles: f.Profiles,
-		Status: f.Status, Reason: f.Reason, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
+		Status: f.Status, Reason: f.Reason, ErrorCode: f.ErrorCode, Changes: []Change{}, Fingerprints: []Fingerprint{}}}
 	if f.Trail != nil {
 		b.ap.Trail = f.Trail.ARN
 	}
@@ -67,7 +67,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	case "PASS":
 		return "", false
 	case "ERROR":
-		return "check could not evaluate this account (" + f.Message + "); fix access and re-run plan", false
+		// check sorted the cause (credentials, SSO, a permission, the
+		// endpoint); its remediation is the one that fits.
+		return "check could not evaluate this account (" + f.Message + "): " + f.Remediation, false
 	case "MANUAL":
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
@@ -75,9 +77,10 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		return f.ViaARN + " of account " + f.ViaAccount + " decides this account's verdict: its chain is planned in that account, once, not here", false
 	}
 	t := f.Trail
+	profile := profileFlag(f)
 	switch {
 	case f.Reason == NoMultiRegionTrail || t == nil:
-		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail, then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
+		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail" + profile + ", then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
 		kind := ""
 		if t.Organization {
@@ -85,19 +88,29 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		}
 		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there", false
 	case f.Reason == TrailNotLogging:
-		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.ARN + " --region " + t.HomeRegion + " and re-run plan", false
+		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.Name + " --region " + t.HomeRegion + profile + " and re-run plan", false
 	case f.Reason == ManagementEventsNotCaptured:
 		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan", false
 	case f.Reason == LogsDeliveryFailing:
 		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan", false
 	case t.LogGroupARN == "" && !o.WireLogs:
-		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with --wire-logs to plan a log group, a delivery role and the trail update", false
+		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with" + profile + " --wire-logs to plan a log group, a delivery role and the trail update", false
 	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
 		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account", false
 	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
-		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with --notify PROTOCOL:ENDPOINT to subscribe someone", true
+		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with" + profile + " --notify ENDPOINT (e.g. --notify you@example.com) to subscribe someone", true
 	}
 	return "", false
+}
+
+// profileFlag is " --profile NAME" for the profile the account was found
+// with, so a command in a hint reaches the same account; "" for the
+// default credentials.
+func profileFlag(f Finding) string {
+	if len(f.Profiles) == 0 {
+		return ""
+	}
+	return " --profile " + f.Profiles[0]
 }
 
 type builder struct {
@@ -246,6 +259,13 @@ func (b *builder) add(c Change, request any) error {
 	if c.Region == "" {
 		c.Region = b.region
 	}
+	// What the change shows is drawn from the request it sends, decoded as
+	// fix will decode it: there is no second description to drift.
+	in, err := c.Input()
+	if err != nil {
+		return err
+	}
+	c.After = View(in)
 	b.ap.Changes = append(b.ap.Changes, c)
 	return nil
 }
@@ -299,12 +319,11 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 		arn, reused = b.topicARN(name), ours
 		if !ours {
 			if len(b.o.Notify) == 0 {
-				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with --notify PROTOCOL:ENDPOINT (e.g. email:security@example.com) or --topic-arn ARN", true
+				b.ap.Blocked, b.ap.NeedsNotify = "a new SNS topic needs someone to notify: re-run with"+profileFlag(Finding{Profiles: b.ap.Profiles})+" --notify ENDPOINT (e.g. --notify you@example.com) or --topic-arn ARN", true
 				return "", "", nil
 			}
 			changeID = "topic"
-			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn,
-				After: map[string]any{"name": name, "tags": tagText()}, Fixes: f.Reason},
+			if err := b.add(Change{ID: changeID, Action: Create, Operation: "sns:CreateTopic", Target: arn, Fixes: f.Reason},
 				sns.CreateTopicInput{Name: aws.String(name), Tags: []snstypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
 				return "", "", err
 			}
@@ -320,16 +339,13 @@ func (b *builder) topic(f Finding, t *Trail, subscribeOnly bool) (arn, changeID 
 			continue
 		}
 		if err := b.add(Change{ID: fmt.Sprintf("subscribe-%d", i+1), Action: Create, Operation: "sns:Subscribe",
-			Target: arn + " ← " + n.String(), After: map[string]any{"topic": arn, "protocol": n.Protocol, "endpoint": n.Endpoint},
-			DependsOn: deps(changeID), Fixes: f.Reason},
+			Target: arn + " ← " + n.String(), DependsOn: deps(changeID), Fixes: f.Reason},
 			sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(n.Protocol), Endpoint: aws.String(n.Endpoint), ReturnSubscriptionArn: true}); err != nil {
 			return "", "", err
 		}
 	}
 	return arn, changeID, nil
 }
-
-func tagText() string { return ManagedByKey + "=" + ManagedByValue }
 
 // managed reports whether a resource's tags (each service has its own Tag
 // type) carry managed-by=trailwatch: the mark of what the tool created.
@@ -419,25 +435,15 @@ func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []stri
 		TreatMissingData:   aws.String("notBreaching"),
 		Tags:               []cwtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}},
 	}
-	after := map[string]any{"name": name, "metric": ns + "/" + metric, "condition": "Sum >= 1 over 300s, 1 period",
-		"missing_data": "notBreaching", "actions_enabled": true, "alarm_actions": []string{topicARN}}
-	c := Change{ID: "alarm", Action: Create, Operation: "cloudwatch:PutMetricAlarm", Target: name, After: after, DependsOn: dependsOn, Fixes: reason}
+	c := Change{ID: "alarm", Action: Create, Operation: "cloudwatch:PutMetricAlarm", Target: name, DependsOn: dependsOn, Fixes: reason}
 	if ours {
 		// Our own alarm under this name: rewriting it is not clobbering, and
-		// PutMetricAlarm ignores Tags on an update.
+		// PutMetricAlarm ignores Tags on an update. Before is the alarm as
+		// read, in the request's own terms.
 		a, _ := b.alarm(name)
-		c.Action, c.Before = Update, map[string]any{"name": name, "metric": aws.ToString(a.Namespace) + "/" + aws.ToString(a.MetricName),
-			"condition": condition(*a), "missing_data": aws.ToString(a.TreatMissingData), "actions_enabled": aws.ToBool(a.ActionsEnabled), "alarm_actions": a.AlarmActions}
+		c.Action, c.Before = Update, View(alarmInput(*a))
 	}
 	return b.add(c, in)
-}
-
-func condition(a cwtypes.MetricAlarm) string {
-	stat := string(a.Statistic)
-	if a.ExtendedStatistic != nil {
-		stat = *a.ExtendedStatistic
-	}
-	return fmt.Sprintf("%s %s %g over %ds, %d period(s)", stat, a.ComparisonOperator, aws.ToFloat64(a.Threshold), aws.ToInt32(a.Period), aws.ToInt32(a.EvaluationPeriods))
 }
 
 // addAction plans the one update to a user's alarm: every field carried
@@ -446,11 +452,20 @@ func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topi
 	if slices.Contains(a.AlarmActions, topicARN) {
 		return nil
 	}
-	in := cloudwatch.PutMetricAlarmInput{
+	in := alarmInput(a)
+	in.AlarmActions = append(slices.Clone(a.AlarmActions), topicARN)
+	return b.add(Change{ID: "alarm", Action: Update, Operation: "cloudwatch:PutMetricAlarm", Target: aws.ToString(a.AlarmName),
+		Before:    map[string]any{"AlarmActions": View(alarmInput(a))["AlarmActions"]},
+		DependsOn: deps(topicID), Fixes: reason}, in)
+}
+
+// alarmInput is the request that writes an alarm back exactly as read.
+func alarmInput(a cwtypes.MetricAlarm) cloudwatch.PutMetricAlarmInput {
+	return cloudwatch.PutMetricAlarmInput{
 		AlarmName:                        a.AlarmName,
 		AlarmDescription:                 a.AlarmDescription,
 		ActionsEnabled:                   a.ActionsEnabled,
-		AlarmActions:                     append(slices.Clone(a.AlarmActions), topicARN),
+		AlarmActions:                     a.AlarmActions,
 		OKActions:                        a.OKActions,
 		InsufficientDataActions:          a.InsufficientDataActions,
 		ActionConfiguration:              a.ActionConfiguration,
@@ -469,10 +484,6 @@ func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topi
 		EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile,
 		EvaluationInterval:               a.EvaluationInterval,
 	}
-	return b.add(Change{ID: "alarm", Action: Update, Operation: "cloudwatch:PutMetricAlarm", Target: aws.ToString(a.AlarmName),
-		Before:    map[string]any{"alarm_actions": a.AlarmActions},
-		After:     map[string]any{"alarm_actions": in.AlarmActions},
-		DependsOn: deps(topicID), Fixes: reason}, in)
 }
 
 func partitionOf(arn string) string {

@@ -194,7 +194,7 @@ func TestCollisions(t *testing.T) {
 		c := change(t, a, "alarm")
 		require.Equal(t, Update, c.Action)
 		require.Equal(t, "trailwatch-cloudtrail-changes", c.Target)
-		require.Equal(t, false, c.Before["actions_enabled"])
+		require.Equal(t, false, c.Before["ActionsEnabled"])
 	})
 	t.Run("user's topic of the same name: next free name", func(t *testing.T) {
 		w := newWorld()

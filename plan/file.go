@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -57,24 +58,49 @@ func Read(path string) (Plan, error) {
 		return Plan{}, fmt.Errorf("read plan: %w", err)
 	}
 	defer f.Close()
+	p, err := Parse(f)
+	if err != nil {
+		return Plan{}, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Parse decodes a plan and refuses one fix must not apply: another format
+// version, unknown fields or operations, a change that writes what the plan
+// never read, or fields that disagree with the request fix would send.
+func Parse(r io.Reader) (Plan, error) {
 	var p Plan
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return Plan{}, fmt.Errorf("read plan %s: %w: %w", path, ErrInvalidInput, err)
+		return Plan{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	if dec.More() {
+		return Plan{}, fmt.Errorf("%w: more than one JSON value", ErrInvalidInput)
 	}
 	if p.FormatVersion != FormatVersion {
-		return Plan{}, fmt.Errorf("read plan %s: %w: format version %d, this trailwatch reads %d", path, ErrInvalidInput, p.FormatVersion, FormatVersion)
+		return Plan{}, fmt.Errorf("%w: format version %d, this trailwatch reads %d", ErrInvalidInput, p.FormatVersion, FormatVersion)
 	}
+	accounts := map[string]bool{}
 	for _, a := range p.Accounts {
+		// An account check could not identify has no ID, and no changes.
+		if (len(a.Changes) > 0 && !accountID.MatchString(a.Account)) || (a.Account != "" && accounts[a.Account]) {
+			return Plan{}, fmt.Errorf("%w: field account %q: want a 12-digit account ID, once per plan", ErrInvalidInput, a.Account)
+		}
+		accounts[a.Account] = true
 		for _, c := range a.Changes {
 			if err := a.guarded(c); err != nil {
-				return Plan{}, fmt.Errorf("read plan %s: account %s: %w: %w", path, a.Account, ErrInvalidInput, err)
+				return Plan{}, fmt.Errorf("account %s: %w: %w", a.Account, ErrInvalidInput, err)
 			}
+		}
+		if err := a.consistent(); err != nil {
+			return Plan{}, fmt.Errorf("account %s: %w: %w", a.Account, ErrInvalidInput, err)
 		}
 	}
 	return p, nil
 }
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Stale is a resource that no longer looks as it did when planned.
 type Stale struct {

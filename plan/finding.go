@@ -10,6 +10,10 @@ type Finding struct {
 	Status  string
 	Reason  string
 	Message string
+	// Remediation is check's advice, the way out of an ERROR among others.
+	Remediation string
+	// ErrorCode sorts an ERROR's cause (internal/awserr's codes).
+	ErrorCode string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
 	// Via names the other account and its organization trail or log group
@@ -54,7 +58,7 @@ type Alarm struct {
 	CanFire bool
 }
 
-// The FAIL reasons check reports (SPEC §1).
+// The FAIL reasons check reports (docs/check.md).
 const (
 	NoMultiRegionTrail          = "NO_MULTI_REGION_TRAIL"
 	TrailNotLogging             = "TRAIL_NOT_LOGGING"

@@ -39,6 +39,13 @@ func renderBoth(t *testing.T, name string, p Plan) {
 	require.NoError(t, Encode(&js, p))
 	golden(t, name+".txt", text.Bytes())
 	golden(t, name+".json", js.Bytes())
+	// What plan writes, fix reads: every field agrees with its request, and
+	// the file renders as the computed plan did.
+	back, err := Parse(bytes.NewReader(js.Bytes()))
+	require.NoError(t, err)
+	var again bytes.Buffer
+	require.NoError(t, RenderText(&again, back, style.Plain()))
+	require.Equal(t, text.String(), again.String())
 }
 
 // TestGoldenPerReason pins the diff and the JSON of every FAIL reason and of

@@ -13,7 +13,7 @@ import (
 )
 
 // Resource names what a change writes, in the terms of the fingerprint that
-// guards it: fix re-reads exactly that resource before the write (SPEC §3).
+// guards it: fix re-reads exactly that resource before the write.
 // Key is "" for a change no fingerprint guards (cloudtrail:UpdateTrail,
 // whose trail fix re-reads itself).
 type Resource struct {

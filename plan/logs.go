@@ -54,21 +54,20 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 		retention = v.(logstypes.LogGroup).RetentionInDays
 	} else {
 		groupID = "log-group"
-		if err := b.add(Change{ID: groupID, Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN,
-			After: map[string]any{"name": group, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+		if err := b.add(Change{ID: groupID, Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN, Fixes: NoCloudWatchLogs},
 			map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}}); err != nil {
 			return "", err
 		}
 	}
 	if b.o.RetentionDays > 0 && (!ownGroup || aws.ToInt32(retention) != b.o.RetentionDays) {
 		c := Change{ID: "log-retention", Action: Create, Operation: "logs:PutRetentionPolicy", Target: groupARN,
-			After: map[string]any{"retention_days": b.o.RetentionDays}, DependsOn: deps(groupID), Fixes: NoCloudWatchLogs}
+			DependsOn: deps(groupID), Fixes: NoCloudWatchLogs}
 		if ownGroup {
 			var before any
 			if retention != nil {
 				before = *retention
 			}
-			c.Action, c.Before = Update, map[string]any{"retention_days": before}
+			c.Action, c.Before = Update, map[string]any{"RetentionInDays": before}
 		}
 		if err := b.add(c, map[string]any{"logGroupName": group, "retentionInDays": b.o.RetentionDays}); err != nil {
 			return "", err
@@ -77,8 +76,7 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 	var roleID string
 	if !ownRole {
 		roleID = "log-role"
-		if err := b.add(Change{ID: roleID, Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN,
-			After: map[string]any{"name": role, "trusted_by": "cloudtrail.amazonaws.com", "source_arn": t.ARN, "tags": tagText()}, Fixes: NoCloudWatchLogs},
+		if err := b.add(Change{ID: roleID, Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN, Fixes: NoCloudWatchLogs},
 			iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustPolicy(t.ARN)),
 				Description: aws.String("CloudTrail delivery of " + t.Name + " to " + group + " (trailwatch)"),
 				Tags:        []iamtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
@@ -95,14 +93,12 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 		policyAction = Update
 	}
 	if err := b.add(Change{ID: "log-role-policy", Action: policyAction, Operation: "iam:PutRolePolicy", Region: "global", Target: roleARN,
-		After:     map[string]any{"actions": "logs:CreateLogStream, logs:PutLogEvents", "resource": groupARN + ":log-stream:*"},
 		DependsOn: deps(roleID), Fixes: NoCloudWatchLogs},
 		iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(rolePolicyName), PolicyDocument: aws.String(perms)}); err != nil {
 		return "", err
 	}
 	err = b.add(Change{ID: "trail", Action: Update, Operation: "cloudtrail:UpdateTrail", Region: t.HomeRegion, Target: t.ARN,
-		Before:    map[string]any{"cloudwatch_logs_log_group": nil, "cloudwatch_logs_role": nil},
-		After:     map[string]any{"cloudwatch_logs_log_group": groupARN + ":*", "cloudwatch_logs_role": roleARN},
+		Before:    map[string]any{"CloudWatchLogsLogGroupArn": nil, "CloudWatchLogsRoleArn": nil},
 		DependsOn: deps(groupID, "log-role-policy"), Fixes: NoCloudWatchLogs},
 		cloudtrail.UpdateTrailInput{Name: aws.String(t.ARN), CloudWatchLogsLogGroupArn: aws.String(groupARN + ":*"), CloudWatchLogsRoleArn: aws.String(roleARN)})
 	return group, err
@@ -232,8 +228,6 @@ func (b *builder) filter(reason, group string) (string, error) {
 		dependsOn = []string{"log-group"}
 	}
 	return "filter", b.add(Change{ID: "filter", Action: Create, Operation: "logs:PutMetricFilter", Target: group + " / " + name,
-		After: map[string]any{"log_group": group, "name": name, "pattern": CISPattern,
-			"metric": b.o.Namespace + "/" + b.o.MetricName, "metric_value": "1"},
 		DependsOn: dependsOn, Fixes: reason},
 		map[string]any{"logGroupName": group, "filterName": name, "filterPattern": CISPattern,
 			"metricTransformations": []map[string]any{{"metricName": b.o.MetricName, "metricNamespace": b.o.Namespace, "metricValue": "1"}}})

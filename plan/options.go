@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Defaults of the names a plan gives to what it creates (SPEC §2).
+// Defaults of the names a plan gives to what it creates (docs/plan.md).
 const (
 	DefaultNamespace  = "CISBenchmark"
 	DefaultMetricName = "CloudTrailConfigChanges"
@@ -42,7 +42,7 @@ type Endpoint struct {
 
 func (e Endpoint) String() string { return e.Protocol + ":" + e.Endpoint }
 
-// Protocols are the SNS protocols --notify accepts (SPEC §2); application and
+// Protocols are the SNS protocols --notify accepts; application and
 // firehose are left out because they need resources this tool never plans.
 var Protocols = []string{"email", "email-json", "http", "https", "sqs", "lambda", "sms"}
 
@@ -53,37 +53,70 @@ var (
 	arnShape = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):([a-z0-9-]+):([a-z0-9-]+):([0-9]{12}):(.+)$`)
 )
 
-// ParseNotify validates one --notify value for its protocol, so a typo is a
-// usage error before anything is read rather than a subscription that can
-// never be confirmed.
+// ParseNotify reads one endpoint to notify, as a person types it:
+// PROTOCOL:ENDPOINT, or the endpoint alone when it names its protocol
+// (a bare email address, an http(s) URL, an SQS queue or Lambda function
+// ARN, an E.164 phone number). It validates the endpoint for its protocol,
+// so a typo is refused before anything is read rather than becoming a
+// subscription that can never be confirmed. Errors do not name a flag: the
+// same parser serves --notify and fix's prompt.
 func ParseNotify(s string) (Endpoint, error) {
-	proto, endpoint, ok := strings.Cut(s, ":")
-	if !ok || endpoint == "" {
-		return Endpoint{}, fmt.Errorf("%w: --notify %q: want PROTOCOL:ENDPOINT, e.g. email:security@example.com", ErrInvalidInput, s)
-	}
-	proto = strings.ToLower(proto)
-	e := Endpoint{Protocol: proto, Endpoint: endpoint}
-	var err error
-	switch proto {
-	case "email", "email-json":
-		err = validEmail(endpoint)
-	case "http", "https":
-		err = validURL(proto, endpoint)
-	case "sqs":
-		err = validARN(endpoint, "sqs", func(r string) bool { return !strings.Contains(r, ":") && !strings.Contains(r, "/") })
-	case "lambda":
-		err = validARN(endpoint, "lambda", func(r string) bool { return strings.HasPrefix(r, "function:") && len(r) > len("function:") })
-	case "sms":
-		if !e164.MatchString(endpoint) {
-			err = errors.New("want a phone number in E.164 form, e.g. +14155550100")
-		}
-	default:
-		err = fmt.Errorf("unknown protocol %q (want one of %s)", proto, strings.Join(Protocols, ", "))
+	s = strings.TrimSpace(s)
+	e, err := splitNotify(s)
+	if err == nil {
+		err = validEndpoint(e)
 	}
 	if err != nil {
-		return Endpoint{}, fmt.Errorf("%w: --notify %q: %w", ErrInvalidInput, s, err)
+		return Endpoint{}, fmt.Errorf("%w: %q: %w", ErrInvalidInput, s, err)
 	}
 	return e, nil
+}
+
+// splitNotify finds the protocol: an explicit PROTOCOL: prefix wins, then
+// what the endpoint's own shape says. An http(s) URL is its own prefix
+// ("https://…"), so "https:https://…" and "https://…" mean the same.
+func splitNotify(s string) (Endpoint, error) {
+	proto, rest, ok := strings.Cut(s, ":")
+	if ok && slices.Contains(Protocols, strings.ToLower(proto)) {
+		proto = strings.ToLower(proto)
+		if (proto == "http" || proto == "https") && strings.HasPrefix(rest, "//") {
+			rest = s
+		}
+		if rest == "" {
+			return Endpoint{}, fmt.Errorf("nothing after %q; want e.g. email:security@example.com", proto+":")
+		}
+		return Endpoint{Protocol: proto, Endpoint: rest}, nil
+	}
+	if m := arnShape.FindStringSubmatch(s); m != nil && (m[2] == "sqs" || m[2] == "lambda") {
+		return Endpoint{Protocol: m[2], Endpoint: s}, nil
+	}
+	switch {
+	case !ok && strings.Contains(s, "@"):
+		return Endpoint{Protocol: "email", Endpoint: s}, nil
+	case strings.HasPrefix(s, "+"):
+		return Endpoint{Protocol: "sms", Endpoint: s}, nil
+	case ok && !strings.HasPrefix(s, "arn:"):
+		return Endpoint{}, fmt.Errorf("unknown protocol %q (want one of %s)", proto, strings.Join(Protocols, ", "))
+	}
+	return Endpoint{}, errors.New("cannot tell the protocol: want an email address, an http(s) URL, an SQS queue or Lambda function ARN, a phone number (+…), or PROTOCOL:ENDPOINT")
+}
+
+func validEndpoint(e Endpoint) error {
+	switch e.Protocol {
+	case "email", "email-json":
+		return validEmail(e.Endpoint)
+	case "http", "https":
+		return validURL(e.Protocol, e.Endpoint)
+	case "sqs":
+		return validARN(e.Endpoint, "sqs", func(r string) bool { return !strings.Contains(r, ":") && !strings.Contains(r, "/") })
+	case "lambda":
+		return validARN(e.Endpoint, "lambda", func(r string) bool { return strings.HasPrefix(r, "function:") && len(r) > len("function:") })
+	case "sms":
+		if !e164.MatchString(e.Endpoint) {
+			return errors.New("want a phone number in E.164 form, e.g. +14155550100")
+		}
+	}
+	return nil
 }
 
 func validEmail(s string) error {

@@ -23,7 +23,9 @@ func TestParseNotify(t *testing.T) {
 		require.NoError(t, err, s)
 	}
 	invalid := map[string]string{
-		"no protocol":             "security@example.com",
+		"no protocol, no shape":   "security",
+		"bare number":             "14155550100",
+		"topic ARN":               "arn:aws:sns:us-east-1:123456789012:alerts",
 		"empty endpoint":          "email:",
 		"unknown protocol":        "slack:#security",
 		"application not offered": "application:arn:aws:sns:us-east-1:123456789012:endpoint/APNS/app/1",
@@ -45,7 +47,29 @@ func TestParseNotify(t *testing.T) {
 	for name, s := range invalid {
 		_, err := ParseNotify(s)
 		require.ErrorIs(t, err, ErrInvalidInput, name)
-		require.Contains(t, err.Error(), "--notify", name)
+		require.NotContains(t, err.Error(), "--notify", name+": the prompt shares this parser")
+	}
+}
+
+// What a person types names its protocol often enough: the prefix is
+// inferred only where one protocol fits, and a URL is its own prefix.
+func TestParseNotifyInfersTheProtocol(t *testing.T) {
+	cases := map[string]Endpoint{
+		"you@example.com":                                  {Protocol: "email", Endpoint: "you@example.com"},
+		"  you@example.com ":                               {Protocol: "email", Endpoint: "you@example.com"},
+		"https://hooks.example.com/sns":                    {Protocol: "https", Endpoint: "https://hooks.example.com/sns"},
+		"https:https://hooks.example.com/sns":              {Protocol: "https", Endpoint: "https://hooks.example.com/sns"},
+		"HTTP://hooks.example.com/in":                      {Protocol: "http", Endpoint: "HTTP://hooks.example.com/in"},
+		"arn:aws:sqs:us-east-1:123456789012:q":             {Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:q"},
+		"arn:aws:lambda:eu-west-1:123456789012:function:f": {Protocol: "lambda", Endpoint: "arn:aws:lambda:eu-west-1:123456789012:function:f"},
+		"sms:+14155550100":                                 {Protocol: "sms", Endpoint: "+14155550100"},
+		"+14155550100":                                     {Protocol: "sms", Endpoint: "+14155550100"},
+		"email-json:ops@example.com":                       {Protocol: "email-json", Endpoint: "ops@example.com"},
+	}
+	for in, want := range cases {
+		got, err := ParseNotify(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package plan turns check's findings into an ordered, typed change set
-// (SPEC §2), records a fingerprint of everything it read so a saved plan can
-// be refused when the account moved on (SPEC §4), and renders the result for
+// (docs/plan.md), records a fingerprint of everything it read so a saved plan can
+// be refused when the account moved on (docs/design.md), and renders the result for
 // people and machines. It never calls a write API and never imports the
 // command-line, prompt or colour libraries: the command layer passes Options.
 package plan
@@ -72,9 +72,12 @@ type AccountPlan struct {
 	Region string `json:"region,omitempty"`
 	Trail  string `json:"trail,omitempty"`
 	// Status and Reason repeat check's verdict the plan was computed from.
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	Blocked string `json:"blocked,omitempty"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// ErrorCode is check's error_code when Status is ERROR, or the cause of
+	// a read that failed while planning.
+	ErrorCode string `json:"error_code,omitempty"`
+	Blocked   string `json:"blocked,omitempty"`
 	// NeedsNotify is set when the account is blocked only for want of an
 	// endpoint to notify: fix asks for one at a terminal.
 	NeedsNotify  bool          `json:"needs_notify,omitempty"`

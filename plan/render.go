@@ -3,11 +3,12 @@ package plan
 import (
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // RenderText draws the plan as a Terraform-like diff for people: one block per
@@ -19,16 +20,54 @@ func RenderText(w io.Writer, p Plan, pal style.Palette) error {
 		renderAccount(&b, a, pal)
 	}
 	create, update, accounts := p.Counts()
-	if create+update == 0 {
+	rest := unplanned(p)
+	switch {
+	case create+update == 0 && rest == "":
 		b.WriteString(pal.Bold("No changes.") + " Nothing to create or update.\n")
-	} else {
-		fmt.Fprintf(&b, "%s %d to create, %d to update in %d %s.\n", pal.Bold("Plan:"), create, update, accounts, plural(accounts, "account", "accounts"))
+	case create+update == 0:
+		b.WriteString(pal.Bold("No changes planned.") + " " + pal.Warn(rest) + "\n")
+	default:
+		fmt.Fprintf(&b, "%s %d to create, %d to update in %d %s.", pal.Bold("Plan:"), create, update, accounts, plural(accounts, "account", "accounts"))
+		if rest != "" {
+			b.WriteString(" " + pal.Warn(rest))
+		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return nil
+}
+
+// unplanned says which accounts the plan leaves as they are although they
+// are not compliant, so the last line never reads as if all were well.
+func unplanned(p Plan) string {
+	person, unknown := 0, 0
+	for _, a := range p.Accounts {
+		switch {
+		case len(a.Changes) > 0:
+		case a.Status == "FAIL" || a.Status == "MANUAL":
+			person++
+		case a.Status != "PASS":
+			unknown++
+		}
+	}
+	var parts []string
+	if person > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s a person", person, plural(person, "account needs", "accounts need")))
+	}
+	if unknown > 0 {
+		n := fmt.Sprintf("%d %s", unknown, plural(unknown, "account", "accounts"))
+		if person > 0 {
+			n = fmt.Sprint(unknown)
+		}
+		parts = append(parts, n+" could not be evaluated")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, " and ") + ": see above."
 }
 
 // RenderAccount draws one account's block of the diff, as RenderText does.
@@ -49,14 +88,15 @@ func plural(n int, one, many string) string {
 }
 
 func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
-	head := "Account " + a.Account
+	esc := termsafe.Escape
+	head := "Account " + esc(a.Account)
 	if len(a.Profiles) > 0 {
-		head += " (" + plural(len(a.Profiles), "profile ", "profiles ") + strings.Join(a.Profiles, ", ") + ")"
+		head += " (" + plural(len(a.Profiles), "profile ", "profiles ") + esc(strings.Join(a.Profiles, ", ")) + ")"
 	}
 	b.WriteString(pal.Bold(head))
 	switch {
 	case a.Blocked != "":
-		fmt.Fprintf(b, ": %s\n  %s\n\n", pal.Warn("no changes planned"), a.Blocked)
+		fmt.Fprintf(b, ": %s\n  %s\n\n", pal.Warn("no changes planned"), esc(a.Blocked))
 		return
 	case len(a.Changes) == 0:
 		fmt.Fprintf(b, ": %s\n\n", pal.Good("compliant, no changes"))
@@ -64,39 +104,104 @@ func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
 	}
 	b.WriteString("\n")
 	if a.Trail != "" {
-		fmt.Fprintf(b, "  %s\n", pal.Faint("trail "+a.Trail+", changes in "+a.Region+", check: "+a.Status+" "+a.Reason))
+		fmt.Fprintf(b, "  %s\n", pal.Faint(esc("trail "+a.Trail+", changes in "+a.Region+", check: "+a.Status+" "+a.Reason)))
 	}
 	for _, c := range a.Changes {
 		b.WriteString("\n")
-		sign := pal.Good("+")
-		if c.Action == Update {
-			sign = pal.Warn("~")
-		}
-		fmt.Fprintf(b, "  %s %s %s\n", sign, pal.Bold(c.Operation), c.Target)
-		keys := slices.Sorted(mapKeys(c.After, c.Before))
-		width := 0
-		for _, k := range keys {
-			width = max(width, len(k))
-		}
-		for _, k := range keys {
-			after, inAfter := c.After[k]
-			before, inBefore := c.Before[k]
-			line := value(after)
-			if c.Action == Update && inBefore && !reflect.DeepEqual(before, after) {
-				line = value(before) + " → " + value(after)
-				if !inAfter {
-					line = value(before) + " → (removed)"
-				}
-			}
-			fmt.Fprintf(b, "      %-*s = %s\n", width, k, line)
-		}
-		meta := "fixes " + c.Fixes
-		if len(c.DependsOn) > 0 {
-			meta += ", after " + strings.Join(c.DependsOn, ", ")
-		}
-		fmt.Fprintf(b, "      %s\n", pal.Faint("("+c.ID+": "+meta+")"))
+		renderChange(b, a.Account, c, pal)
 	}
 	b.WriteString("\n")
+}
+
+// renderChange draws one change from its decoded request — the bytes fix
+// sends — never from the file's own copy of what it will do.
+func renderChange(b *strings.Builder, account string, c Change, pal style.Palette) {
+	esc := termsafe.Escape
+	sign := pal.Good("+")
+	if c.Action == Update {
+		sign = pal.Warn("~")
+	}
+	in, err := c.Input()
+	if err != nil {
+		fmt.Fprintf(b, "  %s %s %s\n      %s\n", pal.Bad("!"), pal.Bold(esc(c.Operation)), esc(c.Target), esc(err.Error()))
+		return
+	}
+	after := View(in)
+	target, err := TargetOf(account, c, in)
+	if err != nil {
+		target = c.Target
+	}
+	fmt.Fprintf(b, "  %s %s %s\n", sign, pal.Bold(esc(c.Operation)), esc(target))
+	keys := slices.Sorted(mapKeys(after))
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(k))
+	}
+	for _, k := range keys {
+		line := value(after[k])
+		if changed(c, k, after) {
+			line = value(c.Before[k]) + " → " + line
+		}
+		fmt.Fprintf(b, "      %-*s = %s\n", width, esc(k), line)
+	}
+	meta := "change " + c.ID + ", in " + c.Region
+	if len(c.DependsOn) > 0 {
+		meta += ", after " + strings.Join(c.DependsOn, ", ")
+	}
+	fmt.Fprintf(b, "      %s\n", pal.Faint(esc(restores(c, after)+" ("+meta+")")))
+}
+
+// changed reports whether an update changes member k: before records the
+// old value of exactly the members that change.
+func changed(c Change, k string, after map[string]any) bool {
+	before, ok := c.Before[k]
+	return c.Action == Update && ok && jsonText(before) != jsonText(after[k])
+}
+
+// restores names the link of the chain a change puts back, in the order
+// events travel: trail → log group → filter → alarm → topic → subscriber.
+func restores(c Change, after map[string]any) string {
+	link := ""
+	switch c.Operation {
+	case "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:CreateRole", "iam:PutRolePolicy", "cloudtrail:UpdateTrail":
+		link = "trail → log group"
+	case "logs:PutMetricFilter":
+		link = "log group → filter"
+	case "sns:CreateTopic":
+		link = "alarm → topic"
+	case "sns:Subscribe":
+		link = "topic → subscriber"
+	case "cloudwatch:PutMetricAlarm":
+		link = alarmLink(c, after)
+	default:
+		return "fixes " + c.Fixes
+	}
+	return "restores: " + link
+}
+
+// alarmLink: a new alarm joins the metric to its topic; an updated one
+// restores what its changed members are about.
+func alarmLink(c Change, after map[string]any) string {
+	actions, firing := false, c.Action == Create
+	for k := range after {
+		if c.Action == Update && !changed(c, k, after) {
+			continue
+		}
+		switch k {
+		case "AlarmActions", "ActionsEnabled":
+			actions = true
+		case "AlarmName", "AlarmDescription", "Tags":
+		default:
+			firing = true
+		}
+	}
+	switch {
+	case firing && actions:
+		return "filter → alarm → topic"
+	case actions:
+		return "alarm → topic"
+	}
+	return "filter → alarm"
 }
 
 func mapKeys(ms ...map[string]any) func(func(string) bool) {
@@ -116,25 +221,26 @@ func mapKeys(ms ...map[string]any) func(func(string) bool) {
 }
 
 // value prints an attribute the way it reads in a change request: strings
-// quoted, lists bracketed, nothing as (none).
+// quoted (and so inert on a terminal), lists bracketed, members braced,
+// nothing as (none).
 func value(v any) string {
 	switch t := v.(type) {
 	case nil:
 		return "(none)"
 	case string:
-		return fmt.Sprintf("%q", t)
-	case []string:
-		q := make([]string, len(t))
-		for i, s := range t {
-			q[i] = fmt.Sprintf("%q", s)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
+		return termsafe.Escape(strconv.Quote(t))
 	case []any:
 		q := make([]string, len(t))
 		for i, s := range t {
 			q[i] = value(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
+	case map[string]any:
+		q := make([]string, 0, len(t))
+		for _, k := range slices.Sorted(mapKeys(t)) {
+			q = append(q, termsafe.Escape(k)+": "+value(t[k]))
+		}
+		return "{" + strings.Join(q, ", ") + "}"
 	}
-	return fmt.Sprint(v)
+	return termsafe.Escape(fmt.Sprint(v))
 }

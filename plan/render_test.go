@@ -46,3 +46,53 @@ func TestRenderTextSameAfterRoundTrip(t *testing.T) {
 	require.NoError(t, RenderText(&after, back, style.Plain()))
 	require.Equal(t, before.String(), after.String())
 }
+
+// Each change names the link of the chain it puts back; an alarm update is
+// judged by the members of its request it changes (those its before records).
+func TestRestoresNamesTheLink(t *testing.T) {
+	topic := []any{"arn:aws:sns:us-east-1:111111111111:t"}
+	for _, tc := range []struct {
+		change Change
+		after  map[string]any // the request's view
+		want   string
+	}{
+		{Change{Operation: "sns:CreateTopic", Action: Create}, nil, "restores: alarm → topic"},
+		{Change{Operation: "sns:Subscribe", Action: Create}, nil, "restores: topic → subscriber"},
+		{Change{Operation: "logs:PutMetricFilter", Action: Create}, nil, "restores: log group → filter"},
+		{Change{Operation: "logs:CreateLogGroup", Action: Create}, nil, "restores: trail → log group"},
+		{Change{Operation: "iam:PutRolePolicy", Action: Update}, nil, "restores: trail → log group"},
+		{Change{Operation: "cloudtrail:UpdateTrail", Action: Update}, nil, "restores: trail → log group"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create}, map[string]any{"AlarmName": "a", "AlarmActions": topic}, "restores: filter → alarm → topic"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Create}, map[string]any{"AlarmName": "a"}, "restores: filter → alarm"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil}},
+			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: alarm → topic"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 10.0}},
+			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm"},
+		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil, "Threshold": 10.0}},
+			map[string]any{"AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm → topic"},
+		{Change{Operation: "sns:SetTopicAttributes", Fixes: NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
+	} {
+		require.Equal(t, tc.want, restores(tc.change, tc.after), tc.change.Operation)
+	}
+}
+
+// The last line tells the truth about what is not planned.
+func TestRenderTextClosingLine(t *testing.T) {
+	blocked := AccountPlan{Account: "111111111111", Status: "FAIL", Blocked: "trail is not logging", Changes: []Change{}}
+	errored := AccountPlan{Account: "222222222222", Status: "ERROR", Blocked: "check could not evaluate", Changes: []Change{}}
+	pass := AccountPlan{Account: "333333333333", Status: "PASS", Changes: []Change{}}
+	for _, tc := range []struct {
+		accounts []AccountPlan
+		want     string
+	}{
+		{[]AccountPlan{pass}, "No changes. Nothing to create or update.\n"},
+		{[]AccountPlan{blocked, pass}, "No changes planned. 1 account needs a person: see above.\n"},
+		{[]AccountPlan{blocked, blocked}, "No changes planned. 2 accounts need a person: see above.\n"},
+		{[]AccountPlan{errored}, "No changes planned. 1 account could not be evaluated: see above.\n"},
+		{[]AccountPlan{blocked, errored}, "No changes planned. 1 account needs a person and 1 could not be evaluated: see above.\n"},
+	} {
+		var out bytes.Buffer
+		require.NoError(t, RenderText(&out, New("1.2.3", planTime, Options{}, tc.accounts), style.Plain()))
+		require.True(t, strings.HasSuffix(out.String(), tc.want), out.String())
+	}
+}

@@ -108,7 +108,7 @@ func TestLogWiringReusesWhatAnEarlierRunCreated(t *testing.T) {
 				require.Contains(t, changeIDs(a), tc.want)
 				c := change(t, a, "log-retention")
 				require.Empty(t, c.DependsOn)
-				require.Equal(t, tc.before, c.Before["retention_days"])
+				require.Equal(t, tc.before, c.Before["RetentionInDays"])
 				require.Equal(t, 30.0, request(t, c)["retentionInDays"])
 				requireReadAccepts(t, a)
 			})

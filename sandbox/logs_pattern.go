@@ -13,7 +13,7 @@ func init() {
 }
 
 // invalidPattern is the message AWS gives for a malformed pattern
-// (FILTER-PATTERNS.md §6).
+// (docs/filter-patterns.md).
 func invalidPattern() *apiError {
 	return logsInvalid("Invalid metric filter pattern")
 }
@@ -34,7 +34,7 @@ func checkFilterPattern(text string, dimensions bool) *apiError {
 
 // logsTestMetricFilter evaluates the pattern with the project's engine. An
 // Unknown verdict (a construct whose AWS behaviour is unsettled, see
-// FILTER-PATTERNS.md §8) is reported as no match: the sandbox must never
+// docs/filter-patterns.md) is reported as no match: the sandbox must never
 // claim a match that AWS might not make.
 func logsTestMetricFilter(_ *state, c *call) (map[string]any, error) {
 	text := c.str("filterPattern")

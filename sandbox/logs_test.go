@@ -335,7 +335,7 @@ func TestLogsTestMetricFilter(t *testing.T) {
 	require.Empty(t, out.Matches[1].ExtractedValues)
 
 	// "==" is one of the constructs whose AWS behaviour is unsettled
-	// (FILTER-PATTERNS.md §13): the engine says Unknown, the sandbox no match.
+	// (docs/filter-patterns.md, unsettled constructs): the engine says Unknown, the sandbox no match.
 	out, err = lg.TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{FilterPattern: aws.String(`{ $.eventName == StopLogging }`), LogEventMessages: msgs})
 	require.NoError(t, err)
 	require.Empty(t, out.Matches)

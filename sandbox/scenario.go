@@ -27,7 +27,7 @@ func AccessKeyFor(account string) string { return "AKIASANDBOX" + account[len(ac
 
 // ScenarioParams tune scenarios that take parameters.
 type ScenarioParams struct {
-	Accounts int // size of the "fleet" scenario (default 3)
+	Accounts int // size of the "fleet" scenario (default DefaultFleetAccounts)
 }
 
 // The CIS benchmark names for the chain, used by every compliant scenario.
@@ -68,7 +68,7 @@ func compliantChain(ab *accountBuilder, region string) *chain {
 	return c
 }
 
-// breaks maps each FAIL reason of SPEC §1 to the change that makes a
+// breaks maps each FAIL reason (docs/design.md) to the change that makes a
 // compliant chain fail with exactly that reason.
 var breaks = map[string]func(ab *accountBuilder, c *chain){
 	"NO_MULTI_REGION_TRAIL": func(_ *accountBuilder, c *chain) { c.trail.IsMultiRegion = false },
@@ -106,7 +106,7 @@ var breaks = map[string]func(ab *accountBuilder, c *chain){
 	},
 }
 
-// FailReasons lists the FAIL reasons that have a scenario, in SPEC order.
+// FailReasons lists the FAIL reasons that have a scenario, in chain order.
 var FailReasons = []string{
 	"NO_MULTI_REGION_TRAIL", "TRAIL_NOT_LOGGING", "MANAGEMENT_EVENTS_NOT_CAPTURED",
 	"NO_CLOUDWATCH_LOGS", "LOGS_DELIVERY_FAILING", "NO_MATCHING_FILTER", "NO_ALARM",
@@ -158,10 +158,10 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 	"fleet": func(b *builder, p ScenarioParams) error {
 		n := p.Accounts
 		if n == 0 {
-			n = 3
+			n = DefaultFleetAccounts
 		}
-		if n > 1000 {
-			return fmt.Errorf("accounts=%d: at most 1000", n)
+		if n > MaxFleetAccounts {
+			return fmt.Errorf("accounts=%d: at most %d", n, MaxFleetAccounts)
 		}
 		kinds := append([]string{"compliant"}, FailReasons...)
 		for i := 1; i <= n; i++ {

@@ -18,7 +18,6 @@ const (
 	// OrgUnassumableMember has OrgAccessRole, but it trusts only its own
 	// account, so AssumeRole from the management account is refused.
 	OrgUnassumableMember = "200000000002"
-	maxOrgMembers        = 5000
 )
 
 // OrgMember is the i-th member account (1-based) of the org scenarios.
@@ -53,6 +52,7 @@ func OrgOwnChain(i int) string {
 }
 
 func init() {
+	sizedScenarios["org"], sizedScenarios["org-unmonitored"] = true, true
 	// The organization trail's chain passes: every member it covers passes.
 	scenarios["org"] = func(b *builder, p ScenarioParams) error { return buildOrg(b, p, "") }
 	// The organization trail has no alarm: its members fail with it until
@@ -65,8 +65,8 @@ func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
 	if n == 0 {
 		n = OrgDefaultMembers
 	}
-	if n < 2 || n > maxOrgMembers {
-		return fmt.Errorf("accounts=%d: want 2 to %d members", n, maxOrgMembers)
+	if n < 2 || n > MaxFleetAccounts {
+		return fmt.Errorf("accounts=%d: want 2 to %d members", n, MaxFleetAccounts)
 	}
 	mgmt := b.account(DefaultAccount, DefaultAccessKey)
 	c := compliantChain(mgmt, DefaultRegion)

@@ -14,7 +14,7 @@ import (
 )
 
 // brokenLinks reads an account's chain through the SDK clients, the way a
-// checker would, and names the links of SPEC §1 that do not hold. It is
+// checker would, and names the links of the chain (docs/design.md) that do not hold. It is
 // deliberately simple (substring checks on the filter pattern): it only has
 // to tell the scenarios apart.
 func brokenLinks(t *testing.T, cfg aws.Config, account string) []string {

@@ -263,8 +263,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		}
 		return fail(serializationError(req, err))
 	}
+	var version string
 	if _, isQuery := req.proto.(queryProtocol); isQuery {
 		req.action, _ = input["Action"].(string)
+		version, _ = input["Version"].(string)
 		delete(input, "Action")
 		delete(input, "Version")
 	}
@@ -285,10 +287,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	}
 	h := registry[req.service][req.action]
 	if h == nil {
+		// An operation AWS has but the sandbox does not emulate gets the
+		// answer AWS gives an unknown one, saying which and why.
 		if _, isQuery := req.proto.(queryProtocol); isQuery {
-			return fail(badRequest("InvalidAction", "Could not find operation %s for version %s", req.action, input["Version"]))
+			return fail(badRequest("InvalidAction", "The sandbox does not emulate %s (service %s, version %s); docs/sandbox.md lists the operations it serves", req.action, req.service, version))
 		}
-		return fail(badRequest("UnknownOperationException", "Unknown operation %s.%s", req.service, req.action))
+		return fail(badRequest("UnknownOperationException", "The sandbox does not emulate %s (service %s); docs/sandbox.md lists the operations it serves", req.action, req.service))
 	}
 
 	if faults.LatencyMS > 0 {

@@ -1,7 +1,7 @@
 // Package pattern parses and evaluates CloudWatch Logs filter patterns (term,
 // JSON and space-delimited) the way AWS documents them, with a third verdict,
 // Unknown, for constructs whose AWS behaviour public material does not settle.
-// The reference is docs/FILTER-PATTERNS.md of the design (see docs/pattern.md).
+// docs/filter-patterns.md describes the language as implemented here.
 package pattern
 
 import (

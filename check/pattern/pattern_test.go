@@ -106,7 +106,7 @@ func TestEvalGrammar(t *testing.T) {
 	}
 }
 
-// Every [UNK] construct of FILTER-PATTERNS.md §12.4 yields Unknown where its
+// Every unsettled construct of docs/filter-patterns.md yields Unknown where its
 // reading decides, and a definite verdict where every reading agrees.
 func TestEvalUnsettled(t *testing.T) {
 	for _, tc := range []struct {

@@ -83,4 +83,4 @@ func (e *AssumeRoleError) Error() string {
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
 // ErrorCode is the error_code reported for the account.
-func (e *AssumeRoleError) ErrorCode() string { return awserr.AssumeRoleFailed }
+func (e *AssumeRoleError) ErrorCode() string { return string(awserr.AssumeRoleFailed) }

@@ -105,7 +105,7 @@ func TestAssumerReachesMember(t *testing.T) {
 	err = Connect(context.Background(), a.Config(refused), refused.ARN)
 	var are *AssumeRoleError
 	require.ErrorAs(t, err, &are)
-	require.Equal(t, awserr.AssumeRoleFailed, are.ErrorCode())
+	require.Equal(t, string(awserr.AssumeRoleFailed), are.ErrorCode())
 	require.Contains(t, err.Error(), "sts:AssumeRole on "+refused.ARN+" refused: AccessDenied")
 }
 

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -173,15 +172,7 @@ func (c *Clients) STS(region string) awsapi.STSAPI {
 // duplicates, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 // Missing files hold no profiles.
 func Profiles(getenv func(string) string) ([]string, error) {
-	home, _ := os.UserHomeDir()
-	configFile := getenv("AWS_CONFIG_FILE")
-	if configFile == "" {
-		configFile = filepath.Join(home, ".aws", "config")
-	}
-	credsFile := getenv("AWS_SHARED_CREDENTIALS_FILE")
-	if credsFile == "" {
-		credsFile = filepath.Join(home, ".aws", "credentials")
-	}
+	configFile, credsFile := SharedFiles(getenv)
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		path     string

@@ -30,6 +30,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s on %s: the credentials were refused: %s", e.Code, e.Action, e.Message)
 	case e.Code != "":
 		return fmt.Sprintf("%s on %s: %s", e.Code, e.Action, e.Message)
+	case e.Message != "":
+		return fmt.Sprintf("%s: %s", e.Action, e.Message)
 	default:
 		return fmt.Sprintf("%s: %v", e.Action, e.Err)
 	}
@@ -45,6 +47,11 @@ var ErrNotFound = errors.New("not found")
 // permission" name the IAM action; expired or invalid credentials are denied
 // too; throttling that survived the adaptive retryer is a plain failure.
 func Classify(action string, err error) error {
+	// Credentials and connections fail before AWS answers; SSO's own API
+	// errors inside them must not read as this action's.
+	if credentialOrConnection(err) {
+		return &Error{Action: action, Message: Describe(err, "").Message, Err: err}
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return &Error{Action: action, Err: err}

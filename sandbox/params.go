@@ -1,0 +1,16 @@
+package sandbox
+
+// MaxFleetAccounts is the most accounts a sized scenario builds (for the
+// org scenarios: members, besides the management account).
+const MaxFleetAccounts = 1000
+
+// DefaultFleetAccounts is a sized scenario's size when none is given.
+const DefaultFleetAccounts = 3
+
+// sizedScenarios are the scenarios ScenarioParams.Accounts sizes; every
+// other one has a fixed set of accounts.
+var sizedScenarios = map[string]bool{"fleet": true}
+
+// TakesAccounts reports whether a scenario is sized by Accounts, so a
+// count given to any other can be refused rather than ignored.
+func TakesAccounts(scenario string) bool { return sizedScenarios[scenario] }
