@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
+	"github.com/trailwatch/trailwatch/plan"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -28,6 +29,8 @@ import (
 // the master side: read what is drawn, press keys. What is drawn also feeds
 // a VT100 emulator (hinshun/vt10x, the one survey's own tests use), so a
 // test can assert the screen a person sees after redraws, not just the bytes.
+// The emulator answers queries (a cursor position report) through the master
+// as a real terminal does, so a prompt that asks the terminal is not stuck.
 
 // ptyDeadline bounds every wait for the app. It is a deadline for a hung
 // prompt, not a timing assertion: the runs take well under a second.
@@ -79,7 +82,7 @@ func startFixAtTerminal(t *testing.T, cols int, args ...string) *fixAtTerminal {
 	require.NoError(t, err)
 	require.NoError(t, pty.Setsize(master, &pty.Winsize{Rows: 40, Cols: uint16(cols)}))
 	r := &fixAtTerminal{
-		ptyPerson: &ptyPerson{t: t, master: master, ttyFd: int(tty.Fd()), vt: vt10x.New(vt10x.WithSize(cols, screenRows))},
+		ptyPerson: &ptyPerson{t: t, master: master, ttyFd: int(tty.Fd()), vt: vt10x.New(vt10x.WithSize(cols, screenRows), vt10x.WithWriter(master))},
 		done:      make(chan struct{}),
 	}
 	readerDone := make(chan struct{})
@@ -230,6 +233,28 @@ func (p *ptyPerson) view() string {
 		rows = rows[:len(rows)-1]
 	}
 	return strings.Join(rows, "\n") + "\n"
+}
+
+// notifyRows is the screen's rows and the index of the last one the notify
+// prompt starts (-1 if none does).
+func (p *ptyPerson) notifyRows() (rows []string, at int) {
+	rows = strings.Split(p.view(), "\n")
+	at = -1
+	for i, row := range rows {
+		if strings.HasPrefix(row, "notify> ") {
+			at = i
+		}
+	}
+	return rows, at
+}
+
+// wrapAt is s as a terminal cols wide draws it, one row after another.
+func wrapAt(s string, cols int) []string {
+	var rows []string
+	for len(s) > cols {
+		rows, s = append(rows, s[:cols]), s[cols:]
+	}
+	return append(rows, s)
 }
 
 // resize changes the terminal's size as a window manager does: the pty's
@@ -482,21 +507,10 @@ func TestFixAtTerminalLongWrappedAnswer(t *testing.T) {
 	code, out := r.wait()
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 
-	rows := strings.Split(r.view(), "\n")
-	at := -1
-	for i, row := range rows {
-		if strings.HasPrefix(row, "notify> ") {
-			at = i
-		}
-	}
+	rows, at := r.notifyRows()
 	require.GreaterOrEqual(t, at, 3, r.view())
 	require.Equal(t, "Who should be notified for account "+sandbox.DefaultAccount+"?", rows[at-3], "the question above the answer survives")
-	wrapped := "notify> " + longQueue
-	var want []string
-	for len(wrapped) > 80 {
-		want, wrapped = append(want, wrapped[:80]), wrapped[80:]
-	}
-	want = append(want, wrapped)
+	want := wrapAt("notify> "+longQueue, 80)
 	require.Equal(t, want, rows[at:at+len(want)], "the answer, wrapped at 80 columns\n%s", r.view())
 	require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol sqs, endpoint arn:aws:sqs:"), r.view())
 	require.Contains(t, strings.Join(rows[at+len(want):], "\n"), approveNoAlarm+"? [y,n,a,q,?] no")
@@ -516,6 +530,52 @@ func TestFixAtTerminalResizeWhileTyping(t *testing.T) {
 	code, out := r.wait()
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 	require.Contains(t, out, "FAIL NO_ALARM (declined)")
+}
+
+// Editing the notify line redraws it right wherever the cursor is: over
+// the wrap, after a resize, after Ctrl-U, and when Enter is pressed with
+// the cursor on an earlier row of a wrapped answer. survey's line reader
+// gets each of these wrong (it sizes the terminal once and knows no
+// Ctrl-U), which is why the notify line is x/term's editor.
+func TestFixAtTerminalNotifyLineEditing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		keys   []string // written a moment apart, as a person types
+		resize int      // after the first keys, when not 0
+		answer string
+		cols   int // the width the answer is drawn at in the end
+	}{
+		{"backspace across the wrap", []string{longQueue[:80], strings.Repeat("\x7f", 15), longQueue[65:] + keyEnter}, 0, longQueue, 80},
+		{"a resize, then backspace across the new wrap", []string{longQueue[:60], strings.Repeat("\x7f", 20), longQueue[40:] + keyEnter}, 50, longQueue, 50},
+		{"Ctrl-U clears the line", []string{"junk", "\x15you@example.com" + keyEnter}, 0, "you@example.com", 80},
+		{"Enter with the cursor on the first row of a wrapped answer", []string{longQueue, "\x1b[H", keyEnter}, 0, longQueue, 80},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			startSandbox(t, "no-alarm")
+			r := startFixAtTerminal(t, 80)
+			r.answer("notify> ", tc.keys[0])
+			for i, keys := range tc.keys[1:] {
+				time.Sleep(20 * time.Millisecond)
+				if i == 0 && tc.resize != 0 {
+					r.resize(tc.resize)
+					time.Sleep(20 * time.Millisecond)
+				}
+				r.write(keys)
+			}
+			ep, err := plan.ParseNotify(tc.answer)
+			require.NoError(t, err)
+			r.waitFor("→ protocol " + ep.Protocol + ", endpoint " + tc.answer + "\n")
+			r.answer(approveNoAlarm, "n")
+			code, out := r.wait()
+			require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+
+			rows, at := r.notifyRows()
+			require.GreaterOrEqual(t, at, 0, r.view())
+			want := wrapAt("notify> "+tc.answer, tc.cols)
+			require.Equal(t, want, rows[at:min(at+len(want), len(rows))], "the answer as typed, wrapped at %d columns\n%s", tc.cols, r.view())
+			require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol "+ep.Protocol), "the next line follows the answer\n%s", r.view())
+		})
+	}
 }
 
 // q ends the questions and applies what was answered y before it (exit as

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/AlecAivazis/survey/v2/terminal"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
@@ -18,11 +19,18 @@ import (
 	"github.com/trailwatch/trailwatch/plan"
 )
 
-// ttyPrompter asks fix's questions at the terminal: stdin read in raw mode,
-// the questions drawn on stderr so stdout stays data. It reads keys itself
-// (survey's Select filters by substring, so "a" then Enter picked "skip",
-// and its Input lost the scrollback when an answer wrapped); the line editor
-// is golang.org/x/term's, which redraws a wrapped line and follows resizes.
+// ttyPrompter asks fix's questions at the terminal, built on survey's
+// terminal package (github.com/AlecAivazis/survey/v2/terminal): its key
+// mode with echo and signals off, its RuneReader for single keys, its key
+// names. The questions are drawn on stderr so stdout stays data. survey's
+// Select is not used: it filters by substring, so "a" then Enter picked
+// "skip". The notify line alone is edited by golang.org/x/term: survey's
+// line reader (RuneReader.ReadLine, which its Input uses) erases a wrapped
+// answer's later rows on Enter (TestFixAtTerminalLongWrappedAnswer), and
+// with Enter taken from it, it still sizes the terminal only once (a resize
+// then backspace erases the wrong cells), ignores Ctrl-U, and lets the next
+// line overwrite a wrapped answer when Enter is pressed on its first row
+// (TestFixAtTerminalNotifyLineEditing).
 type ttyPrompter struct {
 	in  ttyFile
 	out io.Writer
@@ -54,17 +62,10 @@ func (e *env) prompter() (fix.Prompter, bool) {
 // milliseconds. The pty tests shorten it; they are never run in parallel.
 var enterWindow = 400 * time.Millisecond
 
-// Keys as the terminal sends them in raw mode.
-const (
-	ctrlC = 3
-	ctrlD = 4
-	esc   = 0x1b
-)
-
 // approveKeys are the answers of the approval prompt. Enter is n: the
 // safe default changes nothing.
 var approveKeys = []struct {
-	key      byte
+	key      rune
 	decision fix.Decision
 	word     string
 }{
@@ -101,9 +102,9 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 			return fix.Skip, err
 		}
 		switch key {
-		case '\r', '\n', ctrlD:
+		case terminal.KeyEnter, '\n', terminal.KeyEndTransmission:
 			return fix.Skip, p.say("no\n\n")
-		case ctrlC:
+		case terminal.KeyInterrupt:
 			return fix.Skip, p.cancelled()
 		case '?':
 			if err := p.say("?\n" + approveHelp + question); err != nil {
@@ -200,48 +201,61 @@ func (p ttyPrompter) cancelled() error {
 // errPromptCancelled is Ctrl-D on an empty line: cancel this prompt only.
 var errPromptCancelled = errors.New("prompt cancelled")
 
-// raw puts the terminal in raw mode after discarding whatever was typed
-// before the question was on the screen: keys pressed earlier (say, a
-// second Enter) must not answer a question the person has not read.
-func (p ttyPrompter) raw() (restore func(), err error) {
-	fd := int(p.in.Fd())
-	if err := unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
-		return nil, fmt.Errorf("prompt: discard typeahead: %w", err)
+// keys puts the terminal in survey's key-reading mode (no echo, no line
+// buffering, no signals: Ctrl-C arrives as a key) after discarding whatever
+// was typed before the question was on the screen: keys pressed earlier
+// (say, a second Enter) must not answer a question the person has not read.
+// Each call reads with a new RuneReader, so keys left over from an earlier
+// read are dropped with it.
+func (p ttyPrompter) keys() (rr *terminal.RuneReader, tap *keyTap, restore func(), err error) {
+	if err := unix.IoctlSetInt(int(p.in.Fd()), unix.TCFLSH, unix.TCIFLUSH); err != nil {
+		return nil, nil, nil, fmt.Errorf("prompt: discard typeahead: %w", err)
 	}
-	state, err := term.MakeRaw(fd)
-	if err != nil {
-		return nil, fmt.Errorf("prompt: raw mode: %w", err)
+	tap = &keyTap{ttyFile: p.in}
+	rr = terminal.NewRuneReader(terminal.Stdio{In: tap})
+	if err := rr.SetTermMode(); err != nil {
+		return nil, nil, nil, fmt.Errorf("prompt: raw mode: %w", err)
 	}
-	return func() { _ = term.Restore(fd, state) }, nil
+	return rr, tap, func() { _ = rr.RestoreTermMode() }, nil
 }
 
-// key reads one key press. An escape sequence (an arrow key) comes as one
-// read and is returned as esc, which no answer uses. Keys typed fast enough
-// to arrive with it come back in more: Ctrl-C among them wins, and an Enter
-// there belongs to the key.
-func (p ttyPrompter) key() (key byte, more bool, err error) {
-	restore, err := p.raw()
+// keyTap is stdin as survey's RuneReader reads it, keeping the last read:
+// keys that arrive in one read were typed together.
+type keyTap struct {
+	ttyFile
+	last []byte
+	err  error
+}
+
+func (t *keyTap) Read(b []byte) (int, error) {
+	n, err := t.ttyFile.Read(b)
+	t.last, t.err = append(t.last[:0], b[:n]...), err
+	return n, err
+}
+
+// key reads one key press. An escape sequence (an arrow key) is one key,
+// which no answer uses. Keys typed fast enough to arrive with it come back
+// in more: Ctrl-C among them wins, and an Enter there belongs to the key.
+func (p ttyPrompter) key() (key rune, more bool, err error) {
+	rr, tap, restore, err := p.keys()
 	if err != nil {
 		return 0, false, err
 	}
 	defer restore()
-	buf := make([]byte, 16)
-	for {
-		n, err := p.in.Read(buf)
-		if errors.Is(err, io.EOF) {
-			// The terminal hung up: nobody is left to answer.
-			return 0, false, fix.ErrCancelled
-		}
-		if err != nil {
-			return 0, false, fmt.Errorf("prompt: read key: %w", err)
-		}
-		if bytes.IndexByte(buf[:n], ctrlC) >= 0 {
-			return ctrlC, false, nil
-		}
-		if n > 0 {
-			return buf[0], n > 1 && buf[0] != esc, nil
-		}
+	key, size, err := rr.ReadRune()
+	switch {
+	case hungUp(tap.err):
+		// The terminal is gone: nobody is left to answer.
+		return 0, false, fix.ErrCancelled
+	case tap.err != nil:
+		return 0, false, fmt.Errorf("prompt: read key: %w", tap.err)
+	case bytes.IndexByte(tap.last, terminal.KeyInterrupt) >= 0:
+		return terminal.KeyInterrupt, false, nil
+	case err != nil:
+		// An escape sequence survey does not know (Alt and a key): no answer.
+		return terminal.KeyEscape, false, nil
 	}
+	return key, tap.last[0] != terminal.KeyEscape && len(tap.last) > size, nil
 }
 
 // swallowEnter consumes what is typed right after a single-key answer,
@@ -251,7 +265,7 @@ func (p ttyPrompter) swallowEnter() error {
 	if p.enterWindow <= 0 {
 		return nil
 	}
-	restore, err := p.raw()
+	_, tap, restore, err := p.keys()
 	if err != nil {
 		return err
 	}
@@ -262,20 +276,22 @@ func (p ttyPrompter) swallowEnter() error {
 		// EINTR (a resize) or nothing typed: the answer stands either way.
 		return nil
 	}
-	buf := make([]byte, 16)
-	k, _ := p.in.Read(buf)
-	if bytes.IndexByte(buf[:k], ctrlC) >= 0 {
+	// Read as it came, not as runes: a RuneReader handed the start of an
+	// escape sequence would wait for its end, which may never be typed.
+	_, _ = tap.Read(make([]byte, 64))
+	if bytes.IndexByte(tap.last, terminal.KeyInterrupt) >= 0 {
 		// Ctrl-C right after the answer still cancels the run.
 		return p.cancelled()
 	}
 	return nil
 }
 
-// line reads one line with x/term's editor, sized to the terminal and
-// resized with it. Ctrl-C cancels the run; Ctrl-D on an empty line cancels
-// this prompt (errPromptCancelled).
+// line reads one line with x/term's editor (see ttyPrompter for why not
+// survey's), in survey's key mode, sized to the terminal and resized with
+// it. Ctrl-C cancels the run; Ctrl-D on an empty line cancels this prompt
+// (errPromptCancelled).
 func (p ttyPrompter) line(prompt string) (string, error) {
-	restore, err := p.raw()
+	_, _, restore, err := p.keys()
 	if err != nil {
 		return "", err
 	}
@@ -309,14 +325,12 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 		}
 	}()
 	s, err := t.ReadLine()
-	// The terminal is still raw here, so a line ends with "\r\n"; and not
-	// through t.Write, which would redraw the prompt after the text.
+	// Not through t.Write, which would redraw the prompt after the text.
 	switch {
 	case in.interrupted || in.hungUp:
-		_, _ = io.WriteString(p.out, "^C\r\n")
-		return "", fix.ErrCancelled
+		return "", p.cancelled()
 	case errors.Is(err, io.EOF):
-		_, _ = io.WriteString(p.out, "\r\n")
+		_ = p.say("\n")
 		return "", errPromptCancelled
 	case err != nil:
 		return "", fmt.Errorf("prompt: read line: %w", err)
@@ -341,15 +355,22 @@ var keySpellings = strings.NewReplacer(
 
 func (c *keyReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.hungUp = c.hungUp || errors.Is(err, io.EOF)
-	if bytes.IndexByte(b[:n], ctrlC) >= 0 {
+	c.hungUp = c.hungUp || hungUp(err)
+	if bytes.IndexByte(b[:n], terminal.KeyInterrupt) >= 0 {
 		c.interrupted = true
 	}
-	if bytes.IndexByte(b[:n], esc) >= 0 {
+	if bytes.IndexByte(b[:n], terminal.KeyEscape) >= 0 {
 		// Every spelling is at most as long as the sequence it replaces.
 		n = copy(b, keySpellings.Replace(string(b[:n])))
 	}
 	return n, err
+}
+
+// hungUp reports a read from a terminal that is gone: a closed terminal
+// reads as end of file, a pseudo-terminal whose other side closed (a
+// terminal window, an ssh connection) fails with EIO.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, unix.EIO)
 }
 
 func plural(n int, one, many string) string {
