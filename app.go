@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
@@ -35,6 +36,13 @@ type env struct {
 	// prompt, when set, is who fix asks instead of the terminal prompter:
 	// tests answer through it without one.
 	prompt fix.Prompter
+	// aborts, when set, is what a second interrupt does before exiting.
+	aborts *abortList
+}
+
+type abortList struct {
+	mu sync.Mutex
+	fs []func()
 }
 
 func osIsTerminal(f any) bool {
@@ -116,10 +124,53 @@ func defaultUsageErrors(cmds []*cli.Command) {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal, aborts: &abortList{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go watchInterrupts(sigs, cancel, e, os.Exit)
 	return runApp(ctx, e, args)
+}
+
+// watchInterrupts turns the first Ctrl-C into a cancelled context: the
+// commands stop starting work (fix completes the writes already sent and
+// journals them) and report what happened. A second one exits at once,
+// after what is being journaled is on disk.
+func watchInterrupts(sigs <-chan os.Signal, cancel func(), e *env, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	e.abort()
+	fmt.Fprintln(e.stderr, "trailwatch: interrupted again: exiting now; writes still in flight are not in the journal")
+	exit(exitCancelled)
+}
+
+// atAbort registers what must be done before exiting at once on a second
+// interrupt (flush and close the journal).
+func (e *env) atAbort(f func()) {
+	if e.aborts == nil {
+		return
+	}
+	e.aborts.mu.Lock()
+	defer e.aborts.mu.Unlock()
+	e.aborts.fs = append(e.aborts.fs, f)
+}
+
+func (e *env) abort() {
+	if e.aborts == nil {
+		return
+	}
+	e.aborts.mu.Lock()
+	defer e.aborts.mu.Unlock()
+	for _, f := range e.aborts.fs {
+		f()
+	}
 }
 
 func runApp(ctx context.Context, e *env, args []string) int {

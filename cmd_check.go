@@ -8,9 +8,10 @@ import (
 	"github.com/trailwatch/trailwatch/check"
 )
 
-// callTimeout bounds each AWS request (each page), after the SDK's retries
-// have had their chance within it.
-const callTimeout = 30 * time.Second
+// callTimeout bounds each AWS call (each page), retries included: long
+// enough for the retry policy's backoff (internal/awsenv) to ride out
+// throttling, short enough that a hung connection does not hold a run.
+const callTimeout = 5 * time.Minute
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{

@@ -19,6 +19,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
@@ -134,6 +135,7 @@ func runFix(c *cli.Context, e *env) error {
 			return usageError("--journal: %w", err)
 		}
 		defer journal.Close()
+		e.atAbort(journal.Abandon)
 	}
 
 	ctx := c.Context
@@ -244,8 +246,9 @@ func runFix(c *cli.Context, e *env) error {
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
+		res := resultOf(before, a.Account)
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
-			Before: statusText(resultOf(before, a.Account)), Blocked: a.Blocked}
+			Before: statusText(res), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
 		if res, ok := after[a.Account]; ok && res.Via != nil {
 			// Covered by a chain fixed in its owner's account this run.
 			reports[i].After = statusText(res)
@@ -352,19 +355,22 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 
 // recheck runs check again for the accounts that were applied, and for the
 // accounts whose verdict came from one of them (members of an organization
-// trail), keyed by account. Owners come first, so members resolve against
-// their new verdict. It runs even after an interrupt: the truth is owed
-// either way.
+// trail), which settle against their owner's new verdict; keyed by
+// account. It runs even after an interrupt: the truth is owed either way.
 func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
 	var targets []check.Target
 	applied := map[string]bool{}
 	for _, j := range jobs {
 		applied[j.Plan.Account] = true
-		targets = append(targets, targetOf(r.targets, resultOf(before, j.Plan.Account)))
+		t := targetOf(r.targets, resultOf(before, j.Plan.Account))
+		t.Account = j.Plan.Account // known: STS is not asked again
+		targets = append(targets, t)
 	}
 	for _, res := range before.Results {
 		if res.Via != nil && applied[res.Via.Account] && !applied[res.Account] {
-			targets = append(targets, targetOf(r.targets, res))
+			t := targetOf(r.targets, res)
+			t.Account = res.Account
+			targets = append(targets, t)
 		}
 	}
 	co := r.co
@@ -468,16 +474,15 @@ func statusText(r check.Result) string {
 
 // writersFor builds fix's write clients from a target's configuration.
 func writersFor(t check.Target) fix.Writers {
-	src, ok := t.Clients.(interface{ Config() aws.Config })
+	src, ok := t.Clients.(configSource)
 	if !ok {
 		return fix.Writers{}
 	}
-	cfg := src.Config()
 	return fix.Writers{
-		Topics: perRegion(cfg, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
-		Logs:   perRegion(cfg, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(cfg, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(cfg),
-		Trails: perRegion(cfg, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
+		Topics: perRegion(src, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
+		Logs:   perRegion(src, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(src, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(src.ConfigFor("")),
+		Trails: perRegion(src, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
 )
@@ -126,22 +127,30 @@ func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Opti
 	finish()
 	m := e.meter("plan", len(report.Results), time.Now())
 	defer m.Finish()
-	failed := 0
 	accounts := make([]plan.AccountPlan, len(report.Results))
-	for i, r := range report.Results {
-		if r.Status == check.Error || r.Status == check.Manual {
-			failed++
-		}
+	unplanned := make([]bool, len(report.Results))
+	// Accounts are planned side by side, as they were checked.
+	parallel.ForEach(ctx, len(report.Results), co.Parallel, func(ctx context.Context, i int) {
+		r := report.Results[i]
 		t := targetOf(targets, r)
 		a, err := planAccount(ctx, t, r, opts)
 		if err != nil {
-			failed++
+			unplanned[i] = true
 			p := awserr.Describe(err, t.Profile)
 			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
 				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
-		m.Done(a.Status)
+		m.Done(a.Status) // the meter is safe for concurrent use
+	})
+	failed := 0
+	for i, r := range report.Results {
+		if r.Status == check.Error || r.Status == check.Manual {
+			failed++
+		}
+		if unplanned[i] {
+			failed++
+		}
 	}
 	return plan.New(version, time.Now(), opts, accounts), report, failed
 }
@@ -183,30 +192,33 @@ func noteSkipped(e *env, skipped []check.Skipped) {
 // per region on demand. A target without clients (its profile failed to
 // load) is already an ERROR result that plan never reads for.
 func readersFor(t check.Target) plan.Readers {
-	src, ok := t.Clients.(interface{ Config() aws.Config })
+	src, ok := t.Clients.(configSource)
 	if !ok {
 		return plan.Readers{}
 	}
-	cfg := src.Config()
 	return plan.Readers{
-		Logs:   perRegion(cfg, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(cfg, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
-		Topics: perRegion(cfg, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(cfg),
+		Logs:   perRegion(src, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
+		Alarms: perRegion(src, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
+		Topics: perRegion(src, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
+		Roles:  iam.NewFromConfig(src.ConfigFor("")),
 	}
 }
 
-// perRegion builds a client per region once; accounts are planned one after
-// another, so no lock is needed.
-func perRegion[T any](cfg aws.Config, build func(aws.Config) T) func(string) T {
+// configSource is awsenv.Clients: the configuration of each region's
+// clients, whose retryer (and so retry budget) check's clients share.
+type configSource interface {
+	ConfigFor(region string) aws.Config
+}
+
+// perRegion builds a client per region once. Each account has its own
+// readers and writers, used by one goroutine at a time, so no lock is needed.
+func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T {
 	made := map[string]T{}
 	return func(region string) T {
 		if c, ok := made[region]; ok {
 			return c
 		}
-		c := cfg.Copy()
-		c.Region = region
-		made[region] = build(c)
+		made[region] = build(src.ConfigFor(region))
 		return made[region]
 	}
 }

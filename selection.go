@@ -101,9 +101,13 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 	if err != nil {
 		return nil, err
 	}
+	loader, err := awsenv.NewLoader(o, e.getenv)
+	if err != nil {
+		return nil, err
+	}
 	targets := make([]check.Target, 0, len(names))
 	for _, name := range names {
-		cfg, err := awsenv.Load(ctx, name, s.region, o)
+		cfg, err := loader.Load(ctx, name, s.region)
 		t := check.Target{Profile: name, Region: s.region}
 		if err != nil {
 			t.Err = &awserr.ConfigError{Err: err}

@@ -160,8 +160,8 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		if seat.Err != nil {
 			continue
 		}
-		cfg := seat.Clients.(interface{ Config() aws.Config }).Config()
-		api := organizations.NewFromConfig(cfg)
+		clients := seat.Clients.(*awsenv.Clients)
+		api := organizations.NewFromConfig(clients.ConfigFor(""))
 		organization, err := org.Describe(ctx, api)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
@@ -183,7 +183,7 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		if err != nil {
 			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
 		}
-		assumer := awsenv.NewAssumer(cfg)
+		assumer := clients.Assumer()
 		for _, a := range listing.Active {
 			if reached[a.ID] || !keep(a.ID) {
 				continue
@@ -214,9 +214,8 @@ func identifySeats(ctx context.Context, seats []check.Target) map[int]string {
 		if seat.Err != nil {
 			continue
 		}
-		cfg := seat.Clients.(interface{ Config() aws.Config }).Config()
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
+		id, err := seat.Clients.STS("").GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
 		cancel()
 		if err != nil {
 			seat.Err = awserr.Classify("sts:GetCallerIdentity", err)

@@ -179,3 +179,15 @@ type slowLogs struct {
 }
 
 func (s *slowLogs) Logs(string) awsapi.LogsAPI { return s.logs }
+
+// An account already known (fix's re-check) is not asked for again: STS is
+// never called, and the chain is the same.
+func TestKnownAccountSkipsSTS(t *testing.T) {
+	w := compliant()
+	w.denied["sts:GetCallerIdentity"] = "InvalidClientTokenId"
+	f := w.fake(t)
+	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: f.clients, Account: acct}}, Options{})
+	require.Equal(t, Pass, rep.Results[0].Status, rep.Results[0].Message)
+	require.Equal(t, acct, rep.Results[0].Account)
+	require.Zero(t, f.apiCalls()["GetCallerIdentity"])
+}

@@ -38,22 +38,45 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	}
 	ct := a.clients.CloudTrail(ev.HomeRegion)
 
-	cctx, cancel := a.call(ctx)
-	status, err := ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
-	cancel()
-	if err != nil {
-		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", err))
+	// Status, selectors and the log group's filters need only what
+	// DescribeTrails returned: they are read side by side, and judged in
+	// chain order afterwards. A chain broken at logging or selectors thus
+	// costs up to two reads it did not need.
+	groupARN := strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
+	groupRegion, groupAccount := arnField(groupARN, 3), arnField(groupARN, 4)
+	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
+	var status *cloudtrail.GetTrailStatusOutput
+	var sel *cloudtrail.GetEventSelectorsOutput
+	var filters []logstypes.MetricFilter
+	var statusErr, selErr, filtersErr error
+	together(ctx,
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			status, statusErr = ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			sel, selErr = ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			if groupARN != "" && groupAccount == a.account {
+				filters, filtersErr = a.metricFilters(ctx, groupRegion, groupName)
+			}
+		},
+	)
+
+	if statusErr != nil {
+		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", statusErr))
 	}
 	ev.Logging = aws.Bool(aws.ToBool(status.IsLogging))
 	if !*ev.Logging {
 		return ev, failAt(TrailNotLogging, "trail %s is not logging", ev.Name)
 	}
 
-	cctx, cancel = a.call(ctx)
-	sel, err := ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
-	cancel()
-	if err != nil {
-		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", err))
+	if selErr != nil {
+		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", selErr))
 	}
 	ok, note := managementEvents(sel)
 	ev.ManagementEvents, ev.SelectorsNote = aws.Bool(ok), note
@@ -61,12 +84,11 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		return ev, failAt(ManagementEventsNotCaptured, "trail %s does not capture all management events: %s", ev.Name, note)
 	}
 
-	ev.LogGroupARN = strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
+	ev.LogGroupARN = groupARN
 	if ev.LogGroupARN == "" {
 		return ev, failAt(NoCloudWatchLogs, "trail %s does not deliver to CloudWatch Logs", ev.Name)
 	}
-	ev.LogGroupRegion, ev.LogGroupAccount = arnField(ev.LogGroupARN, 3), arnField(ev.LogGroupARN, 4)
-	ev.LogGroupName = strings.TrimPrefix(arnResource(ev.LogGroupARN), "log-group:")
+	ev.LogGroupRegion, ev.LogGroupAccount, ev.LogGroupName = groupRegion, groupAccount, groupName
 	// Delivery is the trail's own status, read here whoever owns the group,
 	// so a group in another account is judged on its chain alone.
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
@@ -78,23 +100,34 @@ func (a *auditor) trail(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
 
-	filters, err := a.metricFilters(ctx, ev.LogGroupRegion, ev.LogGroupName)
-	if err != nil {
-		return ev, erred(err)
+	if filtersErr != nil {
+		return ev, erred(filtersErr)
 	}
 	if len(filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
 	}
-	best := outcome{kind: failed, stage: -1}
-	for _, f := range filters {
-		fe, o := a.filter(ctx, ev.LogGroupRegion, f)
-		ev.Filters = append(ev.Filters, fe)
-		best = better(best, o)
-	}
+	ev.Filters = make([]FilterEvidence, len(filters))
+	outcomes := make([]outcome, len(filters))
+	fanOut(ctx, len(filters), func(ctx context.Context, i int) {
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i])
+	})
+	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
 		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
 	}
 	return ev, best
+}
+
+// bestOf is the best of outcomes, or none when there are none.
+func bestOf(none outcome, outcomes []outcome) outcome {
+	if len(outcomes) == 0 {
+		return none
+	}
+	best := outcome{kind: failed, stage: -1}
+	for _, o := range outcomes {
+		best = better(best, o)
+	}
+	return best
 }
 
 // arnResource is everything after the account field of an ARN.
@@ -191,36 +224,27 @@ func admits(f cttypes.AdvancedFieldSelector, v string) bool {
 	return true
 }
 
-type filterList struct {
-	filters []logstypes.MetricFilter
-	err     error
-}
-
 // metricFilters reads the filters of one log group only (never every log
 // group), once per run.
 func (a *auditor) metricFilters(ctx context.Context, region, group string) ([]logstypes.MetricFilter, error) {
-	key := region + "\x00" + group
-	if c, ok := a.filters[key]; ok {
-		return c.filters, c.err
-	}
-	var filters []logstypes.MetricFilter
-	p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
-	var err error
-	for p.HasMorePages() {
-		cctx, cancel := a.call(ctx)
-		out, perr := p.NextPage(cctx)
-		cancel()
-		if perr != nil {
-			err = awserr.Classify("logs:DescribeMetricFilters", perr)
-			break
+	return a.filters.get(region+"\x00"+group, func() ([]logstypes.MetricFilter, error) {
+		var filters []logstypes.MetricFilter
+		p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(a.clients.Logs(region), &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
+		for p.HasMorePages() {
+			cctx, cancel := a.call(ctx)
+			out, err := p.NextPage(cctx)
+			cancel()
+			if err != nil {
+				err = awserr.Classify("logs:DescribeMetricFilters", err)
+				if errors.Is(err, awserr.ErrNotFound) {
+					return nil, nil // the log group is gone: no filter, a finding
+				}
+				return nil, err
+			}
+			filters = append(filters, out.MetricFilters...)
 		}
-		filters = append(filters, out.MetricFilters...)
-	}
-	if errors.Is(err, awserr.ErrNotFound) {
-		filters, err = nil, nil // the log group is gone: no filter, a finding
-	}
-	a.filters[key] = filterList{filters, err}
-	return filters, err
+		return filters, nil
+	})
 }
 
 // filter judges one metric filter's pattern, then follows its metrics.
@@ -259,12 +283,14 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		return fe, noMatch("is " + fe.Rejected)
 	}
 
-	best := noMatch("emits no metric")
-	for _, mt := range f.MetricTransformations {
-		me, o := a.metric(ctx, region, mt)
-		fe.Metrics = append(fe.Metrics, me)
-		best = better(best, o)
+	var outcomes []outcome
+	if n := len(f.MetricTransformations); n > 0 {
+		fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
+		fanOut(ctx, n, func(ctx context.Context, i int) {
+			fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
+		})
 	}
+	best := bestOf(noMatch("emits no metric"), outcomes)
 	if best.kind == complete && len(indeterminate) > 0 {
 		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
 			fe.Name, strings.Join(indeterminate, "; "))}
@@ -285,11 +311,6 @@ func verdictName(v pattern.Verdict) string {
 	return "unknown"
 }
 
-type alarmList struct {
-	alarms []cwtypes.MetricAlarm
-	err    error
-}
-
 // metric finds the alarms on one metric a filter emits, in the log group's
 // region, and follows the ones that watch exactly that metric.
 func (a *auditor) metric(ctx context.Context, region string, mt logstypes.MetricTransformation) (MetricEvidence, outcome) {
@@ -301,36 +322,44 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 	if err != nil {
 		return me, erred(err)
 	}
-	best := failAt(NoAlarm, "no alarm watches metric %s/%s%s", me.Namespace, me.Name, dimsText(me.Dimensions))
 	value, valueErr := positiveConstant(me.Value)
+	var watching []cwtypes.MetricAlarm
+	var stats []string
 	for _, al := range alarms {
-		stat, ok := watches(al, me)
-		if !ok {
-			continue
+		if stat, ok := watches(al, me); ok {
+			watching, stats = append(watching, al), append(stats, stat)
 		}
-		ae := AlarmEvidence{Name: aws.ToString(al.AlarmName), ARN: aws.ToString(al.AlarmArn)}
-		why := ""
-		if valueErr != nil {
-			why = valueErr.Error()
-		} else {
-			why = cannotFire(al, stat, value)
-		}
-		if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
-			// CloudWatch only gives an alarm datapoints in its own unit.
-			why = fmt.Sprintf("it watches unit %s but the filter emits %s", al.Unit, unitOrNone(me.Unit))
-		}
-		if why != "" {
-			ae.Why = why
-			me.Alarms = append(me.Alarms, ae)
-			best = better(best, failAt(AlarmCannotFire, "alarm %s cannot fire on one change: %s", ae.Name, why))
-			continue
-		}
-		ae.CanFire = true
-		o := a.notify(ctx, &ae, al.AlarmActions)
-		me.Alarms = append(me.Alarms, ae)
-		best = better(best, o)
 	}
-	return me, best
+	var outcomes []outcome
+	if n := len(watching); n > 0 {
+		me.Alarms, outcomes = make([]AlarmEvidence, n), make([]outcome, n)
+		fanOut(ctx, n, func(ctx context.Context, i int) {
+			me.Alarms[i], outcomes[i] = a.alarm(ctx, watching[i], stats[i], me, value, valueErr)
+		})
+	}
+	return me, bestOf(failAt(NoAlarm, "no alarm watches metric %s/%s%s", me.Namespace, me.Name, dimsText(me.Dimensions)), outcomes)
+}
+
+// alarm judges one alarm watching the metric, then follows its actions.
+func (a *auditor) alarm(ctx context.Context, al cwtypes.MetricAlarm, stat string, me MetricEvidence, value float64, valueErr error) (AlarmEvidence, outcome) {
+	ae := AlarmEvidence{Name: aws.ToString(al.AlarmName), ARN: aws.ToString(al.AlarmArn)}
+	why := ""
+	if valueErr != nil {
+		why = valueErr.Error()
+	} else {
+		why = cannotFire(al, stat, value)
+	}
+	if why == "" && al.Unit != "" && string(al.Unit) != unitOrNone(me.Unit) {
+		// CloudWatch only gives an alarm datapoints in its own unit.
+		why = fmt.Sprintf("it watches unit %s but the filter emits %s", al.Unit, unitOrNone(me.Unit))
+	}
+	if why != "" {
+		ae.Why = why
+		return ae, failAt(AlarmCannotFire, "alarm %s cannot fire on one change: %s", ae.Name, why)
+	}
+	ae.CanFire = true
+	o := a.notify(ctx, &ae, al.AlarmActions)
+	return ae, o
 }
 
 // alarmsFor asks for the alarms of one metric (name, namespace and
@@ -338,22 +367,17 @@ func (a *auditor) metric(ctx context.Context, region string, mt logstypes.Metric
 func (a *auditor) alarmsFor(ctx context.Context, region string, me MetricEvidence) ([]cwtypes.MetricAlarm, error) {
 	dims := dimensions(me.Dimensions)
 	key := region + "\x00" + me.Namespace + "\x00" + me.Name + dimsText(me.Dimensions)
-	if c, ok := a.alarms[key]; ok {
-		return c.alarms, c.err
-	}
-	cctx, cancel := a.call(ctx)
-	out, err := a.clients.CloudWatch(region).DescribeAlarmsForMetric(cctx, &cloudwatch.DescribeAlarmsForMetricInput{
-		MetricName: aws.String(me.Name), Namespace: aws.String(me.Namespace), Dimensions: dims,
+	return a.alarms.get(key, func() ([]cwtypes.MetricAlarm, error) {
+		cctx, cancel := a.call(ctx)
+		defer cancel()
+		out, err := a.clients.CloudWatch(region).DescribeAlarmsForMetric(cctx, &cloudwatch.DescribeAlarmsForMetricInput{
+			MetricName: aws.String(me.Name), Namespace: aws.String(me.Namespace), Dimensions: dims,
+		})
+		if err != nil {
+			return nil, awserr.Classify("cloudwatch:DescribeAlarmsForMetric", err)
+		}
+		return out.MetricAlarms, nil
 	})
-	cancel()
-	var alarms []cwtypes.MetricAlarm
-	if err != nil {
-		err = awserr.Classify("cloudwatch:DescribeAlarmsForMetric", err)
-	} else {
-		alarms = out.MetricAlarms
-	}
-	a.alarms[key] = alarmList{alarms, err}
-	return alarms, err
 }
 
 func dimensions(m map[string]string) []cwtypes.Dimension {
@@ -488,61 +512,81 @@ func dimMap(ds []cwtypes.Dimension) map[string]string {
 // notify follows an alarm's ALARM actions to SNS topics with a confirmed
 // subscriber. Other actions (Lambda, Auto Scaling, EC2) notify nobody.
 func (a *auditor) notify(ctx context.Context, ae *AlarmEvidence, actions []string) outcome {
-	best := failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name)
+	var topics []string
 	for _, action := range actions {
 		if !strings.HasPrefix(action, "arn:") || arnField(action, 2) != "sns" {
 			ae.OtherActions = append(ae.OtherActions, action)
 			continue
 		}
-		te, err := a.topic(ctx, action)
-		if err != nil {
-			best = better(best, erred(err))
-			continue
-		}
-		ae.Topics = append(ae.Topics, *te)
+		topics = append(topics, action)
+	}
+	found := make([]*TopicEvidence, len(topics))
+	outcomes := make([]outcome, len(topics))
+	fanOut(ctx, len(topics), func(ctx context.Context, i int) {
+		arn := topics[i]
+		te, err := a.topic(ctx, arn)
 		switch {
+		case err != nil:
+			outcomes[i] = erred(err)
 		case te.Account != a.account:
-			best = better(best, outcome{kind: manual, account: te.Account, why: fmt.Sprintf(
-				"alarm %s notifies topic %s in account %s", ae.Name, action, te.Account)})
+			found[i], outcomes[i] = te, outcome{kind: manual, account: te.Account, why: fmt.Sprintf(
+				"alarm %s notifies topic %s in account %s", ae.Name, arn, te.Account)}
 		case te.Confirmed == 0:
-			best = better(best, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", action, te.Pending))
+			found[i], outcomes[i] = te, failAt(NoConfirmedSubscriber, "topic %s has no confirmed subscription (%d pending confirmation)", arn, te.Pending)
 		default:
-			best = better(best, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, action, plural(te.Confirmed, "confirmed subscription"))})
+			found[i], outcomes[i] = te, outcome{kind: complete, why: fmt.Sprintf("alarm %s notifies topic %s (%s)", ae.Name, arn, plural(te.Confirmed, "confirmed subscription"))}
+		}
+	})
+	for _, te := range found {
+		if te != nil {
+			ae.Topics = append(ae.Topics, *te)
 		}
 	}
-	return best
+	return bestOf(failAt(NoAlarmTopic, "alarm %s notifies no SNS topic", ae.Name), outcomes)
 }
 
 // topic counts a topic's confirmed and pending subscriptions, once per run.
-// A topic in another account is not read: it is the MANUAL case.
+// A topic in another account is not read: it is the MANUAL case. Reads of
+// one topic that do not depend on each other go in the together below.
 func (a *auditor) topic(ctx context.Context, arn string) (*TopicEvidence, error) {
-	if te, ok := a.topics[arn]; ok {
+	return a.topics.get(arn, func() (*TopicEvidence, error) {
+		te := &TopicEvidence{ARN: arn, Account: arnField(arn, 4)}
+		if te.Account != a.account {
+			return te, nil
+		}
+		var err error
+		together(ctx,
+			func(ctx context.Context) { err = a.subscriptions(ctx, te) },
+		)
+		if err != nil {
+			return nil, err
+		}
 		return te, nil
-	}
-	te := &TopicEvidence{ARN: arn, Account: arnField(arn, 4)}
-	if te.Account == a.account {
-		p := sns.NewListSubscriptionsByTopicPaginator(a.clients.SNS(arnField(arn, 3)), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
-		for p.HasMorePages() {
-			cctx, cancel := a.call(ctx)
-			out, err := p.NextPage(cctx)
-			cancel()
-			if err != nil {
-				err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
-				if errors.Is(err, awserr.ErrNotFound) {
-					break // a deleted topic has no subscribers: a finding
-				}
-				return nil, err
+	})
+}
+
+// subscriptions counts the topic's confirmed and pending subscriptions.
+func (a *auditor) subscriptions(ctx context.Context, te *TopicEvidence) error {
+	p := sns.NewListSubscriptionsByTopicPaginator(a.clients.SNS(arnField(te.ARN, 3)), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(te.ARN)})
+	for p.HasMorePages() {
+		cctx, cancel := a.call(ctx)
+		out, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			err = awserr.Classify("sns:ListSubscriptionsByTopic", err)
+			if errors.Is(err, awserr.ErrNotFound) {
+				return nil // a deleted topic has no subscribers: a finding
 			}
-			for _, s := range out.Subscriptions {
-				switch sa := aws.ToString(s.SubscriptionArn); {
-				case sa == "PendingConfirmation":
-					te.Pending++
-				case strings.HasPrefix(sa, "arn:"):
-					te.Confirmed++
-				}
+			return err
+		}
+		for _, s := range out.Subscriptions {
+			switch sa := aws.ToString(s.SubscriptionArn); {
+			case sa == "PendingConfirmation":
+				te.Pending++
+			case strings.HasPrefix(sa, "arn:"):
+				te.Confirmed++
 			}
 		}
 	}
-	a.topics[arn] = te
-	return te, nil
+	return nil
 }

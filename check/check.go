@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
@@ -45,8 +47,8 @@ type Target struct {
 	// be loaded: the target becomes an ERROR result and the others go on.
 	Err error
 	// Account is the account Clients reach when it is known beforehand (an
-	// organization's member, or a seat already identified): it is not asked
-	// again.
+	// organization's member, a seat already identified, fix's re-check):
+	// STS is not asked again.
 	Account string
 	// RoleARN is the role Clients assume into Account, empty when the
 	// profile's own credentials are used.
@@ -56,94 +58,135 @@ type Target struct {
 	Connect func(ctx context.Context) error
 }
 
-// Run checks every target's account. Targets reaching the same account are
-// checked once, with all their profiles named. Results keep the order of the
-// targets; a failure in one account never stops the others.
+// Run checks every target's account. Each target goes through one
+// pipeline: its identity (sts:GetCallerIdentity) is asked at the same time
+// as its trails, and the first target to reach an account runs that
+// account's chain; targets reaching an account already taken join its
+// result with their profile (their trail read is the one extra call).
+// Results keep the order of the targets; a failure in one account never
+// stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
-	accounts := make([]string, len(targets))
-	errs := make([]error, len(targets))
-	parallel.ForEach(len(targets), opts.Parallel, func(i int) {
-		t := targets[i]
-		if t.Err != nil {
-			errs[i] = t.Err
-			return
-		}
-		if t.Account != "" {
-			accounts[i] = t.Account
-			if t.Connect != nil && (opts.Select == nil || opts.Select(t.Account)) {
-				errs[i] = t.Connect(ctx)
-			}
-			return
-		}
-		a := auditor{clients: t.Clients, opts: opts}
-		accounts[i], errs[i] = a.callerAccount(ctx, t.Region)
-	})
-
-	// One job per account, plus one per target that could not be identified.
-	type job struct {
-		target   Target
-		account  string
-		profiles []string
-		err      error
+	type slot struct {
+		result   Result
+		joined   bool  // no result here: the account was another target's, or Select left it out
+		profiles []int // the targets that reached this account
 	}
-	var jobs []*job
-	byAccount := map[string]*job{}
-	for i, t := range targets {
-		if accounts[i] != "" && opts.Select != nil && !opts.Select(accounts[i]) {
-			continue
-		}
-		if errs[i] != nil {
-			if j, ok := byAccount[accounts[i]]; ok && accounts[i] != "" {
-				// Already reached another way: that one is audited.
-				j.profiles = append(j.profiles, t.Profile)
-				continue
-			}
-			jobs = append(jobs, &job{target: t, account: accounts[i], profiles: []string{t.Profile}, err: errs[i]})
-			continue
-		}
-		if j, ok := byAccount[accounts[i]]; ok {
-			j.profiles = append(j.profiles, t.Profile)
-			continue
-		}
-		j := &job{target: t, account: accounts[i], profiles: []string{t.Profile}}
-		byAccount[accounts[i]] = j
-		jobs = append(jobs, j)
-	}
-
-	results := make([]Result, len(jobs))
-	finished := owners{}
+	slots := make([]slot, len(targets))
 	var mu sync.Mutex
-	done := 0
-	parallel.ForEach(len(jobs), opts.Parallel, func(i int) {
-		j := jobs[i]
-		if j.err != nil {
-			results[i] = errorResult(j.account, j.target.Profile, j.target.Region, j.err)
-		} else {
-			results[i] = Account(ctx, j.target.Clients, j.account, j.target.Region, opts)
+	byAccount := map[string]int{}
+	done, duplicates := 0, 0
+	finished := owners{}
+	parallel.ForEach(ctx, len(targets), opts.Parallel, func(ctx context.Context, i int) {
+		t := targets[i]
+		var res Result
+		joined := false
+		switch {
+		case t.Account != "" && opts.Select != nil && !opts.Select(t.Account):
+			joined = true // left out before anything is asked or assumed
+		case t.Err != nil:
+			res = errorResult(t.Account, t.Profile, t.Region, t.Err)
+		default:
+			res = identifyAndRun(ctx, t, opts, func(account string) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if opts.Select != nil && !opts.Select(account) {
+					joined = true
+					return false
+				}
+				if owner, ok := byAccount[account]; ok {
+					slots[owner].profiles = append(slots[owner].profiles, i)
+					joined = true
+					return false
+				}
+				byAccount[account] = i
+				return true
+			})
 		}
-		results[i].RoleARN = j.target.RoleARN
-		results[i].Profiles = nonEmpty(j.profiles)
-		if len(results[i].Profiles) > 0 {
-			results[i].Profile = results[i].Profiles[0]
+		mu.Lock()
+		defer mu.Unlock()
+		slots[i].profiles = append(slots[i].profiles, i)
+		if joined {
+			slots[i].joined = true
+			duplicates++
+			return
 		}
+		res.RoleARN = t.RoleARN
+		slots[i].result = res
+		done++
 		if opts.Progress != nil {
-			mu.Lock()
-			done++
-			opts.Progress(done, len(jobs), finished.add(results[i]))
-			mu.Unlock()
+			opts.Progress(done, len(targets)-duplicates, finished.add(res))
 		}
 	})
+	// Whichever target claimed an account first, its result goes where the
+	// account's first target is, under that target's profile.
+	type placed struct {
+		at int
+		r  Result
+	}
+	var order []placed
+	for i := range slots {
+		if slots[i].joined {
+			continue
+		}
+		r := slots[i].result
+		sort.Ints(slots[i].profiles)
+		var names []string
+		for _, j := range slots[i].profiles {
+			names = append(names, targets[j].Profile)
+		}
+		r.Profiles = nonEmpty(names)
+		if len(r.Profiles) > 0 {
+			r.Profile = r.Profiles[0]
+		}
+		order = append(order, placed{slots[i].profiles[0], r})
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].at < order[j].at })
+	results := make([]Result, len(order))
+	for i, p := range order {
+		results[i] = p.r
+	}
 	resolveOrganizationTrails(results)
 	return Report{Results: results, Summary: summarize(results)}
 }
 
-// Account checks one account whose ID is already known (fix re-checks an
-// account after applying with this). region is where trails are discovered.
-func Account(ctx context.Context, clients awsapi.Clients, account, region string, opts Options) Result {
-	a := auditor{clients: clients, opts: opts, account: account, filters: map[string]filterList{}, alarms: map[string]alarmList{}, topics: map[string]*TopicEvidence{}}
-	r := a.run(ctx, region)
-	r.Account = account
-	r.Region = region
+// identifyAndRun asks who the target is while it reads the trails, then
+// follows the chain if claim gives it the account. A target whose account
+// is already known (Target.Account) is not asked again.
+func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(account string) bool) Result {
+	if t.Connect != nil {
+		if err := t.Connect(ctx); err != nil {
+			if !claim(t.Account) {
+				return Result{}
+			}
+			return errorResult(t.Account, t.Profile, t.Region, err)
+		}
+	}
+	a := newAuditor(t.Clients, opts, t.Account)
+	var trails []cttypes.Trail
+	var trailsErr, idErr error
+	account := t.Account
+	together(ctx,
+		func(ctx context.Context) {
+			if account == "" {
+				account, idErr = a.callerAccount(ctx, t.Region)
+			}
+		},
+		func(ctx context.Context) { trails, trailsErr = a.describeTrails(ctx, t.Region) },
+	)
+	if idErr != nil {
+		return errorResult("", t.Profile, t.Region, idErr)
+	}
+	if !claim(account) {
+		return Result{}
+	}
+	a.account = account
+	var r Result
+	if trailsErr != nil {
+		r = errorOf(trailsErr)
+	} else {
+		r = a.judge(ctx, t.Region, trails)
+	}
+	r.Account, r.Region = account, t.Region
 	return r
 }
 
@@ -162,6 +205,12 @@ func errorResult(account, profile, region string, err error) Result {
 	p := awserr.Describe(err, profile)
 	r.ErrorCode, r.Message, r.Remediation = string(p.Code), p.Message, p.Remediation
 	return r
+}
+
+// errorOf is an account whose trails could not be read.
+func errorOf(err error) Result {
+	p := awserr.Describe(err, "")
+	return Result{Status: Error, ErrorCode: string(p.Code), Message: err.Error(), Trails: []TrailEvidence{}, Remediation: p.Remediation}
 }
 
 func nonEmpty(profiles []string) []string {
@@ -193,14 +242,18 @@ func summarize(results []Result) Summary {
 
 // auditor walks one account's chain. Reads are cached per resource so two
 // trails delivering to one log group, or two alarms notifying one topic,
-// cost one call each (the API budget of docs/design.md).
+// cost one call each, however many paths ask at once.
 type auditor struct {
 	clients awsapi.Clients
 	opts    Options
 	account string
-	filters map[string]filterList
-	alarms  map[string]alarmList
-	topics  map[string]*TopicEvidence
+	filters memo[[]logstypes.MetricFilter]
+	alarms  memo[[]cwtypes.MetricAlarm]
+	topics  memo[*TopicEvidence]
+}
+
+func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {
+	return &auditor{clients: clients, opts: opts, account: account}
 }
 
 // call bounds one AWS request by the per-call timeout.
@@ -221,12 +274,8 @@ func (a *auditor) callerAccount(ctx context.Context, region string) (string, err
 	return aws.ToString(out.Account), nil
 }
 
-func (a *auditor) run(ctx context.Context, region string) Result {
-	trails, err := a.describeTrails(ctx, region)
-	if err != nil {
-		p := awserr.Describe(err, "")
-		return Result{Status: Error, ErrorCode: string(p.Code), Message: err.Error(), Trails: []TrailEvidence{}, Remediation: p.Remediation}
-	}
+// judge follows every trail's chain, all at once, and keeps the best path.
+func (a *auditor) judge(ctx context.Context, region string, trails []cttypes.Trail) Result {
 	if len(trails) == 0 {
 		return Result{
 			Status: Fail, Reason: NoMultiRegionTrail, Trails: []TrailEvidence{},
@@ -234,10 +283,14 @@ func (a *auditor) run(ctx context.Context, region string) Result {
 			Remediation: remediation[NoMultiRegionTrail],
 		}
 	}
+	evidence := make([]TrailEvidence, len(trails))
+	outcomes := make([]outcome, len(trails))
+	fanOut(ctx, len(trails), func(ctx context.Context, i int) {
+		evidence[i], outcomes[i] = a.trail(ctx, trails[i])
+	})
 	best := outcome{kind: failed, stage: -1}
-	var evidence []TrailEvidence
-	for _, t := range trails {
-		ev, o := a.trail(ctx, t)
+	for i, o := range outcomes {
+		ev := &evidence[i]
 		ev.Complete = o.kind == complete
 		if o.kind == failed {
 			ev.Failed = Reasons[o.stage]
@@ -245,7 +298,6 @@ func (a *auditor) run(ctx context.Context, region string) Result {
 		if o.kind != complete && o.kind != failed {
 			ev.Note = o.why
 		}
-		evidence = append(evidence, ev)
 		best = better(best, o)
 	}
 	return resultOf(best, evidence)

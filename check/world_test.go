@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -106,6 +107,7 @@ func denied(code string) error {
 // fake holds the mocks of one world and what they were asked.
 type fake struct {
 	clients *mocks.Clients
+	mu      sync.Mutex   // check asks for clients from concurrent reads
 	calls   []*mock.Mock // every service mock, for counting API calls
 	regions map[string][]string
 }
@@ -131,11 +133,16 @@ func total(n map[string]int) int {
 
 func (w *world) fake(t *testing.T) *fake {
 	f := &fake{clients: mocks.NewClients(t), regions: map[string][]string{}}
-	ask := func(service, region string) { f.regions[service] = append(f.regions[service], region) }
+	// ask records who asked for which client, and keeps its mock.
+	ask := func(service, region string, m *mock.Mock) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.regions[service] = append(f.regions[service], region)
+		f.calls = append(f.calls, m)
+	}
 	f.clients.EXPECT().STS(mock.Anything).RunAndReturn(func(region string) awsapi.STSAPI {
-		ask("sts", region)
 		m := mocks.NewSTSAPI(t)
-		f.calls = append(f.calls, &m.Mock)
+		ask("sts", region, &m.Mock)
 		m.EXPECT().GetCallerIdentity(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
 				if code, ok := w.denied["sts:GetCallerIdentity"]; ok {
@@ -146,9 +153,8 @@ func (w *world) fake(t *testing.T) *fake {
 		return m
 	}).Maybe()
 	f.clients.EXPECT().CloudTrail(mock.Anything).RunAndReturn(func(region string) awsapi.CloudTrailAPI {
-		ask("cloudtrail", region)
 		m := mocks.NewCloudTrailAPI(t)
-		f.calls = append(f.calls, &m.Mock)
+		ask("cloudtrail", region, &m.Mock)
 		m.EXPECT().DescribeTrails(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(_ context.Context, in *cloudtrail.DescribeTrailsInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
 				if code, ok := w.denied["cloudtrail:DescribeTrails"]; ok {
@@ -182,9 +188,8 @@ func (w *world) fake(t *testing.T) *fake {
 		return m
 	}).Maybe()
 	f.clients.EXPECT().Logs(mock.Anything).RunAndReturn(func(region string) awsapi.LogsAPI {
-		ask("logs", region)
 		m := mocks.NewLogsAPI(t)
-		f.calls = append(f.calls, &m.Mock)
+		ask("logs", region, &m.Mock)
 		m.EXPECT().DescribeMetricFilters(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(_ context.Context, in *cloudwatchlogs.DescribeMetricFiltersInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error) {
 				if code, ok := w.denied["logs:DescribeMetricFilters"]; ok {
@@ -205,9 +210,8 @@ func (w *world) fake(t *testing.T) *fake {
 		return m
 	}).Maybe()
 	f.clients.EXPECT().CloudWatch(mock.Anything).RunAndReturn(func(region string) awsapi.CloudWatchAPI {
-		ask("cloudwatch", region)
 		m := mocks.NewCloudWatchAPI(t)
-		f.calls = append(f.calls, &m.Mock)
+		ask("cloudwatch", region, &m.Mock)
 		m.EXPECT().DescribeAlarmsForMetric(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(_ context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
 				if code, ok := w.denied["cloudwatch:DescribeAlarmsForMetric"]; ok {
@@ -230,9 +234,8 @@ func (w *world) fake(t *testing.T) *fake {
 		return m
 	}).Maybe()
 	f.clients.EXPECT().SNS(mock.Anything).RunAndReturn(func(region string) awsapi.SNSAPI {
-		ask("sns", region)
 		m := mocks.NewSNSAPI(t)
-		f.calls = append(f.calls, &m.Mock)
+		ask("sns", region, &m.Mock)
 		m.EXPECT().ListSubscriptionsByTopic(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
 			func(_ context.Context, in *sns.ListSubscriptionsByTopicInput, _ ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error) {
 				if code, ok := w.denied["sns:ListSubscriptionsByTopic"]; ok {

@@ -27,7 +27,10 @@ type StepStatus string
 const (
 	Applied StepStatus = "applied"
 	Failed  StepStatus = "failed"
+	// Skipped: an earlier change failed or found its target changed.
 	Skipped StepStatus = "skipped"
+	// NotStarted: the run was interrupted before this change was sent.
+	NotStarted StepStatus = "not started"
 	// RolledBack marks a created resource deleted again by --rollback.
 	RolledBack StepStatus = "rolled back"
 	// Kept marks a created resource --rollback could not or must not delete.
@@ -52,8 +55,11 @@ const (
 	Broken Outcome = "failed"
 	// Stale: something the plan read changed since; nothing more was written.
 	Stale Outcome = "stale"
-	// Interrupted: the run was cancelled between two changes.
+	// Interrupted: the run was interrupted after some changes were applied;
+	// the change in flight then was completed first.
 	Interrupted Outcome = "interrupted"
+	// NoneStarted: the run was interrupted before any change was sent here.
+	NoneStarted Outcome = "not started"
 )
 
 // Pending is a subscription that waits for its owner to confirm it.
@@ -108,7 +114,7 @@ func Apply(ctx context.Context, jobs []Job, o Options) []Result {
 	results := make([]Result, len(jobs))
 	var mu sync.Mutex
 	done := 0
-	parallel.ForEach(len(jobs), o.Parallel, func(i int) {
+	parallel.ForEach(ctx, len(jobs), o.Parallel, func(ctx context.Context, i int) {
 		results[i] = applyAccount(ctx, jobs[i], o)
 		if o.Progress != nil {
 			mu.Lock()
@@ -135,7 +141,8 @@ type applier struct {
 	res    Result
 	undos  []undo
 	wrote  map[plan.Resource]bool
-	roleOK bool // a role was created, or its policy written, by this run: trail updates may wait for it
+	roleOK bool     // a role was created, or its policy written, by this run: trail updates may wait for it
+	unsure []string // changes whose write failed without an answer from AWS
 }
 
 func applyAccount(ctx context.Context, job Job, o Options) Result {
@@ -152,19 +159,30 @@ func (a *applier) run(ctx context.Context) {
 	}
 }
 
+// apply writes the account's changes in order. An interrupt (ctx
+// cancelled) stops it before the next change is sent; a change already sent
+// is completed with a context the interrupt does not cancel, so the journal
+// records what AWS answered, not "context canceled".
 func (a *applier) apply(ctx context.Context) {
+	if ctx.Err() != nil {
+		a.interrupt(0)
+		return
+	}
 	// A saved plan may be hours old: every resource it read, and the trail
 	// it wires (no fingerprint covers it), must look the same before the
 	// first write, so a stale plan is refused whole. A fresh plan passes
 	// this in a few reads.
 	if stale, err := a.verifyAll(ctx); err != nil || len(stale) > 0 {
+		if ctx.Err() != nil {
+			a.interrupt(0)
+			return
+		}
 		a.stop(0, stale, err)
 		return
 	}
 	for i, c := range a.job.Plan.Changes {
 		if ctx.Err() != nil {
-			a.res.Outcome, a.res.Error = Interrupted, "interrupted before "+c.ID
-			a.skipFrom(i)
+			a.interrupt(i)
 			return
 		}
 		in, r, err := c.Decode()
@@ -176,13 +194,25 @@ func (a *applier) apply(ctx context.Context) {
 		// re-reads its own target, which may have moved in the meantime.
 		if i > 0 {
 			if stale, err := a.guard(ctx, c, r); err != nil || len(stale) > 0 {
+				if ctx.Err() != nil {
+					a.interrupt(i)
+					return
+				}
 				a.stop(i, stale, err)
 				return
 			}
 		}
 		detail, err := a.write(ctx, c, in, r)
+		if errors.Is(err, errNotSent) {
+			a.interrupt(i)
+			return
+		}
 		jerr := a.journal(c.Operation, c, c.Request, detail, err)
 		if err != nil {
+			if !answered(err) {
+				// No answer from AWS: the write may have been applied.
+				a.unsure = append(a.unsure, c.ID)
+			}
 			why := awserr.Classify(c.Operation, err).Error()
 			a.res.Steps = append(a.res.Steps, Step{Change: c, Status: Failed, Detail: why})
 			a.res.Outcome, a.res.Error = Broken, c.ID+": "+why
@@ -230,6 +260,23 @@ func (a *applier) stop(i int, stale []plan.Stale, err error) {
 	}
 	a.skipFrom(i)
 }
+
+// interrupt ends the account before change i, which was not sent.
+func (a *applier) interrupt(i int) {
+	n := len(a.job.Plan.Changes)
+	if i == 0 {
+		a.res.Outcome, a.res.Error = NoneStarted, fmt.Sprintf("interrupted before the first of %d changes: nothing was changed", n)
+	} else {
+		a.res.Outcome, a.res.Error = Interrupted, fmt.Sprintf("interrupted after %d of %d changes: %s and later were not started", i, n, a.job.Plan.Changes[i].ID)
+	}
+	for _, c := range a.job.Plan.Changes[i:] {
+		a.res.Steps = append(a.res.Steps, Step{Change: c, Status: NotStarted})
+	}
+}
+
+// errNotSent is a change abandoned, because of an interrupt, before its
+// write was sent.
+var errNotSent = errors.New("interrupted before the write was sent")
 
 func (a *applier) skipFrom(i int) {
 	for _, c := range a.job.Plan.Changes[i:] {
@@ -280,9 +327,11 @@ func (a *applier) call(ctx context.Context) (context.Context, context.CancelFunc
 }
 
 // write sends one change (in, decoded, writing r) and remembers how to
-// undo what it created.
-func (a *applier) write(ctx context.Context, c plan.Change, in any, r plan.Resource) (string, error) {
-	ctx, cancel := a.call(ctx)
+// undo what it created. Once sent, the write runs to its answer whatever
+// happens to ctx: only the pause before retrying a trail update, and the
+// read before a subscription, heed an interrupt (errNotSent).
+func (a *applier) write(interrupt context.Context, c plan.Change, in any, r plan.Resource) (string, error) {
+	ctx, cancel := a.call(context.WithoutCancel(interrupt))
 	defer cancel()
 	w := a.job.Writers
 	var detail string
@@ -304,7 +353,10 @@ func (a *applier) write(ctx context.Context, c plan.Change, in any, r plan.Resou
 		})
 		detail = arn
 	case *sns.SubscribeInput:
-		existed, err := a.subscribed(ctx, c.Region, in)
+		existed, err := a.subscribed(interrupt, c.Region, in)
+		if interrupt.Err() != nil {
+			return "", errNotSent
+		}
 		if err != nil {
 			return "", err
 		}
@@ -391,7 +443,7 @@ func (a *applier) write(ctx context.Context, c plan.Change, in any, r plan.Resou
 			return err
 		})
 	case *cloudtrail.UpdateTrailInput:
-		if err := a.updateTrail(ctx, c, in); err != nil {
+		if err := a.updateTrail(ctx, interrupt, c, in); err != nil {
 			return "", err
 		}
 	case *cloudwatch.PutMetricAlarmInput:
@@ -444,7 +496,7 @@ func (a *applier) subscribed(ctx context.Context, region string, in *sns.Subscri
 // updateTrail wires the trail, waiting while a role this run created (or
 // whose policy it wrote) is not yet usable: CloudTrail answers "Access
 // denied" until IAM has propagated it.
-func (a *applier) updateTrail(ctx context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
+func (a *applier) updateTrail(ctx, interrupt context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
 	trails := a.job.Writers.Trails(c.Region)
 	waits := a.o.RoleWaits
 	if waits == nil {
@@ -465,8 +517,9 @@ func (a *applier) updateTrail(ctx context.Context, c plan.Change, in *cloudtrail
 		if !a.roleOK || !roleNotReady(err) || attempt >= len(waits) {
 			return err
 		}
-		if err := a.o.sleep(ctx, waits[attempt]); err != nil {
-			return err
+		if a.o.sleep(interrupt, waits[attempt]) != nil {
+			// No attempt was accepted: stopping here changes nothing.
+			return errNotSent
 		}
 	}
 }
@@ -498,7 +551,15 @@ func (a *applier) remember(c plan.Change, op string, request any, run func(ctx c
 // run was interrupted, so a Ctrl-C does not leave half a rollback.
 func (a *applier) rollback(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
+	stays := a.staying()
 	for _, u := range slices.Backward(a.undos) {
+		if by := a.neededBy(u.change.ID, stays); by != "" {
+			// Deleting it would leave what stays pointing at nothing.
+			stays[u.change.ID] = true
+			a.res.Rollback = append(a.res.Rollback, Step{Change: u.change, Status: Kept,
+				Detail: fmt.Sprintf("%s stays and needs it", by)})
+			continue
+		}
 		cctx, cancel := a.call(ctx)
 		err := u.run(cctx)
 		cancel()
@@ -506,6 +567,7 @@ func (a *applier) rollback(ctx context.Context) {
 		step := Step{Change: u.change, Status: RolledBack, Detail: u.op}
 		switch {
 		case err != nil:
+			stays[u.change.ID] = true
 			step.Status, step.Detail = Kept, awserr.Classify(u.op, err).Error()
 		case jerr != nil:
 			step.Detail += " (not journaled: " + jerr.Error() + ")"
@@ -519,6 +581,43 @@ func (a *applier) rollback(ctx context.Context) {
 		}
 	}
 	a.res.Pending = nil
+}
+
+// staying is the changes a rollback leaves in place: applied updates of
+// what existed before (an alarm given the new topic), and writes that
+// failed without an answer, which AWS may have applied.
+func (a *applier) staying() map[string]bool {
+	undoable := map[string]bool{}
+	for _, u := range a.undos {
+		undoable[u.change.ID] = true
+	}
+	stays := map[string]bool{}
+	for _, s := range a.res.Steps {
+		if s.Status == Applied && !undoable[s.Change.ID] && s.Change.Action != plan.Create {
+			stays[s.Change.ID] = true
+		}
+	}
+	for _, id := range a.unsure {
+		stays[id] = true
+	}
+	return stays
+}
+
+// neededBy names a staying change that depends on id, "" when none does.
+func (a *applier) neededBy(id string, stays map[string]bool) string {
+	for _, c := range a.job.Plan.Changes {
+		if stays[c.ID] && slices.Contains(c.DependsOn, id) {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// answered reports whether AWS answered a failed write (with an error
+// code); without an answer the write may have been applied.
+func answered(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae)
 }
 
 func (a *applier) createdTopic(arn string) bool {

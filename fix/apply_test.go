@@ -519,8 +519,62 @@ func TestAnInterruptedRunWritesNothingMore(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := fix.Apply(ctx, []fix.Job{w.job([]plan.Change{topicChange(t), alarmChange(t, plan.Create)})}, fix.Options{})[0]
+	require.Equal(t, fix.NoneStarted, r.Outcome)
+	require.Equal(t, "interrupted before the first of 2 changes: nothing was changed", r.Error)
+	require.Equal(t, []string{"topic not started", "alarm not started"}, statuses(r.Steps))
+}
+
+// An interrupt during a write lets it finish with a context the interrupt
+// does not cancel: the journal holds AWS's real answer, and the changes after
+// it are not started.
+func TestAnInterruptDuringAWriteLetsItFinish(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	w.topics.EXPECT().CreateTopic(mock.Anything, mock.Anything).RunAndReturn(func(wctx context.Context, _ *sns.CreateTopicInput, _ ...func(*sns.Options)) (*sns.CreateTopicOutput, error) {
+		cancel() // SIGINT arrives while AWS applies the write
+		if wctx.Err() != nil {
+			return nil, wctx.Err()
+		}
+		return &sns.CreateTopicOutput{TopicArn: aws.String(topicARN)}, nil
+	}).Once()
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := fix.OpenJournal(path)
+	require.NoError(t, err)
+	defer j.Close()
+
+	r := fix.Apply(ctx, []fix.Job{w.job([]plan.Change{topicChange(t), filterChange(t), alarmChange(t, plan.Create)})}, fix.Options{Journal: j})[0]
+
 	require.Equal(t, fix.Interrupted, r.Outcome)
-	require.Equal(t, []string{"topic skipped", "alarm skipped"}, statuses(r.Steps))
+	require.Equal(t, "interrupted after 1 of 3 changes: filter and later were not started", r.Error)
+	require.Equal(t, []string{"topic applied", "filter not started", "alarm not started"}, statuses(r.Steps))
+	entries := readJournal(t, path)
+	require.Len(t, entries, 1)
+	require.Equal(t, "sns:CreateTopic", entries[0].Operation)
+	require.Equal(t, "ok", entries[0].Result, entries[0].Error)
+}
+
+// --rollback never deletes what a change that stays depends on: an alarm of
+// the user's, updated to notify the new topic, keeps its topic.
+func TestRollbackKeepsWhatAStayingChangeNeeds(t *testing.T) {
+	w := newWorld(t)
+	w.expectTopic()
+	w.expectAlarm(nil)
+	w.expectFilter()
+	filter := filterChange(t)
+	filter.ID = "filter-2"
+	topic, alarm := topicChange(t), alarmChange(t, plan.Update)
+	alarm.DependsOn = []string{"topic"}
+	fail := change(t, "alarm-2", "cloudwatch:PutMetricAlarm", plan.Create, "other", cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("other")})
+	w.alarms.EXPECT().PutMetricAlarm(mock.Anything, mock.MatchedBy(func(in *cloudwatch.PutMetricAlarmInput) bool { return aws.ToString(in.AlarmName) == "other" })).
+		Return(nil, apiErr("LimitExceeded", "too many alarms")).Once()
+	w.expectUndo("DeleteMetricFilter")
+	w.alarmR.EXPECT().DescribeAlarms(mock.Anything, mock.Anything).Return(&cloudwatch.DescribeAlarmsOutput{}, nil).Maybe()
+
+	r := fix.Apply(context.Background(), []fix.Job{w.job([]plan.Change{topic, alarm, filter, fail})}, fix.Options{Rollback: true})[0]
+
+	require.Equal(t, fix.Broken, r.Outcome)
+	require.Equal(t, []string{"filter-2 rolled back", "topic kept"}, statuses(r.Rollback))
+	require.Equal(t, "alarm stays and needs it", r.Rollback[1].Detail)
 }
 
 func TestAnUnwritableJournalStopsTheAccount(t *testing.T) {

@@ -31,9 +31,10 @@ type Entry struct {
 // the accounts of one run; each line is written whole, with O_APPEND, so
 // concurrent runs sharing a file do not interleave within a line.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	mu        sync.Mutex
+	f         *os.File
+	path      string
+	abandoned bool
 }
 
 // OpenJournal opens (creating it and its directory if needed) the journal
@@ -62,6 +63,9 @@ func (j *Journal) Record(e Entry) error {
 	line = append(line, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.abandoned {
+		return fmt.Errorf("journal %s: %w", j.path, errAbandoned)
+	}
 	if _, err := j.f.Write(line); err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
@@ -70,6 +74,16 @@ func (j *Journal) Record(e Entry) error {
 	}
 	return nil
 }
+
+// Abandon stops the journal when the process is about to exit at once: an
+// entry being written is finished and synced first, later ones are refused.
+func (j *Journal) Abandon() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.abandoned = true
+}
+
+var errAbandoned = errors.New("abandoned: the run is exiting")
 
 // Close closes the journal file.
 func (j *Journal) Close() error { return j.f.Close() }

@@ -30,6 +30,9 @@ type Report struct {
 	Before, After string
 	// Blocked explains an account plan could not fix from here.
 	Blocked string
+	// Transient marks an account check could not evaluate because AWS
+	// throttled or kept failing: it needs a later run, not a person.
+	Transient bool
 }
 
 // RenderResult draws one account's apply: each step with its status, any
@@ -77,7 +80,9 @@ func outcomeText(r Result, pal style.Palette) string {
 	case Stale:
 		return pal.Bad("plan is stale, nothing more changed")
 	case Interrupted:
-		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", r.Applied(), planned))
+		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", countStatus(r.Steps, Applied), planned))
+	case NoneStarted:
+		return pal.Warn(fmt.Sprintf("not started: interrupted before the first of %d changes", planned))
 	}
 	return pal.Bad(fmt.Sprintf("failed after %d of %d changes", countStatus(r.Steps, Applied), planned))
 }
@@ -176,6 +181,8 @@ func summaryResult(r Report) string {
 		notes = append(notes, "apply "+string(r.Result.Outcome))
 	case r.Approval == Declined:
 		notes = append(notes, "declined")
+	case r.Blocked != "" && r.Transient:
+		notes = append(notes, "AWS throttled or failed: run fix again later")
 	case r.Blocked != "" && !strings.HasPrefix(now, "PASS"):
 		notes = append(notes, "needs you: see above")
 	}

@@ -38,6 +38,8 @@ type apiError struct {
 	Message string
 	Status  int  // HTTP status, e.g. 400, 404, 409
 	Sender  bool // Query protocol <Type>: Sender for client faults, Receiver for server faults
+	// RetryAfterMS, when positive, is sent as the x-amz-retry-after header.
+	RetryAfterMS int
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,10 +20,36 @@ type Faults struct {
 	// throttling error (Throttling, ThrottlingException or
 	// TooManyRequestsException), which the SDKs retry.
 	ThrottleRate float64 `json:"throttleRate,omitempty"`
+	// Throttle sets the throttle rate of chosen operations (and accounts);
+	// the first that matches a request replaces ThrottleRate for it.
+	Throttle []OperationRate `json:"throttle,omitempty"`
+	// RetryAfterMS, when set, adds the x-amz-retry-after header (in
+	// milliseconds) to every throttling answer.
+	RetryAfterMS int `json:"retryAfterMs,omitempty"`
 	// ErrorRate (0..1) answers that share of requests with a 500 InternalFailure.
 	ErrorRate float64 `json:"errorRate,omitempty"`
 	// AccessDenied refuses chosen operations with the service's access-denied error.
 	AccessDenied []DeniedOperation `json:"accessDenied,omitempty"`
+	// DelayResponses holds back the answer to chosen operations after the
+	// operation has been applied, so a client can be interrupted between
+	// AWS's change and its answer.
+	DelayResponses []DelayedResponse `json:"delayResponses,omitempty"`
+}
+
+// OperationRate is the throttle rate of the requests it selects (see
+// DeniedOperation for Operation and Account).
+type OperationRate struct {
+	Operation string  `json:"operation"`
+	Account   string  `json:"account,omitempty"`
+	Rate      float64 `json:"rate"`
+}
+
+// DelayedResponse delays the answer to the requests it selects by DelayMS,
+// after they have been applied (see DeniedOperation for Operation and Account).
+type DelayedResponse struct {
+	Operation string `json:"operation"`
+	Account   string `json:"account,omitempty"`
+	DelayMS   int    `json:"delayMs"`
 }
 
 // DeniedOperation selects requests to refuse. Operation is "Action",
@@ -35,11 +62,16 @@ type DeniedOperation struct {
 }
 
 func (d DeniedOperation) matches(service, action, account string) bool {
-	if d.Account != "" && d.Account != account {
+	return selects(d.Operation, d.Account, service, action, account)
+}
+
+// selects is the one matching rule of every fault that names operations.
+func selects(operation, onlyAccount, service, action, account string) bool {
+	if onlyAccount != "" && onlyAccount != account {
 		return false
 	}
-	return d.Operation == "*" || d.Operation == action || strings.EqualFold(d.Operation, service+":"+action) ||
-		strings.EqualFold(d.Operation, iamPrefix(service)+":"+action)
+	return operation == "*" || operation == action || strings.EqualFold(operation, service+":"+action) ||
+		strings.EqualFold(operation, iamPrefix(service)+":"+action)
 }
 
 // iamPrefix is the service's prefix in IAM actions, which for CloudWatch is
@@ -51,8 +83,10 @@ func iamPrefix(service string) string {
 	return service
 }
 
-// LogEntry is one API request as the sandbox saw it.
+// LogEntry is one API request as the sandbox saw it: Start when it
+// arrived, Time when it was answered.
 type LogEntry struct {
+	Start   time.Time `json:"start"`
 	Time    time.Time `json:"time"`
 	Service string    `json:"service"`
 	Action  string    `json:"action"`
@@ -71,7 +105,27 @@ func (s *Server) record(req *request, account string, status int) {
 	if len(s.log) == maxLog {
 		s.log = append(s.log[:0], s.log[1:]...)
 	}
-	s.log = append(s.log, LogEntry{Time: s.now().UTC(), Service: req.service, Action: req.action, Account: account, Region: req.region, Status: status})
+	s.log = append(s.log, LogEntry{Start: req.start.UTC(), Time: s.now().UTC(), Service: req.service, Action: req.action, Account: account, Region: req.region, Status: status})
+}
+
+// CriticalPath is the longest run of requests among entries each of which
+// started after the one before it was answered: the sequential round
+// trips a client needed, however many it sent side by side.
+func CriticalPath(entries []LogEntry) int {
+	sorted := append([]LogEntry{}, entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start.Before(sorted[j].Start) })
+	depth := make([]int, len(sorted))
+	longest := 0
+	for i, e := range sorted {
+		depth[i] = 1
+		for j := range i {
+			if !sorted[j].Time.After(e.Start) && depth[j]+1 > depth[i] {
+				depth[i] = depth[j] + 1
+			}
+		}
+		longest = max(longest, depth[i])
+	}
+	return longest
 }
 
 // injectFault returns the error a fault makes this request fail with, or nil.
@@ -81,17 +135,37 @@ func (s *Server) injectFault(f Faults, req *request, account string) *apiError {
 			return accessDenied(req.service, req.action, account)
 		}
 	}
+	rate := f.ThrottleRate
+	for _, t := range f.Throttle {
+		if selects(t.Operation, t.Account, req.service, req.action, account) {
+			rate = t.Rate
+			break
+		}
+	}
 	s.mu.Lock()
-	throttle := f.ThrottleRate > 0 && s.rnd() < f.ThrottleRate
+	throttle := rate > 0 && s.rnd() < rate
 	fail := !throttle && f.ErrorRate > 0 && s.rnd() < f.ErrorRate
 	s.mu.Unlock()
 	switch {
 	case throttle:
-		return throttling(req.service)
+		e := throttling(req.service)
+		e.RetryAfterMS = f.RetryAfterMS
+		return e
 	case fail:
 		return errorf(http.StatusInternalServerError, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure.")
 	}
 	return nil
+}
+
+// responseDelay is how long to hold back the answer to a request that has
+// been applied.
+func (f Faults) responseDelay(req *request, account string) time.Duration {
+	for _, d := range f.DelayResponses {
+		if selects(d.Operation, d.Account, req.service, req.action, account) {
+			return time.Duration(d.DelayMS) * time.Millisecond
+		}
+	}
+	return 0
 }
 
 // throttling is each service's own throttling error; every code here is in
@@ -286,13 +360,29 @@ func decodeFaults(b []byte, f *Faults) error {
 	if err := dec.Decode(f); err != nil {
 		return fmt.Errorf("faults: %w", err)
 	}
-	for _, rate := range []float64{f.ThrottleRate, f.ErrorRate} {
+	rates := []float64{f.ThrottleRate, f.ErrorRate}
+	for _, t := range f.Throttle {
+		if t.Operation == "" {
+			return errors.New("faults: throttle: every entry needs an operation")
+		}
+		rates = append(rates, t.Rate)
+	}
+	for _, rate := range rates {
 		if rate < 0 || rate > 1 {
 			return fmt.Errorf("faults: rate %v is outside 0..1", rate)
 		}
 	}
-	if f.LatencyMS < 0 {
-		return fmt.Errorf("faults: latencyMs %d is negative", f.LatencyMS)
+	durations := map[string]int{"latencyMs": f.LatencyMS, "retryAfterMs": f.RetryAfterMS}
+	for _, d := range f.DelayResponses {
+		if d.Operation == "" {
+			return errors.New("faults: delayResponses: every entry needs an operation")
+		}
+		durations["delayMs"] = min(durations["delayMs"], d.DelayMS)
+	}
+	for _, name := range sortedKeys(durations) {
+		if durations[name] < 0 {
+			return fmt.Errorf("faults: %s %d is negative", name, durations[name])
+		}
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,95 @@ func TestAccessDeniedUsesCloudWatchIAMPrefix(t *testing.T) {
 		require.False(t, d.matches("monitoring", "DescribeAlarms", DefaultAccount), op)
 	}
 	require.Contains(t, accessDenied("monitoring", "PutMetricAlarm", DefaultAccount).Message, "perform: cloudwatch:PutMetricAlarm")
+}
+
+// A per-operation rate replaces the global one for that operation only.
+func TestThrottlePerOperation(t *testing.T) {
+	s, endpoint := startSandbox(t, "")
+	s.SetFaults(Faults{ThrottleRate: 0, Throttle: []OperationRate{{Operation: "sts:GetCallerIdentity", Rate: 1}}})
+	cfg := sdkConfig(endpoint, DefaultAccessKey)
+	_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	require.Equal(t, "Throttling", apiCode(err))
+	_, err = sns.NewFromConfig(cfg).ListTopics(ctx(t), &sns.ListTopicsInput{})
+	require.NoError(t, err, "other operations keep the global rate (0)")
+	require.Equal(t, 1, s.Counts()["sns:ListTopics"])
+
+	s.SetFaults(Faults{ThrottleRate: 1, Throttle: []OperationRate{{Operation: "ListTopics", Account: DefaultAccount, Rate: 0}}})
+	_, err = sns.NewFromConfig(cfg).ListTopics(ctx(t), &sns.ListTopicsInput{})
+	require.NoError(t, err, "a rate of 0 exempts the operation from the global rate")
+}
+
+// The retry hint is the x-amz-retry-after header, on throttling answers only.
+func TestRetryAfterHeaderOnThrottling(t *testing.T) {
+	s, endpoint := startSandbox(t, "")
+	post := func(target, body string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(body))
+		require.NoError(t, err)
+		if target != "" {
+			req.Header.Set("X-Amz-Target", target)
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+DefaultAccessKey+"/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=x")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	s.SetFaults(Faults{ThrottleRate: 1, RetryAfterMS: 1500})
+	for _, target := range []string{"Logs_20140328.DescribeLogGroups", "CloudTrail_20131101.DescribeTrails"} {
+		resp := post(target, "{}")
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		require.Equal(t, "1500", resp.Header.Get("X-Amz-Retry-After"), target)
+	}
+	s.SetFaults(Faults{ErrorRate: 1, RetryAfterMS: 1500})
+	resp := post("", "Action=ListTopics&Version=2010-03-31")
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Empty(t, resp.Header.Get("X-Amz-Retry-After"), "no hint without a throttle")
+}
+
+// A delayed response is applied before it is held back: the state shows the
+// change while the client still waits for its answer.
+func TestDelayedResponseIsAppliedFirst(t *testing.T) {
+	s, endpoint := startSandbox(t, "")
+	s.SetFaults(Faults{DelayResponses: []DelayedResponse{{Operation: "sns:CreateTopic", DelayMS: 400}}})
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := sns.NewFromConfig(sdkConfig(endpoint, DefaultAccessKey)).CreateTopic(ctx(t), &sns.CreateTopicInput{Name: aws.String("held")})
+		done <- err
+	}()
+	require.Eventually(t, func() bool {
+		b, err := s.DumpState()
+		return err == nil && strings.Contains(string(b), ":held")
+	}, 2*time.Second, 5*time.Millisecond, "the topic exists before the answer")
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the delay: %v", err)
+	default:
+	}
+	require.NoError(t, <-done)
+	require.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+	_, err := sns.NewFromConfig(sdkConfig(endpoint, DefaultAccessKey)).ListTopics(ctx(t), &sns.ListTopicsInput{})
+	require.NoError(t, err)
+}
+
+func TestFaultsValidation(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"throttle":[{"operation":"","rate":0.5}]}`:               "every entry needs an operation",
+		`{"throttle":[{"operation":"x","rate":2}]}`:                "rate 2 is outside 0..1",
+		`{"delayResponses":[{"operation":"x","delayMs":-1}]}`:      "delayMs -1 is negative",
+		`{"retryAfterMs":-5}`:                                      "retryAfterMs -5 is negative",
+		`{"delayResponses":[{"operation":"","delayMs":10}]}`:       "every entry needs an operation",
+		`{"throttle":[{"operation":"x","rate":0.5,"extra":true}]}`: "unknown field",
+	} {
+		var f Faults
+		err := decodeFaults([]byte(body), &f)
+		require.ErrorContains(t, err, want, body)
+	}
+	var f Faults
+	require.NoError(t, decodeFaults([]byte(`{"throttle":[{"operation":"sts:GetCallerIdentity","rate":0.5}],"retryAfterMs":200,"delayResponses":[{"operation":"PutMetricAlarm","delayMs":300}]}`), &f))
+	require.Equal(t, Faults{Throttle: []OperationRate{{Operation: "sts:GetCallerIdentity", Rate: 0.5}}, RetryAfterMS: 200,
+		DelayResponses: []DelayedResponse{{Operation: "PutMetricAlarm", DelayMS: 300}}}, f)
 }

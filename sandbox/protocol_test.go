@@ -160,7 +160,7 @@ func TestCloudWatchCBORErrorsThroughSDK(t *testing.T) {
 	_, err := client.DescribeAlarms(ctx(t), &cloudwatch.DescribeAlarmsInput{})
 	require.Equal(t, "AccessDenied", apiCode(err), "%v", err)
 	requests := s.Requests()
-	require.Equal(t, LogEntry{Time: testNow, Service: "monitoring", Action: "DescribeAlarms", Account: DefaultAccount, Region: DefaultRegion, Status: 403}, requests[len(requests)-1])
+	require.Equal(t, LogEntry{Start: testNow, Time: testNow, Service: "monitoring", Action: "DescribeAlarms", Account: DefaultAccount, Region: DefaultRegion, Status: 403}, requests[len(requests)-1])
 
 	_, err = cloudwatch.NewFromConfig(sdkConfig(endpoint, "AKIAUNKNOWN000000000")).DescribeAlarms(ctx(t), &cloudwatch.DescribeAlarmsInput{})
 	require.Equal(t, "UnrecognizedClientException", apiCode(err), "%v", err)

@@ -25,7 +25,6 @@ package sandbox
 // st.account(c.Account).region(c.Region).
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -35,8 +34,10 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,9 +93,10 @@ func New(opts Options) (*Server, error) {
 
 // Running is a started server; Close stops it.
 type Running struct {
-	URL    string // e.g. http://127.0.0.1:4566
-	server *http.Server
-	done   chan error
+	URL      string // e.g. http://127.0.0.1:4566
+	server   *http.Server
+	done     chan error
+	inflight atomic.Int64
 }
 
 // Start serves s on addr (e.g. "127.0.0.1:0") in the background.
@@ -104,25 +106,36 @@ func (s *Server) Start(addr string) (*Running, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	r := &Running{
-		URL:    "http://" + ln.Addr().String(),
-		server: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
-		done:   make(chan error, 1),
+		URL:  "http://" + ln.Addr().String(),
+		done: make(chan error, 1),
 	}
+	r.server = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.inflight.Add(1)
+		defer r.inflight.Add(-1)
+		s.ServeHTTP(w, req)
+	})}
 	go func() { r.done <- r.server.Serve(ln) }()
 	return r, nil
 }
 
-// Close stops the server, waiting for requests in flight.
+// Close stops the server, waiting (up to 5 s) for requests in flight. It
+// does not wait for connections a client opened and never used, which
+// http.Server.Shutdown would for 5 s.
 func (r *Running) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := r.server.Shutdown(ctx); err != nil {
-		return fmt.Errorf("stop sandbox: %w", err)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); r.inflight.Load() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			err = errors.New("stop sandbox: requests still in flight after 5 s")
+			break
+		}
 	}
-	if err := <-r.done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("stop sandbox: %w", err)
+	if cerr := r.server.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("stop sandbox: %w", cerr)
 	}
-	return nil
+	if serr := <-r.done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = fmt.Errorf("stop sandbox: %w", serr)
+	}
+	return err
 }
 
 // protocol is one AWS wire protocol: how a request is decoded and how
@@ -141,6 +154,7 @@ type request struct {
 	region    string
 	accessKey string
 	id        string // request ID
+	start     time.Time
 }
 
 // targetPrefixes maps X-Amz-Target prefixes to services and their JSON version.
@@ -177,7 +191,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	req := route(r)
-	req.id = newRequestID()
+	req.id, req.start = newRequestID(), s.now()
 	if err != nil {
 		req.proto.writeError(w, req, errorf(http.StatusBadRequest, "SerializationException", "cannot read request body: %v", err))
 		return
@@ -299,6 +313,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		time.Sleep(time.Duration(faults.LatencyMS) * time.Millisecond)
 	}
 	if e := s.injectFault(faults, req, account); e != nil {
+		if e.RetryAfterMS > 0 {
+			w.Header().Set("X-Amz-Retry-After", strconv.Itoa(e.RetryAfterMS))
+		}
 		req.proto.writeError(w, req, e)
 		return e.Status, account
 	}
@@ -307,6 +324,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	s.mu.Lock()
 	out, herr := h(s.st, c)
 	s.mu.Unlock()
+	if d := faults.responseDelay(req, account); d > 0 {
+		time.Sleep(d)
+	}
 	if herr != nil {
 		var ae *apiError
 		if !errors.As(herr, &ae) {

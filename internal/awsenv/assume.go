@@ -34,6 +34,12 @@ func NewAssumer(seat aws.Config) *Assumer {
 	return &Assumer{seat: seat, sts: sts.NewFromConfig(seat)}
 }
 
+// Assumer hands out the configurations of roles assumed with these
+// clients' credentials. They are derived from the configuration itself,
+// not from a region's, so each member's clients get retryers of their own
+// and no member spends another's retry budget.
+func (c *Clients) Assumer() *Assumer { return NewAssumer(c.cfg.Copy()) }
+
 // Config is the seat's configuration (endpoint, region, HTTP client,
 // retryer) with the role's credentials: assumed on first use, cached, and
 // assumed again shortly before they expire, so a long run outlives them.

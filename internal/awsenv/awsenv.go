@@ -17,7 +17,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -40,6 +39,8 @@ type Overrides struct {
 	HTTPClient  config.HTTPClient
 	// Region replaces the profile's region; --region still wins.
 	Region string
+	// Retry replaces DefaultRetryPolicy; the zero value keeps it.
+	Retry RetryPolicy
 	// Isolated builds the configuration from the overrides alone. The demo
 	// promises never to reach AWS, and the standard chain would let the
 	// user's AWS_PROFILE, AWS_ENDPOINT_URL_<SERVICE>, FIPS or CA-bundle
@@ -49,18 +50,23 @@ type Overrides struct {
 
 // Load resolves one profile ("" is the default chain). region, when set,
 // wins over o.Region, which wins over the profile's; else DefaultRegion.
-// Throttling is retried with the SDK's adaptive mode.
+// Throttling and server errors are retried by the fleet policy (retry.go).
+// A run over many profiles uses one Loader instead.
 func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config, error) {
-	if o.Isolated {
-		return isolated(profile, region, o)
+	l, err := NewLoader(o, os.Getenv)
+	if err != nil {
+		return aws.Config{}, err
 	}
+	return l.Load(ctx, profile, region)
+}
+
+// load is the standard chain for one profile, with extra options (the
+// Loader's shared files and client) before the overrides.
+func load(ctx context.Context, profile, region string, o Overrides, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	if region == "" {
 		region = o.Region
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithDefaultRegion(DefaultRegion),
-		config.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
-	}
+	opts := append([]func(*config.LoadOptions) error{config.WithDefaultRegion(DefaultRegion)}, extra...)
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
@@ -86,6 +92,7 @@ func Load(ctx context.Context, profile, region string, o Overrides) (aws.Config,
 		}
 		return aws.Config{}, fmt.Errorf("load AWS configuration (%s): %w", name, err)
 	}
+	o.Retry.apply(&cfg)
 	return cfg, nil
 }
 
@@ -104,32 +111,55 @@ func isolated(profile, region string, o Overrides) (aws.Config, error) {
 		BaseEndpoint: aws.String(o.EndpointURL),
 		Credentials:  o.Credentials,
 		HTTPClient:   o.HTTPClient,
-		Retryer:      func() aws.Retryer { return retry.NewAdaptiveMode() },
 	}
 	if cfg.HTTPClient == nil {
 		// HTTPS_PROXY and friends are part of the environment too.
 		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.Proxy = nil })
 	}
+	o.Retry.apply(&cfg)
 	return cfg, nil
 }
 
 // Clients builds SDK clients from one configuration, one per service and
-// region, created on first use and reused.
+// region, created on first use and reused. The clients of one region share
+// one retryer, so its retry budget is the account's in that region.
 type Clients struct {
-	cfg aws.Config
-	mu  sync.Mutex
-	by  map[string]any
+	cfg      aws.Config
+	mu       sync.Mutex
+	by       map[string]any
+	retryers map[string]aws.Retryer
 }
 
 var _ awsapi.Clients = (*Clients)(nil)
 
 // NewClients returns the per-region client factory for cfg.
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{cfg: cfg, by: map[string]any{}}
+	return &Clients{cfg: cfg, by: map[string]any{}, retryers: map[string]aws.Retryer{}}
 }
 
-// Config is the configuration the clients are built from.
-func (c *Clients) Config() aws.Config { return c.cfg }
+// ConfigFor is the configuration of region's clients ("" is the
+// configuration's own region), with that region's shared retryer.
+func (c *Clients) ConfigFor(region string) aws.Config {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.configFor(region)
+}
+
+func (c *Clients) configFor(region string) aws.Config {
+	cfg := c.cfg.Copy()
+	if region != "" {
+		cfg.Region = region
+	}
+	if cfg.Retryer != nil {
+		r, ok := c.retryers[cfg.Region]
+		if !ok {
+			r = cfg.Retryer()
+			c.retryers[cfg.Region] = r
+		}
+		cfg.Retryer = func() aws.Retryer { return r }
+	}
+	return cfg
+}
 
 func cached[T any](c *Clients, service, region string, build func(aws.Config) T) T {
 	c.mu.Lock()
@@ -138,11 +168,7 @@ func cached[T any](c *Clients, service, region string, build func(aws.Config) T)
 	if v, ok := c.by[key]; ok {
 		return v.(T)
 	}
-	cfg := c.cfg.Copy()
-	if region != "" {
-		cfg.Region = region
-	}
-	v := build(cfg)
+	v := build(c.configFor(region))
 	c.by[key] = v
 	return v
 }

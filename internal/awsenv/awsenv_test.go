@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/stretchr/testify/require"
@@ -63,8 +62,7 @@ func TestLoadRegionRule(t *testing.T) {
 		cfg, err := Load(context.Background(), tc.profile, tc.region, Overrides{})
 		require.NoError(t, err)
 		require.Equal(t, tc.want, cfg.Region, tc)
-		_, adaptive := cfg.Retryer().(*retry.AdaptiveMode)
-		require.True(t, adaptive, "throttling must be retried adaptively")
+		require.Equal(t, DefaultRetryPolicy.MaxAttempts, cfg.Retryer().MaxAttempts(), "the fleet retry policy")
 	}
 	_, err := Load(context.Background(), "missing", "", Overrides{})
 	require.ErrorContains(t, err, "missing")
@@ -139,8 +137,7 @@ func TestLoadIsolatedIgnoresEnvironment(t *testing.T) {
 	cfg, err := Load(context.Background(), "", "", o)
 	require.NoError(t, err)
 	require.Equal(t, "us-west-2", cfg.Region)
-	_, adaptive := cfg.Retryer().(*retry.AdaptiveMode)
-	require.True(t, adaptive)
+	require.Equal(t, DefaultRetryPolicy.MaxAttempts, cfg.Retryer().MaxAttempts(), "the fleet retry policy")
 	_, err = NewClients(cfg).CloudTrail("").DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{})
 	require.NoError(t, err)
 	require.Len(t, auths, 1)

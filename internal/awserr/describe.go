@@ -27,6 +27,12 @@ const (
 	// ConfigInvalid is a profile the SDK cannot load (a broken SSO or
 	// credential_process setting, say): no request was made.
 	ConfigInvalid Code = "CONFIG_INVALID"
+	// Throttled: AWS answered with a throttling error until the retry
+	// budget ran out.
+	Throttled Code = "THROTTLED"
+	// ServiceUnavailable: AWS answered with a server error (5xx) until the
+	// retry budget ran out.
+	ServiceUnavailable Code = "SERVICE_UNAVAILABLE"
 	// APIError is every other answer AWS gave: its code and message say it.
 	APIError Code = "API_ERROR"
 )
@@ -87,6 +93,10 @@ func Describe(err error, profile string) Problem {
 	if errors.As(err, &ce) {
 		return Problem{ConfigInvalid, oneLine(ce.Err.Error()),
 			"fix the profile in the shared config or credentials file (`aws configure list --profile NAME` shows what is read)"}
+	}
+	if p, ok := transient(err); ok {
+		// Time cures it, not permissions or credentials.
+		return p
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
