@@ -27,6 +27,7 @@ func (e *env) checkProgress(label string) (report func(done, total int, r check.
 			if m == nil {
 				m = e.meter(label, total, since)
 			}
+			m.SetTotal(total)
 			m.Done(string(r.Status))
 		}, func() {
 			m.Finish()

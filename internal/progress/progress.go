@@ -94,6 +94,17 @@ func (m *Meter) tick() {
 	m.show(true)
 }
 
+// SetTotal corrects the phase's total, which a run may learn only as it
+// goes (check finds two profiles reaching one account, say).
+func (m *Meter) SetTotal(n int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.total = n
+}
+
 // Done records one finished account by its status (PASS, FAIL, ERROR,
 // MANUAL; any other counts apart).
 func (m *Meter) Done(status string) {

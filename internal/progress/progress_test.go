@@ -53,10 +53,14 @@ func TestLiveLine(t *testing.T) {
 	require.Equal(t, 1, strings.Count(w.String(), "\r"))
 	m.tick()
 	require.Equal(t, 2, strings.Count(w.String(), "\r"), "the clock redraws")
+	m.SetTotal(5)
+	c.add(time.Second)
 	m.Done("MANUAL")
+	require.Contains(t, w.String()[strings.LastIndex(w.String(), "\r"):], "3/5 accounts", "the total as the run now knows it")
+	m.SetTotal(4)
 	m.Done("ERROR")
 	last := w.String()[strings.LastIndex(w.String(), "\r"):]
-	require.Equal(t, "\r\033[Kcheck: 4/4 accounts, 1 pass, 1 fail, 1 error, 1 manual, 2s elapsed", last)
+	require.Equal(t, "\r\033[Kcheck: 4/4 accounts, 1 pass, 1 fail, 1 error, 1 manual, 3s elapsed", last)
 
 	m.Finish()
 	require.True(t, strings.HasSuffix(w.String(), "\r\033[K"), "the line is cleared for what follows")
