@@ -10,7 +10,6 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
-	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/report"
 )
 
@@ -72,17 +71,17 @@ func checkCommand(e *env) *cli.Command {
 			}
 			defer discard(pending)
 
-			targets, err := sel.targets(c.Context, e, e.aws)
+			targets, skipped, err := sel.reach(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}
-			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now}
-			if len(targets) > 1 && e.isTerminal(e.stderr) {
-				opts.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", done, total, termsafe.Escape(r.Account), r.Status)
-				}
-			}
+			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout,
+				Tool: tool(), Now: e.now, Select: sel.keep()}
+			var finish func()
+			opts.Progress, finish = e.checkProgress("check")
 			rep := check.Run(c.Context, targets, opts)
+			finish()
+			rep.Skip(skipped)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}

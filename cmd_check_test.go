@@ -202,9 +202,12 @@ func TestCheckCommandProgressAtTerminal(t *testing.T) {
 		require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
 		require.Equal(t, 3, rep.Summary.Accounts)
 		if terminal {
-			require.Contains(t, errOut.String(), "[3/3]")
+			// One line redrawn in place, cleared before the report.
+			require.Contains(t, errOut.String(), "\r\033[Kcheck: 3/3 accounts, 1 pass, 2 fail, 0 error")
+			require.True(t, strings.HasSuffix(errOut.String(), "\r\033[K"))
+			require.NotContains(t, errOut.String(), "\n")
 		} else {
-			require.Empty(t, errOut.String())
+			require.Empty(t, errOut.String(), "a short run in a log says nothing")
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -67,7 +68,7 @@ type fixRun struct {
 	opts     plan.Options
 	yes, dry bool
 	json     bool
-	// progressed: apply drew progress lines, which the summary drawn on
+	// progressed: apply drew a progress line, which the summary drawn on
 	// the terminal is set apart from.
 	progressed bool
 	prompt     fix.Prompter
@@ -151,32 +152,31 @@ func runFix(c *cli.Context, e *env) error {
 	}
 
 	ctx := c.Context
-	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now}
+	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now, Select: r.sel.keep()}
 	if saved != nil && !c.IsSet("profile") && !r.sel.all {
 		r.sel.profiles = profilesOf(*saved)
 	}
-	if r.targets, err = r.sel.targets(ctx, e, e.aws); err != nil {
+	var skipped []check.Skipped
+	if r.targets, skipped, err = r.sel.reach(ctx, e, e.aws); err != nil {
 		return err
 	}
-	multi := len(r.targets) > 1 && e.isTerminal(e.stderr)
-	if multi {
-		r.co.Progress = func(done, total int, res check.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(res.Account), res.Status)
-		}
-	}
-
+	noteSkipped(e, skipped)
 	var p plan.Plan
 	var before check.Report
 	failed := 0 // accounts that could not be evaluated or planned, as plan counts them
 	if saved != nil {
-		before = check.Run(ctx, r.targets, r.co)
+		co := r.co
+		var finish func()
+		co.Progress, finish = e.checkProgress("check")
+		before = check.Run(ctx, r.targets, co)
+		finish()
 		p = matchSaved(*saved, before)
 		failed = before.Summary.Error + before.Summary.Manual
 		if err := checkBefore(ctx, p, before, r.targets); err != nil {
 			return err
 		}
 	} else {
-		p, before, failed = runPlan(ctx, r.targets, r.opts, r.co)
+		p, before, failed = runPlan(ctx, e, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
@@ -250,13 +250,11 @@ func runFix(c *cli.Context, e *env) error {
 		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
 	}
 	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
-	if multi && len(jobs) > 1 {
-		r.progressed = true
-		fo.Progress = func(done, total int, res fix.Result) {
-			fmt.Fprintf(e.stderr, "[%d/%d] %s: %s\n", done, total, termsafe.Escape(res.Account), res.Outcome)
-		}
-	}
+	applying := e.meter("fix", len(jobs), time.Now())
+	r.progressed = len(jobs) > 1 && e.liveStderr()
+	fo.Progress = func(_, _ int, res fix.Result) { applying.Done(applyStatus(res)) }
 	results := fix.Apply(ctx, jobs, fo)
+	applying.Finish()
 
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := make([]fix.Report, len(accounts))
@@ -264,6 +262,10 @@ func runFix(c *cli.Context, e *env) error {
 		res := resultOf(before, a.Account)
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
 			Before: statusText(res), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
+		if res, ok := after[a.Account]; ok && res.Via != nil {
+			// Covered by a chain fixed in its owner's account this run.
+			reports[i].After = statusText(res)
+		}
 	}
 	for j := range results {
 		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
@@ -369,17 +371,29 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 	return withCode(planExitCode(p, failed))
 }
 
-// recheck runs check again for the accounts that were applied, keyed by
+// recheck runs check again for the accounts that were applied, and for the
+// accounts whose verdict came from one of them (members of an organization
+// trail), which settle against their owner's new verdict; keyed by
 // account. It runs even after an interrupt: the truth is owed either way.
 func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
 	var targets []check.Target
+	applied := map[string]bool{}
 	for _, j := range jobs {
+		applied[j.Plan.Account] = true
 		t := targetOf(r.targets, resultOf(before, j.Plan.Account))
 		t.Account = j.Plan.Account // known: STS is not asked again
 		targets = append(targets, t)
 	}
+	for _, res := range before.Results {
+		if res.Via != nil && applied[res.Via.Account] && !applied[res.Account] {
+			t := targetOf(r.targets, res)
+			t.Account = res.Account
+			targets = append(targets, t)
+		}
+	}
 	co := r.co
-	co.Progress = nil
+	var finish func()
+	co.Progress, finish = r.e.checkProgress("re-check")
 	out := map[string]check.Result{}
 	if len(targets) == 0 {
 		return out
@@ -387,7 +401,20 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 	for _, res := range check.Run(ctx, targets, co).Results {
 		out[res.Account] = res
 	}
+	finish()
 	return out
+}
+
+// applyStatus counts an applied account as PASS, a failed apply as ERROR
+// and the rest (stale, interrupted) apart: the re-check gives verdicts.
+func applyStatus(res fix.Result) string {
+	switch res.Outcome {
+	case fix.Done:
+		return string(check.Pass)
+	case fix.Broken:
+		return string(check.Error)
+	}
+	return string(res.Outcome)
 }
 
 // checkBefore refuses a saved plan whose before values are not what the

@@ -90,17 +90,13 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := sel.targets(c.Context, e, e.aws)
+			targets, skipped, err := sel.reach(c.Context, e, e.aws)
 			if err != nil {
 				return err
 			}
-			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool()}
-			if len(targets) > 1 && e.isTerminal(e.stderr) {
-				co.Progress = func(done, total int, r check.Result) {
-					fmt.Fprintf(e.stderr, "[%d/%d] checked %s: %s\n", done, total, termsafe.Escape(r.Account), r.Status)
-				}
-			}
-			p, _, failed := runPlan(c.Context, targets, opts, co)
+			noteSkipped(e, skipped)
+			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Select: sel.keep()}
+			p, _, failed := runPlan(c.Context, e, targets, opts, co)
 			if c.Context.Err() != nil {
 				return errCancelled
 			}
@@ -125,11 +121,17 @@ func planCommand(e *env) *cli.Command {
 // runPlan checks the targets and plans each account with the clients of the
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
-func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+// Both phases show progress on stderr.
+func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
 	// The metric a new filter would emit: an alarm already working on it
 	// means the filter is all a failing account needs.
 	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
+	var finish func()
+	co.Progress, finish = e.checkProgress("check")
 	report := check.Run(ctx, targets, co)
+	finish()
+	m := e.meter("plan", len(report.Results), time.Now())
+	defer m.Finish()
 	accounts := make([]plan.AccountPlan, len(report.Results))
 	unplanned := make([]bool, len(report.Results))
 	// Accounts are planned side by side, as they were checked.
@@ -144,6 +146,7 @@ func runPlan(ctx context.Context, targets []check.Target, opts plan.Options, co 
 				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
+		m.Done(a.Status) // the meter is safe for concurrent use
 	})
 	failed := 0
 	for i, r := range report.Results {
@@ -161,19 +164,33 @@ func planAccount(ctx context.Context, t check.Target, r check.Result, opts plan.
 	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
 }
 
-// targetOf is the target whose clients reach a result's account: that of
-// its first profile (the default chain has none).
+// targetOf is the target whose clients reach a result's account: the one
+// that knew its account (an organization member, a seat), else that of its
+// first profile (the default chain has none).
 func targetOf(targets []check.Target, r check.Result) check.Target {
+	for _, t := range targets {
+		if t.Account != "" && t.Account == r.Account && t.Err == nil {
+			return t
+		}
+	}
 	name := ""
 	if len(r.Profiles) > 0 {
 		name = r.Profiles[0]
 	}
 	for _, t := range targets {
-		if t.Profile == name {
+		if t.Profile == name && t.Account == "" {
 			return t
 		}
 	}
 	return check.Target{}
+}
+
+// noteSkipped tells, on stderr, which organization accounts plan and fix
+// leave alone because they are not active (check lists them in its report).
+func noteSkipped(e *env, skipped []check.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "skipped: account %s (%s) is %s in the organization\n", s.Account, termsafe.Escape(s.Name), termsafe.Escape(s.State))
+	}
 }
 
 // readersFor builds plan's read-only clients from a target's configuration,

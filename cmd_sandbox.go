@@ -35,8 +35,9 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
 			&cli.StringFlag{Name: "scenario", Usage: "world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
-			&cli.IntFlag{Name: "accounts", Value: sandbox.DefaultFleetAccounts,
-				Usage: fmt.Sprintf("number of accounts (`N`, 1 to %d) of the fleet scenario; refused with any other", sandbox.MaxFleetAccounts), Destination: &opts.accounts},
+			&cli.IntFlag{Name: "accounts",
+				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %d) of the fleet scenario, or of members of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
+				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
 			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
 		},
 		Action: func(c *cli.Context) error {
@@ -44,18 +45,16 @@ func sandboxCommand(e *env) *cli.Command {
 				return usageError("sandbox takes no arguments, got %q", c.Args().Slice())
 			}
 			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
-				return usageError("--accounts sizes the fleet scenario only, not %q", cmp.Or(opts.scenario, "the default"))
+				return usageError("--accounts sizes the fleet and org scenarios only, not %q", cmp.Or(opts.scenario, "the default"))
 			}
-			if opts.accounts < 1 || opts.accounts > sandbox.MaxFleetAccounts {
+			if c.IsSet("accounts") && (opts.accounts < 1 || opts.accounts > sandbox.MaxFleetAccounts) {
 				return usageError("--accounts %d: want 1 to %d", opts.accounts, sandbox.MaxFleetAccounts)
 			}
 			if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
 				return usageError("--listen: %w", err)
 			}
-			so := sandbox.Options{Scenario: opts.scenario}
-			if sandbox.TakesAccounts(opts.scenario) {
-				so.Accounts = opts.accounts
-			}
+			// Unset, each sized scenario takes its own default size.
+			so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
 			srv, err := sandbox.New(so)
 			if err != nil {
 				return usageError("--scenario: %w", err)

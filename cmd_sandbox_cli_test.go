@@ -32,7 +32,7 @@ func TestSandboxCommandRefusals(t *testing.T) {
 		{"a LAN address", []string{"--listen", "192.168.1.10:4566"}, "not a loopback address"},
 		{"a host name", []string{"--listen", "sandbox.example.com:4566"}, "not a loopback address"},
 		{"not host:port", []string{"--listen", "4566"}, "want HOST:PORT"},
-		{"accounts without the fleet", []string{"--listen", "127.0.0.1:0", "--accounts", "5"}, `--accounts sizes the fleet scenario only, not "the default"`},
+		{"accounts without the fleet", []string{"--listen", "127.0.0.1:0", "--accounts", "5"}, `--accounts sizes the fleet and org scenarios only, not "the default"`},
 		{"accounts with another scenario", []string{"--listen", "127.0.0.1:0", "--scenario", "compliant", "--accounts", "5"}, `not "compliant"`},
 		{"too many accounts", []string{"--listen", "127.0.0.1:0", "--scenario", "fleet", "--accounts", "1001"}, "want 1 to 1000"},
 	} {
@@ -58,7 +58,7 @@ func TestSandboxHelpShowsTrueDefaults(t *testing.T) {
 	require.Equal(t, exitOK, runApp(context.Background(), e, []string{"trailwatch", "sandbox", "--help"}))
 	help := stdout.String()
 	require.Contains(t, help, `(default: "127.0.0.1:4566")`)
-	require.Regexp(t, `--accounts N .*\(default: 3\)`, help)
+	require.Regexp(t, `--accounts N .*\(default: 3 for fleet, 12 for org\)`, help)
 	require.Contains(t, help, "(default: one empty account)")
 
 	srv, err := sandbox.New(sandbox.Options{Scenario: "fleet"})

@@ -24,15 +24,18 @@ type selection struct {
 	all      bool
 	region   string // where trails are discovered; empty: each profile's region
 	parallel int
+	org      orgSelection
+	// accounts and exclude filter any selection by account ID.
+	accounts, exclude []string
 }
 
 func selectionFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "profile", Usage: "AWS profile `NAME` (repeatable, or comma-separated); default: the standard credential chain"},
 		&cli.BoolFlag{Name: "all-profiles", Usage: "every profile in the shared config and credentials files"},
 		&cli.StringFlag{Name: "region", Usage: "`REGION` where trails are discovered (default: the profile's region, else " + awsenv.DefaultRegion + ")"},
 		&cli.IntFlag{Name: "parallel", Value: 4, Usage: fmt.Sprintf("how many accounts at once (`N`, 1 to %d)", maxParallel)},
-	}
+	}, orgFlags()...)
 }
 
 // selectionFromContext validates the selection flags; mistakes are usage errors.
@@ -59,7 +62,7 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 			return s, usageError("--region: %w", err)
 		}
 	}
-	return s, nil
+	return s, s.orgFromContext(c)
 }
 
 // profileNames resolves --all-profiles; [""] stands for the default chain.

@@ -130,21 +130,25 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 		return ev, failAt(NoCloudWatchLogs, "trail %s does not deliver to CloudWatch Logs", ev.Name)
 	}
 	ev.LogGroupRegion, ev.LogGroupAccount, ev.LogGroupName = groupRegion, groupAccount, groupName
-	if ev.LogGroupAccount != a.account {
-		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
-			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
+	if ev.LogGroupAccount == a.account {
+		// A deleted group is what a delivery error then reports: the
+		// finding that names the cause goes first.
+		if filtersErr != nil {
+			return ev, erred(filtersErr)
+		}
+		if filters.gone {
+			return ev, failAt(LogGroupNotFound, "trail %s delivers to log group %s, which does not exist", ev.Name, ev.LogGroupName)
+		}
 	}
-	// A deleted group is what a delivery error then reports: the finding
-	// that names the cause goes first.
-	if filtersErr != nil {
-		return ev, erred(filtersErr)
-	}
-	if filters.gone {
-		return ev, failAt(LogGroupNotFound, "trail %s delivers to log group %s, which does not exist", ev.Name, ev.LogGroupName)
-	}
+	// Delivery is the trail's own status, read here whoever owns the group,
+	// so a group in another account is judged on its chain alone.
 	if e := aws.ToString(status.LatestCloudWatchLogsDeliveryError); e != "" {
 		ev.DeliveryError = e
 		return ev, failAt(LogsDeliveryFailing, "trail %s fails to deliver to log group %s: %s", ev.Name, ev.LogGroupName, e)
+	}
+	if ev.LogGroupAccount != a.account {
+		return ev, outcome{kind: manual, account: ev.LogGroupAccount, why: fmt.Sprintf(
+			"trail %s delivers to log group %s in account %s", ev.Name, ev.LogGroupARN, ev.LogGroupAccount)}
 	}
 	if len(filters.filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,6 +45,9 @@ type Options struct {
 	// alarms on them are followed, so plan can tell when a filter alone
 	// completes the chain. check itself sets none.
 	Candidates []Metric
+	// Select, when set, keeps only the accounts it accepts; the others are
+	// left out of the report (--accounts, --exclude-accounts).
+	Select func(account string) bool
 }
 
 // Metric names a CloudWatch metric without dimensions.
@@ -60,8 +64,16 @@ type Target struct {
 	// Err is set when the profile's configuration or credentials could not
 	// be loaded: the target becomes an ERROR result and the others go on.
 	Err error
-	// Account, when known (fix's re-check), saves asking STS again.
+	// Account is the account Clients reach when it is known beforehand (an
+	// organization's member, a seat already identified, fix's re-check):
+	// STS is not asked again.
 	Account string
+	// RoleARN is the role Clients assume into Account, empty when the
+	// profile's own credentials are used.
+	RoleARN string
+	// Connect, when set, obtains the credentials before anything is read
+	// (AssumeRole); its error is the account's ERROR.
+	Connect func(ctx context.Context) error
 }
 
 // Run checks every target's account. Each target goes through one
@@ -79,23 +91,31 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	started := now().UTC().Truncate(time.Second)
 	type slot struct {
 		result   Result
-		joined   bool  // the account was another target's: no result here
+		joined   bool  // no result here: the account was another target's, or Select left it out
 		profiles []int // the targets that reached this account
 	}
 	slots := make([]slot, len(targets))
 	var mu sync.Mutex
 	byAccount := map[string]int{}
 	done, duplicates := 0, 0
+	finished := owners{}
 	parallel.ForEach(ctx, len(targets), opts.Parallel, func(ctx context.Context, i int) {
 		t := targets[i]
 		var res Result
 		joined := false
-		if t.Err != nil {
-			res = errorResult(t.Profile, t.Region, t.Err)
-		} else {
+		switch {
+		case t.Account != "" && opts.Select != nil && !opts.Select(t.Account):
+			joined = true // left out before anything is asked or assumed
+		case t.Err != nil:
+			res = errorResult(t.Account, t.Profile, t.Region, t.Err)
+		default:
 			res = identifyAndRun(ctx, t, opts, func(account string) bool {
 				mu.Lock()
 				defer mu.Unlock()
+				if opts.Select != nil && !opts.Select(account) {
+					joined = true
+					return false
+				}
 				if owner, ok := byAccount[account]; ok {
 					slots[owner].profiles = append(slots[owner].profiles, i)
 					joined = true
@@ -113,10 +133,11 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			duplicates++
 			return
 		}
+		res.RoleARN = t.RoleARN
 		slots[i].result = res
 		done++
 		if opts.Progress != nil {
-			opts.Progress(done, len(targets)-duplicates, res)
+			opts.Progress(done, len(targets)-duplicates, finished.add(res))
 		}
 	})
 	// Whichever target claimed an account first, its result goes where the
@@ -147,6 +168,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	for i, p := range order {
 		results[i] = p.r
 	}
+	resolveOrganizationTrails(results)
 	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: TheControl, Results: results, Summary: summarize(results)}
 }
 
@@ -154,6 +176,14 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 // follows the chain if claim gives it the account. A target whose account
 // is already known (Target.Account) is not asked again.
 func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(account string) bool) Result {
+	if t.Connect != nil {
+		if err := t.Connect(ctx); err != nil {
+			if !claim(t.Account) {
+				return Result{}
+			}
+			return errorResult(t.Account, t.Profile, t.Region, err)
+		}
+	}
 	a := newAuditor(t.Clients, opts, t.Account)
 	var trails []cttypes.Trail
 	var trailsErr, idErr error
@@ -167,7 +197,7 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 		func(ctx context.Context) { trails, trailsErr = a.describeTrails(ctx, t.Region) },
 	)
 	if idErr != nil {
-		return errorResult(t.Profile, t.Region, idErr)
+		return errorResult("", t.Profile, t.Region, idErr)
 	}
 	if !claim(account) {
 		return Result{}
@@ -183,14 +213,21 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 	return r
 }
 
-// errorResult is an account that could not even be identified: its
-// credentials, configuration or endpoint failed, explained once.
-func errorResult(profile, region string, err error) Result {
-	p := awserr.Describe(err, profile)
-	return Result{
-		Region: region, Status: Error, Trails: []TrailEvidence{},
-		ErrorCode: string(p.Code), Message: p.Message, Remediation: p.Remediation,
+// errorResult is a target that never got to its chain: its credentials,
+// configuration or endpoint failed, or (account known) its role could not
+// be assumed, explained once.
+func errorResult(account, profile, region string, err error) Result {
+	r := Result{Account: account, Region: region, Status: Error, Trails: []TrailEvidence{}}
+	if coded, ok := errors.AsType[interface {
+		error
+		ErrorCode() string
+	}](err); ok && coded.ErrorCode() == string(awserr.AssumeRoleFailed) {
+		r.ErrorCode, r.Message, r.Remediation = coded.ErrorCode(), err.Error(), remediationAssumeRole
+		return r
 	}
+	p := awserr.Describe(err, profile)
+	r.ErrorCode, r.Message, r.Remediation = string(p.Code), p.Message, p.Remediation
+	return r
 }
 
 // errorOf is an account whose trails could not be read.

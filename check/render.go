@@ -30,10 +30,18 @@ func WriteText(w io.Writer, r Report, p style.Palette) error {
 	for _, res := range r.Results {
 		tw.result(res)
 	}
+	for _, sk := range r.Skipped {
+		tw.printf("%s (%s)  %s\n  not audited: the organization lists it as %s\n\n", p.Bold(esc(sk.Account)),
+			esc(sk.Name), p.Faint("SKIPPED"), esc(sk.State))
+	}
 	s := r.Summary
-	tw.printf("%s: %s, %s, %s, %s\n", plural(s.Accounts, "account"),
+	skipped := ""
+	if s.Skipped > 0 {
+		skipped = fmt.Sprintf(" (%d skipped)", s.Skipped)
+	}
+	tw.printf("%s: %s, %s, %s, %s%s\n", plural(s.Accounts, "account"),
 		p.Good(fmt.Sprintf("%d pass", s.Pass)), p.Bad(fmt.Sprintf("%d fail", s.Fail)),
-		p.Bad(fmt.Sprintf("%d error", s.Error)), p.Warn(fmt.Sprintf("%d manual", s.Manual)))
+		p.Bad(fmt.Sprintf("%d error", s.Error)), p.Warn(fmt.Sprintf("%d manual", s.Manual)), skipped)
 	if tw.err != nil {
 		return fmt.Errorf("write report: %w", tw.err)
 	}
@@ -87,6 +95,9 @@ func (t *textWriter) result(r Result) {
 	}
 	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
 	t.printf("  %s\n", esc(r.Message))
+	if r.RoleARN != "" {
+		t.printf("  %s\n", t.p.Faint("reached by assuming "+esc(r.RoleARN)))
+	}
 	for _, tr := range r.Trails {
 		t.trail(tr, r.Message)
 	}

@@ -32,20 +32,28 @@ func goldenReport(t *testing.T) Report {
 	manual := compliant()
 	manual.account = other
 	manual.trails[0].IsOrganizationTrail = aws.Bool(true)
+	// An organization trail whose owner is not in the run stays MANUAL.
+	orphan := compliant()
+	orphan.account = "555555555555"
+	orphan.trails[0].IsOrganizationTrail = aws.Bool(true)
+	orphan.trails[0].TrailARN = aws.String("arn:aws:cloudtrail:us-east-1:999999999999:trail/org")
 	denied := compliant()
 	denied.account = "444444444444"
 	denied.denied["cloudtrail:DescribeTrails"] = "AccessDeniedException"
-	return Run(context.Background(), []Target{
+	rep := Run(context.Background(), []Target{
 		{Profile: "prod", Region: home, Clients: pass.fake(t).clients},
 		{Profile: "staging", Region: home, Clients: fail.fake(t).clients},
 		{Profile: "member", Region: home, Clients: manual.fake(t).clients},
+		{Profile: "orphan", Region: home, Clients: orphan.fake(t).clients},
 		{Profile: "audit", Region: home, Clients: denied.fake(t).clients},
 	}, Options{Parallel: 2, Tool: Tool{Name: "trailwatch", Version: "test"}, Now: func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }})
+	rep.Skip([]Skipped{{Account: "666666666666", Name: "closing\x1b[31m", State: "SUSPENDED"}})
+	return rep
 }
 
 func TestRenderGolden(t *testing.T) {
 	rep := goldenReport(t)
-	require.Equal(t, Summary{Accounts: 4, Pass: 1, Fail: 1, Error: 1, Manual: 1}, rep.Summary)
+	require.Equal(t, Summary{Accounts: 5, Pass: 2, Fail: 1, Error: 1, Manual: 1, Skipped: 1}, rep.Summary)
 
 	var text bytes.Buffer
 	require.NoError(t, WriteText(&text, rep, style.Plain()))

@@ -52,7 +52,10 @@ type Report struct {
 	CheckedAt time.Time `json:"checked_at"`
 	Control   Control   `json:"control"`
 	Results   []Result  `json:"results"`
-	Summary   Summary   `json:"summary"`
+	// Skipped are organization accounts that were listed but not audited
+	// because they are not ACTIVE (suspended, closing, closed).
+	Skipped []Skipped `json:"skipped,omitempty"`
+	Summary Summary   `json:"summary"`
 }
 
 // SchemaVersion of the JSON report: 1.1 added schema_version, tool,
@@ -95,6 +98,22 @@ var TheControl = Control{
 	},
 }
 
+// Skipped is an account --org listed and did not audit.
+type Skipped struct {
+	Account string `json:"account"`
+	Name    string `json:"name"`
+	State   string `json:"state"`
+}
+
+// Via says whose chain decided a result.
+type Via struct {
+	// Kind is "organization_trail", "log_group" or "topic".
+	Kind string `json:"kind"`
+	// ARN is the organization trail or log group; Account owns it.
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
+}
+
 // Summary counts results by status.
 type Summary struct {
 	Accounts int `json:"accounts"`
@@ -102,6 +121,8 @@ type Summary struct {
 	Fail     int `json:"fail"`
 	Error    int `json:"error"`
 	Manual   int `json:"manual"`
+	// Skipped counts the accounts listed in Report.Skipped.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Result is the verdict for one account, with the evidence behind it.
@@ -116,14 +137,20 @@ type Result struct {
 	Status Status `json:"status"`
 	Reason Reason `json:"reason,omitempty"`
 	// ErrorCode sorts an ERROR result's cause (internal/awserr's Codes:
-	// ACCESS_DENIED, SSO_TOKEN_EXPIRED, ENDPOINT_UNREACHABLE, …), so a
-	// script can tell a missing permission from an expired login.
+	// ACCESS_DENIED, SSO_TOKEN_EXPIRED, ENDPOINT_UNREACHABLE,
+	// ASSUME_ROLE_FAILED, …), so a script can tell a missing permission
+	// from an expired login or a role that could not be assumed.
 	ErrorCode string `json:"error_code,omitempty"`
 	Message   string `json:"message"`
+	// RoleARN is the role assumed to reach the account (--org).
+	RoleARN string `json:"role_arn,omitempty"`
 	// OtherAccount is the account a MANUAL result depends on.
-	OtherAccount string          `json:"other_account,omitempty"`
-	Trails       []TrailEvidence `json:"trails"`
-	Remediation  string          `json:"remediation"`
+	OtherAccount string `json:"other_account,omitempty"`
+	// Via is set when the verdict is another account's chain, resolved in
+	// this run: an organization trail, or a log group, owned elsewhere.
+	Via         *Via            `json:"via,omitempty"`
+	Trails      []TrailEvidence `json:"trails"`
+	Remediation string          `json:"remediation"`
 }
 
 // TrailEvidence is what was seen of one trail, link by link. Fields left

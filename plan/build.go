@@ -79,6 +79,9 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		}
 		return "the monitoring chain is managed from another account (" + f.Message + "); plan from that account", false
 	}
+	if f.ViaAccount != "" {
+		return f.ViaARN + " of account " + f.ViaAccount + " decides this account's verdict: its chain is planned in that account, once, not here", false
+	}
 	t := f.Trail
 	profile := profileFlag(f)
 	switch {

@@ -19,6 +19,9 @@ type Finding struct {
 	ErrorCode string
 	// Trail is the trail check got furthest with; nil when there is none.
 	Trail *Trail
+	// Via names the other account and its organization trail or log group
+	// whose chain decided the verdict: that chain is planned there, once.
+	ViaAccount, ViaARN string
 }
 
 // Trail is the evidence about one trail's chain, link by link.

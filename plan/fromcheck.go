@@ -11,7 +11,10 @@ import (
 func FromCheck(r check.Result, strict bool) Finding {
 	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: string(r.Status), Reason: string(r.Reason), Message: r.Message,
 		OtherAccount: r.OtherAccount, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
-	if r.Status != check.Fail {
+	if r.Via != nil {
+		f.ViaAccount, f.ViaARN = r.Via.Account, r.Via.ARN
+	}
+	if r.Status != check.Fail || r.Via != nil {
 		return f
 	}
 	// The trail that got furthest failed at the account's reason; it is

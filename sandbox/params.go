@@ -1,6 +1,7 @@
 package sandbox
 
-// MaxFleetAccounts is the most accounts a sized scenario builds.
+// MaxFleetAccounts is the most accounts a sized scenario builds (for the
+// org scenarios: members, besides the management account).
 const MaxFleetAccounts = 1000
 
 // DefaultFleetAccounts is a sized scenario's size when none is given.

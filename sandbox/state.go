@@ -56,11 +56,29 @@ type roleSession struct {
 	Expires     time.Time `json:"expires"`
 }
 
-// organization is the AWS Organization the member accounts belong to.
+// organization is the AWS Organization the member accounts belong to
+// (organizations.go serves it).
 type organization struct {
 	ID                string   `json:"id"`
 	ManagementAccount string   `json:"managementAccount"`
 	Members           []string `json:"members"` // account IDs, management included
+	// DelegatedAdmins are members that may list the organization too.
+	DelegatedAdmins []string `json:"delegatedAdmins,omitempty"`
+	// RootID is the one root; empty: derived from ID.
+	RootID string     `json:"rootId,omitempty"`
+	Units  []*orgUnit `json:"units,omitempty"`
+	// Parent is a member's OU; members not in it sit in the root.
+	Parent map[string]string `json:"parent,omitempty"`
+	// States are members not ACTIVE (SUSPENDED, PENDING_CLOSURE, CLOSED).
+	States map[string]string `json:"states,omitempty"`
+	Names  map[string]string `json:"names,omitempty"`
+}
+
+// orgUnit is an organizational unit; Parent is the root's or another OU's ID.
+type orgUnit struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Parent string `json:"parent"`
 }
 
 // regionState holds one account's resources in one region. Each service
@@ -209,8 +227,8 @@ func (st *state) validate() error {
 		return fmt.Errorf("testMetricFilterAnswer %q: want \"\", \"none\" or \"all\"", st.TestMetricFilterAnswer)
 	}
 	if o := st.Organization; o != nil {
-		if st.Accounts[o.ManagementAccount] == nil {
-			return fmt.Errorf("organization %q: unknown management account %q", o.ID, o.ManagementAccount)
+		if err := o.validate(st); err != nil {
+			return err
 		}
 	}
 	return nil

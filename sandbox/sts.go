@@ -77,7 +77,7 @@ func stsAssumeRole(st *state, c *call) (map[string]any, error) {
 		return nil, denied
 	}
 	role := target.Roles[m[2]]
-	if role == nil {
+	if role == nil || !trusts(role.AssumeRolePolicyDocument, c.Account, callerARN(st, c), c.str("ExternalId")) {
 		return nil, denied
 	}
 	n := st.nextID()

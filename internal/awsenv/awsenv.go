@@ -83,7 +83,9 @@ func load(ctx context.Context, profile, region string, o Overrides, extra ...fun
 	if o.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	ep := &credentialEndpoint{}
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, ep.loadOptions()...)...)
+	ep.base = cfg.BaseEndpoint
 	if err != nil {
 		name := profile
 		if name == "" {
