@@ -92,6 +92,9 @@ func newApp(e *env) *cli.App {
 		Writer:          e.stdout,
 		ErrWriter:       e.stderr,
 		HideHelpCommand: true,
+		// urfave/cli adds --help itself only beside its own help command,
+		// which helpCommand replaces.
+		Flags: []cli.Flag{cli.HelpFlag},
 		// Errors are printed and mapped to exit codes by run, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   flagUsageError,

@@ -29,10 +29,11 @@ func TestUnknownCommandsAndHelpTopics(t *testing.T) {
 			require.Empty(t, out)
 		})
 	}
-	for _, args := range [][]string{{"help"}, {"help", "check"}, {}} {
+	for _, args := range [][]string{{"help"}, {"help", "check"}, {}, {"--help"}, {"-h"}, {"check", "--help"}, {"fix", "-h"}} {
 		code, out, stderr := runSafetyCmd(t, args...)
 		require.Equal(t, exitOK, code, stderr)
-		require.Contains(t, out, "trailwatch")
+		require.Contains(t, out, "USAGE:", args)
+		require.Empty(t, stderr, args)
 	}
 	_, out, _ := runSafetyCmd(t, "help", "fix")
 	require.Contains(t, out, "--dry-run", "help TOPIC is that command's help")
