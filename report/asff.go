@@ -137,6 +137,9 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			f.Compliance.StatusReasons = []asffStatusReason{{ReasonCode: code, Description: clip(nonBlank(r.Message, code), asffReasonMax)}}
 			f.ProductFields["trailwatch/Code"] = code
 		}
+		if via := viaText(r); via != "" {
+			f.ProductFields["trailwatch/Via"] = clip(via, 2048)
+		}
 		if bl := BrokenLink(Chain(r)); bl != "" {
 			f.ProductFields["trailwatch/BrokenLink"] = bl
 		}

@@ -48,10 +48,12 @@ var reasonLink = map[check.Reason]string{
 	check.ManagementEventsNotCaptured: LinkTrail,
 	check.NoCloudWatchLogs:            LinkLogGroup,
 	check.LogsDeliveryFailing:         LinkLogGroup,
+	check.LogGroupNotFound:            LinkLogGroup,
 	check.NoMatchingFilter:            LinkFilter,
 	check.NoAlarm:                     LinkAlarm,
 	check.AlarmCannotFire:             LinkAlarm,
 	check.NoAlarmTopic:                LinkTopic,
+	check.TopicCannotReceive:          LinkTopic,
 	check.NoConfirmedSubscriber:       LinkSubscriber,
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,6 +44,9 @@ func TestChainStates(t *testing.T) {
 		{"a reason this package does not know", check.Result{Account: "111111111111", Status: check.Fail, Reason: "A_REASON_ADDED_LATER", Message: "the verdict",
 			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "match"})}},
 			[]State{ok, ok, ok, broken, none, none}},
+		{"a deleted log group breaks the log group link", check.Result{Account: "111111111111", Status: check.Fail, Reason: check.LogGroupNotFound,
+			Message: "the verdict", Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "match"})}},
+			[]State{ok, broken, none, none, none, none}},
 		{"error before any trail", check.Result{Status: check.Error, Message: "could not identify the account"},
 			[]State{unknown, none, none, none, none, none}},
 	} {
@@ -50,7 +54,8 @@ func TestChainStates(t *testing.T) {
 			links := Chain(tc.r)
 			require.Equal(t, tc.want, states(links))
 			if tc.r.Status == check.Fail {
-				require.Equal(t, tc.r.Message, links[3].Evidence[0], "the verdict beside the broken link")
+				i := slices.Index(states(links), Broken)
+				require.Equal(t, tc.r.Message, links[i].Evidence[0], "the verdict beside the broken link")
 			}
 		})
 	}

@@ -15,7 +15,7 @@ import (
 var csvHeader = []string{
 	"account", "profiles", "region", "status", "reason", "error_code", "broken_link", "message",
 	"trail_arn", "log_group_arn", "filter", "alarm_arn", "topic_arn", "remediation",
-	"control", "cis", "checked_at", "tool_version",
+	"control", "cis", "checked_at", "tool_version", "via",
 }
 
 // WriteCSV writes one row per account after a header row, quoted as RFC 4180
@@ -41,7 +41,7 @@ func WriteCSV(w io.Writer, rep check.Report) error {
 			r.Account, strings.Join(r.Profiles, "; "), r.Region, string(r.Status), string(r.Reason), r.ErrorCode,
 			BrokenLink(links), r.Message,
 			at(LinkTrail).ARN, at(LinkLogGroup).ARN, at(LinkFilter).Name, at(LinkAlarm).ARN, at(LinkTopic).ARN,
-			r.Remediation, rep.Control.SecurityHub, cis, rep.CheckedAt.Format(time.RFC3339), rep.Tool.Version,
+			r.Remediation, rep.Control.SecurityHub, cis, rep.CheckedAt.Format(time.RFC3339), rep.Tool.Version, viaText(r),
 		}
 		for i := range row {
 			row[i] = csvCell(row[i])

@@ -39,10 +39,11 @@ func target(tb testing.TB, url, profile, accessKey string) check.Target {
 	return check.Target{Profile: profile, Region: cfg.Region, Clients: awsenv.NewClients(cfg)}
 }
 
-// fleetReport checks n accounts of the sandbox's fleet (PASS and every FAIL
-// reason in turn), the member account of its organization scenario (MANUAL:
-// the trail delivers to another account) and a key the sandbox does not know
-// (ERROR), through the real SDK.
+// fleetReport checks n accounts of the sandbox's fleet (PASS and the chain's
+// FAIL reasons in turn), an account whose topic policy denies CloudWatch (a
+// notification-path reason), the member account of the organization
+// scenario (MANUAL: the trail delivers to another account) and a key the
+// sandbox does not know (ERROR), through the real SDK.
 func fleetReport(tb testing.TB, n int) check.Report {
 	tb.Helper()
 	fleet, url := serve(tb, "fleet", n)
@@ -50,6 +51,8 @@ func fleetReport(tb testing.TB, n int) check.Report {
 	for _, c := range fleet.Credentials() {
 		targets = append(targets, target(tb, url, "acct-"+c.Account[len(c.Account)-4:], c.AccessKey))
 	}
+	_, notifyURL := serve(tb, "topic-policy-denies-cloudwatch", 0)
+	targets = append(targets, target(tb, notifyURL, "alerts", sandbox.DefaultAccessKey))
 	_, orgURL := serve(tb, "organization", 0)
 	targets = append(targets, target(tb, orgURL, "member", sandbox.AccessKeyFor(sandbox.MemberAccount)))
 	targets = append(targets, target(tb, url, "revoked", "AKIASANDBOXUNKNOWN00"))

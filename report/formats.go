@@ -128,3 +128,13 @@ func statusCode(r check.Result) string {
 	}
 	return string(r.Status)
 }
+
+// viaText names the other account's resource whose chain decided a result
+// ("" when its own chain did), e.g. "organization_trail
+// arn:aws:cloudtrail:…:trail/org (account 111111111111)".
+func viaText(r check.Result) string {
+	if r.Via == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %s (account %s)", r.Via.Kind, r.Via.ARN, r.Via.Account)
+}

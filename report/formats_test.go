@@ -18,12 +18,12 @@ import (
 // The fleet covers every status and every FAIL reason.
 func TestFleetCoversEveryOutcome(t *testing.T) {
 	rep := fleetReport(t, len(sandbox.FailReasons)+2)
-	require.Equal(t, check.Summary{Accounts: 14, Pass: 2, Fail: 10, Error: 1, Manual: 1}, rep.Summary, "%+v", rep.Results)
+	require.Equal(t, check.Summary{Accounts: 15, Pass: 2, Fail: 11, Error: 1, Manual: 1}, rep.Summary, "%+v", rep.Results)
 	reasons := map[check.Reason]bool{}
 	for _, r := range rep.Results {
 		reasons[r.Reason] = true
 	}
-	for _, reason := range sandbox.FailReasons {
+	for _, reason := range append(sandbox.FailReasons, string(check.TopicCannotReceive)) {
 		require.True(t, reasons[check.Reason(reason)], reason)
 	}
 }
@@ -153,4 +153,27 @@ func TestASFFSkipsUnidentifiedAccounts(t *testing.T) {
 	f := decodeArray(t, b.Bytes())
 	require.Len(t, f, 3)
 	require.Equal(t, "trailwatch/CloudWatch.5/profile/revoked", f[2]["finding_info"].(map[string]any)["uid"])
+}
+
+// A verdict another account's chain decided (an organization trail resolved
+// in its owner) names that chain in CSV, ASFF, OCSF and the page.
+func TestViaReachesTheFormats(t *testing.T) {
+	rep := hostileReport()
+	rep.Results[0].Via = &check.Via{Kind: "organization_trail", ARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/org", Account: "111111111111"}
+	want := "organization_trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org (account 111111111111)"
+	var b bytes.Buffer
+	require.NoError(t, WriteCSV(&b, rep))
+	rows, err := csv.NewReader(&b).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, want, rows[1][slices.Index(csvHeader, "via")])
+	require.Empty(t, rows[2][slices.Index(csvHeader, "via")])
+	b.Reset()
+	require.NoError(t, WriteASFF(&b, rep))
+	require.Equal(t, want, decodeArray(t, b.Bytes())[0]["ProductFields"].(map[string]any)["trailwatch/Via"])
+	b.Reset()
+	require.NoError(t, WriteOCSF(&b, rep))
+	require.Equal(t, "111111111111", decodeArray(t, b.Bytes())[0]["unmapped"].(map[string]any)["via"].(map[string]any)["account"])
+	b.Reset()
+	require.NoError(t, WriteHTML(&b, rep))
+	require.Contains(t, b.String(), "decided by the chain of "+want)
 }

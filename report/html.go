@@ -90,6 +90,7 @@ type pageView struct {
 	Requirements []string
 	CheckedAt    string
 	Total        int
+	Skipped      int
 	Columns      int
 	Charts       []chart
 	Statuses     []check.Status
@@ -105,9 +106,11 @@ type accountView struct {
 	Account, Profiles, Region    string
 	Status, Reason, ErrorCode    string
 	Broken, Message, Remediation string
-	Links                        []Link
-	Before, BeforeStatus, After  string
-	Outcome                      string
+	// Via names the other account's resource whose chain decided this one.
+	Via                         string
+	Links                       []Link
+	Before, BeforeStatus, After string
+	Outcome                     string
 	// Steps are what fix did in the account, rollback included.
 	Steps             []stepView
 	BeforeLinks       []Link
@@ -163,7 +166,7 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 func newPage(rep check.Report, title string) pageView {
 	return pageView{
 		Title: title, Tool: rep.Tool, Control: rep.Control, Requirements: requirements(rep.Control),
-		CheckedAt: rep.CheckedAt.UTC().Format(time.RFC3339), Total: len(rep.Results), Columns: 6,
+		CheckedAt: rep.CheckedAt.UTC().Format(time.RFC3339), Total: len(rep.Results), Skipped: len(rep.Skipped), Columns: 6,
 		Statuses: []check.Status{check.Pass, check.Fail, check.Error, check.Manual},
 		CSP:      csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS),
 	}
@@ -186,6 +189,7 @@ func accountOf(i int, r check.Result) accountView {
 		Index: i, Account: e(r.Account), Profiles: e(strings.Join(r.Profiles, ", ")), Region: e(r.Region),
 		Status: string(r.Status), Reason: e(string(r.Reason)), ErrorCode: e(r.ErrorCode),
 		Broken: BrokenLink(links), Message: e(r.Message), Remediation: e(r.Remediation), Links: visibleLinks(links),
+		Via: e(viaText(r)),
 	}
 }
 

@@ -146,6 +146,9 @@ func WriteOCSF(w io.Writer, rep check.Report) error {
 			Remediation: ocsfRemediation{Desc: r.Remediation},
 			Unmapped:    map[string]any{"trailwatch_status": string(r.Status), "profiles": r.Profiles},
 		}
+		if r.Via != nil {
+			f.Unmapped["via"] = r.Via
+		}
 		if r.Account != "" {
 			f.Cloud.Account = &ocsfAccount{UID: r.Account, Type: "AWS Account", TypeID: 10}
 		}
