@@ -115,6 +115,41 @@ func TestPlanAddsCloudWatchStatement(t *testing.T) {
 	require.Equal(t, "update:sns:SetTopicAttributes:topic-policy create:sns:Subscribe:subscribe-1", changeIDs(a))
 }
 
+// A topic whose policy already has trailwatch's statement, yet does not let
+// CloudWatch publish, is left to a person: a second statement of that Sid
+// is not added beside it.
+func TestPlanKeepsAnEditedCloudWatchStatement(t *testing.T) {
+	for _, statement := range []string{
+		`[{"Sid":"` + CloudWatchStatementSid + `","Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"SNS:Publish","Resource":"` + userTopic + `"}]`,
+		`{"Sid":"` + CloudWatchStatementSid + `","Effect":"Deny","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"SNS:Publish","Resource":"` + userTopic + `"}`,
+	} {
+		w := newWorld()
+		w.addTopic(userTopic, false)
+		w.topics[userTopic]["Policy"] = `{"Version":"2012-10-17","Statement":` + statement + `}`
+		confirmed(w, userTopic)
+		f := finding(TopicCannotReceive)
+		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
+		f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
+		f.Trail.PolicyTopic = userTopic
+		a := build(t, w, f, Options{})
+		require.Contains(t, a.Blocked, "already has a statement "+CloudWatchStatementSid, statement)
+		require.Empty(t, a.Changes, statement)
+	}
+}
+
+func TestHasStatement(t *testing.T) {
+	for doc, want := range map[string]bool{
+		`{"Statement":[{"Sid":"A"},{"Sid":"B"}]}`: true,
+		`{"Statement":{"Sid":"B"}}`:               true,
+		`{"Statement":[{"Sid":"A"}]}`:             false,
+		`{"Statement":[{"Sid":"b"}]}`:             false,
+		`{"Statement":"B"}`:                       false,
+		`not json`:                                false,
+	} {
+		require.Equal(t, want, hasStatement(doc, "B"), doc)
+	}
+}
+
 func TestAddStatement(t *testing.T) {
 	const s = `{"Sid":"New"}`
 	for _, tc := range []struct{ name, doc, want, err string }{
