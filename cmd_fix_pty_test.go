@@ -617,6 +617,32 @@ func TestFixAtTerminalQuitVersusCtrlC(t *testing.T) {
 	}
 }
 
+// An Enter pressed a moment after ? or after a key that is no answer
+// belongs to that key, as it does after an answer: it does not take the
+// default and skip the account the person is still being asked about.
+func TestFixAtTerminalEnterAfterHelpDoesNotSkip(t *testing.T) {
+	for _, tc := range []struct{ name, key, shown string }{
+		{"after ?", "?", "Ctrl-C  cancel the whole run: nothing is applied, exit 130"},
+		{"after a key that is no answer", "x", "press y, n, a, q or ? (Enter skips)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startSandbox(t, "no-alarm")
+			r := startFixAtTerminal(t, 80, "--notify", testQueue)
+			r.answer(approveNoAlarm, tc.key)
+			r.waitFor(tc.shown)
+			time.Sleep(50 * time.Millisecond)
+			r.write(keyEnter)
+			// Past the window: y is read as the next key, not swallowed.
+			time.Sleep(2 * enterWindow)
+			r.answer(approveNoAlarm, "y")
+			code, out := r.wait()
+			require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+			require.NotContains(t, r.view(), "[y,n,a,q,?] no", "the Enter did not skip the account")
+			require.Equal(t, []string{"sns:CreateTopic", "sns:Subscribe", "monitoring:PutMetricAlarm"}, writeCalls(srv))
+		})
+	}
+}
+
 // ? at the approval prompt explains every key and asks again.
 func TestFixAtTerminalApprovalHelp(t *testing.T) {
 	srv := startSandbox(t, "no-alarm")

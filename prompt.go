@@ -96,13 +96,22 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	if err := p.say(approveLegend + question); err != nil {
 		return fix.Skip, err
 	}
+	// stray is when ? or a key that is no answer was read: an Enter right
+	// after it is that key's, not the default answer. It is not swallowed
+	// as after an answer, which would lose a key pressed next.
+	var stray time.Time
 	for {
 		key, more, err := p.key()
 		if err != nil {
 			return fix.Skip, err
 		}
 		switch key {
-		case terminal.KeyEnter, '\n', terminal.KeyEndTransmission:
+		case terminal.KeyEnter, '\n':
+			if time.Since(stray) < p.enterWindow {
+				continue
+			}
+			return fix.Skip, p.say("no\n\n")
+		case terminal.KeyEndTransmission:
 			return fix.Skip, p.say("no\n\n")
 		case terminal.KeyInterrupt:
 			return fix.Skip, p.cancelled()
@@ -110,6 +119,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 			if err := p.say("?\n" + approveHelp + question); err != nil {
 				return fix.Skip, err
 			}
+			stray = time.Now()
 			continue
 		}
 		for _, k := range approveKeys {
@@ -127,6 +137,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 		if err := p.say("\n  press y, n, a, q or ? (Enter skips)\n" + question); err != nil {
 			return fix.Skip, err
 		}
+		stray = time.Now()
 	}
 }
 

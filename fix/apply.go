@@ -450,7 +450,7 @@ func (a *applier) write(interrupt context.Context, c plan.Change, in any, r plan
 			return err
 		})
 	case *cloudtrail.UpdateTrailInput:
-		if err := a.updateTrail(ctx, interrupt, c, in); err != nil {
+		if err := a.updateTrail(interrupt, c, in); err != nil {
 			return "", err
 		}
 	case *cloudwatch.PutMetricAlarmInput:
@@ -502,15 +502,19 @@ func (a *applier) subscribed(ctx context.Context, region string, in *sns.Subscri
 
 // updateTrail wires the trail, waiting while a role this run created (or
 // whose policy it wrote) is not yet usable: CloudTrail answers "Access
-// denied" until IAM has propagated it.
-func (a *applier) updateTrail(ctx, interrupt context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
+// denied" until IAM has propagated it. Each attempt is a call of its own,
+// with its own timeout, sent as write sends any change; the waits heed
+// the interrupt.
+func (a *applier) updateTrail(interrupt context.Context, c plan.Change, in *cloudtrail.UpdateTrailInput) error {
 	trails := a.job.Writers.Trails(c.Region)
 	waits := a.o.RoleWaits
 	if waits == nil {
 		waits = DefaultRoleWaits
 	}
 	for attempt := 0; ; attempt++ {
+		ctx, cancel := a.call(context.WithoutCancel(interrupt))
 		_, err := trails.UpdateTrail(ctx, in)
+		cancel()
 		if err == nil {
 			// Undoing the wiring restores the trail to no log delivery,
 			// which is what the plan saw before it.

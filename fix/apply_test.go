@@ -400,6 +400,35 @@ func TestTrailUpdateWaitsForANewRole(t *testing.T) {
 	}
 }
 
+// CallTimeout bounds each attempt of a trail update, not the attempts and
+// the waits between them together: waits longer than the timeout still end
+// in an attempt that may succeed.
+func TestTrailUpdateAttemptsEachGetTheCallTimeout(t *testing.T) {
+	w := newWorld(t)
+	w.expectWiring()
+	notReady := apiErr("InvalidCloudWatchLogsRoleArnException", "Access denied. Verify in IAM that the role has adequate permissions.")
+	calls := 0
+	w.trails.EXPECT().UpdateTrail(mock.Anything, mock.Anything).RunAndReturn(func(ctx context.Context, _ *cloudtrail.UpdateTrailInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.UpdateTrailOutput, error) {
+		calls++
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if calls <= 2 {
+			return nil, notReady
+		}
+		return &cloudtrail.UpdateTrailOutput{}, nil
+	})
+	r := fix.Apply(context.Background(), []fix.Job{w.job(wireChanges(t))}, fix.Options{
+		CallTimeout: 100 * time.Millisecond,
+		RoleWaits:   []time.Duration{80 * time.Millisecond, 80 * time.Millisecond},
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			time.Sleep(d)
+			return ctx.Err()
+		}})[0]
+	require.Equal(t, fix.Done, r.Outcome, r.Error)
+	require.Equal(t, 3, calls)
+}
+
 // A re-run reuses the delivery role an earlier run created: its policy is
 // rewritten (an update), the trail update waits for it as for a new role,
 // and a rollback leaves it, since it may have been there before the run.

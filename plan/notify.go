@@ -111,6 +111,13 @@ func (b *builder) allowCloudWatch(f Finding, topicARN string, alarm *Alarm) erro
 		return nil
 	}
 	policy := v.(map[string]string)["Policy"]
+	if hasStatement(policy, CloudWatchStatementSid) {
+		// SNS wants a policy's Sids unique, and a second statement under
+		// that name would hide how the first came to stop working.
+		b.ap.Blocked = "the access policy of topic " + topicARN + " already has a statement " + CloudWatchStatementSid +
+			" and it does not let CloudWatch publish (was it edited?); correct or remove it, then re-run plan"
+		return nil
+	}
 	merged, err := addStatement(policy, cloudWatchStatement(topicARN, b.partition, b.region, b.ap.Account))
 	if err != nil {
 		b.ap.Blocked = "the access policy of topic " + topicARN + " cannot be extended (" + err.Error() + "); add a statement allowing cloudwatch.amazonaws.com SNS:Publish yourself"
@@ -153,6 +160,31 @@ func cloudWatchStatement(topicARN, partition, region, account string) string {
 		},
 	})
 	return string(s)
+}
+
+// hasStatement reports whether a policy document has a statement with the
+// given Sid; a document that does not parse has none (addStatement then
+// says what is wrong with it).
+func hasStatement(doc, sid string) bool {
+	var p struct{ Statement json.RawMessage }
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return false
+	}
+	type statement struct{ Sid string }
+	var list []statement
+	if json.Unmarshal(p.Statement, &list) != nil {
+		var one statement
+		if json.Unmarshal(p.Statement, &one) != nil {
+			return false
+		}
+		list = []statement{one}
+	}
+	for _, st := range list {
+		if st.Sid == sid {
+			return true
+		}
+	}
+	return false
 }
 
 // addStatement appends a statement to a policy document and changes no

@@ -84,17 +84,25 @@ const userPolicy = `{"Version":"2012-10-17","Id":"team",
     {"Sid" : "Pager", "Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/pager"},"Action":"sns:Publish","Resource":"*"} ]
 }`
 
-// A topic whose access policy lacks CloudWatch gets exactly its statement
-// added; every other byte of the policy is kept.
-func TestPlanAddsCloudWatchStatement(t *testing.T) {
+// topicCannotReceive is a user's topic with a confirmed subscriber and the
+// given access policy, and the finding that it cannot receive the working
+// alarm's notifications.
+func topicCannotReceive(policy string) (*world, Finding) {
 	w := newWorld()
 	w.addTopic(userTopic, false)
-	w.topics[userTopic]["Policy"] = userPolicy
+	w.topics[userTopic]["Policy"] = policy
 	confirmed(w, userTopic)
 	f := finding(TopicCannotReceive)
 	f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
 	f.Trail.PolicyTopic = userTopic
+	return w, f
+}
+
+// A topic whose access policy lacks CloudWatch gets exactly its statement
+// added; every other byte of the policy is kept.
+func TestPlanAddsCloudWatchStatement(t *testing.T) {
+	w, f := topicCannotReceive(userPolicy)
 	a := build(t, w, f, Options{})
 	require.Empty(t, a.Blocked)
 	require.Equal(t, "update:sns:SetTopicAttributes:topic-policy", changeIDs(a), "a subscriber is there: --notify is not used")
@@ -113,6 +121,34 @@ func TestPlanAddsCloudWatchStatement(t *testing.T) {
 	w.subs = map[string][]snstypes.Subscription{}
 	a = build(t, w, f, Options{})
 	require.Equal(t, "update:sns:SetTopicAttributes:topic-policy create:sns:Subscribe:subscribe-1", changeIDs(a))
+}
+
+// A topic whose policy already has trailwatch's statement, yet does not let
+// CloudWatch publish, is left to a person: a second statement of that Sid
+// is not added beside it.
+func TestPlanKeepsAnEditedCloudWatchStatement(t *testing.T) {
+	for _, statement := range []string{
+		`[{"Sid":"` + CloudWatchStatementSid + `","Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"SNS:Publish","Resource":"` + userTopic + `"}]`,
+		`{"Sid":"` + CloudWatchStatementSid + `","Effect":"Deny","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"SNS:Publish","Resource":"` + userTopic + `"}`,
+	} {
+		w, f := topicCannotReceive(`{"Version":"2012-10-17","Statement":` + statement + `}`)
+		a := build(t, w, f, Options{})
+		require.Contains(t, a.Blocked, "already has a statement "+CloudWatchStatementSid, statement)
+		require.Empty(t, a.Changes, statement)
+	}
+}
+
+func TestHasStatement(t *testing.T) {
+	for doc, want := range map[string]bool{
+		`{"Statement":[{"Sid":"A"},{"Sid":"B"}]}`: true,
+		`{"Statement":{"Sid":"B"}}`:               true,
+		`{"Statement":[{"Sid":"A"}]}`:             false,
+		`{"Statement":[{"Sid":"b"}]}`:             false,
+		`{"Statement":"B"}`:                       false,
+		`not json`:                                false,
+	} {
+		require.Equal(t, want, hasStatement(doc, "B"), doc)
+	}
 }
 
 func TestAddStatement(t *testing.T) {
