@@ -60,3 +60,18 @@ func TestChainStates(t *testing.T) {
 		})
 	}
 }
+
+// Every reason check can give names the link it breaks, and the links follow
+// check's own chain order: a reason check adds or moves shows up here
+// instead of falling back to the first link without evidence unnoticed.
+func TestEveryReasonBreaksALinkInChainOrder(t *testing.T) {
+	last := 0
+	for _, reason := range check.Reasons {
+		kind, ok := reasonLink[reason]
+		require.True(t, ok, "%s has no link", reason)
+		i := slices.Index(linkKinds, kind)
+		require.GreaterOrEqual(t, i, last, "%s breaks %s, before the link of the reason ahead of it", reason, kind)
+		last = i
+	}
+	require.Len(t, reasonLink, len(check.Reasons), "a reason check no longer gives")
+}
