@@ -196,7 +196,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		group.Evidence = append(group.Evidence, "delivery error: "+t.DeliveryError)
 	}
 
-	f, ok := bestFilter(t.Filters)
+	f, ok := bestFilter(t.Filters, account)
 	if !ok {
 		return
 	}
@@ -221,7 +221,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		filter.Evidence = append(filter.Evidence, fmt.Sprintf("%d filters on the log group; this one got furthest", n))
 	}
 
-	m, a, ok := bestAlarm(f)
+	m, a, ok := bestAlarm(f, account)
 	if !ok {
 		return
 	}
@@ -237,7 +237,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		alarm.Evidence = append(alarm.Evidence, "other action "+o)
 	}
 
-	tp, ok := bestTopic(a)
+	tp, ok := bestTopic(a, account)
 	if !ok {
 		return
 	}
@@ -256,52 +256,90 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 	}
 }
 
-func bestFilter(fs []check.FilterEvidence) (check.FilterEvidence, bool) {
-	for _, f := range fs {
-		if f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0 {
-			return f, true
-		}
+// The best* functions follow the path that gets furthest down the chain, as
+// check does when it decides: a filter that counts, then an alarm that can
+// fire, then a topic that can receive, then a confirmed subscriber. The
+// first candidate wins a tie, so a single path is drawn as it was read.
+
+func bestFilter(fs []check.FilterEvidence, account string) (check.FilterEvidence, bool) {
+	if len(fs) == 0 {
+		return check.FilterEvidence{}, false
 	}
-	for _, f := range fs {
-		if len(f.Metrics) > 0 && f.Coverage != "no_match" {
-			return f, true
-		}
-	}
-	if len(fs) > 0 {
-		return fs[0], true
-	}
-	return check.FilterEvidence{}, false
+	return fs[bestIndex(len(fs), func(i int) int { return filterReach(fs[i], account) })], true
 }
 
-func bestAlarm(f check.FilterEvidence) (check.MetricEvidence, check.AlarmEvidence, bool) {
-	var first *check.AlarmEvidence
-	var firstMetric check.MetricEvidence
+// filterReach ranks a filter by how far its path holds; below a filter that
+// counts, an undecided one with alarms (what a MANUAL rests on) outranks one
+// that misses events.
+func filterReach(f check.FilterEvidence, account string) int {
+	switch {
+	case f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0:
+		_, a, ok := bestAlarm(f, account)
+		if !ok {
+			return 2
+		}
+		return 2 + alarmReach(a, account)
+	case len(f.Metrics) > 0 && f.Coverage != "no_match":
+		return 1
+	}
+	return 0
+}
+
+func bestAlarm(f check.FilterEvidence, account string) (check.MetricEvidence, check.AlarmEvidence, bool) {
+	var metrics []check.MetricEvidence
+	var alarms []check.AlarmEvidence
 	for _, m := range f.Metrics {
-		for i, a := range m.Alarms {
-			if a.CanFire && len(a.Topics) > 0 {
-				return m, a, true
-			}
-			if first == nil {
-				first, firstMetric = &m.Alarms[i], m
-			}
+		for _, a := range m.Alarms {
+			metrics, alarms = append(metrics, m), append(alarms, a)
 		}
 	}
-	if first == nil {
+	if len(alarms) == 0 {
 		return check.MetricEvidence{}, check.AlarmEvidence{}, false
 	}
-	return firstMetric, *first, true
+	i := bestIndex(len(alarms), func(i int) int { return alarmReach(alarms[i], account) })
+	return metrics[i], alarms[i], true
 }
 
-func bestTopic(a check.AlarmEvidence) (check.TopicEvidence, bool) {
-	for _, t := range a.Topics {
-		if t.Confirmed > 0 {
-			return t, true
+func alarmReach(a check.AlarmEvidence, account string) int {
+	if !a.CanFire {
+		return 0
+	}
+	tp, ok := bestTopic(a, account)
+	if !ok {
+		return 1
+	}
+	return 1 + topicReach(tp, account)
+}
+
+func bestTopic(a check.AlarmEvidence, account string) (check.TopicEvidence, bool) {
+	if len(a.Topics) == 0 {
+		return check.TopicEvidence{}, false
+	}
+	return a.Topics[bestIndex(len(a.Topics), func(i int) int { return topicReach(a.Topics[i], account) })], true
+}
+
+// topicReach is 0 for a topic that cannot take the alarm's notifications,
+// 1 for one that can (or, in another account, may), 2 with a confirmed
+// subscriber.
+func topicReach(t check.TopicEvidence, account string) int {
+	switch {
+	case t.Missing || (t.CanReceive != nil && !*t.CanReceive):
+		return 0
+	case t.Account == account && t.Confirmed > 0:
+		return 2
+	}
+	return 1
+}
+
+// bestIndex is the first of n candidates with the highest reach.
+func bestIndex(n int, reach func(int) int) int {
+	best, top := 0, reach(0)
+	for i := 1; i < n; i++ {
+		if r := reach(i); r > top {
+			best, top = i, r
 		}
 	}
-	if len(a.Topics) > 0 {
-		return a.Topics[0], true
-	}
-	return check.TopicEvidence{}, false
+	return best
 }
 
 func topicName(arn string) string {

@@ -75,3 +75,28 @@ func TestEveryReasonBreaksALinkInChainOrder(t *testing.T) {
 	}
 	require.Len(t, reasonLink, len(check.Reasons), "a reason check no longer gives")
 }
+
+// A PASS is drawn along the path that holds, not the first one read: a
+// filter whose alarm cannot fire and a topic CloudWatch may not publish to
+// come first here, and the chain skips both.
+func TestChainFollowsThePathThatHolds(t *testing.T) {
+	no, yes := false, true
+	dead := check.AlarmEvidence{Name: "dead", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:dead", Why: "actions disabled"}
+	good := check.AlarmEvidence{Name: "good", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:good", CanFire: true,
+		Topics: []check.TopicEvidence{
+			{ARN: "arn:aws:sns:us-east-1:111111111111:denied", Account: "111111111111", Confirmed: 1, CanReceive: &no},
+			{ARN: "arn:aws:sns:us-east-1:111111111111:gone", Account: "111111111111", Confirmed: 1, Missing: true},
+			{ARN: "arn:aws:sns:us-east-1:111111111111:alerts", Account: "111111111111", Confirmed: 1, CanReceive: &yes}}}
+	tr := chainWith(check.FilterEvidence{Name: "first", Coverage: "match", Metrics: []check.MetricEvidence{{Name: "m1", Alarms: []check.AlarmEvidence{dead}}}})
+	tr.Filters = append(tr.Filters, check.FilterEvidence{Name: "second", Coverage: "match",
+		Metrics: []check.MetricEvidence{{Name: "m2", Alarms: []check.AlarmEvidence{dead, good}}}})
+	tr.Complete = true
+	links := Chain(check.Result{Account: "111111111111", Status: check.Pass, Trails: []check.TrailEvidence{tr}})
+	names := make([]string, len(links))
+	for i, l := range links {
+		names[i] = l.Name
+	}
+	require.Equal(t, []string{"t", "g", "second", "good", "alerts", "1 confirmed"}, names)
+	require.Equal(t, []State{Held, Held, Held, Held, Held, Held}, states(links))
+	require.Contains(t, links[3].Evidence, "fires on one change")
+}
