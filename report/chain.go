@@ -249,6 +249,9 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		topic.undecided = true
 		return
 	}
+	// A topic policy check cannot evaluate is where a MANUAL stops; the
+	// verdict's note beside it says why.
+	topic.undecided = tp.CanReceive == nil && !tp.Missing
 	sub := at(LinkSubscriber)
 	sub.Evidence = append(sub.Evidence, fmt.Sprintf("%d confirmed, %d pending confirmation", tp.Confirmed, tp.Pending))
 	if tp.Confirmed > 0 {
@@ -256,33 +259,36 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 	}
 }
 
-// The best* functions follow the path that gets furthest down the chain, as
-// check does when it decides: a filter that counts, then an alarm that can
-// fire, then a topic that can receive, then a confirmed subscriber. The
-// first candidate wins a tie, so a single path is drawn as it was read.
+// The best* functions follow the path check's verdict rests on, ranked as
+// check ranks outcomes: a complete path, then an undecided one (it may be
+// the complete chain), then a failing one by how far it got. The first
+// candidate wins a tie, so a single path is drawn as it was read.
+
+// Ranks of a path: a failing one adds the index of the link it breaks.
+const (
+	rankFails     = 0
+	rankUndecided = 10
+	rankHolds     = 20
+)
 
 func bestFilter(fs []check.FilterEvidence, account string) (check.FilterEvidence, bool) {
 	if len(fs) == 0 {
 		return check.FilterEvidence{}, false
 	}
-	return fs[bestIndex(len(fs), func(i int) int { return filterReach(fs[i], account) })], true
+	return fs[bestIndex(len(fs), func(i int) int { return filterRank(fs[i], account) })], true
 }
 
-// filterReach ranks a filter by how far its path holds; below a filter that
-// counts, an undecided one with alarms (what a MANUAL rests on) outranks one
-// that misses events.
-func filterReach(f check.FilterEvidence, account string) int {
+func filterRank(f check.FilterEvidence, account string) int {
 	switch {
 	case f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0:
-		_, a, ok := bestAlarm(f, account)
-		if !ok {
-			return 2
+		if _, a, ok := bestAlarm(f, account); ok {
+			return alarmRank(a, account)
 		}
-		return 2 + alarmReach(a, account)
-	case len(f.Metrics) > 0 && f.Coverage != "no_match":
-		return 1
+		return rankFails + linkIndex(LinkAlarm)
+	case f.Coverage == "no_match" || f.Rejected != "":
+		return rankFails + linkIndex(LinkFilter)
 	}
-	return 0
+	return rankUndecided
 }
 
 func bestAlarm(f check.FilterEvidence, account string) (check.MetricEvidence, check.AlarmEvidence, bool) {
@@ -296,40 +302,40 @@ func bestAlarm(f check.FilterEvidence, account string) (check.MetricEvidence, ch
 	if len(alarms) == 0 {
 		return check.MetricEvidence{}, check.AlarmEvidence{}, false
 	}
-	i := bestIndex(len(alarms), func(i int) int { return alarmReach(alarms[i], account) })
+	i := bestIndex(len(alarms), func(i int) int { return alarmRank(alarms[i], account) })
 	return metrics[i], alarms[i], true
 }
 
-func alarmReach(a check.AlarmEvidence, account string) int {
+func alarmRank(a check.AlarmEvidence, account string) int {
 	if !a.CanFire {
-		return 0
+		return rankFails + linkIndex(LinkAlarm)
 	}
-	tp, ok := bestTopic(a, account)
-	if !ok {
-		return 1
+	if tp, ok := bestTopic(a, account); ok {
+		return topicRank(tp, account)
 	}
-	return 1 + topicReach(tp, account)
+	return rankFails + linkIndex(LinkTopic)
 }
 
 func bestTopic(a check.AlarmEvidence, account string) (check.TopicEvidence, bool) {
 	if len(a.Topics) == 0 {
 		return check.TopicEvidence{}, false
 	}
-	return a.Topics[bestIndex(len(a.Topics), func(i int) int { return topicReach(a.Topics[i], account) })], true
+	return a.Topics[bestIndex(len(a.Topics), func(i int) int { return topicRank(a.Topics[i], account) })], true
 }
 
-// topicReach is 0 for a topic that cannot take the alarm's notifications,
-// 1 for one that can (or, in another account, may), 2 with a confirmed
-// subscriber.
-func topicReach(t check.TopicEvidence, account string) int {
+func topicRank(t check.TopicEvidence, account string) int {
 	switch {
-	case t.Missing || (t.CanReceive != nil && !*t.CanReceive):
-		return 0
-	case t.Account == account && t.Confirmed > 0:
-		return 2
+	case t.Account != account || (!t.Missing && t.CanReceive == nil):
+		return rankUndecided
+	case t.Missing || !*t.CanReceive:
+		return rankFails + linkIndex(LinkTopic)
+	case t.Confirmed == 0:
+		return rankFails + linkIndex(LinkSubscriber)
 	}
-	return 1
+	return rankHolds
 }
+
+func linkIndex(kind string) int { return slices.Index(linkKinds, kind) }
 
 // bestIndex is the first of n candidates with the highest reach.
 func bestIndex(n int, reach func(int) int) int {

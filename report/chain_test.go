@@ -38,6 +38,11 @@ func TestChainStates(t *testing.T) {
 	}{
 		{"topic in another account is undecided", check.Result{Account: "111111111111", Status: check.Manual,
 			Trails: []check.TrailEvidence{chainWith(withAlarm)}}, []State{ok, ok, ok, ok, unknown, none}},
+		{"a topic policy check cannot evaluate is undecided", check.Result{Account: "111111111111", Status: check.Manual,
+			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "match", Metrics: []check.MetricEvidence{{Name: "m",
+				Alarms: []check.AlarmEvidence{{Name: "a", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a", CanFire: true,
+					Topics: []check.TopicEvidence{{ARN: "arn:aws:sns:us-east-1:111111111111:t", Account: "111111111111", Confirmed: 1, Why: "a condition key trailwatch does not evaluate"}}}}}}})}},
+			[]State{ok, ok, ok, ok, unknown, none}},
 		{"indeterminate pattern is undecided", check.Result{Account: "111111111111", Status: check.Manual,
 			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "unknown", Indeterminate: []string{"unsettled construct"}})}},
 			[]State{ok, ok, unknown, none, none, none}},
