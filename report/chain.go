@@ -337,11 +337,11 @@ func topicRank(t check.TopicEvidence, account string) int {
 
 func linkIndex(kind string) int { return slices.Index(linkKinds, kind) }
 
-// bestIndex is the first of n candidates with the highest reach.
-func bestIndex(n int, reach func(int) int) int {
-	best, top := 0, reach(0)
+// bestIndex is the first of n candidates with the highest rank.
+func bestIndex(n int, rank func(int) int) int {
+	best, top := 0, rank(0)
 	for i := 1; i < n; i++ {
-		if r := reach(i); r > top {
+		if r := rank(i); r > top {
 			best, top = i, r
 		}
 	}
