@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -87,6 +88,18 @@ func TestCheckCommandJSONShape(t *testing.T) {
 	require.ElementsMatch(t, []string{"schema_version", "tool", "checked_at", "control", "results", "summary"}, keys(raw))
 	require.Equal(t, check.SchemaVersion, raw["schema_version"])
 	require.Equal(t, map[string]any{"name": "trailwatch", "version": version}, raw["tool"])
+	// The control's identifiers, spelled out as consumers join on them: CIS
+	// 3.5 in v1.2, 4.5 in v1.3 to v5.0, 5.5 from v6.0; Security Hub CloudWatch.5.
+	require.Equal(t, map[string]any{"title": "Ensure CloudTrail configuration changes are monitored", "security_hub": "CloudWatch.5",
+		"cis": []any{
+			map[string]any{"id": "3.5", "from": "1.2.0", "to": "1.2.0"},
+			map[string]any{"id": "4.5", "from": "1.3.0", "to": "5.0.0"},
+			map[string]any{"id": "5.5", "from": "6.0.0"},
+		}}, raw["control"])
+	checkedAt := raw["checked_at"].(string)
+	_, err := time.Parse(time.RFC3339Nano, checkedAt)
+	require.NoError(t, err)
+	require.True(t, strings.HasSuffix(checkedAt, "Z"), "the time of the check, in UTC: %s", checkedAt)
 	res := raw["results"].([]any)[0].(map[string]any)
 	for _, k := range []string{"account", "profile", "profiles", "region", "status", "message", "trails", "remediation"} {
 		require.Contains(t, res, k)

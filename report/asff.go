@@ -18,10 +18,11 @@ const securityHubStandard = "AWS Foundational Security Best Practices"
 
 // Length limits of the BatchImportFindings reference.
 const (
-	asffTitleMax       = 256
-	asffDescriptionMax = 1024
-	asffRemediationMax = 512
-	asffReasonMax      = 2048
+	asffTitleMax        = 256
+	asffDescriptionMax  = 1024
+	asffRemediationMax  = 512
+	asffReasonMax       = 2048
+	asffProductFieldMax = 2048 // each ProductFields value
 )
 
 type asffFinding struct {
@@ -105,6 +106,7 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			sev = "LOW"
 		}
 		part := partition(r.Region)
+		links := Chain(r)
 		f := asffFinding{
 			SchemaVersion:         ASFFSchemaVersion,
 			ID:                    findingID(rep, r),
@@ -122,10 +124,10 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			Description:           clip(nonBlank(r.Message, string(r.Status)), asffDescriptionMax),
 			ProductFields: map[string]string{
 				"trailwatch/Control": rep.Control.SecurityHub,
-				"trailwatch/Status":  string(r.Status), "trailwatch/Profiles": strings.Join(r.Profiles, ", "),
-				"trailwatch/ToolVersion": rep.Tool.Version,
+				"trailwatch/Status":  string(r.Status), "trailwatch/Profiles": clip(strings.Join(r.Profiles, ", "), asffProductFieldMax),
+				"trailwatch/ToolVersion": clip(rep.Tool.Version, asffProductFieldMax),
 			},
-			Resources: asffResources(r, part),
+			Resources: asffResources(r, links, part),
 			// No Compliance.SecurityControlId: Security Hub fills it for its
 			// own controls, and clients older than 2023 (Debian's AWS CLI
 			// 2.9) refuse the member; the control is in ProductFields.
@@ -138,9 +140,9 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			f.ProductFields["trailwatch/Code"] = code
 		}
 		if via := viaText(r); via != "" {
-			f.ProductFields["trailwatch/Via"] = clip(via, 2048)
+			f.ProductFields["trailwatch/Via"] = clip(via, asffProductFieldMax)
 		}
-		if bl := BrokenLink(Chain(r)); bl != "" {
+		if bl := BrokenLink(links); bl != "" {
 			f.ProductFields["trailwatch/BrokenLink"] = bl
 		}
 		findings = append(findings, f)
@@ -159,9 +161,9 @@ func ASFFSkipped(rep check.Report) int {
 	return n
 }
 
-func asffResources(r check.Result, part string) []asffResource {
+func asffResources(r check.Result, links []Link, part string) []asffResource {
 	out := []asffResource{}
-	for _, res := range resourcesOf(r) {
+	for _, res := range resourcesOf(r, links) {
 		out = append(out, asffResource{Type: res.asffType, ID: res.id, Partition: part, Region: nonBlank(res.region, r.Region)})
 	}
 	return out
@@ -173,8 +175,9 @@ type resource struct {
 	asffType, cfnType string
 }
 
-// resourcesOf is the account and every resource of its chain that has an ARN.
-func resourcesOf(r check.Result) []resource {
+// resourcesOf is the account and every resource of its chain (links, from
+// Chain(r)) that has an ARN.
+func resourcesOf(r check.Result, links []Link) []resource {
 	var out []resource
 	if r.Account != "" {
 		out = append(out, resource{id: "AWS::::Account:" + r.Account, name: r.Account, region: r.Region, asffType: "AwsAccount", cfnType: "AWS::::Account"})
@@ -185,7 +188,7 @@ func resourcesOf(r check.Result) []resource {
 		LinkAlarm:    {"AwsCloudWatchAlarm", "AWS::CloudWatch::Alarm"},
 		LinkTopic:    {"AwsSnsTopic", "AWS::SNS::Topic"},
 	}
-	for _, l := range Chain(r) {
+	for _, l := range links {
 		t, ok := types[l.Kind]
 		if !ok || l.ARN == "" {
 			continue

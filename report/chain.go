@@ -196,7 +196,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		group.Evidence = append(group.Evidence, "delivery error: "+t.DeliveryError)
 	}
 
-	f, ok := bestFilter(t.Filters)
+	f, ok := bestFilter(t.Filters, account)
 	if !ok {
 		return
 	}
@@ -221,7 +221,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		filter.Evidence = append(filter.Evidence, fmt.Sprintf("%d filters on the log group; this one got furthest", n))
 	}
 
-	m, a, ok := bestAlarm(f)
+	m, a, ok := bestAlarm(f, account)
 	if !ok {
 		return
 	}
@@ -237,7 +237,7 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		alarm.Evidence = append(alarm.Evidence, "other action "+o)
 	}
 
-	tp, ok := bestTopic(a)
+	tp, ok := bestTopic(a, account)
 	if !ok {
 		return
 	}
@@ -249,6 +249,9 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		topic.undecided = true
 		return
 	}
+	// A topic policy check cannot evaluate is where a MANUAL stops; the
+	// verdict's note beside it says why.
+	topic.undecided = tp.CanReceive == nil && !tp.Missing
 	sub := at(LinkSubscriber)
 	sub.Evidence = append(sub.Evidence, fmt.Sprintf("%d confirmed, %d pending confirmation", tp.Confirmed, tp.Pending))
 	if tp.Confirmed > 0 {
@@ -256,52 +259,93 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 	}
 }
 
-func bestFilter(fs []check.FilterEvidence) (check.FilterEvidence, bool) {
-	for _, f := range fs {
-		if f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0 {
-			return f, true
-		}
+// The best* functions follow the path check's verdict rests on, ranked as
+// check ranks outcomes: a complete path, then an undecided one (it may be
+// the complete chain), then a failing one by how far it got. The first
+// candidate wins a tie, so a single path is drawn as it was read.
+
+// Ranks of a path: a failing one adds the index of the link it breaks.
+const (
+	rankFails     = 0
+	rankUndecided = 10
+	rankHolds     = 20
+)
+
+func bestFilter(fs []check.FilterEvidence, account string) (check.FilterEvidence, bool) {
+	if len(fs) == 0 {
+		return check.FilterEvidence{}, false
 	}
-	for _, f := range fs {
-		if len(f.Metrics) > 0 && f.Coverage != "no_match" {
-			return f, true
-		}
-	}
-	if len(fs) > 0 {
-		return fs[0], true
-	}
-	return check.FilterEvidence{}, false
+	return fs[bestIndex(len(fs), func(i int) int { return filterRank(fs[i], account) })], true
 }
 
-func bestAlarm(f check.FilterEvidence) (check.MetricEvidence, check.AlarmEvidence, bool) {
-	var first *check.AlarmEvidence
-	var firstMetric check.MetricEvidence
+func filterRank(f check.FilterEvidence, account string) int {
+	switch {
+	case f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0:
+		if _, a, ok := bestAlarm(f, account); ok {
+			return alarmRank(a, account)
+		}
+		return rankFails + linkIndex(LinkAlarm)
+	case f.Coverage == "no_match" || f.Rejected != "":
+		return rankFails + linkIndex(LinkFilter)
+	}
+	return rankUndecided
+}
+
+func bestAlarm(f check.FilterEvidence, account string) (check.MetricEvidence, check.AlarmEvidence, bool) {
+	var metrics []check.MetricEvidence
+	var alarms []check.AlarmEvidence
 	for _, m := range f.Metrics {
-		for i, a := range m.Alarms {
-			if a.CanFire && len(a.Topics) > 0 {
-				return m, a, true
-			}
-			if first == nil {
-				first, firstMetric = &m.Alarms[i], m
-			}
+		for _, a := range m.Alarms {
+			metrics, alarms = append(metrics, m), append(alarms, a)
 		}
 	}
-	if first == nil {
+	if len(alarms) == 0 {
 		return check.MetricEvidence{}, check.AlarmEvidence{}, false
 	}
-	return firstMetric, *first, true
+	i := bestIndex(len(alarms), func(i int) int { return alarmRank(alarms[i], account) })
+	return metrics[i], alarms[i], true
 }
 
-func bestTopic(a check.AlarmEvidence) (check.TopicEvidence, bool) {
-	for _, t := range a.Topics {
-		if t.Confirmed > 0 {
-			return t, true
+func alarmRank(a check.AlarmEvidence, account string) int {
+	if !a.CanFire {
+		return rankFails + linkIndex(LinkAlarm)
+	}
+	if tp, ok := bestTopic(a, account); ok {
+		return topicRank(tp, account)
+	}
+	return rankFails + linkIndex(LinkTopic)
+}
+
+func bestTopic(a check.AlarmEvidence, account string) (check.TopicEvidence, bool) {
+	if len(a.Topics) == 0 {
+		return check.TopicEvidence{}, false
+	}
+	return a.Topics[bestIndex(len(a.Topics), func(i int) int { return topicRank(a.Topics[i], account) })], true
+}
+
+func topicRank(t check.TopicEvidence, account string) int {
+	switch {
+	case t.Account != account || (!t.Missing && t.CanReceive == nil):
+		return rankUndecided
+	case t.Missing || !*t.CanReceive:
+		return rankFails + linkIndex(LinkTopic)
+	case t.Confirmed == 0:
+		return rankFails + linkIndex(LinkSubscriber)
+	}
+	return rankHolds
+}
+
+func linkIndex(kind string) int { return slices.Index(linkKinds, kind) }
+
+// bestIndex is the first of n candidates with the highest rank.
+func bestIndex(n int, rank func(int) int) int {
+	best, top := 0, rank(0)
+	for i := 1; i < n; i++ {
+		if r := rank(i); r > top {
+			best, top = i, r
 		}
 	}
-	if len(a.Topics) > 0 {
-		return a.Topics[0], true
-	}
-	return check.TopicEvidence{}, false
+	return best
 }
 
 func topicName(arn string) string {

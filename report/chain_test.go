@@ -38,6 +38,11 @@ func TestChainStates(t *testing.T) {
 	}{
 		{"topic in another account is undecided", check.Result{Account: "111111111111", Status: check.Manual,
 			Trails: []check.TrailEvidence{chainWith(withAlarm)}}, []State{ok, ok, ok, ok, unknown, none}},
+		{"a topic policy check cannot evaluate is undecided", check.Result{Account: "111111111111", Status: check.Manual,
+			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "match", Metrics: []check.MetricEvidence{{Name: "m",
+				Alarms: []check.AlarmEvidence{{Name: "a", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a", CanFire: true,
+					Topics: []check.TopicEvidence{{ARN: "arn:aws:sns:us-east-1:111111111111:t", Account: "111111111111", Confirmed: 1, Why: "a condition key trailwatch does not evaluate"}}}}}}})}},
+			[]State{ok, ok, ok, ok, unknown, none}},
 		{"indeterminate pattern is undecided", check.Result{Account: "111111111111", Status: check.Manual,
 			Trails: []check.TrailEvidence{chainWith(check.FilterEvidence{Name: "f", Coverage: "unknown", Indeterminate: []string{"unsettled construct"}})}},
 			[]State{ok, ok, unknown, none, none, none}},
@@ -59,4 +64,44 @@ func TestChainStates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every reason check can give names the link it breaks, and the links follow
+// check's own chain order: a reason check adds or moves shows up here
+// instead of falling back to the first link without evidence unnoticed.
+func TestEveryReasonBreaksALinkInChainOrder(t *testing.T) {
+	last := 0
+	for _, reason := range check.Reasons {
+		kind, ok := reasonLink[reason]
+		require.True(t, ok, "%s has no link", reason)
+		i := slices.Index(linkKinds, kind)
+		require.GreaterOrEqual(t, i, last, "%s breaks %s, before the link of the reason ahead of it", reason, kind)
+		last = i
+	}
+	require.Len(t, reasonLink, len(check.Reasons), "a reason check no longer gives")
+}
+
+// A PASS is drawn along the path that holds, not the first one read: a
+// filter whose alarm cannot fire and a topic CloudWatch may not publish to
+// come first here, and the chain skips both.
+func TestChainFollowsThePathThatHolds(t *testing.T) {
+	no, yes := false, true
+	dead := check.AlarmEvidence{Name: "dead", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:dead", Why: "actions disabled"}
+	good := check.AlarmEvidence{Name: "good", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:good", CanFire: true,
+		Topics: []check.TopicEvidence{
+			{ARN: "arn:aws:sns:us-east-1:111111111111:denied", Account: "111111111111", Confirmed: 1, CanReceive: &no},
+			{ARN: "arn:aws:sns:us-east-1:111111111111:gone", Account: "111111111111", Confirmed: 1, Missing: true},
+			{ARN: "arn:aws:sns:us-east-1:111111111111:alerts", Account: "111111111111", Confirmed: 1, CanReceive: &yes}}}
+	tr := chainWith(check.FilterEvidence{Name: "first", Coverage: "match", Metrics: []check.MetricEvidence{{Name: "m1", Alarms: []check.AlarmEvidence{dead}}}})
+	tr.Filters = append(tr.Filters, check.FilterEvidence{Name: "second", Coverage: "match",
+		Metrics: []check.MetricEvidence{{Name: "m2", Alarms: []check.AlarmEvidence{dead, good}}}})
+	tr.Complete = true
+	links := Chain(check.Result{Account: "111111111111", Status: check.Pass, Trails: []check.TrailEvidence{tr}})
+	names := make([]string, len(links))
+	for i, l := range links {
+		names[i] = l.Name
+	}
+	require.Equal(t, []string{"t", "g", "second", "good", "alerts", "1 confirmed"}, names)
+	require.Equal(t, []State{Held, Held, Held, Held, Held, Held}, states(links))
+	require.Contains(t, links[3].Evidence, "fires on one change")
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -91,10 +92,20 @@ func hostileReport() check.Report {
 				Remediation: long, Trails: []check.TrailEvidence{{Name: "t", ARN: "arn:aws:cloudtrail:us-east-1:100000000001:trail/t",
 					LogGroupARN: "arn:aws:logs:us-east-1:100000000001:log-group:g", LogGroupName: "g", Failed: check.NoMatchingFilter,
 					Filters: []check.FilterEvidence{{Name: "@SUM(1)", Pattern: "{ $.eventName = \"<b>\" }", Coverage: "no_match", Missed: []string{"StopLogging"}}}}}},
-			{Account: "100000000002", Region: "cn-north-1", Status: check.Error, ErrorCode: "ACCESS_DENIED", Message: long, Remediation: "grant", Trails: []check.TrailEvidence{}},
+			{Account: "100000000002", Profiles: manyProfiles(), Region: "cn-north-1", Status: check.Error, ErrorCode: "ACCESS_DENIED", Message: long, Remediation: "grant", Trails: []check.TrailEvidence{}},
 		},
 		Summary: check.Summary{Accounts: 2, Fail: 1, Error: 1},
 	}
+}
+
+// manyProfiles reach one account under more names than an ASFF
+// ProductFields value holds (2,048 characters).
+func manyProfiles() []string {
+	p := make([]string, 100)
+	for i := range p {
+		p[i] = fmt.Sprintf("org-member-role-profile-%03d", i)
+	}
+	return p
 }
 
 // Hostile text stays data in every format: each still parses and passes its

@@ -159,7 +159,7 @@ func WriteOCSF(w io.Writer, rep check.Report) error {
 
 func ocsfResources(r check.Result) []ocsfResource {
 	out := []ocsfResource{}
-	for _, res := range resourcesOf(r) {
+	for _, res := range resourcesOf(r, Chain(r)) {
 		out = append(out, ocsfResource{UID: res.id, Type: res.cfnType, Name: res.name, Region: res.region, CloudPartition: partition(r.Region)})
 	}
 	return out

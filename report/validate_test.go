@@ -320,6 +320,7 @@ func validASFF(t *testing.T, b []byte, rep check.Report) {
 		for k, v := range pf {
 			require.LessOrEqual(t, len(k), 128)
 			require.IsType(t, "", v)
+			require.LessOrEqual(t, len([]rune(v.(string))), 2048, "ProductFields[%s]", k)
 		}
 	}
 }
