@@ -127,6 +127,22 @@ func TestOrganizationsTreeAndErrors(t *testing.T) {
 			_, err := c.ListAccountsForParent(ctx(t), &organizations.ListAccountsForParentInput{ParentId: aws.String("Security")})
 			return err
 		}, "InvalidInputException"},
+		// Each alternative of the ParentId pattern is anchored at both ends.
+		{"root ID with a suffix", func() error {
+			_, err := c.ListAccountsForParent(ctx(t), &organizations.ListAccountsForParentInput{ParentId: aws.String(OrgRootID + "/../x")})
+			return err
+		}, "InvalidInputException"},
+		{"OU ID with a prefix", func() error {
+			_, err := c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String("x/ou-sb01-workloads")})
+			return err
+		}, "InvalidInputException"},
+		{"another list's NextToken", func() error {
+			out, err := c.ListAccounts(ctx(t), &organizations.ListAccountsInput{MaxResults: aws.Int32(1)})
+			require.NoError(t, err)
+			require.NotNil(t, out.NextToken)
+			_, err = c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(OrgRootID), NextToken: out.NextToken})
+			return err
+		}, "InvalidInputException"},
 		{"unknown OU", func() error {
 			_, err := c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String("ou-sb01-nosuchou")})
 			return err
