@@ -13,6 +13,8 @@ const (
 	OrgTrail = "organization-trail"
 	// OrgDefaultMembers is the member count when Accounts is not given.
 	OrgDefaultMembers = 12
+	// orgMinMembers is the fewest members an org scenario takes.
+	orgMinMembers = 2
 	// OrgSuspendedMember is SUSPENDED: listed, never audited.
 	OrgSuspendedMember = "200000000001"
 	// OrgUnassumableMember has OrgAccessRole, but it trusts only its own
@@ -52,7 +54,7 @@ func OrgOwnChain(i int) string {
 }
 
 func init() {
-	sizedScenarios["org"], sizedScenarios["org-unmonitored"] = true, true
+	sizedScenarios["org"], sizedScenarios["org-unmonitored"] = orgMinMembers, orgMinMembers
 	// The organization trail's chain passes: every member it covers passes.
 	scenarios["org"] = func(b *builder, p ScenarioParams) error { return buildOrg(b, p, "") }
 	// The organization trail has no alarm: its members fail with it until
@@ -65,8 +67,8 @@ func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
 	if n == 0 {
 		n = OrgDefaultMembers
 	}
-	if n < 2 || n > MaxFleetAccounts {
-		return fmt.Errorf("accounts=%d: want 2 to %d members", n, MaxFleetAccounts)
+	if n < orgMinMembers || n > MaxFleetAccounts {
+		return fmt.Errorf("accounts=%d: want %d to %d members", n, orgMinMembers, MaxFleetAccounts)
 	}
 	mgmt := b.account(DefaultAccount, DefaultAccessKey)
 	c := compliantChain(mgmt, DefaultRegion)
