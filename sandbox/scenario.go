@@ -129,16 +129,10 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 	// The management account owns a compliant organization trail; the
 	// member sees it (and must report MANUAL) but owns no chain itself.
 	"organization": func(b *builder, _ ScenarioParams) error {
-		mgmt := b.account(DefaultAccount, DefaultAccessKey)
-		c := compliantChain(mgmt, DefaultRegion)
-		c.trail.IsOrganization = true
-		c.trail.Name = "organization-trail"
-		rs := mgmt.a.region(DefaultRegion)
-		delete(rs.Trails, "management-events")
-		rs.Trails[c.trail.Name] = c.trail
+		orgTrailChain(b.account(DefaultAccount, DefaultAccessKey))
 		member := b.account(MemberAccount, AccessKeyFor(MemberAccount))
 		member.role(OrgAccessRole, DefaultAccount)
-		b.st.Organization = &organization{ID: "o-sandbox0001", ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
+		b.st.Organization = &organization{ID: OrgID, ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
 		return nil
 	},
 	// The account trailwatch demo walks through: a logging multi-region trail
@@ -179,11 +173,17 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 
 func init() {
 	for _, reason := range FailReasons {
-		scenarios[scenarioName(reason)] = func(b *builder, _ ScenarioParams) error {
-			ab := b.account(DefaultAccount, DefaultAccessKey)
-			breaks[reason](ab, compliantChain(ab, DefaultRegion))
-			return nil
-		}
+		scenarios[scenarioName(reason)] = changedChain(breaks[reason])
+	}
+}
+
+// changedChain is the scenario of the default account's compliant chain
+// with one change.
+func changedChain(change func(ab *accountBuilder, c *chain)) func(b *builder, _ ScenarioParams) error {
+	return func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		change(ab, compliantChain(ab, DefaultRegion))
+		return nil
 	}
 }
 

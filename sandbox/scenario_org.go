@@ -62,6 +62,17 @@ func init() {
 	scenarios["org-unmonitored"] = func(b *builder, p ScenarioParams) error { return buildOrg(b, p, "NO_ALARM") }
 }
 
+// orgTrailChain is the management account's compliant chain, its trail
+// made the organization trail OrgTrail.
+func orgTrailChain(mgmt *accountBuilder) *chain {
+	c := compliantChain(mgmt, DefaultRegion)
+	rs := mgmt.a.region(DefaultRegion)
+	delete(rs.Trails, c.trail.Name)
+	c.trail.Name, c.trail.IsOrganization = OrgTrail, true
+	rs.Trails[c.trail.Name] = c.trail
+	return c
+}
+
 func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
 	n := p.Accounts
 	if n == 0 {
@@ -71,11 +82,7 @@ func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
 		return fmt.Errorf("accounts=%d: want %d to %d members", n, orgMinMembers, MaxFleetAccounts)
 	}
 	mgmt := b.account(DefaultAccount, DefaultAccessKey)
-	c := compliantChain(mgmt, DefaultRegion)
-	rs := mgmt.a.region(DefaultRegion)
-	delete(rs.Trails, c.trail.Name)
-	c.trail.Name, c.trail.IsOrganization = OrgTrail, true
-	rs.Trails[c.trail.Name] = c.trail
+	c := orgTrailChain(mgmt)
 	if orgBreak != "" {
 		breaks[orgBreak](mgmt, c)
 	}
