@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,7 +28,9 @@ func AccessKeyFor(account string) string { return "AKIASANDBOX" + account[len(ac
 
 // ScenarioParams tune scenarios that take parameters.
 type ScenarioParams struct {
-	Accounts int // size of the "fleet" scenario (default DefaultFleetAccounts)
+	// Accounts sizes the fleet and org scenarios (0: DefaultFleetAccounts
+	// and OrgDefaultMembers); see AccountsRange.
+	Accounts int
 }
 
 // The CIS benchmark names for the chain, used by every compliant scenario.
@@ -154,9 +157,6 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 		if n == 0 {
 			n = DefaultFleetAccounts
 		}
-		if n > MaxFleetAccounts {
-			return fmt.Errorf("accounts=%d: at most %d", n, MaxFleetAccounts)
-		}
 		kinds := append([]string{"compliant"}, FailReasons...)
 		for i := 1; i <= n; i++ {
 			id := fmt.Sprintf("%012d", 100000000000+i)
@@ -202,6 +202,7 @@ func ScenarioNames() []string {
 // LoadScenario replaces the state with a fresh build of the named scenario
 // ("" for the default account only; FAIL reasons such as NO_ALARM are
 // accepted as well as their scenario names) and clears counts, log and faults.
+// A size is refused for a scenario it cannot size, not ignored.
 func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 	key := name
 	if _, ok := scenarios[key]; !ok {
@@ -210,6 +211,15 @@ func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 	build, ok := scenarios[key]
 	if !ok {
 		return fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(ScenarioNames(), ", "))
+	}
+	if p.Accounts != 0 {
+		fewest, most := AccountsRange(key)
+		switch {
+		case !TakesAccounts(key):
+			return fmt.Errorf("scenario %s: accounts=%d: it has a fixed set of accounts", cmp.Or(name, "(default)"), p.Accounts)
+		case p.Accounts < fewest || p.Accounts > most:
+			return fmt.Errorf("scenario %s: accounts=%d: want %d to %d", name, p.Accounts, fewest, most)
+		}
 	}
 	b := &builder{st: newState(), now: s.now().UTC()}
 	if err := build(b, p); err != nil {

@@ -78,9 +78,6 @@ func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
 	if n == 0 {
 		n = OrgDefaultMembers
 	}
-	if n < orgMinMembers || n > MaxFleetAccounts {
-		return fmt.Errorf("accounts=%d: want %d to %d members", n, orgMinMembers, MaxFleetAccounts)
-	}
 	mgmt := b.account(DefaultAccount, DefaultAccessKey)
 	c := orgTrailChain(mgmt)
 	if orgBreak != "" {
