@@ -90,3 +90,11 @@ func TestKMSFaults(t *testing.T) {
 	require.Equal(t, "AccessDeniedException", apiCode(err))
 	require.Equal(t, before+1, s.Counts()["kms:DescribeKey"], "access denied is not retried")
 }
+
+func TestKMSCreateKeyRefusesMalformedPolicy(t *testing.T) {
+	_, url := startSandbox(t, "")
+	_, err := kms.NewFromConfig(sdkConfig(url, DefaultAccessKey)).CreateKey(ctx(t), &kms.CreateKeyInput{Policy: aws.String("not a policy")})
+	var malformed *kmstypes.MalformedPolicyDocumentException
+	require.ErrorAs(t, err, &malformed)
+	require.Empty(t, malformed.ErrorMessage(), "KMS names no reason for a policy that is not JSON")
+}
