@@ -288,6 +288,20 @@ func (o *organization) validate(st *state) error {
 			return fmt.Errorf("organization %q: OU %s: unknown parent %q", o.ID, u.ID, u.Parent)
 		}
 	}
+	// Every OU must reach the root: a loop of OUs would send a client that
+	// walks the tree round it for ever.
+	for _, u := range o.Units {
+		p := u.Parent
+		for range o.Units {
+			if p == o.rootID() {
+				break
+			}
+			p = o.unit(p).Parent
+		}
+		if p != o.rootID() {
+			return fmt.Errorf("organization %q: OU %s: its parents loop and never reach the root", o.ID, u.ID)
+		}
+	}
 	for account, p := range o.Parent {
 		if p != o.rootID() && o.unit(p) == nil {
 			return fmt.Errorf("organization %q: account %s: unknown parent %q", o.ID, account, p)

@@ -185,3 +185,19 @@ func TestSTSAssumeRoleTrust(t *testing.T) {
 	require.NoError(t, assume(DefaultAccessKey, roleIn(OrgMember(4)), "s3cret"))
 
 }
+
+// A state file's organization is a tree under its root: unknown parents
+// and loops of OUs are refused.
+func TestOrganizationStateValidation(t *testing.T) {
+	s, err := New(Options{})
+	require.NoError(t, err)
+	load := func(units string) error {
+		return s.LoadState([]byte(`{"accounts":{"` + DefaultAccount + `":{"id":"` + DefaultAccount + `"}},` +
+			`"organization":{"id":"o-test0001","managementAccount":"` + DefaultAccount + `","members":["` + DefaultAccount + `"],"rootId":"r-test",` +
+			`"units":[` + units + `]}}`))
+	}
+	require.NoError(t, load(`{"id":"ou-test-aaaaaaaa","parent":"r-test"},{"id":"ou-test-bbbbbbbb","parent":"ou-test-aaaaaaaa"}`))
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-nosuchou"}`), "unknown parent")
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-bbbbbbbb"},{"id":"ou-test-bbbbbbbb","parent":"ou-test-aaaaaaaa"}`), "never reach the root")
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-aaaaaaaa"}`), "never reach the root")
+}
