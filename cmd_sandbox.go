@@ -36,7 +36,7 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
 			&cli.StringFlag{Name: "scenario", Usage: "world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
 			&cli.IntFlag{Name: "accounts",
-				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %d) of the fleet scenario, or of members of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
+				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
 				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
 			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
 		},
@@ -47,8 +47,8 @@ func sandboxCommand(e *env) *cli.Command {
 			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
 				return usageError("--accounts sizes the fleet and org scenarios only, not %q", cmp.Or(opts.scenario, "the default"))
 			}
-			if c.IsSet("accounts") && (opts.accounts < 1 || opts.accounts > sandbox.MaxFleetAccounts) {
-				return usageError("--accounts %d: want 1 to %d", opts.accounts, sandbox.MaxFleetAccounts)
+			if fewest, most := sandbox.AccountsRange(opts.scenario); c.IsSet("accounts") && (opts.accounts < fewest || opts.accounts > most) {
+				return usageError("--accounts %d: want %d to %d for the %s scenario", opts.accounts, fewest, most, opts.scenario)
 			}
 			if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
 				return usageError("--listen: %w", err)

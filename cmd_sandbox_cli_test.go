@@ -35,6 +35,8 @@ func TestSandboxCommandRefusals(t *testing.T) {
 		{"accounts without the fleet", []string{"--listen", "127.0.0.1:0", "--accounts", "5"}, `--accounts sizes the fleet and org scenarios only, not "the default"`},
 		{"accounts with another scenario", []string{"--listen", "127.0.0.1:0", "--scenario", "compliant", "--accounts", "5"}, `not "compliant"`},
 		{"too many accounts", []string{"--listen", "127.0.0.1:0", "--scenario", "fleet", "--accounts", "1001"}, "want 1 to 1000"},
+		{"too few members", []string{"--listen", "127.0.0.1:0", "--scenario", "org", "--accounts", "1"}, "--accounts 1: want 2 to 1000 for the org scenario"},
+		{"no accounts", []string{"--listen", "127.0.0.1:0", "--scenario", "fleet", "--accounts", "0"}, "--accounts 0: want 1 to 1000 for the fleet scenario"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer

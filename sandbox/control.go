@@ -176,6 +176,8 @@ func throttling(service string) *apiError {
 		return badRequest("ThrottlingException", "Rate exceeded")
 	case "organizations":
 		return badRequest("TooManyRequestsException", "AWS Organizations can't complete your request because another request is already in progress. Try again later.")
+	case "kms":
+		return badRequest("ThrottlingException", "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.")
 	default:
 		return badRequest("Throttling", "Rate exceeded")
 	}
@@ -188,7 +190,7 @@ func accessDenied(service, action, account string) *apiError {
 	switch service {
 	case "sns":
 		return errorf(http.StatusForbidden, "AuthorizationError", "%s", msg)
-	case "cloudtrail", "logs", "organizations":
+	case "cloudtrail", "logs", "organizations", "kms":
 		return badRequest("AccessDeniedException", "%s", msg)
 	default:
 		return errorf(http.StatusForbidden, "AccessDenied", "%s", msg)

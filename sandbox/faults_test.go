@@ -201,3 +201,27 @@ func TestFaultsValidation(t *testing.T) {
 	require.Equal(t, Faults{Throttle: []OperationRate{{Operation: "sts:GetCallerIdentity", Rate: 0.5}}, RetryAfterMS: 200,
 		DelayResponses: []DelayedResponse{{Operation: "PutMetricAlarm", DelayMS: 300}}}, f)
 }
+
+// CriticalPath counts the round trips a client made one after another,
+// however many it had in flight at once.
+func TestCriticalPath(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	span := func(from, to int) LogEntry {
+		return LogEntry{Start: t0.Add(time.Duration(from) * time.Millisecond), Time: t0.Add(time.Duration(to) * time.Millisecond)}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []LogEntry
+		want    int
+	}{
+		{"none", nil, 0},
+		{"one", []LogEntry{span(0, 10)}, 1},
+		{"three in a row, logged out of order", []LogEntry{span(20, 30), span(0, 10), span(10, 20)}, 3},
+		{"three side by side", []LogEntry{span(0, 10), span(1, 11), span(2, 12)}, 1},
+		{"side by side, then one after the slowest", []LogEntry{span(0, 10), span(0, 50), span(11, 55), span(50, 60)}, 2},
+		{"a long chain beside a slow call", []LogEntry{span(0, 100), span(0, 5), span(5, 10), span(10, 15), span(15, 20)}, 4},
+		{"overlapping by a millisecond", []LogEntry{span(0, 10), span(9, 20)}, 1},
+	} {
+		require.Equal(t, tc.want, CriticalPath(tc.entries), tc.name)
+	}
+}

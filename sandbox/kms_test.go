@@ -71,3 +71,30 @@ func TestTestMetricFilterAnswerOverride(t *testing.T) {
 	require.Error(t, s.SetTestMetricFilterAnswer("sometimes"))
 	require.Error(t, s.LoadState([]byte(`{"accounts":{},"testMetricFilterAnswer":"maybe"}`)))
 }
+
+// KMS answers a throttle and a refusal with its own codes, which the SDK
+// retries and does not retry.
+func TestKMSFaults(t *testing.T) {
+	s, url := startSandbox(t, "")
+	k := kms.NewFromConfig(sdkConfig(url, DefaultAccessKey))
+	in := &kms.DescribeKeyInput{KeyId: aws.String(awsManagedSNSAlias)}
+
+	s.SetFaults(Faults{ThrottleRate: 1})
+	_, err := k.DescribeKey(ctx(t), in)
+	require.Equal(t, "ThrottlingException", apiCode(err))
+	require.Greater(t, s.Counts()["kms:DescribeKey"], 1, "throttling is retried")
+
+	s.SetFaults(Faults{AccessDenied: []DeniedOperation{{Operation: "kms:DescribeKey"}}})
+	before := s.Counts()["kms:DescribeKey"]
+	_, err = k.DescribeKey(ctx(t), in)
+	require.Equal(t, "AccessDeniedException", apiCode(err))
+	require.Equal(t, before+1, s.Counts()["kms:DescribeKey"], "access denied is not retried")
+}
+
+func TestKMSCreateKeyRefusesMalformedPolicy(t *testing.T) {
+	_, url := startSandbox(t, "")
+	_, err := kms.NewFromConfig(sdkConfig(url, DefaultAccessKey)).CreateKey(ctx(t), &kms.CreateKeyInput{Policy: aws.String("not a policy")})
+	var malformed *kmstypes.MalformedPolicyDocumentException
+	require.ErrorAs(t, err, &malformed)
+	require.Empty(t, malformed.ErrorMessage(), "KMS names no reason for a policy that is not JSON")
+}

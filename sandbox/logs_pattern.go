@@ -83,13 +83,21 @@ func testMatches(override string, p *pattern.Pattern, msg string) bool {
 // event matches) or "all" (every event matches) whatever the pattern, or
 // evaluate it again (""), so a test can make AWS's engine disagree.
 func (s *Server) SetTestMetricFilterAnswer(answer string) error {
-	switch answer {
-	case "", "none", "all":
-	default:
-		return fmt.Errorf("test metric filter answer %q: want \"\", \"none\" or \"all\"", answer)
+	if err := checkTestAnswer(answer); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.TestMetricFilterAnswer = answer
 	return nil
+}
+
+// checkTestAnswer validates a TestMetricFilter override, set by a test or
+// loaded from a state file.
+func checkTestAnswer(answer string) error {
+	switch answer {
+	case "", "none", "all":
+		return nil
+	}
+	return fmt.Errorf("testMetricFilterAnswer %q: want \"\", \"none\" or \"all\"", answer)
 }

@@ -1,11 +1,9 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -26,7 +24,9 @@ func init() {
 const orgMaxResults = 20
 
 var (
-	orgParentRE = regexp.MustCompile(`^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	// AWS documents this pattern without the group around both
+	// alternatives, which anchors each at one end only.
+	orgParentRE = regexp.MustCompile(`^(?:r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 	orgRootRE   = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
 )
 
@@ -71,9 +71,10 @@ func orgInvalidInput(reason, message string) *apiError {
 	return badRequest("InvalidInputException", "%s (%s)", message, reason)
 }
 
-// orgPage cuts items at NextToken (an opaque offset) into a page of at
-// most MaxResults.
-func orgPage[T any](c *call, op string, items []T) ([]T, string, error) {
+// orgPage cuts sorted keys into the page MaxResults and NextToken select,
+// with the paging rule every other list in the sandbox uses (page): the
+// token names the first key of the next page.
+func orgPage(c *call, keys []string) ([]string, string, error) {
 	size := orgMaxResults
 	if n, ok, err := c.integer("MaxResults"); err != nil {
 		return nil, "", orgInvalidInput("INVALID_INPUT", "MaxResults must be an integer.")
@@ -86,22 +87,11 @@ func orgPage[T any](c *call, op string, items []T) ([]T, string, error) {
 		}
 		size = int(n)
 	}
-	start := 0
-	if tok := c.str("NextToken"); tok != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(tok)
-		prefix, offset, found := strings.Cut(string(raw), ":")
-		n, perr := strconv.Atoi(offset)
-		if err != nil || !found || prefix != op || perr != nil || n <= 0 || n >= len(items) {
-			return nil, "", orgInvalidInput("INVALID_PAGINATION_TOKEN", "The NextToken value is not valid.")
-		}
-		start = n
+	keys, next, ok := page(keys, c.str("NextToken"), size)
+	if !ok {
+		return nil, "", orgInvalidInput("INVALID_PAGINATION_TOKEN", "The NextToken value is not valid.")
 	}
-	end := min(start+size, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(op + ":" + strconv.Itoa(end)))
-	}
-	return items[start:end], next, nil
+	return keys, next, nil
 }
 
 func pageOutput(key string, items []any, next string) map[string]any {
@@ -117,7 +107,7 @@ func orgListAccounts(st *state, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, next, err := orgPage(c, "accounts", o.sortedMembers())
+	ids, next, err := orgPage(c, o.sortedMembers())
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +119,7 @@ func orgListRoots(st *state, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots, next, err := orgPage(c, "roots", []string{o.rootID()})
+	roots, next, err := orgPage(c, []string{o.rootID()})
 	if err != nil {
 		return nil, err
 	}
@@ -174,18 +164,20 @@ func orgListOUsForParent(st *state, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var units []*orgUnit
+	var ids []string
 	for _, u := range o.Units {
 		if u.Parent == parent {
-			units = append(units, u)
+			ids = append(ids, u.ID)
 		}
 	}
-	units, next, err := orgPage(c, "ous/"+parent, units)
+	slices.Sort(ids)
+	ids, next, err := orgPage(c, ids)
 	if err != nil {
 		return nil, err
 	}
 	var items []any
-	for _, u := range units {
+	for _, id := range ids {
+		u := o.unit(id)
 		items = append(items, map[string]any{"Id": u.ID, "Name": u.Name,
 			"Arn": "arn:aws:organizations::" + o.ManagementAccount + ":ou/" + o.ID + "/" + u.ID})
 	}
@@ -203,7 +195,7 @@ func orgListAccountsForParent(st *state, c *call) (map[string]any, error) {
 			ids = append(ids, id)
 		}
 	}
-	ids, next, err := orgPage(c, "accounts/"+parent, ids)
+	ids, next, err := orgPage(c, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +286,20 @@ func (o *organization) validate(st *state) error {
 		}
 		if u.Parent != o.rootID() && o.unit(u.Parent) == nil {
 			return fmt.Errorf("organization %q: OU %s: unknown parent %q", o.ID, u.ID, u.Parent)
+		}
+	}
+	// Every OU must reach the root: a loop of OUs would send a client that
+	// walks the tree round it for ever.
+	for _, u := range o.Units {
+		p := u.Parent
+		for range o.Units {
+			if p == o.rootID() {
+				break
+			}
+			p = o.unit(p).Parent
+		}
+		if p != o.rootID() {
+			return fmt.Errorf("organization %q: OU %s: its parents loop and never reach the root", o.ID, u.ID)
 		}
 	}
 	for account, p := range o.Parent {

@@ -127,6 +127,22 @@ func TestOrganizationsTreeAndErrors(t *testing.T) {
 			_, err := c.ListAccountsForParent(ctx(t), &organizations.ListAccountsForParentInput{ParentId: aws.String("Security")})
 			return err
 		}, "InvalidInputException"},
+		// Each alternative of the ParentId pattern is anchored at both ends.
+		{"root ID with a suffix", func() error {
+			_, err := c.ListAccountsForParent(ctx(t), &organizations.ListAccountsForParentInput{ParentId: aws.String(OrgRootID + "/../x")})
+			return err
+		}, "InvalidInputException"},
+		{"OU ID with a prefix", func() error {
+			_, err := c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String("x/ou-sb01-workloads")})
+			return err
+		}, "InvalidInputException"},
+		{"another list's NextToken", func() error {
+			out, err := c.ListAccounts(ctx(t), &organizations.ListAccountsInput{MaxResults: aws.Int32(1)})
+			require.NoError(t, err)
+			require.NotNil(t, out.NextToken)
+			_, err = c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(OrgRootID), NextToken: out.NextToken})
+			return err
+		}, "InvalidInputException"},
 		{"unknown OU", func() error {
 			_, err := c.ListOrganizationalUnitsForParent(ctx(t), &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String("ou-sb01-nosuchou")})
 			return err
@@ -168,4 +184,20 @@ func TestSTSAssumeRoleTrust(t *testing.T) {
 	require.Equal(t, "AccessDenied", apiCode(assume(DefaultAccessKey, roleIn(OrgMember(4)), "wrong")))
 	require.NoError(t, assume(DefaultAccessKey, roleIn(OrgMember(4)), "s3cret"))
 
+}
+
+// A state file's organization is a tree under its root: unknown parents
+// and loops of OUs are refused.
+func TestOrganizationStateValidation(t *testing.T) {
+	s, err := New(Options{})
+	require.NoError(t, err)
+	load := func(units string) error {
+		return s.LoadState([]byte(`{"accounts":{"` + DefaultAccount + `":{"id":"` + DefaultAccount + `"}},` +
+			`"organization":{"id":"o-test0001","managementAccount":"` + DefaultAccount + `","members":["` + DefaultAccount + `"],"rootId":"r-test",` +
+			`"units":[` + units + `]}}`))
+	}
+	require.NoError(t, load(`{"id":"ou-test-aaaaaaaa","parent":"r-test"},{"id":"ou-test-bbbbbbbb","parent":"ou-test-aaaaaaaa"}`))
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-nosuchou"}`), "unknown parent")
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-bbbbbbbb"},{"id":"ou-test-bbbbbbbb","parent":"ou-test-aaaaaaaa"}`), "never reach the root")
+	require.ErrorContains(t, load(`{"id":"ou-test-aaaaaaaa","parent":"ou-test-aaaaaaaa"}`), "never reach the root")
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,7 +28,9 @@ func AccessKeyFor(account string) string { return "AKIASANDBOX" + account[len(ac
 
 // ScenarioParams tune scenarios that take parameters.
 type ScenarioParams struct {
-	Accounts int // size of the "fleet" scenario (default DefaultFleetAccounts)
+	// Accounts sizes the fleet and org scenarios (0: DefaultFleetAccounts
+	// and OrgDefaultMembers); see AccountsRange.
+	Accounts int
 }
 
 // The CIS benchmark names for the chain, used by every compliant scenario.
@@ -129,16 +132,10 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 	// The management account owns a compliant organization trail; the
 	// member sees it (and must report MANUAL) but owns no chain itself.
 	"organization": func(b *builder, _ ScenarioParams) error {
-		mgmt := b.account(DefaultAccount, DefaultAccessKey)
-		c := compliantChain(mgmt, DefaultRegion)
-		c.trail.IsOrganization = true
-		c.trail.Name = "organization-trail"
-		rs := mgmt.a.region(DefaultRegion)
-		delete(rs.Trails, "management-events")
-		rs.Trails[c.trail.Name] = c.trail
+		orgTrailChain(b.account(DefaultAccount, DefaultAccessKey))
 		member := b.account(MemberAccount, AccessKeyFor(MemberAccount))
 		member.role(OrgAccessRole, DefaultAccount)
-		b.st.Organization = &organization{ID: "o-sandbox0001", ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
+		b.st.Organization = &organization{ID: OrgID, ManagementAccount: DefaultAccount, Members: []string{DefaultAccount, MemberAccount}}
 		return nil
 	},
 	// The account trailwatch demo walks through: a logging multi-region trail
@@ -160,9 +157,6 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 		if n == 0 {
 			n = DefaultFleetAccounts
 		}
-		if n > MaxFleetAccounts {
-			return fmt.Errorf("accounts=%d: at most %d", n, MaxFleetAccounts)
-		}
 		kinds := append([]string{"compliant"}, FailReasons...)
 		for i := 1; i <= n; i++ {
 			id := fmt.Sprintf("%012d", 100000000000+i)
@@ -179,11 +173,17 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 
 func init() {
 	for _, reason := range FailReasons {
-		scenarios[scenarioName(reason)] = func(b *builder, _ ScenarioParams) error {
-			ab := b.account(DefaultAccount, DefaultAccessKey)
-			breaks[reason](ab, compliantChain(ab, DefaultRegion))
-			return nil
-		}
+		scenarios[scenarioName(reason)] = changedChain(breaks[reason])
+	}
+}
+
+// changedChain is the scenario of the default account's compliant chain
+// with one change.
+func changedChain(change func(ab *accountBuilder, c *chain)) func(b *builder, _ ScenarioParams) error {
+	return func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		change(ab, compliantChain(ab, DefaultRegion))
+		return nil
 	}
 }
 
@@ -202,6 +202,7 @@ func ScenarioNames() []string {
 // LoadScenario replaces the state with a fresh build of the named scenario
 // ("" for the default account only; FAIL reasons such as NO_ALARM are
 // accepted as well as their scenario names) and clears counts, log and faults.
+// A size is refused for a scenario it cannot size, not ignored.
 func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 	key := name
 	if _, ok := scenarios[key]; !ok {
@@ -210,6 +211,15 @@ func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 	build, ok := scenarios[key]
 	if !ok {
 		return fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(ScenarioNames(), ", "))
+	}
+	if p.Accounts != 0 {
+		fewest, most := AccountsRange(key)
+		switch {
+		case !TakesAccounts(key):
+			return fmt.Errorf("scenario %s: accounts=%d: it has a fixed set of accounts", cmp.Or(name, "(default)"), p.Accounts)
+		case p.Accounts < fewest || p.Accounts > most:
+			return fmt.Errorf("scenario %s: accounts=%d: want %d to %d", name, p.Accounts, fewest, most)
+		}
 	}
 	b := &builder{st: newState(), now: s.now().UTC()}
 	if err := build(b, p); err != nil {

@@ -115,11 +115,7 @@ func NotifyScenarios() []NotifyScenario {
 
 func init() {
 	for _, s := range notifyScenarios {
-		scenarios[s.Name] = func(b *builder, _ ScenarioParams) error {
-			ab := b.account(DefaultAccount, DefaultAccessKey)
-			s.build(ab, compliantChain(ab, DefaultRegion))
-			return nil
-		}
+		scenarios[s.Name] = changedChain(s.build)
 	}
 }
 

@@ -13,6 +13,8 @@ const (
 	OrgTrail = "organization-trail"
 	// OrgDefaultMembers is the member count when Accounts is not given.
 	OrgDefaultMembers = 12
+	// orgMinMembers is the fewest members an org scenario takes.
+	orgMinMembers = 2
 	// OrgSuspendedMember is SUSPENDED: listed, never audited.
 	OrgSuspendedMember = "200000000001"
 	// OrgUnassumableMember has OrgAccessRole, but it trusts only its own
@@ -52,7 +54,7 @@ func OrgOwnChain(i int) string {
 }
 
 func init() {
-	sizedScenarios["org"], sizedScenarios["org-unmonitored"] = true, true
+	sizedScenarios["org"], sizedScenarios["org-unmonitored"] = orgMinMembers, orgMinMembers
 	// The organization trail's chain passes: every member it covers passes.
 	scenarios["org"] = func(b *builder, p ScenarioParams) error { return buildOrg(b, p, "") }
 	// The organization trail has no alarm: its members fail with it until
@@ -60,20 +62,24 @@ func init() {
 	scenarios["org-unmonitored"] = func(b *builder, p ScenarioParams) error { return buildOrg(b, p, "NO_ALARM") }
 }
 
-func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
-	n := p.Accounts
-	if n == 0 {
-		n = OrgDefaultMembers
-	}
-	if n < 2 || n > MaxFleetAccounts {
-		return fmt.Errorf("accounts=%d: want 2 to %d members", n, MaxFleetAccounts)
-	}
-	mgmt := b.account(DefaultAccount, DefaultAccessKey)
+// orgTrailChain is the management account's compliant chain, its trail
+// made the organization trail OrgTrail.
+func orgTrailChain(mgmt *accountBuilder) *chain {
 	c := compliantChain(mgmt, DefaultRegion)
 	rs := mgmt.a.region(DefaultRegion)
 	delete(rs.Trails, c.trail.Name)
 	c.trail.Name, c.trail.IsOrganization = OrgTrail, true
 	rs.Trails[c.trail.Name] = c.trail
+	return c
+}
+
+func buildOrg(b *builder, p ScenarioParams, orgBreak string) error {
+	n := p.Accounts
+	if n == 0 {
+		n = OrgDefaultMembers
+	}
+	mgmt := b.account(DefaultAccount, DefaultAccessKey)
+	c := orgTrailChain(mgmt)
 	if orgBreak != "" {
 		breaks[orgBreak](mgmt, c)
 	}

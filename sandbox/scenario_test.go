@@ -138,3 +138,29 @@ func TestDemoScenario(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, topics.Topics)
 }
+
+// Accounts sizes the fleet and org scenarios within their range and is
+// refused for every other scenario, by the library as by the command line.
+func TestScenarioAccountsRange(t *testing.T) {
+	s, err := New(Options{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		scenario string
+		accounts int
+		want     string
+	}{
+		{"compliant", 5, "scenario compliant: accounts=5: it has a fixed set of accounts"},
+		{"NO_ALARM", 2, "scenario NO_ALARM: accounts=2: it has a fixed set of accounts"},
+		{"", 3, "scenario (default): accounts=3: it has a fixed set of accounts"},
+		{"fleet", MaxFleetAccounts + 1, "scenario fleet: accounts=1001: want 1 to 1000"},
+		{"fleet", -1, "scenario fleet: accounts=-1: want 1 to 1000"},
+		{"org", 1, "scenario org: accounts=1: want 2 to 1000"},
+		{"org-unmonitored", MaxFleetAccounts + 1, "scenario org-unmonitored: accounts=1001: want 2 to 1000"},
+	} {
+		require.EqualError(t, s.LoadScenario(tc.scenario, ScenarioParams{Accounts: tc.accounts}), tc.want, "%s %d", tc.scenario, tc.accounts)
+	}
+	require.NoError(t, s.LoadScenario("org", ScenarioParams{Accounts: 2}))
+	require.Len(t, s.Credentials(), 1, "members have no keys of their own")
+	require.NoError(t, s.LoadScenario("fleet", ScenarioParams{Accounts: 1}))
+	require.Len(t, s.Credentials(), 1)
+}

@@ -59,7 +59,7 @@ func register(service, action string, h handlerFunc) {
 // Options configure a Server.
 type Options struct {
 	// Scenario names the scenario loaded at start ("" = the default account
-	// only); Accounts sizes the "fleet" scenario.
+	// only); Accounts sizes the fleet and org scenarios (0: their default).
 	Scenario string
 	Accounts int
 	// Now is the clock (default time.Now); tests pin it.

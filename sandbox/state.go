@@ -221,10 +221,8 @@ func (st *state) validate() error {
 			return fmt.Errorf("access key %q: unknown account %q", key, id)
 		}
 	}
-	switch st.TestMetricFilterAnswer {
-	case "", "none", "all":
-	default:
-		return fmt.Errorf("testMetricFilterAnswer %q: want \"\", \"none\" or \"all\"", st.TestMetricFilterAnswer)
+	if err := checkTestAnswer(st.TestMetricFilterAnswer); err != nil {
+		return err
 	}
 	if o := st.Organization; o != nil {
 		if err := o.validate(st); err != nil {
