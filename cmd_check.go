@@ -65,7 +65,7 @@ func checkCommand(e *env) *cli.Command {
 				}
 				paths = append(paths, c.String("report"))
 			}
-			pending, err := openPending(paths)
+			pending, err := openPending(paths, 0o666)
 			if err != nil {
 				return usageError("--output-file/--report: %w", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/report"
@@ -132,4 +133,33 @@ func TestCheckInterruptedWritesNoReport(t *testing.T) {
 	b, err := os.ReadFile(old)
 	require.NoError(t, err)
 	require.Equal(t, "earlier run", string(b))
+}
+
+// Report files get the mode a file the shell creates would (0666 less the
+// umask), so a user who keeps files private keeps reports private; a plan
+// file names endpoints and ARNs and is the user's alone whatever the umask.
+func TestOutputFilesFollowTheUmask(t *testing.T) {
+	startSandbox(t, "NO_ALARM")
+	for _, tc := range []struct {
+		umask      int
+		report     os.FileMode
+		planIsOnly os.FileMode
+	}{
+		{0o022, 0o644, 0o600},
+		{0o077, 0o600, 0o600},
+	} {
+		old := unix.Umask(tc.umask)
+		dir := t.TempDir()
+		html, csv, planFile := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "plan.json")
+		code, _, stderr := runCheckAt(t, "--report", html, "--output-file", "csv="+csv)
+		require.Equal(t, exitFindings, code, stderr)
+		code, _, stderr = runSafetyCmd(t, "plan", "--notify", "email:a@example.com", "--out", planFile)
+		unix.Umask(old)
+		require.Equal(t, exitFindings, code, stderr)
+		for path, want := range map[string]os.FileMode{html: tc.report, csv: tc.report, planFile: tc.planIsOnly} {
+			fi, err := os.Stat(path)
+			require.NoError(t, err)
+			require.Equal(t, want, fi.Mode().Perm(), "%s with umask %#o", filepath.Base(path), tc.umask)
+		}
+	}
 }

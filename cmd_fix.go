@@ -143,7 +143,7 @@ func runFix(c *cli.Context, e *env) error {
 		if r.dry || c.String("report") == "" {
 			return usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
 		}
-		files, err := openPending([]string{c.String("report")})
+		files, err := openPending([]string{c.String("report")}, 0o666)
 		if err != nil {
 			return usageError("--report: %w", err)
 		}

@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,8 +82,13 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := writableDir(c.String("out")); err != nil {
-				return usageError("--out: %w", err)
+			var outFile []*pendingFile
+			if out := c.String("out"); out != "" {
+				// A plan names endpoints and ARNs: private to the user.
+				if outFile, err = openPending([]string{out}, 0o600); err != nil {
+					return usageError("--out: %w", err)
+				}
+				defer discard(outFile)
 			}
 			sel, err := selectionFromContext(c)
 			if err != nil {
@@ -100,8 +104,8 @@ func planCommand(e *env) *cli.Command {
 			if c.Context.Err() != nil {
 				return errCancelled
 			}
-			if out := c.String("out"); out != "" {
-				if err := plan.Write(out, p); err != nil {
+			if outFile != nil {
+				if err := outFile[0].commit(func(w io.Writer) error { return plan.Encode(w, p) }); err != nil {
 					return err
 				}
 			}
@@ -227,21 +231,4 @@ func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T
 		made[region] = build(src.ConfigFor(region))
 		return made[region]
 	}
-}
-
-// writableDir refuses a file whose directory does not exist, so the plan
-// is not computed (and every account read) only to fail at the end.
-func writableDir(file string) error {
-	if file == "" {
-		return nil
-	}
-	dir := filepath.Dir(file)
-	st, err := os.Stat(dir)
-	switch {
-	case err != nil:
-		return fmt.Errorf("cannot write %s: %w", file, err)
-	case !st.IsDir():
-		return fmt.Errorf("cannot write %s: %s is not a directory", file, dir)
-	}
-	return nil
 }

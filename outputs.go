@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/trailwatch/trailwatch/report"
@@ -50,8 +54,9 @@ type pendingFile struct {
 }
 
 // openPending creates the temporary files for paths before anything is
-// read from AWS, so a path that cannot be written stops the run early.
-func openPending(paths []string) ([]*pendingFile, error) {
+// read from AWS, so a path that cannot be written stops the run early. The
+// files get perm less the umask, as a file the shell creates would.
+func openPending(paths []string, perm os.FileMode) ([]*pendingFile, error) {
 	seen := map[string]bool{}
 	var out []*pendingFile
 	for _, p := range paths {
@@ -69,7 +74,7 @@ func openPending(paths []string) ([]*pendingFile, error) {
 			discard(out)
 			return nil, fmt.Errorf("%s: is a directory", p)
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.tmp")
+		tmp, err := createTemp(filepath.Dir(abs), "."+filepath.Base(abs), perm)
 		if err != nil {
 			discard(out)
 			return nil, fmt.Errorf("%s: cannot write there: %w", p, err)
@@ -86,10 +91,6 @@ func (p *pendingFile) commit(write func(io.Writer) error) error {
 		err = cerr
 	}
 	if err == nil {
-		// CreateTemp makes the file 0600; a report is for sharing.
-		err = os.Chmod(p.tmp.Name(), 0o644)
-	}
-	if err == nil {
 		err = os.Rename(p.tmp.Name(), p.path)
 	}
 	if err != nil {
@@ -97,6 +98,19 @@ func (p *pendingFile) commit(write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
 	return nil
+}
+
+// createTemp is os.CreateTemp with a mode of the caller's (CreateTemp's is
+// always 0600): the kernel applies the umask, so a user whose umask keeps
+// files private gets private reports.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for {
+		f, err := os.OpenFile(filepath.Join(dir, prefix+"."+strconv.FormatUint(rand.Uint64(), 36)+".tmp"),
+			os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
 }
 
 // discard removes temporary files that will not be committed.

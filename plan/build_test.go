@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -371,7 +372,7 @@ func TestWriteReadVerify(t *testing.T) {
 	a := build(t, w, finding(NoAlarmTopic), Options{})
 	p := New("1.2.3", planTime, Options{}, []AccountPlan{a})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	require.NoError(t, Write(path, p))
+	writeFile(t, path, p)
 	got, err := Read(path)
 	require.NoError(t, err)
 	require.Equal(t, a.Fingerprints, got.Accounts[0].Fingerprints)
@@ -405,7 +406,16 @@ func TestReadRefusesOtherFormats(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.json")
 	p := New("1.2.3", planTime, Options{}, nil)
 	p.FormatVersion = 99
-	require.NoError(t, Write(path, p))
+	writeFile(t, path, p)
 	_, err := Read(path)
 	require.ErrorIs(t, err, ErrInvalidInput)
+}
+
+// writeFile saves p as plan --out does.
+func writeFile(t *testing.T, path string, p Plan) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, Encode(f, p))
+	require.NoError(t, f.Close())
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -26,27 +25,6 @@ func Encode(w io.Writer, p Plan) error {
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(p); err != nil {
 		return fmt.Errorf("write plan: %w", err)
-	}
-	return nil
-}
-
-// Write saves a plan to a file, replacing it only once fully written so an
-// interrupted run never leaves half a plan for fix to apply.
-func Write(path string, p Plan) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".trailwatch-plan-*")
-	if err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := Encode(tmp, p); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil
 }

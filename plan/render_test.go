@@ -40,7 +40,7 @@ func TestRenderTextSameAfterRoundTrip(t *testing.T) {
 	require.NoError(t, RenderText(&before, p, style.Plain()))
 	require.NoError(t, Encode(&js, p))
 	path := t.TempDir() + "/plan.json"
-	require.NoError(t, Write(path, p))
+	writeFile(t, path, p)
 	back, err := Read(path)
 	require.NoError(t, err)
 	require.NoError(t, RenderText(&after, back, style.Plain()))

@@ -39,7 +39,7 @@ func requireDepsInPlan(t *testing.T, a AccountPlan) {
 func requireReadAccepts(t *testing.T, a AccountPlan) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "plan.json")
-	require.NoError(t, Write(path, New("1.2.3", planTime, Options{}, []AccountPlan{a})))
+	writeFile(t, path, New("1.2.3", planTime, Options{}, []AccountPlan{a}))
 	_, err := Read(path)
 	require.NoError(t, err)
 }
