@@ -267,13 +267,14 @@ func summarize(results []Result) Summary {
 // trails delivering to one log group, or two alarms notifying one topic,
 // cost one call each, however many paths ask at once.
 type auditor struct {
-	clients awsapi.Clients
-	opts    Options
-	account string
-	filters memo[filterRead]
-	alarms  memo[[]cwtypes.MetricAlarm]
-	topics  memo[*topicRead]
-	keys    memo[*Key]
+	clients  awsapi.Clients
+	opts     Options
+	account  string
+	filters  memo[filterRead]
+	alarms   memo[[]cwtypes.MetricAlarm]
+	topics   memo[*topicRead]
+	keys     memo[*Key]
+	verified memo[*verified]
 }
 
 func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {

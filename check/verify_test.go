@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
@@ -77,4 +78,23 @@ func TestVerifyPatterns(t *testing.T) {
 	r, _ = w.run(t, Options{VerifyPatterns: true})
 	require.Equal(t, Error, r.Status)
 	require.Contains(t, r.Message, "missing permission logs:TestMetricFilter")
+}
+
+// Two trails delivering to one log group (or two filters with one pattern)
+// ask AWS about that pattern once: its answer does not depend on the trail.
+func TestVerifyPatternsOncePerPattern(t *testing.T) {
+	w := compliant()
+	second := "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/second"
+	t2 := w.trails[0]
+	t2.Name, t2.TrailARN = aws.String("second"), aws.String(second)
+	w.trails = append(w.trails, t2)
+	w.status[second], w.selectors[second] = w.status[trailARN], w.selectors[trailARN]
+	r, f := w.run(t, Options{VerifyPatterns: true})
+	require.Equal(t, Pass, r.Status, r.Message)
+	require.Len(t, r.Trails, 2)
+	for _, tr := range r.Trails {
+		require.NotNil(t, tr.Filters[0].Verification, tr.ARN)
+		require.Equal(t, tr.Filters[0].Verification.Records, tr.Filters[0].Verification.Agree, tr.ARN)
+	}
+	require.Equal(t, 1, f.apiCalls()["TestMetricFilter"], "one call per pattern and region")
 }
