@@ -180,6 +180,15 @@ func TestNotificationPath(t *testing.T) {
 				delete(w.filters, home+" "+group)
 				w.status[trailARN].LatestCloudWatchLogsDeliveryError = aws.String("ResourceNotFoundException")
 			}},
+		// The other order: delivery is the trail's own status, so a trail of
+		// this account failing to deliver to another account's group is a
+		// FAIL here, not the MANUAL the other account's chain would be.
+		{name: "delivery error outweighs a log group in another account", status: Fail, reason: LogsDeliveryFailing,
+			message: []string{"central", "AccessDeniedException"},
+			break_: func(w *world) {
+				w.trails[0].CloudWatchLogsLogGroupArn = aws.String("arn:aws:logs:us-east-1:" + other + ":log-group:central:*")
+				w.status[trailARN].LatestCloudWatchLogsDeliveryError = aws.String("AccessDeniedException: role cannot write")
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := compliant()
