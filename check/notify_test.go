@@ -1,14 +1,20 @@
 package check
 
 import (
+	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
 
 const (
@@ -233,4 +239,73 @@ func TestCandidateMetrics(t *testing.T) {
 	require.Empty(t, r.Trails[0].Candidates)
 	require.Equal(t, 1, f.apiCalls()["DescribeAlarmsForMetric"])
 	require.True(t, r.Trails[0].Filters[0].Metrics[0].Alarms[0].CanFire, "the missing filter's metric is followed")
+}
+
+// A topic naming its key by key ID or ARN has the key's policy read beside
+// the key (GetKeyPolicy takes those, never an alias): an encrypted topic
+// costs one round trip more than a plain one, not two. Each DescribeKey
+// answers only once a GetKeyPolicy has been asked.
+func TestKeyPolicyReadBesideKey(t *testing.T) {
+	for _, id := range []string{keyID, keyARN} {
+		t.Run(id, func(t *testing.T) {
+			w := compliant()
+			withKey(kmstypes.KeyManagerTypeCustomer, kmstypes.KeyStateEnabled, keyPolicy(adminKeyStatement, cloudwatchKeyStatement))(w)
+			w.topicAttrs[topicARN]["KmsMasterKeyId"] = id
+			f := w.fake(t)
+			clients := &rendezvousKMS{Clients: f.clients, policyAsked: make(chan struct{})}
+			rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{})
+			r := rep.Results[0]
+			require.Equal(t, Pass, r.Status, r.Message)
+			calls := f.apiCalls()
+			require.Equal(t, 1, calls["DescribeKey"])
+			require.Equal(t, 1, calls["GetKeyPolicy"])
+		})
+	}
+}
+
+// rendezvousKMS holds DescribeKey until GetKeyPolicy is asked; a read that
+// sends them one after the other gets an error instead of waiting forever.
+type rendezvousKMS struct {
+	awsapi.Clients
+	once        sync.Once
+	policyAsked chan struct{}
+}
+
+func (c *rendezvousKMS) KMS(region string) awsapi.KMSAPI {
+	return rendezvousKeys{KMSAPI: c.Clients.KMS(region), c: c}
+}
+
+type rendezvousKeys struct {
+	awsapi.KMSAPI
+	c *rendezvousKMS
+}
+
+func (k rendezvousKeys) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, opts ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	select {
+	case <-k.c.policyAsked:
+	case <-time.After(5 * time.Second):
+		return nil, errors.New("GetKeyPolicy was not asked beside DescribeKey")
+	}
+	return k.KMSAPI.DescribeKey(ctx, in, opts...)
+}
+
+func (k rendezvousKeys) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, opts ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+	k.c.once.Do(func() { close(k.c.policyAsked) })
+	return k.KMSAPI.GetKeyPolicy(ctx, in, opts...)
+}
+
+// A key of another account that DescribeKey can see: its policy can be read
+// only in its own account (GetKeyPolicy is not cross-account), so it is not
+// asked for, and the verdict is a person's, saying why.
+func TestOtherAccountsKeyPolicyNotAsked(t *testing.T) {
+	w := compliant()
+	foreign := "arn:aws:kms:us-east-1:" + other + ":key/" + keyID
+	w.keys[foreign] = &kmstypes.KeyMetadata{KeyId: aws.String(keyID), Arn: aws.String(foreign), KeyManager: kmstypes.KeyManagerTypeCustomer, KeyState: kmstypes.KeyStateEnabled}
+	w.keyPolicies[foreign] = keyPolicy(cloudwatchKeyStatement)
+	w.topicAttrs[topicARN] = map[string]string{"KmsMasterKeyId": foreign}
+	r, f := w.run(t, Options{})
+	require.Equal(t, Manual, r.Status, r.Message)
+	require.True(t, contains(r.Message, foreign, "only in the key's own account "+other), r.Message)
+	require.Equal(t, 1, f.apiCalls()["DescribeKey"])
+	require.Zero(t, f.apiCalls()["GetKeyPolicy"])
 }

@@ -274,7 +274,11 @@ func (w *world) fake(t *testing.T) *fake {
 				if code, ok := w.denied["kms:GetKeyPolicy"]; ok {
 					return nil, denied(code)
 				}
-				p, ok := w.keyPolicies[aws.ToString(in.KeyId)]
+				id := aws.ToString(in.KeyId)
+				if k := w.keys[id]; k != nil && !strings.HasPrefix(id, "alias/") {
+					id = aws.ToString(k.Arn) // a key ID names the key as its ARN does; an alias never does
+				}
+				p, ok := w.keyPolicies[id]
 				if !ok {
 					return nil, &smithy.GenericAPIError{Code: "NotFoundException", Message: "Key does not exist"}
 				}
