@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
@@ -84,11 +83,7 @@ func TestVerifyPatterns(t *testing.T) {
 // ask AWS about that pattern once: its answer does not depend on the trail.
 func TestVerifyPatternsOncePerPattern(t *testing.T) {
 	w := compliant()
-	second := "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/second"
-	t2 := w.trails[0]
-	t2.Name, t2.TrailARN = aws.String("second"), aws.String(second)
-	w.trails = append(w.trails, t2)
-	w.status[second], w.selectors[second] = w.status[trailARN], w.selectors[trailARN]
+	w.addSecondTrail()
 	r, f := w.run(t, Options{VerifyPatterns: true})
 	require.Equal(t, Pass, r.Status, r.Message)
 	require.Len(t, r.Trails, 2)

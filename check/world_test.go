@@ -75,6 +75,16 @@ func defaultTopicPolicy(arn string) string {
 	return `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"` + arn + `","Condition":{"StringEquals":{"AWS:SourceOwner":"` + arnField(arn, 4) + `"}}}]}`
 }
 
+// addSecondTrail adds a trail like the first, delivering to the same log
+// group.
+func (w *world) addSecondTrail() {
+	second := "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/second"
+	t2 := w.trails[0]
+	t2.Name, t2.TrailARN = aws.String("second"), aws.String(second)
+	w.trails = append(w.trails, t2)
+	w.status[second], w.selectors[second] = w.status[trailARN], w.selectors[trailARN]
+}
+
 // compliant is an account that PASSes: every other case breaks one thing.
 func compliant() *world {
 	return &world{
