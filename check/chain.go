@@ -687,11 +687,12 @@ func (a *auditor) topic(ctx context.Context, arn string) (*topicRead, error) {
 		switch {
 		case attrsErr != nil:
 			return nil, attrsErr
-		case subsErr != nil:
-			return nil, subsErr
 		case !found:
+			// Gone settles it, whatever the subscriptions read said.
 			tr.ev.Missing, tr.ev.Confirmed, tr.ev.Pending = true, 0, 0
 			return tr, nil
+		case subsErr != nil:
+			return nil, subsErr
 		}
 		tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
 		if tr.ev.KMSKey != "" {

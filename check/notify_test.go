@@ -179,6 +179,11 @@ func TestNotificationPath(t *testing.T) {
 		// References that no longer hold.
 		{name: "alarm whose topic was deleted", status: Fail, reason: NoAlarmTopic, message: []string{topicARN, "no longer exists"},
 			break_: func(w *world) { w.deleted[topicARN] = true }},
+		{name: "deleted topic whose subscriptions cannot be listed", status: Fail, reason: NoAlarmTopic, message: []string{topicARN, "no longer exists"},
+			break_: func(w *world) {
+				w.deleted[topicARN] = true
+				w.denied["sns:ListSubscriptionsByTopic"] = "AuthorizationError"
+			}},
 		{name: "trail delivering to a deleted log group", status: Fail, reason: LogGroupNotFound, message: []string{group, "does not exist"},
 			break_: func(w *world) { delete(w.filters, home+" "+group) }},
 		{name: "deleted log group outweighs the delivery error it causes", status: Fail, reason: LogGroupNotFound,
