@@ -1,12 +1,19 @@
 package check
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
 
 func TestVerifyPatterns(t *testing.T) {
@@ -92,4 +99,60 @@ func TestVerifyPatternsOncePerPattern(t *testing.T) {
 		require.Equal(t, tr.Filters[0].Verification.Records, tr.Filters[0].Verification.Agree, tr.ARN)
 	}
 	require.Equal(t, 1, f.apiCalls()["TestMetricFilter"], "one call per pattern and region")
+}
+
+// The alarms on a filter's metrics do not wait for AWS's verdict on its
+// pattern (they are followed whatever it is): --verify-patterns adds no
+// round trip. Each TestMetricFilter answers only once an alarm read began.
+func TestVerifyPatternsBesideAlarms(t *testing.T) {
+	w := compliant()
+	f := w.fake(t)
+	clients := &alarmsFirst{Clients: f.clients, alarmsAsked: make(chan struct{})}
+	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{VerifyPatterns: true})
+	r := rep.Results[0]
+	require.Equal(t, Pass, r.Status, r.Message)
+	require.NotNil(t, r.Trails[0].Filters[0].Verification)
+	require.Equal(t, 1, f.apiCalls()["TestMetricFilter"])
+	require.Equal(t, 1, f.apiCalls()["DescribeAlarmsForMetric"])
+}
+
+// alarmsFirst holds TestMetricFilter until DescribeAlarmsForMetric is
+// asked; a check that sends them one after the other gets an error instead
+// of waiting forever.
+type alarmsFirst struct {
+	awsapi.Clients
+	once        sync.Once
+	alarmsAsked chan struct{}
+}
+
+func (c *alarmsFirst) Logs(region string) awsapi.LogsAPI {
+	return heldLogs{LogsAPI: c.Clients.Logs(region), c: c}
+}
+
+func (c *alarmsFirst) CloudWatch(region string) awsapi.CloudWatchAPI {
+	return askedAlarms{CloudWatchAPI: c.Clients.CloudWatch(region), c: c}
+}
+
+type heldLogs struct {
+	awsapi.LogsAPI
+	c *alarmsFirst
+}
+
+func (l heldLogs) TestMetricFilter(ctx context.Context, in *cloudwatchlogs.TestMetricFilterInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error) {
+	select {
+	case <-l.c.alarmsAsked:
+	case <-time.After(5 * time.Second):
+		return nil, errors.New("DescribeAlarmsForMetric was not asked beside TestMetricFilter")
+	}
+	return l.LogsAPI.TestMetricFilter(ctx, in, opts...)
+}
+
+type askedAlarms struct {
+	awsapi.CloudWatchAPI
+	c *alarmsFirst
+}
+
+func (a askedAlarms) DescribeAlarmsForMetric(ctx context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
+	a.c.once.Do(func() { close(a.c.alarmsAsked) })
+	return a.CloudWatchAPI.DescribeAlarmsForMetric(ctx, in, opts...)
 }
