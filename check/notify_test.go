@@ -2,8 +2,6 @@ package check
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -257,7 +255,7 @@ func TestKeyPolicyReadBesideKey(t *testing.T) {
 			withKey(kmstypes.KeyManagerTypeCustomer, kmstypes.KeyStateEnabled, keyPolicy(adminKeyStatement, cloudwatchKeyStatement))(w)
 			w.topicAttrs[topicARN]["KmsMasterKeyId"] = id
 			f := w.fake(t)
-			clients := &rendezvousKMS{Clients: f.clients, policyAsked: make(chan struct{})}
+			clients := &rendezvousKMS{Clients: f.clients, policyAsked: newGate()}
 			rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{})
 			r := rep.Results[0]
 			require.Equal(t, Pass, r.Status, r.Message)
@@ -272,8 +270,7 @@ func TestKeyPolicyReadBesideKey(t *testing.T) {
 // sends them one after the other gets an error instead of waiting forever.
 type rendezvousKMS struct {
 	awsapi.Clients
-	once        sync.Once
-	policyAsked chan struct{}
+	policyAsked *gate
 }
 
 func (c *rendezvousKMS) KMS(region string) awsapi.KMSAPI {
@@ -286,16 +283,14 @@ type rendezvousKeys struct {
 }
 
 func (k rendezvousKeys) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, opts ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
-	select {
-	case <-k.c.policyAsked:
-	case <-time.After(5 * time.Second):
-		return nil, errors.New("GetKeyPolicy was not asked beside DescribeKey")
+	if err := k.c.policyAsked.wait("GetKeyPolicy and DescribeKey"); err != nil {
+		return nil, err
 	}
 	return k.KMSAPI.DescribeKey(ctx, in, opts...)
 }
 
 func (k rendezvousKeys) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, opts ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
-	k.c.once.Do(func() { close(k.c.policyAsked) })
+	k.c.policyAsked.open()
 	return k.KMSAPI.GetKeyPolicy(ctx, in, opts...)
 }
 

@@ -2,11 +2,8 @@ package check
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -107,7 +104,7 @@ func TestVerifyPatternsOncePerPattern(t *testing.T) {
 func TestVerifyPatternsBesideAlarms(t *testing.T) {
 	w := compliant()
 	f := w.fake(t)
-	clients := &alarmsFirst{Clients: f.clients, alarmsAsked: make(chan struct{})}
+	clients := &alarmsFirst{Clients: f.clients, alarmsAsked: newGate()}
 	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{VerifyPatterns: true})
 	r := rep.Results[0]
 	require.Equal(t, Pass, r.Status, r.Message)
@@ -121,8 +118,7 @@ func TestVerifyPatternsBesideAlarms(t *testing.T) {
 // of waiting forever.
 type alarmsFirst struct {
 	awsapi.Clients
-	once        sync.Once
-	alarmsAsked chan struct{}
+	alarmsAsked *gate
 }
 
 func (c *alarmsFirst) Logs(region string) awsapi.LogsAPI {
@@ -139,10 +135,8 @@ type heldLogs struct {
 }
 
 func (l heldLogs) TestMetricFilter(ctx context.Context, in *cloudwatchlogs.TestMetricFilterInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error) {
-	select {
-	case <-l.c.alarmsAsked:
-	case <-time.After(5 * time.Second):
-		return nil, errors.New("DescribeAlarmsForMetric was not asked beside TestMetricFilter")
+	if err := l.c.alarmsAsked.wait("DescribeAlarmsForMetric and TestMetricFilter"); err != nil {
+		return nil, err
 	}
 	return l.LogsAPI.TestMetricFilter(ctx, in, opts...)
 }
@@ -153,6 +147,6 @@ type askedAlarms struct {
 }
 
 func (a askedAlarms) DescribeAlarmsForMetric(ctx context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
-	a.c.once.Do(func() { close(a.c.alarmsAsked) })
+	a.c.alarmsAsked.open()
 	return a.CloudWatchAPI.DescribeAlarmsForMetric(ctx, in, opts...)
 }

@@ -2,11 +2,13 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -379,4 +381,25 @@ func contains(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// gate lets a test prove two reads are sent side by side: the read that
+// must not answer first waits for the other to open the gate, and fails
+// (instead of hanging) when the two are sent one after the other.
+type gate struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newGate() *gate { return &gate{ch: make(chan struct{})} }
+
+func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }
+
+func (g *gate) wait(what string) error {
+	select {
+	case <-g.ch:
+		return nil
+	case <-time.After(5 * time.Second):
+		return errors.New(what + " was not sent side by side")
+	}
 }
