@@ -59,11 +59,7 @@ func TestAPIBudget(t *testing.T) {
 // read that log group and topic once.
 func TestSharedResourcesReadOnce(t *testing.T) {
 	w := compliant()
-	second := "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/second"
-	t2 := w.trails[0]
-	t2.Name, t2.TrailARN = aws.String("second"), aws.String(second)
-	w.trails = append(w.trails, t2)
-	w.status[second], w.selectors[second] = w.status[trailARN], w.selectors[trailARN]
+	w.addSecondTrail()
 	r, f := w.run(t, Options{})
 	require.Equal(t, Pass, r.Status, r.Message)
 	calls := f.apiCalls()

@@ -323,12 +323,34 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 			}
 		}
 	}
+	// The alarms on its metrics are followed even for a filter that misses
+	// events: when they work, the filter is all that is missing, and plan
+	// adds only that. Only a filter --strict rejects goes unfollowed.
+	rejected := a.opts.Strict && (err != nil || !cov.StrictCIS)
+	var outcomes []outcome
+	followed := false
+	follow := func(ctx context.Context) {
+		if n := len(f.MetricTransformations); n > 0 {
+			fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
+			fanOut(ctx, n, func(ctx context.Context, i int) {
+				fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
+			})
+		}
+		followed = true
+	}
 	if a.opts.VerifyPatterns {
 		var p *pattern.Pattern
 		if err == nil {
 			p, _ = pattern.Parse(fe.Pattern)
 		}
-		v, verr := a.verifyPattern(ctx, region, fe.Pattern, p)
+		var v *verified
+		var verr error
+		verify := func(ctx context.Context) { v, verr = a.verifyPattern(ctx, region, fe.Pattern, p) }
+		if rejected {
+			verify(ctx) // its metrics are followed only if AWS says it misses
+		} else {
+			together(ctx, verify, follow) // the alarms do not wait for AWS's verdict
+		}
 		if verr != nil {
 			return fe, erred(verr)
 		}
@@ -347,28 +369,17 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		indeterminate = append(indeterminate, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
 	}
 	fe.Indeterminate = indeterminate
-	follow := func() []outcome {
-		var outcomes []outcome
-		if n := len(f.MetricTransformations); n > 0 {
-			fe.Metrics, outcomes = make([]MetricEvidence, n), make([]outcome, n)
-			fanOut(ctx, n, func(ctx context.Context, i int) {
-				fe.Metrics[i], outcomes[i] = a.metric(ctx, region, f.MetricTransformations[i])
-			})
-		}
-		return outcomes
+	if !followed && (covers == pattern.NoMatch || !rejected) {
+		follow(ctx)
 	}
 	switch {
 	case covers == pattern.NoMatch:
-		// The alarms on its metric are still followed: when they work, the
-		// filter is all that is missing, and plan adds only that.
-		follow()
 		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
-	case a.opts.Strict && (err != nil || !cov.StrictCIS):
+	case rejected:
 		fe.Rejected = "not exactly the CIS pattern (--strict)"
 		return fe, noMatch("is " + fe.Rejected)
 	}
 
-	outcomes := follow()
 	best := bestOf(noMatch("emits no metric"), outcomes)
 	if best.kind == complete && len(indeterminate) > 0 {
 		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
@@ -687,11 +698,12 @@ func (a *auditor) topic(ctx context.Context, arn string) (*topicRead, error) {
 		switch {
 		case attrsErr != nil:
 			return nil, attrsErr
-		case subsErr != nil:
-			return nil, subsErr
 		case !found:
+			// Gone settles it, whatever the subscriptions read said.
 			tr.ev.Missing, tr.ev.Confirmed, tr.ev.Pending = true, 0, 0
 			return tr, nil
+		case subsErr != nil:
+			return nil, subsErr
 		}
 		tr.policy, tr.ev.KMSKey = attrs["Policy"], attrs["KmsMasterKeyId"]
 		if tr.ev.KMSKey != "" {

@@ -267,13 +267,14 @@ func summarize(results []Result) Summary {
 // trails delivering to one log group, or two alarms notifying one topic,
 // cost one call each, however many paths ask at once.
 type auditor struct {
-	clients awsapi.Clients
-	opts    Options
-	account string
-	filters memo[filterRead]
-	alarms  memo[[]cwtypes.MetricAlarm]
-	topics  memo[*topicRead]
-	keys    memo[*Key]
+	clients  awsapi.Clients
+	opts     Options
+	account  string
+	filters  memo[filterRead]
+	alarms   memo[[]cwtypes.MetricAlarm]
+	topics   memo[*topicRead]
+	keys     memo[*Key]
+	verified memo[*verified]
 }
 
 func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {
@@ -399,16 +400,19 @@ const (
 )
 
 func better(a, b outcome) outcome {
-	if a.kind != b.kind {
-		if a.kind > b.kind {
-			return a
-		}
-		return b
-	}
-	if a.kind == failed && b.stage > a.stage {
+	if outranks(b, a) {
 		return b
 	}
 	return a
+}
+
+// outranks: a is strictly the more useful outcome (on a tie, the first seen
+// is kept).
+func outranks(a, b outcome) bool {
+	if a.kind != b.kind {
+		return a.kind > b.kind
+	}
+	return a.kind == failed && a.stage > b.stage
 }
 
 func failAt(r Reason, format string, args ...any) outcome {

@@ -14,13 +14,11 @@ func together(ctx context.Context, reads ...func(ctx context.Context)) {
 }
 
 // fanOut runs fn for 0..n-1 at once (paths along the chain: trails,
-// filters, metrics, alarms, topics) and returns when all have. One path
-// runs in the caller's goroutine.
+// filters, metrics, alarms, topics) and returns when all have. Path 0 runs
+// in the caller's goroutine, so a single path starts none. ctx passes
+// through as it is: it carries the account's slot in internal/parallel,
+// which every read of the account shares.
 func fanOut(ctx context.Context, n int, fn func(ctx context.Context, i int)) {
-	if n == 1 {
-		fn(ctx, 0)
-		return
-	}
 	var wg sync.WaitGroup
 	for i := 1; i < n; i++ {
 		wg.Add(1)

@@ -28,50 +28,95 @@ type Key struct {
 	Err error
 }
 
+// keyReader is what reading a key takes: awsapi.KMSAPI, or plan's reader.
+type keyReader interface {
+	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(context.Context, *kms.GetKeyPolicyInput, ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+}
+
 // readKey reads a key by the KmsMasterKeyId a topic names (a key ID, key
-// ARN, alias name or alias ARN), once per run.
+// ARN, alias name or alias ARN), once per run. GetKeyPolicy takes a key ID
+// or key ARN, never an alias: for those it is sent beside DescribeKey, so an
+// encrypted topic costs one round trip more, not two. It works only in the
+// key's own account, so another account's key is described and not asked
+// for its policy.
 func (a *auditor) readKey(ctx context.Context, region, keyID string) *Key {
 	if strings.HasPrefix(keyID, "arn:") {
 		region = arnField(keyID, 3)
 	}
 	k, _ := a.keys.get(region+"\x00"+keyID, func() (*Key, error) {
-		return ReadKey(ctx, a.clients.KMS(region), keyID, a.call), nil
+		c := a.clients.KMS(region)
+		switch {
+		case strings.HasPrefix(keyID, "arn:") && arnField(keyID, 4) != a.account:
+			k := describeKey(ctx, c, keyID, a.call)
+			if k.needsPolicy() {
+				k.Err = fmt.Errorf("its key policy can be read only in the key's own account %s (kms:GetKeyPolicy is not cross-account)", arnField(keyID, 4))
+			}
+			return k, nil
+		case isAlias(keyID):
+			return ReadKey(ctx, c, keyID, a.call), nil
+		}
+		var k *Key
+		var policy string
+		var policyErr error
+		together(ctx,
+			func(ctx context.Context) { k = describeKey(ctx, c, keyID, a.call) },
+			func(ctx context.Context) { policy, policyErr = readKeyPolicy(ctx, c, keyID, a.call) },
+		)
+		if k.needsPolicy() {
+			k.Policy, k.Err = policy, policyErr
+		}
+		return k, nil
 	})
 	return k
 }
 
+// needsPolicy: the key was described, and its policy decides (an AWS
+// managed key's cannot name CloudWatch).
+func (k *Key) needsPolicy() bool {
+	return k.Err == nil && k.Manager != string(kmstypes.KeyManagerTypeAws)
+}
+
 // ReadKey reads a key and its default key policy (plan checks --kms-key-id
 // with it). call bounds each request.
-func ReadKey(ctx context.Context, c interface {
-	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
-	GetKeyPolicy(context.Context, *kms.GetKeyPolicyInput, ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
-}, keyID string, call func(context.Context) (context.Context, context.CancelFunc)) *Key {
+func ReadKey(ctx context.Context, c keyReader, keyID string, call func(context.Context) (context.Context, context.CancelFunc)) *Key {
+	k := describeKey(ctx, c, keyID, call)
+	if k.needsPolicy() {
+		k.Policy, k.Err = readKeyPolicy(ctx, c, k.ARN, call)
+	}
+	return k
+}
+
+func describeKey(ctx context.Context, c keyReader, keyID string, call func(context.Context) (context.Context, context.CancelFunc)) *Key {
 	k := &Key{}
 	cctx, cancel := call(ctx)
 	out, err := c.DescribeKey(cctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	cancel()
-	if err != nil {
+	switch {
+	case err != nil:
 		k.Err = awserr.Classify("kms:DescribeKey", err)
-		return k
-	}
-	if out.KeyMetadata == nil {
+	case out.KeyMetadata == nil:
 		k.Err = errors.New("kms:DescribeKey returned no key metadata")
-		return k
+	default:
+		m := out.KeyMetadata
+		k.ARN, k.Manager, k.State = aws.ToString(m.Arn), string(m.KeyManager), string(m.KeyState)
 	}
-	m := out.KeyMetadata
-	k.ARN, k.Manager, k.State = aws.ToString(m.Arn), string(m.KeyManager), string(m.KeyState)
-	if m.KeyManager == kmstypes.KeyManagerTypeAws {
-		return k // its policy decides nothing: it cannot name CloudWatch
-	}
-	cctx, cancel = call(ctx)
-	pol, err := c.GetKeyPolicy(cctx, &kms.GetKeyPolicyInput{KeyId: m.Arn, PolicyName: aws.String("default")})
+	return k
+}
+
+func readKeyPolicy(ctx context.Context, c keyReader, keyID string, call func(context.Context) (context.Context, context.CancelFunc)) (string, error) {
+	cctx, cancel := call(ctx)
+	out, err := c.GetKeyPolicy(cctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")})
 	cancel()
 	if err != nil {
-		k.Err = awserr.Classify("kms:GetKeyPolicy", err)
-		return k
+		return "", awserr.Classify("kms:GetKeyPolicy", err)
 	}
-	k.Policy = aws.ToString(pol.Policy)
-	return k
+	return aws.ToString(out.Policy), nil
+}
+
+// isAlias reports whether a KmsMasterKeyId is an alias name or alias ARN.
+func isAlias(keyID string) bool {
+	return strings.HasPrefix(keyID, "alias/") || (strings.HasPrefix(keyID, "arn:") && strings.HasPrefix(arnResource(keyID), "alias/"))
 }
 
 // isAWSManagedAlias reports whether a KmsMasterKeyId names the AWS managed

@@ -1,14 +1,18 @@
 package check
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
 
 const (
@@ -173,12 +177,26 @@ func TestNotificationPath(t *testing.T) {
 		// References that no longer hold.
 		{name: "alarm whose topic was deleted", status: Fail, reason: NoAlarmTopic, message: []string{topicARN, "no longer exists"},
 			break_: func(w *world) { w.deleted[topicARN] = true }},
+		{name: "deleted topic whose subscriptions cannot be listed", status: Fail, reason: NoAlarmTopic, message: []string{topicARN, "no longer exists"},
+			break_: func(w *world) {
+				w.deleted[topicARN] = true
+				w.denied["sns:ListSubscriptionsByTopic"] = "AuthorizationError"
+			}},
 		{name: "trail delivering to a deleted log group", status: Fail, reason: LogGroupNotFound, message: []string{group, "does not exist"},
 			break_: func(w *world) { delete(w.filters, home+" "+group) }},
 		{name: "deleted log group outweighs the delivery error it causes", status: Fail, reason: LogGroupNotFound,
 			break_: func(w *world) {
 				delete(w.filters, home+" "+group)
 				w.status[trailARN].LatestCloudWatchLogsDeliveryError = aws.String("ResourceNotFoundException")
+			}},
+		// The other order: delivery is the trail's own status, so a trail of
+		// this account failing to deliver to another account's group is a
+		// FAIL here, not the MANUAL the other account's chain would be.
+		{name: "delivery error outweighs a log group in another account", status: Fail, reason: LogsDeliveryFailing,
+			message: []string{"central", "AccessDeniedException"},
+			break_: func(w *world) {
+				w.trails[0].CloudWatchLogsLogGroupArn = aws.String("arn:aws:logs:us-east-1:" + other + ":log-group:central:*")
+				w.status[trailARN].LatestCloudWatchLogsDeliveryError = aws.String("AccessDeniedException: role cannot write")
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,4 +242,70 @@ func TestCandidateMetrics(t *testing.T) {
 	require.Empty(t, r.Trails[0].Candidates)
 	require.Equal(t, 1, f.apiCalls()["DescribeAlarmsForMetric"])
 	require.True(t, r.Trails[0].Filters[0].Metrics[0].Alarms[0].CanFire, "the missing filter's metric is followed")
+}
+
+// A topic naming its key by key ID or ARN has the key's policy read beside
+// the key (GetKeyPolicy takes those, never an alias): an encrypted topic
+// costs one round trip more than a plain one, not two. Each DescribeKey
+// answers only once a GetKeyPolicy has been asked.
+func TestKeyPolicyReadBesideKey(t *testing.T) {
+	for _, id := range []string{keyID, keyARN} {
+		t.Run(id, func(t *testing.T) {
+			w := compliant()
+			withKey(kmstypes.KeyManagerTypeCustomer, kmstypes.KeyStateEnabled, keyPolicy(adminKeyStatement, cloudwatchKeyStatement))(w)
+			w.topicAttrs[topicARN]["KmsMasterKeyId"] = id
+			f := w.fake(t)
+			clients := &rendezvousKMS{Clients: f.clients, policyAsked: newGate()}
+			rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{})
+			r := rep.Results[0]
+			require.Equal(t, Pass, r.Status, r.Message)
+			calls := f.apiCalls()
+			require.Equal(t, 1, calls["DescribeKey"])
+			require.Equal(t, 1, calls["GetKeyPolicy"])
+		})
+	}
+}
+
+// rendezvousKMS holds DescribeKey until GetKeyPolicy is asked; a read that
+// sends them one after the other gets an error instead of waiting forever.
+type rendezvousKMS struct {
+	awsapi.Clients
+	policyAsked *gate
+}
+
+func (c *rendezvousKMS) KMS(region string) awsapi.KMSAPI {
+	return rendezvousKeys{KMSAPI: c.Clients.KMS(region), c: c}
+}
+
+type rendezvousKeys struct {
+	awsapi.KMSAPI
+	c *rendezvousKMS
+}
+
+func (k rendezvousKeys) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, opts ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	if err := k.c.policyAsked.wait("GetKeyPolicy and DescribeKey"); err != nil {
+		return nil, err
+	}
+	return k.KMSAPI.DescribeKey(ctx, in, opts...)
+}
+
+func (k rendezvousKeys) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, opts ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
+	k.c.policyAsked.open()
+	return k.KMSAPI.GetKeyPolicy(ctx, in, opts...)
+}
+
+// A key of another account that DescribeKey can see: its policy can be read
+// only in its own account (GetKeyPolicy is not cross-account), so it is not
+// asked for, and the verdict is a person's, saying why.
+func TestOtherAccountsKeyPolicyNotAsked(t *testing.T) {
+	w := compliant()
+	foreign := "arn:aws:kms:us-east-1:" + other + ":key/" + keyID
+	w.keys[foreign] = &kmstypes.KeyMetadata{KeyId: aws.String(keyID), Arn: aws.String(foreign), KeyManager: kmstypes.KeyManagerTypeCustomer, KeyState: kmstypes.KeyStateEnabled}
+	w.keyPolicies[foreign] = keyPolicy(cloudwatchKeyStatement)
+	w.topicAttrs[topicARN] = map[string]string{"KmsMasterKeyId": foreign}
+	r, f := w.run(t, Options{})
+	require.Equal(t, Manual, r.Status, r.Message)
+	require.True(t, contains(r.Message, foreign, "only in the key's own account "+other), r.Message)
+	require.Equal(t, 1, f.apiCalls()["DescribeKey"])
+	require.Zero(t, f.apiCalls()["GetKeyPolicy"])
 }

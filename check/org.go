@@ -95,7 +95,7 @@ func resolve(r *Result, owners owners) {
 // for every account it covers, and never in each member.
 func preferred(cur, best resolved) bool {
 	if cur.kind != failed || best.kind != failed || (cur.via == nil) == (best.via == nil) {
-		return better(best.outcome, cur.outcome) == cur.outcome && cur.outcome != best.outcome
+		return outranks(cur.outcome, best.outcome)
 	}
 	return cur.via != nil
 }

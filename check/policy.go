@@ -215,7 +215,7 @@ func listMatches(list, notList stringList, v string, fold bool) bool {
 // conditionOps are the condition operators evaluated here; negated ones
 // hold when no value matches.
 var conditionOps = map[string]struct {
-	negated, fold, glob bool
+	negated, fold, glob, arn bool
 }{
 	"stringequals":              {},
 	"stringnotequals":           {negated: true},
@@ -223,10 +223,10 @@ var conditionOps = map[string]struct {
 	"stringnotequalsignorecase": {negated: true, fold: true},
 	"stringlike":                {glob: true},
 	"stringnotlike":             {negated: true, glob: true},
-	"arnequals":                 {glob: true},
-	"arnlike":                   {glob: true},
-	"arnnotequals":              {negated: true, glob: true},
-	"arnnotlike":                {negated: true, glob: true},
+	"arnequals":                 {arn: true},
+	"arnlike":                   {arn: true},
+	"arnnotequals":              {negated: true, arn: true},
+	"arnnotlike":                {negated: true, arn: true},
 }
 
 // conditionsHold evaluates every condition block (all must hold) on the
@@ -255,14 +255,22 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 				continue
 			}
 			var holds bool
-			if name == "null" {
+			switch {
+			case name == "null":
 				holds = slices.Contains(values, "false")
-			} else {
+			case o.arn:
+				some, ok := arnMatchesAny(values, v)
+				if !ok {
+					unknowns = append(unknowns, "condition "+op+" on "+key+" with a value that is not an ARN of six parts")
+					continue
+				}
+				holds = some != o.negated
+			default:
 				some := slices.ContainsFunc(values, func(p string) bool {
-					switch {
-					case o.fold:
+					if o.fold {
 						return strings.EqualFold(p, v)
-					case o.glob:
+					}
+					if o.glob {
 						return wildcard(p, v)
 					}
 					return p == v
@@ -279,6 +287,31 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 		return unknown, strings.Join(unknowns, ", ")
 	}
 	return yes, ""
+}
+
+// arnMatchesAny is ArnLike (and ArnEquals, which IAM evaluates alike) of
+// the ARN v against policy values: each of an ARN's six colon-separated
+// components is matched on its own, so a * never reaches across a colon into
+// the next component. ok is false when no value matches and one is not a
+// six-part ARN, which IAM's documentation leaves unsettled.
+func arnMatchesAny(values []string, v string) (some, ok bool) {
+	ok = true
+	vs := strings.SplitN(v, ":", 6)
+	for _, p := range values {
+		ps := strings.SplitN(p, ":", 6)
+		if len(ps) < 6 || len(vs) < 6 {
+			ok = false
+			continue
+		}
+		match := true
+		for i := range ps {
+			match = match && wildcard(ps[i], vs[i])
+		}
+		if match {
+			return true, true
+		}
+	}
+	return false, ok
 }
 
 // wildcard matches v against a policy pattern where * is any run of

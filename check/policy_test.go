@@ -48,6 +48,11 @@ func TestEvaluatePolicy(t *testing.T) {
 		{"ignore-case operator", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"StringEqualsIgnoreCase":{"aws:SourceArn":"` + strings.ToUpper(alarmARN) + `"}}}]}`, yes, false, ""},
 		{"unknown operator", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`, unknown, true, "IpAddress"},
 		{"Deny on the principal's account only", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sns:Publish","Resource":"*"}]}`, yes, false, ""},
+		// IAM matches an ARN component by component: a * stays within one.
+		{"ArnLike on each component of the alarm's ARN", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:*:` + acct + `:alarm:*"}}}]}`, yes, false, ""},
+		{"ArnLike star does not reach across a colon", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:*:alarm:*"}}}]}`, no, true, "no statement allows"},
+		{"ArnNotLike Deny on another account's alarms spares this one", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"ArnNotLike":{"aws:SourceArn":"arn:aws:cloudwatch:*:` + acct + `:*"}}}]}`, yes, false, ""},
+		{"ArnLike on a value that is not an ARN of six parts", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"*"}}}]}`, unknown, true, "not an ARN of six parts"},
 		{"not JSON", `[`, unknown, false, "not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -188,7 +188,7 @@ func (t *textWriter) filter(f FilterEvidence) {
 			if d.Failed {
 				failed = " (failed call)"
 			}
-			t.printf("            %s from %s%s: trailwatch %s, AWS %s\n", d.Event, d.Caller, failed, d.Local, d.AWS)
+			t.printf("            %s\n", esc(fmt.Sprintf("%s from %s%s: trailwatch %s, AWS %s", d.Event, d.Caller, failed, d.Local, d.AWS)))
 		}
 	}
 	for _, m := range f.Metrics {

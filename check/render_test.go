@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/golden"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // goldenReport is one account per status, built through Run.
@@ -74,4 +76,65 @@ func TestJSONEmptyReport(t *testing.T) {
 	require.Equal(t, map[string]any{"accounts": 0.0, "pass": 0.0, "fail": 0.0, "error": 0.0, "manual": 0.0}, raw["summary"])
 	require.Equal(t, SchemaVersion, raw["schema_version"])
 	require.Len(t, raw["control"].(map[string]any)["cis"], 3)
+}
+
+// Every string a report carries may come from AWS or a file: filled with
+// escape sequences, none reaches the text report raw (the JSON keeps them
+// exact). The report's own vocabulary (statuses, reasons) is left as is.
+func TestTextEscapesEveryField(t *testing.T) {
+	const hostile = "x\x1b[2J\x1b]0;pwned\x07\u202e\u009byz"
+	rep := goldenReport(t)
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if v.Type() != reflect.TypeFor[Status]() && v.Type() != reflect.TypeFor[Reason]() && v.CanSet() {
+				v.SetString(v.String() + hostile)
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				fill(v.Elem())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				fill(v.Index(i))
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				e := reflect.New(v.Type().Elem()).Elem()
+				e.Set(v.MapIndex(k))
+				fill(e)
+				v.SetMapIndex(k, e)
+			}
+		}
+	}
+	// Evidence deep in the chain too: a verification with a disagreement,
+	// an alarm that cannot fire, a topic CloudWatch cannot publish to.
+	tr := &rep.Results[0].Trails[0]
+	f := &tr.Filters[0]
+	f.Verification = &Verification{Records: 1, Disagreements: []Disagreement{{Event: "CreateTrail", Caller: "console", Local: "match", AWS: "no_match"}}}
+	f.Indeterminate = []string{"why"}
+	al := f.Metrics[0].Alarms[0]
+	al.OtherActions = []string{"arn:aws:lambda:us-east-1:1:function:f"}
+	cannot := al
+	cannot.CanFire, cannot.Why = false, "why"
+	al.Topics = append(al.Topics, TopicEvidence{ARN: "t", Account: al.Topics[0].Account, CanReceive: aws.Bool(false), Why: "why"},
+		TopicEvidence{ARN: "u", Account: al.Topics[0].Account, Missing: true})
+	f.Metrics[0].Alarms = []AlarmEvidence{al, cannot}
+	tr.DeliveryError = "error"
+	fill(reflect.ValueOf(&rep).Elem())
+
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, rep, style.Plain()))
+	out := text.String()
+	for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
+		require.NotContains(t, out, bad)
+	}
+	require.Contains(t, out, termsafe.Escape(hostile))
 }

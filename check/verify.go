@@ -30,8 +30,14 @@ type verified struct {
 // local engine judges to logs:TestMetricFilter (read-only, no charge) and
 // compares the verdicts record by record. p is nil when trailwatch could not
 // parse a pattern CloudWatch Logs accepted: every record is then AWS's to
-// decide.
+// decide. AWS's answer depends on the pattern alone, so it is asked once per
+// region and pattern however many trails share a log group or filters share
+// a pattern.
 func (a *auditor) verifyPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
+	return a.verified.get(region+"\x00"+text, func() (*verified, error) { return a.testPattern(ctx, region, text, p) })
+}
+
+func (a *auditor) testPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
 	samples := pattern.Samples()
 	matched := make([]bool, len(samples))
 	for start := 0; start < len(samples); start += maxTestMessages {

@@ -1,12 +1,16 @@
 package check
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
 
 func TestVerifyPatterns(t *testing.T) {
@@ -77,4 +81,72 @@ func TestVerifyPatterns(t *testing.T) {
 	r, _ = w.run(t, Options{VerifyPatterns: true})
 	require.Equal(t, Error, r.Status)
 	require.Contains(t, r.Message, "missing permission logs:TestMetricFilter")
+}
+
+// Two trails delivering to one log group (or two filters with one pattern)
+// ask AWS about that pattern once: its answer does not depend on the trail.
+func TestVerifyPatternsOncePerPattern(t *testing.T) {
+	w := compliant()
+	w.addSecondTrail()
+	r, f := w.run(t, Options{VerifyPatterns: true})
+	require.Equal(t, Pass, r.Status, r.Message)
+	require.Len(t, r.Trails, 2)
+	for _, tr := range r.Trails {
+		require.NotNil(t, tr.Filters[0].Verification, tr.ARN)
+		require.Equal(t, tr.Filters[0].Verification.Records, tr.Filters[0].Verification.Agree, tr.ARN)
+	}
+	require.Equal(t, 1, f.apiCalls()["TestMetricFilter"], "one call per pattern and region")
+}
+
+// The alarms on a filter's metrics do not wait for AWS's verdict on its
+// pattern (they are followed whatever it is): --verify-patterns adds no
+// round trip. Each TestMetricFilter answers only once an alarm read began.
+func TestVerifyPatternsBesideAlarms(t *testing.T) {
+	w := compliant()
+	f := w.fake(t)
+	clients := &alarmsFirst{Clients: f.clients, alarmsAsked: newGate()}
+	rep := Run(context.Background(), []Target{{Profile: "p", Region: home, Clients: clients}}, Options{VerifyPatterns: true})
+	r := rep.Results[0]
+	require.Equal(t, Pass, r.Status, r.Message)
+	require.NotNil(t, r.Trails[0].Filters[0].Verification)
+	require.Equal(t, 1, f.apiCalls()["TestMetricFilter"])
+	require.Equal(t, 1, f.apiCalls()["DescribeAlarmsForMetric"])
+}
+
+// alarmsFirst holds TestMetricFilter until DescribeAlarmsForMetric is
+// asked; a check that sends them one after the other gets an error instead
+// of waiting forever.
+type alarmsFirst struct {
+	awsapi.Clients
+	alarmsAsked *gate
+}
+
+func (c *alarmsFirst) Logs(region string) awsapi.LogsAPI {
+	return heldLogs{LogsAPI: c.Clients.Logs(region), c: c}
+}
+
+func (c *alarmsFirst) CloudWatch(region string) awsapi.CloudWatchAPI {
+	return askedAlarms{CloudWatchAPI: c.Clients.CloudWatch(region), c: c}
+}
+
+type heldLogs struct {
+	awsapi.LogsAPI
+	c *alarmsFirst
+}
+
+func (l heldLogs) TestMetricFilter(ctx context.Context, in *cloudwatchlogs.TestMetricFilterInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error) {
+	if err := l.c.alarmsAsked.wait("DescribeAlarmsForMetric and TestMetricFilter"); err != nil {
+		return nil, err
+	}
+	return l.LogsAPI.TestMetricFilter(ctx, in, opts...)
+}
+
+type askedAlarms struct {
+	awsapi.CloudWatchAPI
+	c *alarmsFirst
+}
+
+func (a askedAlarms) DescribeAlarmsForMetric(ctx context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
+	a.c.alarmsAsked.open()
+	return a.CloudWatchAPI.DescribeAlarmsForMetric(ctx, in, opts...)
 }

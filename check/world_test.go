@@ -2,11 +2,13 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -73,6 +75,16 @@ type world struct {
 // owner account (AWS:SourceOwner) may use it.
 func defaultTopicPolicy(arn string) string {
 	return `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"` + arn + `","Condition":{"StringEquals":{"AWS:SourceOwner":"` + arnField(arn, 4) + `"}}}]}`
+}
+
+// addSecondTrail adds a trail like the first, delivering to the same log
+// group.
+func (w *world) addSecondTrail() {
+	second := "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/second"
+	t2 := w.trails[0]
+	t2.Name, t2.TrailARN = aws.String("second"), aws.String(second)
+	w.trails = append(w.trails, t2)
+	w.status[second], w.selectors[second] = w.status[trailARN], w.selectors[trailARN]
 }
 
 // compliant is an account that PASSes: every other case breaks one thing.
@@ -274,7 +286,11 @@ func (w *world) fake(t *testing.T) *fake {
 				if code, ok := w.denied["kms:GetKeyPolicy"]; ok {
 					return nil, denied(code)
 				}
-				p, ok := w.keyPolicies[aws.ToString(in.KeyId)]
+				id := aws.ToString(in.KeyId)
+				if k := w.keys[id]; k != nil && !strings.HasPrefix(id, "alias/") {
+					id = aws.ToString(k.Arn) // a key ID names the key as its ARN does; an alias never does
+				}
+				p, ok := w.keyPolicies[id]
 				if !ok {
 					return nil, &smithy.GenericAPIError{Code: "NotFoundException", Message: "Key does not exist"}
 				}
@@ -365,4 +381,25 @@ func contains(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// gate lets a test prove two reads are sent side by side: the read that
+// must not answer first waits for the other to open the gate, and fails
+// (instead of hanging) when the two are sent one after the other.
+type gate struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newGate() *gate { return &gate{ch: make(chan struct{})} }
+
+func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }
+
+func (g *gate) wait(what string) error {
+	select {
+	case <-g.ch:
+		return nil
+	case <-time.After(5 * time.Second):
+		return errors.New(what + " was not sent side by side")
+	}
 }
