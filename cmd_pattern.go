@@ -35,7 +35,7 @@ func patternCommand(e *env) *cli.Command {
 			"Put flags before the pattern; use -- before a pattern that starts with '-'. See docs/pattern.md.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "event", Usage: "evaluate the log events in `FILE` (one per line, - for stdin) instead; repeatable"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json", Destination: &opts.output},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT` of the result: text or json", Destination: &opts.output},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

@@ -34,7 +34,7 @@ func sandboxCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
-			&cli.StringFlag{Name: "scenario", Usage: "world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
+			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
 			&cli.IntFlag{Name: "accounts",
 				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
 				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},

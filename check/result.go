@@ -59,7 +59,8 @@ type Report struct {
 }
 
 // SchemaVersion of the JSON report: 1.1 added schema_version, tool,
-// checked_at, control and error_code to 1.0's results and summary.
+// checked_at, control, error_code, via, skipped and summary.skipped to 1.0's
+// results and summary.
 const SchemaVersion = "1.1"
 
 // Tool names the program that made a report; the command layer fills it.

@@ -151,7 +151,7 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 		return nil
 	},
 	// A fleet of N accounts cycling through compliant and every FAIL reason:
-	// account i (1-based) is 1000000000 + i, with the key AccessKeyFor.
+	// account i (1-based) is 100000000000 + i, with the key AccessKeyFor.
 	"fleet": func(b *builder, p ScenarioParams) error {
 		n := p.Accounts
 		if n == 0 {
