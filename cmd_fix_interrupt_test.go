@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -221,4 +222,40 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	require.Contains(t, stderr.String(), "interrupted again: exiting now")
 	require.ErrorContains(t, j.Record(fix.Entry{Operation: "sns:Subscribe"}), "abandoned", "nothing is journaled after the exit began")
 	require.Equal(t, []string{"sns:CreateTopic ok"}, journaledOps(t, filepath.Join(dir, "j.jsonl")))
+}
+
+// The same through a real SIGINT to a trailwatch process (the tests above
+// cancel the context the signal handler cancels): sent while the answer to
+// the delayed iam:CreateRole is held back, the write completes and is
+// journaled, the rest is not started, and the process exits 130.
+func TestFixProcessInterruptedBySIGINT(t *testing.T) {
+	if os.Getenv("TRAILWATCH_FIX_CHILD") == "1" {
+		os.Exit(run([]string{"trailwatch", "fix", "--yes", "--wire-logs", "--notify", wireNotify, "--journal", os.Getenv("TRAILWATCH_JOURNAL")},
+			strings.NewReader(""), os.Stdout, os.Stderr))
+	}
+	srv := startFixSandbox(t, "no-cloudwatch-logs")
+	withoutScenarioAlarm(t, srv)
+	srv.SetFaults(sandbox.Faults{DelayResponses: []sandbox.DelayedResponse{{Operation: "iam:CreateRole", DelayMS: 400}}})
+	journal := filepath.Join(t.TempDir(), "j.jsonl")
+	mark := len(srv.Requests())
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFixProcessInterruptedBySIGINT$")
+	cmd.Env = append(os.Environ(), "TRAILWATCH_FIX_CHILD=1", "TRAILWATCH_JOURNAL="+journal)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(30 * time.Second)
+	for !stateHas(srv, "trailwatch-cloudtrail-logs") {
+		require.True(t, time.Now().Before(deadline), "the role was never created:\n%s", out.String())
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, out.String())
+	require.Equal(t, exitCancelled, exit.ExitCode(), out.String())
+	require.Contains(t, out.String(), "interrupted after 4 of 8 changes")
+	applied := appliedOps(srv, mark)
+	require.Contains(t, applied, "iam:CreateRole ok", "the write in flight completed")
+	require.Equal(t, applied, journaledOps(t, journal), "the journal is what the sandbox applied\n%s", out.String())
 }
