@@ -135,6 +135,22 @@ func TestPlanCommandOnlyTheFilterIsMissing(t *testing.T) {
 	require.Equal(t, []any{"CISBenchmark", "CloudTrailConfigChanges"}, []any{tr["MetricNamespace"], tr["MetricName"]}, "the metric the working alarm watches")
 }
 
+// An alarm that cannot fire on a topic that works: one new trailwatch alarm
+// on that topic, nothing else, and nobody to ask whom to notify.
+func TestPlanCommandAlarmCannotFireNeedsNoNotify(t *testing.T) {
+	code, out, stderr, counts := runPlanCmd(t, "ALARM_CANNOT_FIRE", "--output", "json")
+	require.Equal(t, exitFindings, code, stderr)
+	requireOnlyReads(t, counts)
+	var p plan.Plan
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	a := p.Accounts[0]
+	require.Empty(t, a.Blocked)
+	require.False(t, a.NeedsNotify)
+	require.Len(t, a.Changes, 1)
+	require.Equal(t, "cloudwatch:PutMetricAlarm", a.Changes[0].Operation)
+	require.Equal(t, []any{"arn:aws:sns:us-east-1:111111111111:security-alerts"}, a.Changes[0].After["AlarmActions"], "the topic the user's alarm notifies")
+}
+
 // check --verify-patterns against the sandbox: agreement on the CIS
 // pattern, and a clear disagreement when the sandbox answers otherwise.
 func TestCheckCommandVerifyPatterns(t *testing.T) {
