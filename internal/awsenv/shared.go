@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,7 +33,10 @@ import (
 type Loader struct {
 	o      Overrides
 	getenv func(string) string
-	files  *sharedFiles // nil: let the SDK read the files itself
+	files  *sharedFiles // nil when Isolated
+	// pipes: each profile's sections reach the SDK through a pipe; else
+	// (no /dev/fd) the SDK reads the whole files itself.
+	pipes bool
 
 	mu      sync.Mutex
 	clients map[string]*awshttp.BuildableClient // by CA bundle path ("" none)
@@ -42,16 +47,20 @@ type Loader struct {
 // AWS_SHARED_CREDENTIALS_FILE (else ~/.aws/config and ~/.aws/credentials).
 func NewLoader(o Overrides, getenv func(string) string) (*Loader, error) {
 	l := &Loader{o: o, getenv: getenv, clients: map[string]*awshttp.BuildableClient{}, bundles: map[string][]byte{}}
-	if o.Isolated || !pipesAsFiles() {
+	if o.Isolated {
 		return l, nil
 	}
-	configFile, credsFile := SharedFiles(getenv)
 	var err error
-	if l.files, err = readSharedFiles(configFile, credsFile); err != nil {
+	if l.files, err = readSharedFiles(SharedFiles(getenv)); err != nil {
 		return nil, err
 	}
+	l.pipes = pipesAsFiles()
 	return l, nil
 }
+
+// Profiles are the profiles the shared files define, as Profiles lists
+// them, from the one reading of the files (none when Isolated).
+func (l *Loader) Profiles() []string { return l.files.profiles() }
 
 // Load is the package's Load for one profile of the run.
 func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, error) {
@@ -59,7 +68,7 @@ func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, 
 		return isolated(profile, region, l.o)
 	}
 	var extra []func(*config.LoadOptions) error
-	if l.files != nil && profile != "" {
+	if l.pipes && profile != "" {
 		cfgText, credsText := l.files.minimal(profile)
 		cfgPath, closeCfg, err := pipeFile(cfgText)
 		if err != nil {
@@ -279,6 +288,29 @@ func readSections(path string) (map[string][]section, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// profiles are the names of the profiles both files define, sorted and
+// without duplicates. In the config file only `[default]` and
+// `[profile x]` are profiles (not `[sso-session x]` or `[services x]`);
+// in the credentials file every section is.
+func (f *sharedFiles) profiles() []string {
+	if f == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for name := range f.config {
+		if p, ok := strings.CutPrefix(name, "profile "); ok {
+			seen[p] = true
+		} else if name == "default" {
+			seen[name] = true
+		}
+	}
+	for name := range f.creds {
+		seen[name] = true
+	}
+	delete(seen, "")
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // value is key's value in the config file's section name ("" when unset).

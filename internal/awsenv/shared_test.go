@@ -80,7 +80,11 @@ func TestLoaderMatchesTheSDK(t *testing.T) {
 	isolate(t, sharedConfig, sharedCreds)
 	l, err := NewLoader(Overrides{}, os.Getenv)
 	require.NoError(t, err)
-	require.NotNil(t, l.files, "this platform passes sections through pipes")
+	require.True(t, l.pipes, "this platform passes sections through pipes")
+	listed, err := Profiles(os.Getenv)
+	require.NoError(t, err)
+	require.Equal(t, listed, l.Profiles(), "the loader's one reading lists the profiles Profiles does")
+	require.Contains(t, l.Profiles(), "chained")
 	for _, profile := range []string{"base", "chained", "unrelated", "solo", "default", "sso"} {
 		want, err := load(context.Background(), profile, "", Overrides{})
 		require.NoError(t, err, profile)
