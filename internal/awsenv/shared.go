@@ -84,7 +84,7 @@ func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, 
 	}
 	bundle := l.getenv("AWS_CA_BUNDLE")
 	if bundle == "" && l.files != nil && profile != "" {
-		bundle = l.files.value("profile "+profile, "ca_bundle")
+		bundle = l.files.value(profile, "ca_bundle")
 	}
 	var shared *awshttp.BuildableClient
 	if l.o.HTTPClient == nil {
@@ -313,15 +313,26 @@ func (f *sharedFiles) profiles() []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// value is key's value in the config file's section name ("" when unset).
-func (f *sharedFiles) value(name, key string) string {
+// value is key's value in profile's config sections ("" when unset).
+func (f *sharedFiles) value(profile, key string) string {
 	v := ""
-	for _, s := range f.config[name] {
-		if x, ok := s.keys[key]; ok {
-			v = x
+	for _, name := range sectionNames(profile) {
+		for _, s := range f.config[name] {
+			if x, ok := s.keys[key]; ok {
+				v = x
+			}
 		}
 	}
 	return v
+}
+
+// sectionNames are the config file's sections of profile: the default
+// profile may be written `[default]` or `[profile default]`.
+func sectionNames(profile string) []string {
+	if profile == "default" {
+		return []string{"default", "profile default"}
+	}
+	return []string{"profile " + profile}
 }
 
 // minimal is what the SDK needs of both files to load profile: its own
@@ -336,12 +347,8 @@ func (f *sharedFiles) minimal(profile string) (configText, credsText []byte) {
 			continue
 		}
 		seen[p] = true
-		names := []string{"profile " + p}
-		if p == "default" {
-			names = append([]string{"default"}, names...)
-		}
 		var own []section
-		for _, name := range names {
+		for _, name := range sectionNames(p) {
 			own = append(own, f.config[name]...)
 		}
 		for _, s := range own {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/stretchr/testify/require"
@@ -136,4 +137,30 @@ func TestLoaderReadsCABundleOnce(t *testing.T) {
 
 	_, err = Load(context.Background(), "base", "", o)
 	require.ErrorContains(t, err, "CA bundle", "a fresh load reads the (now missing) bundle and says so")
+}
+
+// A profile's own ca_bundle is shared the same way, the default profile's
+// (written [default]) included.
+func TestLoaderSharesProfileCABundle(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write([]byte(`{"trailList":[]}`))
+	}))
+	defer srv.Close()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	isolate(t, "[default]\nca_bundle = "+bundle+"\n[profile other]\nca_bundle = "+bundle+"\n", "")
+	t.Setenv("AWS_CA_BUNDLE", "") // it would win over the profiles'
+	o := Overrides{EndpointURL: srv.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
+	l, err := NewLoader(o, os.Getenv)
+	require.NoError(t, err)
+	var clients []aws.HTTPClient
+	for _, profile := range []string{"default", "other"} {
+		cfg, err := l.Load(context.Background(), profile, "")
+		require.NoError(t, err, profile)
+		_, err = cloudtrail.NewFromConfig(cfg).DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{})
+		require.NoError(t, err, "%s trusts the bundle", profile)
+		clients = append(clients, cfg.HTTPClient)
+	}
+	require.Same(t, clients[0], clients[1], "one client, one connection pool")
 }
