@@ -7,7 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -163,4 +166,35 @@ func TestLoaderSharesProfileCABundle(t *testing.T) {
 		clients = append(clients, cfg.HTTPClient)
 	}
 	require.Same(t, clients[0], clients[1], "one client, one connection pool")
+}
+
+// Loads through pipes leave no descriptor or writer goroutine behind: not
+// when the SDK reads a section larger than a pipe holds, not when the load
+// fails.
+func TestLoaderLeavesNoPipes(t *testing.T) {
+	big := "[profile big]\nregion = us-west-2\n" + strings.Repeat("# padding past a pipe's buffer\n", 4096)
+	isolate(t, sharedConfig+big+"[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/Audit\nsource_profile = nowhere\n", sharedCreds)
+	l, err := NewLoader(Overrides{}, os.Getenv)
+	require.NoError(t, err)
+	require.True(t, l.pipes)
+	fds := func() int {
+		entries, err := os.ReadDir("/dev/fd")
+		require.NoError(t, err)
+		return len(entries)
+	}
+	openBefore, goroutinesBefore := fds(), runtime.NumGoroutine()
+	for range 50 {
+		for _, profile := range []string{"base", "big", "chained"} {
+			_, err := l.Load(context.Background(), profile, "")
+			require.NoError(t, err, profile)
+		}
+		_, err := l.Load(context.Background(), "broken", "")
+		require.Error(t, err)
+	}
+	// Polled here, not with require.Eventually, whose own goroutine counts.
+	for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine() > goroutinesBefore && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), goroutinesBefore, "pipe writers left running")
+	require.LessOrEqual(t, fds(), openBefore, "descriptors left open")
 }
