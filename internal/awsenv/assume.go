@@ -22,16 +22,15 @@ type Role struct {
 }
 
 // Assumer hands out configurations for roles assumed with one seat's
-// credentials. Its one STS client is built from the seat's configuration,
+// credentials. Their STS clients are built from the seat's configuration,
 // so AssumeRole goes wherever the seat's endpoint settings send STS.
 type Assumer struct {
 	seat aws.Config
-	sts  *sts.Client
 }
 
 // NewAssumer returns an Assumer for the seat's configuration.
 func NewAssumer(seat aws.Config) *Assumer {
-	return &Assumer{seat: seat, sts: sts.NewFromConfig(seat)}
+	return &Assumer{seat: seat}
 }
 
 // Assumer hands out the configurations of roles assumed with these
@@ -44,7 +43,10 @@ func (c *Clients) Assumer() *Assumer { return NewAssumer(c.cfg.Copy()) }
 // retryer) with the role's credentials: assumed on first use, cached, and
 // assumed again shortly before they expire, so a long run outlives them.
 func (a *Assumer) Config(r Role) aws.Config {
-	provider := stscreds.NewAssumeRoleProvider(a.sts, r.ARN, func(o *stscreds.AssumeRoleOptions) {
+	// An STS client per role, so each has a retryer (and retry quota) of
+	// its own: a thousand members' AssumeRoles through one would drain its
+	// quota under throttling, and the rest would fail on their first throttle.
+	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(a.seat), r.ARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = r.SessionName
 		if r.ExternalID != "" {
 			o.ExternalID = aws.String(r.ExternalID)
