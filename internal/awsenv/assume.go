@@ -68,7 +68,7 @@ const refreshBefore = 5 * time.Minute
 // reported as what it is instead of as the first read's failure.
 func Connect(ctx context.Context, cfg aws.Config, roleARN string) error {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return &AssumeRoleError{RoleARN: roleARN, Err: err}
+		return &AssumeRoleError{RoleARN: roleARN, Err: awserr.Classify("sts:AssumeRole", err)}
 	}
 	return nil
 }
@@ -81,6 +81,9 @@ type AssumeRoleError struct {
 }
 
 func (e *AssumeRoleError) Error() string {
+	if e.transient() != "" {
+		return fmt.Sprintf("sts:AssumeRole on %s: %v", e.RoleARN, e.Err)
+	}
 	var ae smithy.APIError
 	if errors.As(e.Err, &ae) {
 		return fmt.Sprintf("sts:AssumeRole on %s refused: %s: %s", e.RoleARN, ae.ErrorCode(), ae.ErrorMessage())
@@ -90,5 +93,20 @@ func (e *AssumeRoleError) Error() string {
 
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
-// ErrorCode is the error_code reported for the account.
-func (e *AssumeRoleError) ErrorCode() string { return string(awserr.AssumeRoleFailed) }
+// ErrorCode is the error_code reported for the account: THROTTLED or
+// SERVICE_UNAVAILABLE when AWS kept answering so until the retries ran out
+// (time cures it, not the role's trust policy), else ASSUME_ROLE_FAILED.
+func (e *AssumeRoleError) ErrorCode() string {
+	if c := e.transient(); c != "" {
+		return string(c)
+	}
+	return string(awserr.AssumeRoleFailed)
+}
+
+func (e *AssumeRoleError) transient() awserr.Code {
+	var ce *awserr.Error
+	if errors.As(e.Err, &ce) {
+		return ce.Class
+	}
+	return ""
+}
