@@ -111,16 +111,10 @@ func TestLoaderMatchesTheSDK(t *testing.T) {
 // The CA bundle is read once: after the first profile the file may go, and
 // every profile shares one client that trusts it.
 func TestLoaderReadsCABundleOnce(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		_, _ = w.Write([]byte(`{"trailList":[]}`))
-	}))
-	defer srv.Close()
-	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	url, bundle := trailsOverTLS(t)
 	isolate(t, sharedConfig, sharedCreds)
 	t.Setenv("AWS_CA_BUNDLE", bundle)
-	o := Overrides{EndpointURL: srv.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
+	o := Overrides{EndpointURL: url, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
 	l, err := NewLoader(o, os.Getenv)
 	require.NoError(t, err)
 	first, err := l.Load(context.Background(), "base", "")
@@ -145,16 +139,10 @@ func TestLoaderReadsCABundleOnce(t *testing.T) {
 // A profile's own ca_bundle is shared the same way, the default profile's
 // (written [default]) included.
 func TestLoaderSharesProfileCABundle(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		_, _ = w.Write([]byte(`{"trailList":[]}`))
-	}))
-	defer srv.Close()
-	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	url, bundle := trailsOverTLS(t)
 	isolate(t, "[default]\nca_bundle = "+bundle+"\n[profile other]\nca_bundle = "+bundle+"\n", "")
 	t.Setenv("AWS_CA_BUNDLE", "") // it would win over the profiles'
-	o := Overrides{EndpointURL: srv.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
+	o := Overrides{EndpointURL: url, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
 	l, err := NewLoader(o, os.Getenv)
 	require.NoError(t, err)
 	var clients []aws.HTTPClient
@@ -197,4 +185,17 @@ func TestLoaderLeavesNoPipes(t *testing.T) {
 	}
 	require.LessOrEqual(t, runtime.NumGoroutine(), goroutinesBefore, "pipe writers left running")
 	require.LessOrEqual(t, fds(), openBefore, "descriptors left open")
+}
+
+// trailsOverTLS serves an empty DescribeTrails answer over TLS and writes a
+// CA bundle of the one certificate that trusts it.
+func trailsOverTLS(t *testing.T) (url, bundle string) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write([]byte(`{"trailList":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	bundle = filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	return srv.URL, bundle
 }
