@@ -120,12 +120,15 @@ func BenchmarkStartup(b *testing.B) {
 			}
 			e := &env{getenv: os.Getenv}
 			var kept, peak uint64
+			var slowest time.Duration
 			for b.Loop() {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
 				stop := sampleHeap(&peak)
+				start := time.Now()
 				targets, err := selection{all: true}.targets(context.Background(), e, e.aws)
+				slowest = max(slowest, time.Since(start))
 				stop()
 				require.NoError(b, err)
 				require.Len(b, targets, n)
@@ -137,6 +140,11 @@ func BenchmarkStartup(b *testing.B) {
 			b.ReportMetric(float64(kept)/(1<<20), "MB-kept")
 			b.ReportMetric(float64(kept)/float64(n)/1024, "KB-kept/profile")
 			b.ReportMetric(float64(peak)/(1<<20), "MB-peak-heap")
+			// The targets at 1,000 profiles; 2,000 shows the growth.
+			if n == 1000 && (slowest > time.Second || peak > 200<<20) {
+				b.Errorf("%d profiles: %s before the first request and a %d MB peak heap, want at most 1s and 200 MB",
+					n, slowest.Round(time.Millisecond), peak>>20)
+			}
 		})
 	}
 }

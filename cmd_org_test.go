@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -415,4 +416,37 @@ func TestCheckOrgFromDelegatedAdministrator(t *testing.T) {
 		require.Equal(t, "organization_trail", got[id].Via.Kind, id)
 	}
 	require.Equal(t, "ASSUME_ROLE_FAILED", got[sandbox.OrgUnassumableMember].ErrorCode)
+}
+
+// hostileOrgID answers DescribeOrganization with an organization ID that
+// would retitle the terminal's window.
+type hostileOrgID struct{}
+
+func (hostileOrgID) Do(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || !strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".DescribeOrganization") {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	body = bytes.ReplaceAll(body, []byte(sandbox.OrgID), []byte(`o-\u001b]0;pwned\u0007`))
+	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// The organization ID AWS names is shown escaped on the listing line.
+func TestOrgListingLineEscapesTheOrganization(t *testing.T) {
+	startOrg(t, "org", 2)
+	t.Setenv("AWS_CA_BUNDLE", "") // the SDK would add it to a client it cannot reach into
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
+		isTerminal: func(f any) bool { return f == any(&errOut) }, aws: awsenv.Overrides{HTTPClient: hostileOrgID{}}}
+	code := runApp(context.Background(), e, []string{"trailwatch", "check", "--org", "--output", "json"})
+	require.Equal(t, exitFailed, code, "%s", errOut.String())
+	require.Contains(t, errOut.String(), `--org: listing the accounts of organization o-\x1b]0;pwned\x07 from the default credentials`)
+	require.NotContains(t, errOut.String(), "\x1b]0;")
 }

@@ -65,17 +65,18 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 	return s, s.orgFromContext(c)
 }
 
-// profileNames resolves --all-profiles; [""] stands for the default chain.
-// A named profile that no shared file defines is a usage error, not an
-// account in ERROR: it is a typo, and no AWS call could succeed for it.
-func (s selection) profileNames(e *env, o awsenv.Overrides) ([]string, error) {
+// profileNames resolves --all-profiles from the loader's one reading of the
+// shared files; [""] stands for the default chain. A named profile that no
+// shared file defines is a usage error, not an account in ERROR: it is a
+// typo, and no AWS call could succeed for it.
+func (s selection) profileNames(e *env, loader *awsenv.Loader, o awsenv.Overrides) ([]string, error) {
 	if !s.all {
 		names, flag := s.profiles, "--profile"
 		if len(names) == 0 {
 			names, flag = []string{e.getenv("AWS_PROFILE")}, "AWS_PROFILE"
 		}
 		if names[0] != "" && !o.Isolated {
-			if err := knownProfiles(e, flag, names); err != nil {
+			if err := knownProfiles(e, flag, names, loader.Profiles()); err != nil {
 				return nil, err
 			}
 		}
@@ -84,10 +85,7 @@ func (s selection) profileNames(e *env, o awsenv.Overrides) ([]string, error) {
 		}
 		return s.profiles, nil
 	}
-	names, err := awsenv.Profiles(e.getenv)
-	if err != nil {
-		return nil, usageError("--all-profiles: %w", err)
-	}
+	names := loader.Profiles()
 	if len(names) == 0 {
 		return nil, usageError("--all-profiles: no profile in the shared config or credentials files")
 	}
@@ -97,11 +95,20 @@ func (s selection) profileNames(e *env, o awsenv.Overrides) ([]string, error) {
 // targets loads each selected profile. A profile that cannot be loaded
 // becomes a target carrying its error, so the other accounts still run.
 func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]check.Target, error) {
-	names, err := s.profileNames(e, o)
+	loader, err := awsenv.NewLoader(o, e.getenv)
 	if err != nil {
+		// The flag that made the shared files matter is the one to blame.
+		switch {
+		case s.all:
+			return nil, usageError("--all-profiles: %w", err)
+		case len(s.profiles) > 0:
+			return nil, usageError("--profile: %w", err)
+		case e.getenv("AWS_PROFILE") != "":
+			return nil, usageError("AWS_PROFILE: %w", err)
+		}
 		return nil, err
 	}
-	loader, err := awsenv.NewLoader(o, e.getenv)
+	names, err := s.profileNames(e, loader, o)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +138,7 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 
 // knownProfiles refuses a profile name the shared files do not define,
 // naming the files read and the nearest name that is there.
-func knownProfiles(e *env, flag string, names []string) error {
-	have, err := awsenv.Profiles(e.getenv)
-	if err != nil {
-		return usageError("%s: %w", flag, err)
-	}
+func knownProfiles(e *env, flag string, names, have []string) error {
 	for _, n := range names {
 		// The SDK lets "default" be absent: environment credentials fill it.
 		if n == "default" || slices.Contains(have, n) {

@@ -17,6 +17,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // Defaults of the organization flags: the role Organizations creates in
@@ -174,7 +175,7 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		// say so at a terminal, on a line the progress line then replaces.
 		live := e.liveStderr()
 		if live {
-			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", organization.ID, seatName(seat))
+			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization.ID), termsafe.Escape(seatName(seat)))
 		}
 		listing, err := org.List(ctx, api, s.org.ous, s.parallel)
 		if live {

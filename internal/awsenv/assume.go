@@ -22,16 +22,15 @@ type Role struct {
 }
 
 // Assumer hands out configurations for roles assumed with one seat's
-// credentials. Its one STS client is built from the seat's configuration,
+// credentials. Their STS clients are built from the seat's configuration,
 // so AssumeRole goes wherever the seat's endpoint settings send STS.
 type Assumer struct {
 	seat aws.Config
-	sts  *sts.Client
 }
 
 // NewAssumer returns an Assumer for the seat's configuration.
 func NewAssumer(seat aws.Config) *Assumer {
-	return &Assumer{seat: seat, sts: sts.NewFromConfig(seat)}
+	return &Assumer{seat: seat}
 }
 
 // Assumer hands out the configurations of roles assumed with these
@@ -44,7 +43,10 @@ func (c *Clients) Assumer() *Assumer { return NewAssumer(c.cfg.Copy()) }
 // retryer) with the role's credentials: assumed on first use, cached, and
 // assumed again shortly before they expire, so a long run outlives them.
 func (a *Assumer) Config(r Role) aws.Config {
-	provider := stscreds.NewAssumeRoleProvider(a.sts, r.ARN, func(o *stscreds.AssumeRoleOptions) {
+	// An STS client per role, so each has a retryer (and retry quota) of
+	// its own: a thousand members' AssumeRoles through one would drain its
+	// quota under throttling, and the rest would fail on their first throttle.
+	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(a.seat), r.ARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = r.SessionName
 		if r.ExternalID != "" {
 			o.ExternalID = aws.String(r.ExternalID)
@@ -66,7 +68,7 @@ const refreshBefore = 5 * time.Minute
 // reported as what it is instead of as the first read's failure.
 func Connect(ctx context.Context, cfg aws.Config, roleARN string) error {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return &AssumeRoleError{RoleARN: roleARN, Err: err}
+		return &AssumeRoleError{RoleARN: roleARN, Err: awserr.Classify("sts:AssumeRole", err)}
 	}
 	return nil
 }
@@ -79,6 +81,9 @@ type AssumeRoleError struct {
 }
 
 func (e *AssumeRoleError) Error() string {
+	if e.transient() != "" {
+		return fmt.Sprintf("sts:AssumeRole on %s: %v", e.RoleARN, e.Err)
+	}
 	var ae smithy.APIError
 	if errors.As(e.Err, &ae) {
 		return fmt.Sprintf("sts:AssumeRole on %s refused: %s: %s", e.RoleARN, ae.ErrorCode(), ae.ErrorMessage())
@@ -88,5 +93,20 @@ func (e *AssumeRoleError) Error() string {
 
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
-// ErrorCode is the error_code reported for the account.
-func (e *AssumeRoleError) ErrorCode() string { return string(awserr.AssumeRoleFailed) }
+// ErrorCode is the error_code reported for the account: THROTTLED or
+// SERVICE_UNAVAILABLE when AWS kept answering so until the retries ran out
+// (time cures it, not the role's trust policy), else ASSUME_ROLE_FAILED.
+func (e *AssumeRoleError) ErrorCode() string {
+	if c := e.transient(); c != "" {
+		return string(c)
+	}
+	return string(awserr.AssumeRoleFailed)
+}
+
+func (e *AssumeRoleError) transient() awserr.Code {
+	var ce *awserr.Error
+	if errors.As(e.Err, &ce) {
+		return ce.Class
+	}
+	return ""
+}

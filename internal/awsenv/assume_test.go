@@ -132,3 +132,56 @@ func TestAssumerCachesAndRefreshes(t *testing.T) {
 		})
 	}
 }
+
+// Under throttling every member's AssumeRole rides it out: each role gets
+// its own retryer and retry quota, so the seat's many AssumeRoles do not
+// drain one shared quota and then fail on their first throttle.
+func TestAssumerRetriesEachRoleOnItsOwnQuota(t *testing.T) {
+	srv, url := startOrg(t, nil)
+	srv.SetFaults(sandbox.Faults{Throttle: []sandbox.OperationRate{{Operation: "sts:AssumeRole", Rate: 0.5}}})
+	seat := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider(sandbox.DefaultAccessKey, "s", "")}
+	RetryPolicy{MaxAttempts: DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 5 * time.Millisecond}.apply(&seat)
+	a := NewAssumer(seat)
+	const members = 200
+	role := memberRole(sandbox.OrgMember(4))
+	errs := make(chan error, members)
+	sem := make(chan struct{}, 16)
+	for range members {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- Connect(context.Background(), a.Config(role), role.ARN)
+		}()
+	}
+	failed := 0
+	for range members {
+		if err := <-errs; err != nil {
+			failed++
+			t.Log(err)
+		}
+	}
+	require.Zero(t, failed, "members that could not be assumed")
+	require.Greater(t, srv.Counts()["sts:AssumeRole"], members, "some were throttled and retried")
+}
+
+// A role AWS throttles to the end is THROTTLED, said as such, not a
+// refusal to fix in the trust policy.
+func TestAssumeRoleThrottledToTheEnd(t *testing.T) {
+	srv, url := startOrg(t, nil)
+	srv.SetFaults(sandbox.Faults{Throttle: []sandbox.OperationRate{{Operation: "sts:AssumeRole", Rate: 1}}})
+	seat := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider(sandbox.DefaultAccessKey, "s", "")}
+	RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxBackoff: time.Millisecond}.apply(&seat)
+	role := memberRole(sandbox.OrgMember(4))
+	err := Connect(context.Background(), NewAssumer(seat).Config(role), role.ARN)
+	var are *AssumeRoleError
+	require.ErrorAs(t, err, &are)
+	require.Equal(t, string(awserr.Throttled), are.ErrorCode())
+	require.Contains(t, err.Error(), "sts:AssumeRole on "+role.ARN+": ")
+	require.Contains(t, err.Error(), "throttled by AWS after 3 attempts")
+	require.NotContains(t, err.Error(), "refused")
+	p := awserr.Describe(err, "")
+	require.Equal(t, awserr.Throttled, p.Code)
+	require.Equal(t, 3, srv.Counts()["sts:AssumeRole"])
+}

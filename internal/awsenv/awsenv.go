@@ -5,15 +5,12 @@
 package awsenv
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -203,63 +200,9 @@ func (c *Clients) STS(region string) awsapi.STSAPI {
 // duplicates, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 // Missing files hold no profiles.
 func Profiles(getenv func(string) string) ([]string, error) {
-	configFile, credsFile := SharedFiles(getenv)
-	seen := map[string]bool{}
-	for _, f := range []struct {
-		path     string
-		isConfig bool
-	}{{configFile, true}, {credsFile, false}} {
-		names, err := sections(f.path, f.isConfig)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range names {
-			seen[n] = true
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-// sections reads profile names from one INI file. In the config file only
-// `[default]` and `[profile x]` are profiles (not `[sso-session x]` or
-// `[services x]`); in the credentials file every section is.
-func sections(path string, isConfig bool) ([]string, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
+	f, err := readSharedFiles(SharedFiles(getenv))
 	if err != nil {
-		return nil, fmt.Errorf("read AWS profiles: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	var names []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "[") || !strings.Contains(line, "]") {
-			continue
-		}
-		name := strings.TrimSpace(line[1:strings.Index(line, "]")])
-		if isConfig {
-			switch {
-			case name == "default":
-			case strings.HasPrefix(name, "profile ") || strings.HasPrefix(name, "profile\t"):
-				name = strings.TrimSpace(name[len("profile"):])
-			default:
-				continue
-			}
-		}
-		if name != "" {
-			names = append(names, name)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read AWS profiles from %s: %w", path, err)
-	}
-	return names, nil
+	return f.profiles(), nil
 }

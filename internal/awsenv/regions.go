@@ -8,6 +8,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // regionShape is how every AWS region name is written: a lower-case area
@@ -55,7 +63,8 @@ func CheckKnownRegion(ctx context.Context, cfg aws.Config, name string) error {
 
 // endpointServices are the SDK IDs of every client trailwatch builds, for
 // AWS_ENDPOINT_URL_<SERVICE> and the profile's services section.
-var endpointServices = []string{"CloudTrail", "CloudWatch Logs", "CloudWatch", "SNS", "STS", "IAM", "Organizations"}
+var endpointServices = []string{cloudtrail.ServiceID, cloudwatchlogs.ServiceID, cloudwatch.ServiceID, sns.ServiceID,
+	kms.ServiceID, sts.ServiceID, iam.ServiceID, organizations.ServiceID}
 
 // EndpointOverridden reports whether cfg sends any request somewhere other
 // than AWS's own endpoints, the way the SDK decides it: a base endpoint

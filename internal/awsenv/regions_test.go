@@ -36,6 +36,7 @@ func TestCheckKnownRegion(t *testing.T) {
 		{"no endpoint", "[default]\n", nil, false},
 		{"AWS_ENDPOINT_URL", "[default]\n", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, true},
 		{"AWS_ENDPOINT_URL_STS", "[default]\n", map[string]string{"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:4566"}, true},
+		{"AWS_ENDPOINT_URL_KMS", "[default]\n", map[string]string{"AWS_ENDPOINT_URL_KMS": "http://127.0.0.1:4566"}, true},
 		{"endpoint_url in the profile", "[default]\nendpoint_url = http://127.0.0.1:4566\n", nil, true},
 		{"a services section", "[default]\nservices = local\n[services local]\ncloudtrail =\n  endpoint_url = http://127.0.0.1:4566\n", nil, true},
 		{"endpoints ignored", "[default]\nendpoint_url = http://127.0.0.1:4566\n", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, false},

@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,7 +33,10 @@ import (
 type Loader struct {
 	o      Overrides
 	getenv func(string) string
-	files  *sharedFiles // nil: let the SDK read the files itself
+	files  *sharedFiles // nil when Isolated
+	// pipes: each profile's sections reach the SDK through a pipe; else
+	// (no /dev/fd) the SDK reads the whole files itself.
+	pipes bool
 
 	mu      sync.Mutex
 	clients map[string]*awshttp.BuildableClient // by CA bundle path ("" none)
@@ -42,16 +47,20 @@ type Loader struct {
 // AWS_SHARED_CREDENTIALS_FILE (else ~/.aws/config and ~/.aws/credentials).
 func NewLoader(o Overrides, getenv func(string) string) (*Loader, error) {
 	l := &Loader{o: o, getenv: getenv, clients: map[string]*awshttp.BuildableClient{}, bundles: map[string][]byte{}}
-	if o.Isolated || !pipesAsFiles() {
+	if o.Isolated {
 		return l, nil
 	}
-	configFile, credsFile := SharedFiles(getenv)
 	var err error
-	if l.files, err = readSharedFiles(configFile, credsFile); err != nil {
+	if l.files, err = readSharedFiles(SharedFiles(getenv)); err != nil {
 		return nil, err
 	}
+	l.pipes = pipesAsFiles()
 	return l, nil
 }
+
+// Profiles are the profiles the shared files define, as Profiles lists
+// them, from the one reading of the files (none when Isolated).
+func (l *Loader) Profiles() []string { return l.files.profiles() }
 
 // Load is the package's Load for one profile of the run.
 func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, error) {
@@ -59,7 +68,7 @@ func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, 
 		return isolated(profile, region, l.o)
 	}
 	var extra []func(*config.LoadOptions) error
-	if l.files != nil && profile != "" {
+	if l.pipes && profile != "" {
 		cfgText, credsText := l.files.minimal(profile)
 		cfgPath, closeCfg, err := pipeFile(cfgText)
 		if err != nil {
@@ -75,7 +84,7 @@ func (l *Loader) Load(ctx context.Context, profile, region string) (aws.Config, 
 	}
 	bundle := l.getenv("AWS_CA_BUNDLE")
 	if bundle == "" && l.files != nil && profile != "" {
-		bundle = l.files.value("profile "+profile, "ca_bundle")
+		bundle = l.files.value(profile, "ca_bundle")
 	}
 	var shared *awshttp.BuildableClient
 	if l.o.HTTPClient == nil {
@@ -281,15 +290,49 @@ func readSections(path string) (map[string][]section, error) {
 	return out, nil
 }
 
-// value is key's value in the config file's section name ("" when unset).
-func (f *sharedFiles) value(name, key string) string {
+// profiles are the names of the profiles both files define, sorted and
+// without duplicates. In the config file only `[default]` and
+// `[profile x]` are profiles (not `[sso-session x]` or `[services x]`);
+// in the credentials file every section is.
+func (f *sharedFiles) profiles() []string {
+	if f == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for name := range f.config {
+		if p, ok := strings.CutPrefix(name, "profile "); ok {
+			seen[p] = true
+		} else if name == "default" {
+			seen[name] = true
+		}
+	}
+	for name := range f.creds {
+		seen[name] = true
+	}
+	delete(seen, "")
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// value is key's value in profile's config sections ("" when unset).
+func (f *sharedFiles) value(profile, key string) string {
 	v := ""
-	for _, s := range f.config[name] {
-		if x, ok := s.keys[key]; ok {
-			v = x
+	for _, name := range sectionNames(profile) {
+		for _, s := range f.config[name] {
+			if x, ok := s.keys[key]; ok {
+				v = x
+			}
 		}
 	}
 	return v
+}
+
+// sectionNames are the config file's sections of profile: the default
+// profile may be written `[default]` or `[profile default]`.
+func sectionNames(profile string) []string {
+	if profile == "default" {
+		return []string{"default", "profile default"}
+	}
+	return []string{"profile " + profile}
 }
 
 // minimal is what the SDK needs of both files to load profile: its own
@@ -304,12 +347,8 @@ func (f *sharedFiles) minimal(profile string) (configText, credsText []byte) {
 			continue
 		}
 		seen[p] = true
-		names := []string{"profile " + p}
-		if p == "default" {
-			names = append([]string{"default"}, names...)
-		}
 		var own []section
-		for _, name := range names {
+		for _, name := range sectionNames(p) {
 			own = append(own, f.config[name]...)
 		}
 		for _, s := range own {

@@ -7,8 +7,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/stretchr/testify/require"
@@ -80,7 +84,11 @@ func TestLoaderMatchesTheSDK(t *testing.T) {
 	isolate(t, sharedConfig, sharedCreds)
 	l, err := NewLoader(Overrides{}, os.Getenv)
 	require.NoError(t, err)
-	require.NotNil(t, l.files, "this platform passes sections through pipes")
+	require.True(t, l.pipes, "this platform passes sections through pipes")
+	listed, err := Profiles(os.Getenv)
+	require.NoError(t, err)
+	require.Equal(t, listed, l.Profiles(), "the loader's one reading lists the profiles Profiles does")
+	require.Contains(t, l.Profiles(), "chained")
 	for _, profile := range []string{"base", "chained", "unrelated", "solo", "default", "sso"} {
 		want, err := load(context.Background(), profile, "", Overrides{})
 		require.NoError(t, err, profile)
@@ -103,16 +111,10 @@ func TestLoaderMatchesTheSDK(t *testing.T) {
 // The CA bundle is read once: after the first profile the file may go, and
 // every profile shares one client that trusts it.
 func TestLoaderReadsCABundleOnce(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		_, _ = w.Write([]byte(`{"trailList":[]}`))
-	}))
-	defer srv.Close()
-	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	url, bundle := trailsOverTLS(t)
 	isolate(t, sharedConfig, sharedCreds)
 	t.Setenv("AWS_CA_BUNDLE", bundle)
-	o := Overrides{EndpointURL: srv.URL, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
+	o := Overrides{EndpointURL: url, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
 	l, err := NewLoader(o, os.Getenv)
 	require.NoError(t, err)
 	first, err := l.Load(context.Background(), "base", "")
@@ -132,4 +134,68 @@ func TestLoaderReadsCABundleOnce(t *testing.T) {
 
 	_, err = Load(context.Background(), "base", "", o)
 	require.ErrorContains(t, err, "CA bundle", "a fresh load reads the (now missing) bundle and says so")
+}
+
+// A profile's own ca_bundle is shared the same way, the default profile's
+// (written [default]) included.
+func TestLoaderSharesProfileCABundle(t *testing.T) {
+	url, bundle := trailsOverTLS(t)
+	isolate(t, "[default]\nca_bundle = "+bundle+"\n[profile other]\nca_bundle = "+bundle+"\n", "")
+	t.Setenv("AWS_CA_BUNDLE", "") // it would win over the profiles'
+	o := Overrides{EndpointURL: url, Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", "")}
+	l, err := NewLoader(o, os.Getenv)
+	require.NoError(t, err)
+	var clients []aws.HTTPClient
+	for _, profile := range []string{"default", "other"} {
+		cfg, err := l.Load(context.Background(), profile, "")
+		require.NoError(t, err, profile)
+		_, err = cloudtrail.NewFromConfig(cfg).DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{})
+		require.NoError(t, err, "%s trusts the bundle", profile)
+		clients = append(clients, cfg.HTTPClient)
+	}
+	require.Same(t, clients[0], clients[1], "one client, one connection pool")
+}
+
+// Loads through pipes leave no descriptor or writer goroutine behind: not
+// when the SDK reads a section larger than a pipe holds, not when the load
+// fails.
+func TestLoaderLeavesNoPipes(t *testing.T) {
+	big := "[profile big]\nregion = us-west-2\n" + strings.Repeat("# padding past a pipe's buffer\n", 4096)
+	isolate(t, sharedConfig+big+"[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/Audit\nsource_profile = nowhere\n", sharedCreds)
+	l, err := NewLoader(Overrides{}, os.Getenv)
+	require.NoError(t, err)
+	require.True(t, l.pipes)
+	fds := func() int {
+		entries, err := os.ReadDir("/dev/fd")
+		require.NoError(t, err)
+		return len(entries)
+	}
+	openBefore, goroutinesBefore := fds(), runtime.NumGoroutine()
+	for range 50 {
+		for _, profile := range []string{"base", "big", "chained"} {
+			_, err := l.Load(context.Background(), profile, "")
+			require.NoError(t, err, profile)
+		}
+		_, err := l.Load(context.Background(), "broken", "")
+		require.Error(t, err)
+	}
+	// Polled here, not with require.Eventually, whose own goroutine counts.
+	for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine() > goroutinesBefore && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), goroutinesBefore, "pipe writers left running")
+	require.LessOrEqual(t, fds(), openBefore, "descriptors left open")
+}
+
+// trailsOverTLS serves an empty DescribeTrails answer over TLS and writes a
+// CA bundle of the one certificate that trusts it.
+func trailsOverTLS(t *testing.T) (url, bundle string) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write([]byte(`{"trailList":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	bundle = filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	return srv.URL, bundle
 }

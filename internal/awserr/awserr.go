@@ -18,7 +18,6 @@ import (
 type Error struct {
 	Action string
 	Code   string // the AWS error code, empty when the call never got an answer
-	Denied bool   // the caller lacks the permission (or its credentials are invalid)
 	// Message is AWS's own explanation, shorter than Err's SDK trail.
 	Message string
 	Err     error
@@ -37,9 +36,9 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s on %s: throttled by AWS after %s: retry later or lower --parallel", e.Code, e.Action, attempts(e.Attempts))
 	case e.Class == ServiceUnavailable:
 		return fmt.Sprintf("%s on %s: AWS answered HTTP %d after %s: %s; retry later", e.Code, e.Action, e.Status, attempts(e.Attempts), e.Message)
-	case e.Denied && isPermissionCode(e.Code):
+	case isPermissionCode(e.Code):
 		return fmt.Sprintf("%s on %s — missing permission %s", e.Code, e.Action, e.Action)
-	case e.Denied:
+	case credentialsRefused(e.Code):
 		return fmt.Sprintf("%s on %s: the credentials were refused: %s", e.Code, e.Action, e.Message)
 	case e.Code != "":
 		return fmt.Sprintf("%s on %s: %s", e.Code, e.Action, e.Message)
@@ -57,8 +56,8 @@ func (e *Error) Unwrap() error { return e.Err }
 var ErrNotFound = errors.New("not found")
 
 // Classify sorts err from a call of action. Codes that mean "missing
-// permission" name the IAM action; expired or invalid credentials are denied
-// too; throttling and server errors that outlasted the retry budget say so,
+// permission" name the IAM action; expired or invalid credentials say so
+// (the same code sets Describe sorts by); throttling and server errors that outlasted the retry budget say so,
 // with the number of attempts, and never read as a permission problem.
 func Classify(action string, err error) error {
 	// Credentials and connections fail before AWS answers; SSO's own API
@@ -91,10 +90,6 @@ func Classify(action string, err error) error {
 	switch code {
 	case "ResourceNotFoundException", "NotFound", "NotFoundException", "TrailNotFoundException":
 		return fmt.Errorf("%s on %s: %w: %s", code, action, ErrNotFound, ae.ErrorMessage())
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-		"UnauthorizedException", "UnrecognizedClientException", "InvalidClientTokenId",
-		"ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch", "OptInRequired":
-		e.Denied = true
 	}
 	return e
 }
@@ -137,6 +132,10 @@ func attempts(n int) string {
 	}
 	return fmt.Sprintf("%d attempts", n)
 }
+
+// credentialsRefused is AWS refusing the caller's credentials themselves
+// (expired, unknown or badly signed), not a permission they lack.
+func credentialsRefused(code string) bool { return expiredCode(code) || invalidCode(code) }
 
 // isPermissionCode tells a missing IAM permission from refused credentials.
 func isPermissionCode(code string) bool {

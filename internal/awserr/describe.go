@@ -35,6 +35,10 @@ const (
 	ServiceUnavailable Code = "SERVICE_UNAVAILABLE"
 	// APIError is every other answer AWS gave: its code and message say it.
 	APIError Code = "API_ERROR"
+	// AssumeRoleFailed is an account whose role could not be assumed
+	// (--org): refused by its trust policy or the seat's permissions, or
+	// never answered.
+	AssumeRoleFailed Code = "ASSUME_ROLE_FAILED"
 )
 
 // Problem is an error explained once: a one-line message without the SDK's

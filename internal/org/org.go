@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -127,7 +126,8 @@ func listAll(ctx context.Context, api API) ([]types.Account, error) {
 }
 
 // listUnder walks the OU tree below each parent breadth-first, each
-// parent's accounts and child OUs read concurrently.
+// parent's accounts and child OUs read concurrently, in no order: List
+// removes duplicates and sorts.
 func listUnder(ctx context.Context, api API, parents []string, limit int) ([]types.Account, error) {
 	var (
 		mu       sync.Mutex
@@ -188,7 +188,6 @@ func listUnder(ctx context.Context, api API, parents []string, limit int) ([]typ
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	sort.SliceStable(accounts, func(i, j int) bool { return aws.ToString(accounts[i].Id) < aws.ToString(accounts[j].Id) })
 	return accounts, nil
 }
 

@@ -181,9 +181,6 @@ func (c *Call) Wake(ctx context.Context) {
 	c.a.settle(ctx.Done())
 }
 
-// Asleep reports whether the call is in backoff.
-func (c *Call) Asleep() bool { return c != nil && c.asleep }
-
 // End marks the call as answered.
 func (c *Call) End() {
 	if c == nil {

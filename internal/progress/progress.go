@@ -179,11 +179,15 @@ func round(d time.Duration) string {
 // prompt start on a clean line; a plain log gets a last line when it got
 // any, so it says how the phase ended.
 func (m *Meter) Finish() {
-	if m == nil || m.stop == nil {
+	if m == nil {
 		return
 	}
-	close(m.stop)
-	m.stopped.Wait()
+	// A meter started for fewer than two accounts has no clock, but may
+	// have drawn since: SetTotal can raise its total.
+	if m.stop != nil {
+		close(m.stop)
+		m.stopped.Wait()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {

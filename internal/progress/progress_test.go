@@ -67,6 +67,20 @@ func TestLiveLine(t *testing.T) {
 	require.NotContains(t, w.String(), "\n", "a live line never scrolls")
 }
 
+// A meter that learns of more accounts than it started with still clears
+// the line it drew.
+func TestLiveLineRaisedTotal(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w syncBuffer
+	m := Start(&w, "check", 1, Options{Live: true, Every: never, Now: c.now})
+	m.SetTotal(3)
+	c.add(time.Second)
+	m.Done("PASS")
+	require.Contains(t, w.String(), "1/3 accounts")
+	m.Finish()
+	require.True(t, strings.HasSuffix(w.String(), "\r\033[K"), "the line is cleared for what follows")
+}
+
 func TestPlainLines(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var w syncBuffer
