@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -218,13 +217,6 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 // be assumed, explained once.
 func errorResult(account, profile, region string, err error) Result {
 	r := Result{Account: account, Region: region, Status: Error, Trails: []TrailEvidence{}}
-	if coded, ok := errors.AsType[interface {
-		error
-		ErrorCode() string
-	}](err); ok && coded.ErrorCode() == string(awserr.AssumeRoleFailed) {
-		r.ErrorCode, r.Message, r.Remediation = coded.ErrorCode(), err.Error(), remediationAssumeRole
-		return r
-	}
 	p := awserr.Describe(err, profile)
 	r.ErrorCode, r.Message, r.Remediation = string(p.Code), p.Message, p.Remediation
 	return r

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/awserr"
 )
 
 const (
@@ -169,14 +171,17 @@ func TestRunKnownAccounts(t *testing.T) {
 	require.Equal(t, Error, rep.Results[1].Status)
 	require.Equal(t, "ASSUME_ROLE_FAILED", rep.Results[1].ErrorCode)
 	require.Equal(t, refused.msg, rep.Results[1].Message)
+	require.Equal(t, "let the seat assume the role", rep.Results[1].Remediation, "the error's own problem, whole")
 	require.Equal(t, "arn:aws:iam::444444444444:role/R", rep.Results[1].RoleARN)
 	require.Equal(t, 2, connects, "the account Select drops is never connected")
 }
 
 type coded struct{ msg string }
 
-func (c *coded) Error() string     { return c.msg }
-func (c *coded) ErrorCode() string { return "ASSUME_ROLE_FAILED" }
+func (c *coded) Error() string { return c.msg }
+func (c *coded) Problem() (awserr.Problem, bool) {
+	return awserr.Problem{Code: awserr.AssumeRoleFailed, Message: c.msg, Remediation: "let the seat assume the role"}, true
+}
 
 // Progress sees a member's settled verdict as soon as its owner is done.
 func TestProgressSeesSettledMembers(t *testing.T) {

@@ -17,6 +17,5 @@ var remediation = map[Reason]string{
 }
 
 const (
-	remediationAssumeRole = "let the seat assume the role: deploy docs/iam/member-roles.template.json as a StackSet, or make the role trust the seat account (and pass --external-id if its trust policy requires one)"
-	remediationManual     = "confirm by hand that the filter catches all five events (see message), or add a filter with the CIS pattern (trailwatch fix)"
+	remediationManual = "confirm by hand that the filter catches all five events (see message), or add a filter with the CIS pattern (trailwatch fix)"
 )

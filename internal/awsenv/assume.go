@@ -93,14 +93,16 @@ func (e *AssumeRoleError) Error() string {
 
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
-// ErrorCode is the error_code reported for the account: THROTTLED or
-// SERVICE_UNAVAILABLE when AWS kept answering so until the retries ran out
-// (time cures it, not the role's trust policy), else ASSUME_ROLE_FAILED.
-func (e *AssumeRoleError) ErrorCode() string {
-	if c := e.transient(); c != "" {
-		return string(c)
+// Problem is what awserr.Describe reports for the account: a refusal is
+// ASSUME_ROLE_FAILED with the trust-policy remedy; when AWS kept throttling
+// or failing until the retries ran out (time cures it, not the role's trust
+// policy), the wrapped error is described as any other call's (THROTTLED,
+// SERVICE_UNAVAILABLE).
+func (e *AssumeRoleError) Problem() (awserr.Problem, bool) {
+	if e.transient() != "" {
+		return awserr.Problem{}, false
 	}
-	return string(awserr.AssumeRoleFailed)
+	return awserr.Problem{Code: awserr.AssumeRoleFailed, Message: e.Error(), Remediation: "let the seat assume the role: deploy docs/iam/member-roles.template.json as a StackSet, or make the role trust the seat account (and pass --external-id if its trust policy requires one)"}, true
 }
 
 func (e *AssumeRoleError) transient() awserr.Code {

@@ -105,7 +105,7 @@ func TestAssumerReachesMember(t *testing.T) {
 	err = Connect(context.Background(), a.Config(refused), refused.ARN)
 	var are *AssumeRoleError
 	require.ErrorAs(t, err, &are)
-	require.Equal(t, string(awserr.AssumeRoleFailed), are.ErrorCode())
+	require.Equal(t, awserr.AssumeRoleFailed, awserr.Describe(are, "").Code)
 	require.Contains(t, err.Error(), "sts:AssumeRole on "+refused.ARN+" refused: AccessDenied")
 }
 
@@ -177,7 +177,7 @@ func TestAssumeRoleThrottledToTheEnd(t *testing.T) {
 	err := Connect(context.Background(), NewAssumer(seat).Config(role), role.ARN)
 	var are *AssumeRoleError
 	require.ErrorAs(t, err, &are)
-	require.Equal(t, string(awserr.Throttled), are.ErrorCode())
+	require.Equal(t, awserr.Throttled, awserr.Describe(are, "").Code)
 	require.Contains(t, err.Error(), "sts:AssumeRole on "+role.ARN+": ")
 	require.Contains(t, err.Error(), "throttled by AWS after 3 attempts")
 	require.NotContains(t, err.Error(), "refused")

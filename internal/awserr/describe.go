@@ -66,6 +66,14 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // wrapped in the operation that needed them, and SSO's own API errors
 // would otherwise read as a permission this caller lacks.
 func Describe(err error, profile string) Problem {
+	// An error of a layer above the SDK may know its problem itself (an
+	// assumed role its trust policy refused); it is asked first.
+	var own interface{ Problem() (Problem, bool) }
+	if errors.As(err, &own) {
+		if p, ok := own.Problem(); ok {
+			return p
+		}
+	}
 	// Classify keeps a credential or connection failure whole inside its
 	// Error; it is sorted by what the SDK said, not by Classify's line.
 	var e *Error
