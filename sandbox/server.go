@@ -25,6 +25,7 @@ package sandbox
 // st.account(c.Account).region(c.Region).
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -196,8 +197,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.proto.writeError(w, req, errorf(http.StatusBadRequest, "SerializationException", "cannot read request body: %v", err))
 		return
 	}
-	status, account := s.serveAPI(w, r, req, body)
+	// The answer is held back until the request is in the log: a client
+	// holding its answer can count on finding the request there (a large
+	// answer would otherwise reach it while the handler is still running).
+	held := &heldResponse{header: w.Header()}
+	status, account := s.serveAPI(held, r, req, body)
 	s.record(req, account, status)
+	held.sendTo(w)
+}
+
+// heldResponse keeps an answer until sendTo writes it out.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header         { return h.header }
+func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
+func (h *heldResponse) WriteHeader(status int)      { h.status = status }
+
+func (h *heldResponse) sendTo(w http.ResponseWriter) {
+	if h.status != 0 {
+		w.WriteHeader(h.status)
+	}
+	_, _ = w.Write(h.body.Bytes())
 }
 
 // route decides protocol, service and action from headers and path, as AWS
