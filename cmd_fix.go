@@ -9,16 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
@@ -492,15 +487,15 @@ func statusText(r check.Result) string {
 
 // writersFor builds fix's write clients from a target's configuration.
 func writersFor(t check.Target) fix.Writers {
-	src, ok := t.Clients.(configSource)
+	c, ok := t.Clients.(*awsenv.Clients)
 	if !ok {
 		return fix.Writers{}
 	}
 	return fix.Writers{
-		Topics: perRegion(src, func(c aws.Config) fix.TopicWriter { return sns.NewFromConfig(c) }),
-		Logs:   perRegion(src, func(c aws.Config) fix.LogsWriter { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(src, func(c aws.Config) fix.AlarmWriter { return cloudwatch.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(src.ConfigFor("")),
-		Trails: perRegion(src, func(c aws.Config) fix.TrailWriter { return cloudtrail.NewFromConfig(c) }),
+		Topics: func(r string) fix.TopicWriter { return c.SNSClient(r) },
+		Logs:   func(r string) fix.LogsWriter { return c.LogsClient(r) },
+		Alarms: func(r string) fix.AlarmWriter { return c.CloudWatchClient(r) },
+		Roles:  c.IAMClient(),
+		Trails: func(r string) fix.TrailWriter { return c.CloudTrailClient(r) },
 	}
 }

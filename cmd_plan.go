@@ -6,15 +6,10 @@ import (
 	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
@@ -197,38 +192,20 @@ func noteSkipped(e *env, skipped []check.Skipped) {
 	}
 }
 
-// readersFor builds plan's read-only clients from a target's configuration,
-// per region on demand. A target without clients (its profile failed to
-// load) is already an ERROR result that plan never reads for.
+// readersFor gives plan's read-only clients from a target's: the same SDK
+// clients, and so the same retry budgets, check read through. A target
+// without clients (its profile failed to load) is already an ERROR result
+// that plan never reads for.
 func readersFor(t check.Target) plan.Readers {
-	src, ok := t.Clients.(configSource)
+	c, ok := t.Clients.(*awsenv.Clients)
 	if !ok {
 		return plan.Readers{}
 	}
 	return plan.Readers{
-		Logs:   perRegion(src, func(c aws.Config) plan.LogsReader { return cloudwatchlogs.NewFromConfig(c) }),
-		Alarms: perRegion(src, func(c aws.Config) plan.AlarmReader { return cloudwatch.NewFromConfig(c) }),
-		Topics: perRegion(src, func(c aws.Config) plan.TopicReader { return sns.NewFromConfig(c) }),
-		Roles:  iam.NewFromConfig(src.ConfigFor("")),
-		Keys:   perRegion(src, func(c aws.Config) plan.KeyReader { return kms.NewFromConfig(c) }),
-	}
-}
-
-// configSource is awsenv.Clients: the configuration of each region's
-// clients, whose retryer (and so retry budget) check's clients share.
-type configSource interface {
-	ConfigFor(region string) aws.Config
-}
-
-// perRegion builds a client per region once. Each account has its own
-// readers and writers, used by one goroutine at a time, so no lock is needed.
-func perRegion[T any](src configSource, build func(aws.Config) T) func(string) T {
-	made := map[string]T{}
-	return func(region string) T {
-		if c, ok := made[region]; ok {
-			return c
-		}
-		made[region] = build(src.ConfigFor(region))
-		return made[region]
+		Logs:   func(r string) plan.LogsReader { return c.LogsClient(r) },
+		Alarms: func(r string) plan.AlarmReader { return c.CloudWatchClient(r) },
+		Topics: func(r string) plan.TopicReader { return c.SNSClient(r) },
+		Roles:  c.IAMClient(),
+		Keys:   func(r string) plan.KeyReader { return c.KMSClient(r) },
 	}
 }

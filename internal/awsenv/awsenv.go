@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -171,25 +172,40 @@ func cached[T any](c *Clients, service, region string, build func(aws.Config) T)
 	return v
 }
 
-func (c *Clients) CloudTrail(region string) awsapi.CloudTrailAPI {
+// The SDK clients themselves, one per service and region: check reads
+// through the narrow interfaces below, plan and fix through wider ones of
+// their own, and all of them share these clients and their retry budgets.
+
+func (c *Clients) CloudTrailClient(region string) *cloudtrail.Client {
 	return cached(c, "cloudtrail", region, func(cfg aws.Config) *cloudtrail.Client { return cloudtrail.NewFromConfig(cfg) })
 }
 
-func (c *Clients) Logs(region string) awsapi.LogsAPI {
+func (c *Clients) LogsClient(region string) *cloudwatchlogs.Client {
 	return cached(c, "logs", region, func(cfg aws.Config) *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(cfg) })
 }
 
-func (c *Clients) CloudWatch(region string) awsapi.CloudWatchAPI {
+func (c *Clients) CloudWatchClient(region string) *cloudwatch.Client {
 	return cached(c, "monitoring", region, func(cfg aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(cfg) })
 }
 
-func (c *Clients) SNS(region string) awsapi.SNSAPI {
+func (c *Clients) SNSClient(region string) *sns.Client {
 	return cached(c, "sns", region, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
 }
 
-func (c *Clients) KMS(region string) awsapi.KMSAPI {
+func (c *Clients) KMSClient(region string) *kms.Client {
 	return cached(c, "kms", region, func(cfg aws.Config) *kms.Client { return kms.NewFromConfig(cfg) })
 }
+
+// IAMClient is IAM's one client: the service is global.
+func (c *Clients) IAMClient() *iam.Client {
+	return cached(c, "iam", "", func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
+}
+
+func (c *Clients) CloudTrail(region string) awsapi.CloudTrailAPI { return c.CloudTrailClient(region) }
+func (c *Clients) Logs(region string) awsapi.LogsAPI             { return c.LogsClient(region) }
+func (c *Clients) CloudWatch(region string) awsapi.CloudWatchAPI { return c.CloudWatchClient(region) }
+func (c *Clients) SNS(region string) awsapi.SNSAPI               { return c.SNSClient(region) }
+func (c *Clients) KMS(region string) awsapi.KMSAPI               { return c.KMSClient(region) }
 
 func (c *Clients) STS(region string) awsapi.STSAPI {
 	return cached(c, "sts", region, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
