@@ -115,3 +115,24 @@ func TestFixFleetInBadWeather(t *testing.T) {
 	sort.Strings(left)
 	require.Len(t, left, 2*len(personOnlyReasons), "only the accounts a person must fix: %v", left)
 }
+
+// A server error on every attempt is SERVICE_UNAVAILABLE: AWS's status and
+// message, the attempts, and advice to retry later — nothing about
+// permissions or credentials.
+func TestCheckServerErrorToTheEndIsTruthful(t *testing.T) {
+	srv := startSandbox(t, "compliant")
+	srv.SetFaults(sandbox.Faults{ErrorRate: 1})
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false },
+		aws: awsenv.Overrides{Retry: awsenv.RetryPolicy{MaxAttempts: awsenv.DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 10 * time.Millisecond}}}
+	code := runApp(context.Background(), e, []string{"trailwatch", "check", "--output", "json"})
+	require.Equal(t, exitFailed, code, errOut.String())
+	var rep check.Report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Results, 1)
+	r := rep.Results[0]
+	require.Equal(t, "ERROR", string(r.Status))
+	require.Equal(t, "SERVICE_UNAVAILABLE", r.ErrorCode)
+	require.Regexp(t, `^InternalFailure on (sts:GetCallerIdentity|cloudtrail:DescribeTrails): AWS answered HTTP 500 after 20 attempts: .+; retry later$`, r.Message)
+	require.Equal(t, "run the command again later", r.Remediation)
+}
