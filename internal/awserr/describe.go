@@ -36,10 +36,14 @@ const (
 	// APIError is every other answer AWS gave: its code and message say it.
 	APIError Code = "API_ERROR"
 	// AssumeRoleFailed is an account whose role could not be assumed
-	// (--org): refused by its trust policy or the seat's permissions, or
-	// never answered.
+	// (--org): refused by its trust policy or the seat's permissions (one
+	// throttled to the end is Throttled).
 	AssumeRoleFailed Code = "ASSUME_ROLE_FAILED"
 )
+
+// Codes is every Code, in the order docs/check-json.md lists them.
+var Codes = []Code{AccessDenied, SSOTokenMissing, SSOTokenExpired, NoCredentials, InvalidCredentials, ExpiredCredentials,
+	EndpointUnreachable, ConfigInvalid, Throttled, ServiceUnavailable, AssumeRoleFailed, APIError}
 
 // Problem is an error explained once: a one-line message without the SDK's
 // trail, and what to do about it.
