@@ -241,7 +241,7 @@ func TestFixProcessInterruptedBySIGINT(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFixProcessInterruptedBySIGINT$")
 	cmd.Env = append(os.Environ(), "TRAILWATCH_FIX_CHILD=1", "TRAILWATCH_JOURNAL="+journal)
-	var out bytes.Buffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	deadline := time.Now().Add(30 * time.Second)
