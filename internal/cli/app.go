@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
+)
+
+// version is set at build time with
+// -ldflags "-X github.com/trailwatch/trailwatch/internal/cli.version=...".
+var version = "dev"
+
+// tool names this program in the reports it writes. A function, not a
+// variable initialised from version: the compiler may fold that copy before
+// the linker's -X has set version.
+func tool() check.Tool { return check.Tool{Name: "trailwatch", Version: version} }
+
+// env is what a command may touch of the outside world; tests inject their own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// isTerminal reports whether the stream is an interactive terminal.
+	isTerminal func(any) bool
+	// aws is laid over every AWS configuration the commands load; the demo
+	// uses it to reach its sandbox and nothing else.
+	aws awsenv.Overrides
+	// prompt, when set, is who fix asks instead of the terminal prompter:
+	// tests answer through it without one.
+	prompt fix.Prompter
+	// now, when set, is the clock reports are stamped with (golden files).
+	now func() time.Time
+	// aborts, when set, is what a second interrupt does before exiting.
+	aborts *abortList
+}
+
+type abortList struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+func osIsTerminal(f any) bool {
+	if file, ok := f.(*os.File); ok {
+		return isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())
+	}
+	return false
+}
+
+// palette decides colour in one place: NO_COLOR, TERM=dumb and non-terminals
+// turn it off, and fatih/color is kept in step so nothing else colours by itself.
+func (e *env) palette(w io.Writer) style.Palette {
+	enabled := e.isTerminal(w) && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
+	color.NoColor = !enabled
+	if !enabled {
+		return style.Plain()
+	}
+	paint := func(attrs ...color.Attribute) func(string) string {
+		c := color.New(attrs...)
+		c.EnableColor()
+		return func(s string) string { return c.Sprint(s) }
+	}
+	return style.Palette{
+		Good:  paint(color.FgGreen),
+		Bad:   paint(color.FgRed),
+		Warn:  paint(color.FgYellow),
+		Faint: paint(color.Faint),
+		Bold:  paint(color.Bold),
+	}
+}
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:            "trailwatch",
+		Usage:           `audit and fix "CloudTrail configuration changes are monitored" (CIS AWS 4.5, Security Hub CloudWatch.5)`,
+		Version:         version,
+		Reader:          e.stdin,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		// urfave/cli adds --help itself only beside its own help command,
+		// which helpCommand replaces.
+		Flags: []cli.Flag{cli.HelpFlag},
+		// Errors are printed and mapped to exit codes by Run, not by urfave/cli.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   flagUsageError,
+		// Without a command, the help; with an unknown one, a usage error.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return unknownCommand("command", c.Args().First(), c.App)
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: []*cli.Command{
+			helpCommand(),
+			sandboxCommand(e),
+			patternCommand(e),
+			checkCommand(e),
+			planCommand(e),
+			fixCommand(e),
+			demoCommand(e),
+		},
+	}
+	defaultUsageErrors(app.Commands)
+	return app
+}
+
+func flagUsageError(_ *cli.Context, err error, _ bool) error {
+	return usageError("%w", err)
+}
+
+// defaultUsageErrors gives every command without its own OnUsageError the
+// app's: urfave/cli applies the app's only to the app's own flags, so a
+// command's flag mistake would otherwise print help on stdout and exit 3.
+func defaultUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = flagUsageError
+		}
+		defaultUsageErrors(c.Subcommands)
+	}
+}
+
+// Run runs trailwatch with the process's arguments and streams and returns
+// its exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal, aborts: &abortList{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go watchInterrupts(sigs, cancel, e, os.Exit)
+	return runApp(ctx, e, args)
+}
+
+// watchInterrupts turns the first Ctrl-C into a cancelled context: the
+// commands stop starting work (fix completes the writes already sent and
+// journals them) and report what happened. A second one exits at once,
+// after what is being journaled is on disk.
+func watchInterrupts(sigs <-chan os.Signal, cancel func(), e *env, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	e.abort()
+	fmt.Fprintln(e.stderr, "trailwatch: interrupted again: exiting now; writes still in flight are not in the journal")
+	exit(exitCancelled)
+}
+
+// atAbort registers what must be done before exiting at once on a second
+// interrupt (flush and close the journal).
+func (e *env) atAbort(f func()) {
+	if e.aborts == nil {
+		return
+	}
+	e.aborts.mu.Lock()
+	defer e.aborts.mu.Unlock()
+	e.aborts.fs = append(e.aborts.fs, f)
+}
+
+func (e *env) abort() {
+	if e.aborts == nil {
+		return
+	}
+	e.aborts.mu.Lock()
+	defer e.aborts.mu.Unlock()
+	for _, f := range e.aborts.fs {
+		f()
+	}
+}
+
+func runApp(ctx context.Context, e *env, args []string) int {
+	err := newApp(e).RunContext(ctx, args)
+	if err == nil && ctx.Err() != nil {
+		err = errCancelled
+	}
+	var ee *exitError
+	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+		// Errors quote names, AWS's messages and file contents: inert on a
+		// terminal, with the lines trailwatch itself laid out kept.
+		fmt.Fprintf(e.stderr, "trailwatch: %s\n", termsafe.Lines(err.Error()))
+	}
+	return exitCode(err)
+}

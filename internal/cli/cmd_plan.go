@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/parallel"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
+	"github.com/trailwatch/trailwatch/plan"
+)
+
+// planFlags are every flag that shapes a plan; fix takes the same ones.
+func planFlags() []cli.Flag {
+	return append(selectionFlags(),
+		&cli.StringSliceFlag{Name: "notify", Usage: "subscribe `[PROTOCOL:]ENDPOINT` to the alarm's topic (repeatable): email, email-json, http, https, sqs, lambda, sms; a bare address, https://…, an SQS/Lambda ARN or +phone names its own"},
+		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
+		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
+		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
+		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
+		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
+		&cli.StringFlag{Name: "metric-name", Value: plan.DefaultMetricName, Usage: "metric `NAME` of a new metric filter"},
+		&cli.StringFlag{Name: "name-prefix", Value: plan.DefaultNamePrefix, Usage: "`PREFIX` of the names of created filters, alarms, topics, roles and log groups"},
+		&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+	)
+}
+
+// planOptionsFromContext turns the plan flags into plan.Options; every
+// mistake is a usage error, found before anything is read.
+func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
+	o := plan.Options{TopicARN: c.String("topic-arn"), KMSKeyID: c.String("kms-key-id"), WireLogs: c.Bool("wire-logs"), RetentionDays: int32(c.Int("retention-days")),
+		Namespace: c.String("namespace"), MetricName: c.String("metric-name"), NamePrefix: c.String("name-prefix"), Strict: c.Bool("strict")}
+	if c.IsSet("retention-days") && !o.WireLogs {
+		return o, usageError("--retention-days applies only with --wire-logs")
+	}
+	for _, n := range c.StringSlice("notify") {
+		ep, err := plan.ParseNotify(n)
+		if err != nil {
+			return o, usageError("--notify: %w", err)
+		}
+		o.Notify = append(o.Notify, ep)
+	}
+	o, err := o.WithDefaults()
+	if err != nil {
+		return o, usageError("%w", err)
+	}
+	return o, nil
+}
+
+func planCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "show the ordered changes that would make each account compliant; changes nothing",
+		ArgsUsage: " ",
+		Description: "Runs check, then plans only the missing links per failing account, never overwriting what trailwatch\n" +
+			"did not create. Read-only. Exit 0 when nothing is to change, 1 when changes are planned or an account\n" +
+			"still fails, 2 on bad input, 3 when an account could not be evaluated. See docs/plan.md.",
+		Flags: append(planFlags(),
+			&cli.StringFlag{Name: "out", Usage: "also write the plan as JSON to `FILE` (for fix --plan)"},
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the plan on stdout: text or json"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("plan takes no arguments, got %q", c.Args().Slice())
+			}
+			output := c.String("output")
+			if output != "text" && output != "json" {
+				return usageError("--output %q: want text or json", output)
+			}
+			opts, err := planOptionsFromContext(c)
+			if err != nil {
+				return err
+			}
+			var outFile []*pendingFile
+			if out := c.String("out"); out != "" {
+				// A plan names endpoints and ARNs: private to the user.
+				if outFile, err = openPending([]string{out}, 0o600); err != nil {
+					return usageError("--out: %w", err)
+				}
+				defer discard(outFile)
+			}
+			sel, err := selectionFromContext(c)
+			if err != nil {
+				return err
+			}
+			targets, skipped, err := sel.reach(c.Context, e, e.aws)
+			if err != nil {
+				return err
+			}
+			noteSkipped(e, skipped)
+			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Select: sel.keep()}
+			p, _, failed := runPlan(c.Context, e, targets, opts, co)
+			if c.Context.Err() != nil {
+				return errCancelled
+			}
+			if outFile != nil {
+				if err := outFile[0].commit(func(w io.Writer) error { return plan.Encode(w, p) }); err != nil {
+					return err
+				}
+			}
+			if output == "json" {
+				err = plan.Encode(e.stdout, p)
+			} else {
+				err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+			}
+			if err != nil {
+				return err
+			}
+			return withCode(planExitCode(p, failed))
+		},
+	}
+}
+
+// runPlan checks the targets and plans each account with the clients of the
+// first profile that reached it. failed counts accounts that could not be
+// evaluated or planned.
+// Both phases show progress on stderr.
+func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+	// The metric a new filter would emit: an alarm already working on it
+	// means the filter is all a failing account needs.
+	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
+	var finish func()
+	co.Progress, finish = e.checkProgress("check")
+	report := check.Run(ctx, targets, co)
+	finish()
+	m := e.meter("plan", len(report.Results), time.Now())
+	defer m.Finish()
+	accounts := make([]plan.AccountPlan, len(report.Results))
+	unplanned := make([]bool, len(report.Results))
+	// Accounts are planned side by side, as they were checked.
+	parallel.ForEach(ctx, len(report.Results), co.Parallel, func(ctx context.Context, i int) {
+		r := report.Results[i]
+		t := targetOf(targets, r)
+		a, err := planAccount(ctx, t, r, opts)
+		if err != nil {
+			unplanned[i] = true
+			p := awserr.Describe(err, t.Profile)
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
+		}
+		accounts[i] = a
+		m.Done(a.Status) // the meter is safe for concurrent use
+	})
+	failed := 0
+	for i, r := range report.Results {
+		if r.Status == check.Error || r.Status == check.Manual {
+			failed++
+		}
+		if unplanned[i] {
+			failed++
+		}
+	}
+	return plan.New(version, time.Now(), opts, accounts), report, failed
+}
+
+func planAccount(ctx context.Context, t check.Target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {
+	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
+}
+
+// targetOf is the target whose clients reach a result's account: the one
+// that knew its account (an organization member, a seat), else that of its
+// first profile (the default chain has none).
+func targetOf(targets []check.Target, r check.Result) check.Target {
+	for _, t := range targets {
+		if t.Account != "" && t.Account == r.Account && t.Err == nil {
+			return t
+		}
+	}
+	name := ""
+	if len(r.Profiles) > 0 {
+		name = r.Profiles[0]
+	}
+	for _, t := range targets {
+		if t.Profile == name && t.Account == "" {
+			return t
+		}
+	}
+	return check.Target{}
+}
+
+// noteSkipped tells, on stderr, which organization accounts plan and fix
+// leave alone because they are not active (check lists them in its report).
+func noteSkipped(e *env, skipped []check.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "skipped: account %s (%s) is %s in the organization\n", s.Account, termsafe.Escape(s.Name), termsafe.Escape(s.State))
+	}
+}
+
+// readersFor gives plan's read-only clients from a target's: the same SDK
+// clients, and so the same retry budgets, check read through. A target
+// without clients (its profile failed to load) is already an ERROR result
+// that plan never reads for.
+func readersFor(t check.Target) plan.Readers {
+	c, ok := t.Clients.(*awsenv.Clients)
+	if !ok {
+		return plan.Readers{}
+	}
+	return plan.Readers{
+		Logs:   func(r string) plan.LogsReader { return c.LogsClient(r) },
+		Alarms: func(r string) plan.AlarmReader { return c.CloudWatchClient(r) },
+		Topics: func(r string) plan.TopicReader { return c.SNSClient(r) },
+		Roles:  c.IAMClient(),
+		Keys:   func(r string) plan.KeyReader { return c.KMSClient(r) },
+	}
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"net"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/sandbox"
+)
+
+// sandboxOptions are the flags of `trailwatch sandbox`.
+type sandboxOptions struct {
+	listen        string
+	scenario      string
+	accounts      int
+	allowRemote   bool
+	printEndpoint bool
+}
+
+func sandboxCommand(e *env) *cli.Command {
+	opts := &sandboxOptions{}
+	return &cli.Command{
+		Name:  "sandbox",
+		Usage: "serve a local emulated AWS endpoint (STS, IAM, SNS, KMS, Organizations, CloudTrail, CloudWatch Logs, CloudWatch) until interrupted",
+		Description: "Speaks the real AWS wire protocols, so the AWS CLI and SDKs work against it with --endpoint-url or AWS_ENDPOINT_URL.\n" +
+			"It has no real authentication, so it listens on loopback only unless --allow-remote is given. It stops on\n" +
+			"Ctrl-C (SIGINT) or SIGTERM and exits 130. See docs/sandbox.md.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
+			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
+			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
+			&cli.IntFlag{Name: "accounts",
+				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
+				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
+			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("sandbox takes no arguments, got %q", c.Args().Slice())
+			}
+			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
+				return usageError("--accounts sizes the fleet and org scenarios only, not %q", cmp.Or(opts.scenario, "the default"))
+			}
+			if fewest, most := sandbox.AccountsRange(opts.scenario); c.IsSet("accounts") && (opts.accounts < fewest || opts.accounts > most) {
+				return usageError("--accounts %d: want %d to %d for the %s scenario", opts.accounts, fewest, most, opts.scenario)
+			}
+			if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
+				return usageError("--listen: %w", err)
+			}
+			// Unset, each sized scenario takes its own default size.
+			so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
+			srv, err := sandbox.New(so)
+			if err != nil {
+				return usageError("--scenario: %w", err)
+			}
+			// SIGTERM (a service manager, docker stop, kill) stops it as
+			// Ctrl-C does, closing the listener instead of dying mid-request.
+			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM)
+			defer stop()
+			running, err := srv.Start(opts.listen)
+			if err != nil {
+				return fmt.Errorf("start sandbox: %w", err)
+			}
+			if opts.printEndpoint {
+				fmt.Fprintln(e.stdout, running.URL)
+			}
+			printSandboxBanner(e.stderr, running.URL, opts.scenario, srv.Credentials())
+			<-ctx.Done()
+			if err := running.Close(); err != nil {
+				return err
+			}
+			return errCancelled
+		},
+	}
+}
+
+// loopbackOnly refuses an address others could reach: the sandbox takes
+// any secret key, so on a shared network it is anyone's AWS look-alike.
+func loopbackOnly(addr string, allowRemote bool) error {
+	if allowRemote {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:4566: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote", addr)
+}
+
+// printSandboxBanner tells how to point the AWS CLI or an SDK at the sandbox.
+func printSandboxBanner(w io.Writer, url, scenario string, creds []sandbox.Credential) {
+	if scenario == "" {
+		scenario = "default (one empty account)"
+	}
+	fmt.Fprintf(w, "trailwatch sandbox serving %s (scenario: %s)\n\n", url, scenario)
+	fmt.Fprintf(w, "Point the AWS CLI or an SDK at it (any secret key works):\n\n")
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s\n", url)
+	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", creds[0].AccessKey)
+	fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=sandbox\n")
+	fmt.Fprintf(w, "  export AWS_REGION=%s\n\n", sandbox.DefaultRegion)
+	fmt.Fprintf(w, "(AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: pass --endpoint-url %s)\n\n", url)
+	fmt.Fprintf(w, "or as a profile in ~/.aws/config:\n\n")
+	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, creds[0].AccessKey)
+	const shown = 5
+	fmt.Fprintf(w, "Accounts (%d):\n", len(creds))
+	for i, c := range creds {
+		if i == shown {
+			fmt.Fprintf(w, "  … and %d more (GET %s/_sandbox/state lists them)\n", len(creds)-shown, url)
+			break
+		}
+		fmt.Fprintf(w, "  %s  access key %s\n", c.Account, c.AccessKey)
+	}
+	fmt.Fprintf(w, "\nControl endpoints under %s/_sandbox/ (reset, state, scenario, faults, …). Stop with Ctrl-C.\n", url)
+}

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/internal/awserr"
+	"github.com/trailwatch/trailwatch/internal/org"
+	"github.com/trailwatch/trailwatch/internal/termsafe"
+)
+
+// Defaults of the organization flags: the role Organizations creates in
+// every account it creates, and a session name that says who is calling.
+const (
+	defaultRoleName    = "OrganizationAccountAccessRole"
+	defaultSessionName = "trailwatch"
+)
+
+// orgSelection is --org and the flags that shape it.
+type orgSelection struct {
+	on                              bool
+	ous                             []string
+	roleName, externalID, sessionID string
+}
+
+func orgFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "org", Usage: "also audit every active account of the selected profile's AWS Organization, through --role-name (run from the management account or a delegated administrator)"},
+		&cli.StringSliceFlag{Name: "ou", Usage: "with --org, only the accounts under this organizational unit or root `ID`, recursively (repeatable)"},
+		&cli.StringFlag{Name: "role-name", Value: defaultRoleName, Usage: "with --org, the role `NAME` assumed in each member account"},
+		&cli.StringFlag{Name: "external-id", Usage: "with --org, the external `ID` the member roles' trust policy requires"},
+		&cli.StringFlag{Name: "role-session-name", Value: defaultSessionName, Usage: "with --org, the `NAME` of the assumed-role sessions (seen in the members' CloudTrail)"},
+		&cli.StringSliceFlag{Name: "accounts", Usage: "only these account `IDS` (comma-separated, repeatable)"},
+		&cli.StringSliceFlag{Name: "exclude-accounts", Usage: "never these account `IDS` (comma-separated, repeatable)"},
+	}
+}
+
+// The patterns AWS documents for sts:AssumeRole's parameters and IAM role names.
+var (
+	accountIDRE   = regexp.MustCompile(`^\d{12}$`)
+	roleNameRE    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2 to 1224 characters
+	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+)
+
+// orgFromContext validates the organization and account-filter flags.
+func (s *selection) orgFromContext(c *cli.Context) error {
+	o := orgSelection{on: c.Bool("org"), roleName: c.String("role-name"), externalID: c.String("external-id"), sessionID: c.String("role-session-name")}
+	for _, name := range []string{"ou", "role-name", "external-id", "role-session-name"} {
+		if c.IsSet(name) && !o.on {
+			return usageError("--%s applies only with --org", name)
+		}
+	}
+	for _, id := range splitList(c.StringSlice("ou")) {
+		if !org.ValidParent(id) {
+			return usageError("--ou %q: want an OU ID (ou-…) or a root ID (r-…)", id)
+		}
+		if !slices.Contains(o.ous, id) {
+			o.ous = append(o.ous, id)
+		}
+	}
+	switch {
+	case c.IsSet("ou") && len(o.ous) == 0:
+		return usageError("--ou: want an OU ID")
+	case !roleNameRE.MatchString(o.roleName):
+		return usageError("--role-name %q: want an IAM role name (1 to 64 letters, digits or +=,.@_-)", o.roleName)
+	case c.IsSet("external-id") && (len(o.externalID) < 2 || len(o.externalID) > 1224 || !externalIDRE.MatchString(o.externalID)):
+		return usageError("--external-id: want 2 to 1224 letters, digits or +=,.@:/_-")
+	case !sessionNameRE.MatchString(o.sessionID):
+		return usageError("--role-session-name %q: want 2 to 64 letters, digits or +=,.@_-", o.sessionID)
+	}
+	s.org = o
+	var err error
+	if s.accounts, err = accountList(c, "accounts"); err != nil {
+		return err
+	}
+	if s.exclude, err = accountList(c, "exclude-accounts"); err != nil {
+		return err
+	}
+	for _, id := range s.accounts {
+		if slices.Contains(s.exclude, id) {
+			return usageError("--accounts and --exclude-accounts both name %s", id)
+		}
+	}
+	return nil
+}
+
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
+func accountList(c *cli.Context, flag string) ([]string, error) {
+	ids := splitList(c.StringSlice(flag))
+	if c.IsSet(flag) && len(ids) == 0 {
+		return nil, usageError("--%s: want account IDs", flag)
+	}
+	for _, id := range ids {
+		if !accountIDRE.MatchString(id) {
+			return nil, usageError("--%s %q: want 12-digit account IDs", flag, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// keep is the account filter for check.Options.Select; nil without one.
+func (s selection) keep() func(account string) bool {
+	if len(s.accounts) == 0 && len(s.exclude) == 0 {
+		return nil
+	}
+	return func(account string) bool {
+		return (len(s.accounts) == 0 || slices.Contains(s.accounts, account)) && !slices.Contains(s.exclude, account)
+	}
+}
+
+// reach is every target the selection reaches: the profiles' own, then,
+// with --org, each member of their organizations through the role, and the
+// organization accounts skipped because they are not active. A seat whose
+// organization cannot be listed stops the run: auditing only the seat
+// would read as if the organization had been audited.
+func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]check.Target, []check.Skipped, error) {
+	seats, err := s.targets(ctx, e, o)
+	if err != nil || !s.org.on {
+		return seats, nil, err
+	}
+	keep := s.keep()
+	if keep == nil {
+		keep = func(string) bool { return true }
+	}
+	out := slices.Clone(seats)
+	// Every seat is identified first, so a member that is also a selected
+	// profile is audited with that profile's credentials and never assumed.
+	partitions := identifySeats(ctx, out)
+	reached := map[string]bool{}
+	for _, seat := range out {
+		reached[seat.Account] = seat.Account != ""
+	}
+	var skipped []check.Skipped
+	listed := map[string]bool{} // organization IDs, so two seats in one organization list it once
+	for i := range seats {
+		seat := out[i]
+		if seat.Err != nil {
+			continue
+		}
+		clients := seat.Clients.(*awsenv.Clients)
+		api := organizations.NewFromConfig(clients.ConfigFor(""))
+		organization, err := org.Describe(ctx, api)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
+		}
+		if listed[organization.ID] {
+			continue // a second seat in an organization already listed is audited as itself only
+		}
+		listed[organization.ID] = true
+		// Listing takes a page per 20 accounts before the first is audited:
+		// say so at a terminal, on a line the progress line then replaces.
+		live := e.liveStderr()
+		if live {
+			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization.ID), termsafe.Escape(seatName(seat)))
+		}
+		listing, err := org.List(ctx, api, s.org.ous, s.parallel)
+		if live {
+			fmt.Fprint(e.stderr, "\r\033[K")
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
+		}
+		assumer := clients.Assumer()
+		for _, a := range listing.Active {
+			if reached[a.ID] || !keep(a.ID) {
+				continue
+			}
+			reached[a.ID] = true
+			role := awsenv.Role{ARN: "arn:" + cmp.Or(partitions[i], "aws") + ":iam::" + a.ID + ":role/" + s.org.roleName,
+				ExternalID: s.org.externalID, SessionName: s.org.sessionID}
+			member := assumer.Config(role)
+			out = append(out, check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,
+				Clients: awsenv.NewClients(member),
+				Connect: func(ctx context.Context) error { return awsenv.Connect(ctx, member, role.ARN) }})
+		}
+		for _, a := range listing.Inactive {
+			if keep(a.ID) {
+				skipped = append(skipped, check.Skipped{Account: a.ID, Name: a.Name, State: a.State})
+			}
+		}
+	}
+	return out, skipped, nil
+}
+
+// identifySeats sets each loadable seat's Account, or its Err, and returns
+// the partition of each identified seat (aws, aws-cn, aws-us-gov), by index.
+func identifySeats(ctx context.Context, seats []check.Target) map[int]string {
+	partitions := map[int]string{}
+	for i := range seats {
+		seat := &seats[i]
+		if seat.Err != nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		id, err := seat.Clients.STS("").GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
+		cancel()
+		if err != nil {
+			seat.Err = awserr.Classify("sts:GetCallerIdentity", err)
+			continue
+		}
+		seat.Account = aws.ToString(id.Account)
+		if f := strings.Split(aws.ToString(id.Arn), ":"); len(f) > 1 {
+			partitions[i] = f[1]
+		}
+	}
+	return partitions
+}
+
+func seatName(t check.Target) string {
+	if t.Profile == "" {
+		return "the default credentials"
+	}
+	return "profile " + t.Profile
+}
