@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -26,6 +27,18 @@ func formatNames() string {
 	return strings.Join(names, ", ")
 }
 
+// checkCmdOptions is what `check` was asked to do.
+type checkCmdOptions struct {
+	sel            selection
+	output         report.Format
+	strict, verify bool
+	files          outputFiles // --output-file
+	// pending are the files of files, then --report's when html is set,
+	// reserved while the flags are read.
+	pending []*pendingFile
+	html    bool
+}
+
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
@@ -43,67 +56,78 @@ func checkCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "verify-patterns", Usage: "also ask CloudWatch Logs (logs:TestMetricFilter, read-only, one call per filter) whether each filter matches trailwatch's CloudTrail records, and report where it disagrees"},
 		),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("check takes no arguments, got %q", c.Args().Slice())
-			}
-			output, err := report.ParseFormat(c.String("output"))
-			if err != nil {
-				return usageError("--output: %w", err)
-			}
-			sel, err := selectionFromContext(c)
+			opts, err := checkCmdOptionsFrom(c)
 			if err != nil {
 				return err
 			}
-			files := *c.Generic("output-file").(*outputFiles)
-			paths := make([]string, 0, len(files)+1)
-			for _, f := range files {
-				paths = append(paths, f.path)
-			}
-			if c.IsSet("report") {
-				if c.String("report") == "" {
-					return usageError("--report: want a file name, e.g. report.html")
-				}
-				paths = append(paths, c.String("report"))
-			}
-			pending, err := openPending(paths, 0o666)
-			if err != nil {
-				return usageError("--output-file/--report: %w", err)
-			}
-			defer discard(pending)
-
-			targets, skipped, err := sel.reach(c.Context, e, e.aws)
-			if err != nil {
-				return err
-			}
-			opts := check.Options{Strict: c.Bool("strict"), VerifyPatterns: c.Bool("verify-patterns"), Parallel: sel.parallel, CallTimeout: callTimeout,
-				Tool: tool(), Now: e.now, Select: sel.keep()}
-			var finish func()
-			opts.Progress, finish = e.checkProgress("check")
-			rep := check.Run(c.Context, targets, opts)
-			finish()
-			rep.Skip(skipped)
-			if c.Context.Err() != nil {
-				return errCancelled
-			}
-			if err := report.Write(e.stdout, output, rep, e.palette(e.stdout)); err != nil {
-				return err
-			}
-			for i, f := range files {
-				if err := pending[i].commit(func(w io.Writer) error { return report.Write(w, f.format, rep, style.Plain()) }); err != nil {
-					return err
-				}
-			}
-			if c.IsSet("report") {
-				if err := pending[len(files)].commit(func(w io.Writer) error { return report.WriteHTML(w, rep) }); err != nil {
-					return err
-				}
-			}
-			if n := report.ASFFSkipped(rep); n > 0 && (output == report.ASFF || hasFormat(files, report.ASFF)) {
-				fmt.Fprintf(e.stderr, "trailwatch: asff: %d result(s) left out: an ASFF finding needs the account ID, and those accounts could not be identified\n", n)
-			}
-			return withCode(checkExitCode(rep.Summary))
+			defer discard(opts.pending)
+			return checkRun(c.Context, e, opts)
 		},
 	}
+}
+
+// checkCmdOptionsFrom binds and validates check's flags; every mistake is
+// a usage error, found before anything is read.
+func checkCmdOptionsFrom(c *cli.Context) (o checkCmdOptions, err error) {
+	if err := noArgs(c); err != nil {
+		return o, err
+	}
+	if o.output, err = report.ParseFormat(c.String("output")); err != nil {
+		return o, usageError("--output: %w", err)
+	}
+	if o.sel, err = selectionFromContext(c); err != nil {
+		return o, err
+	}
+	o.strict, o.verify = c.Bool("strict"), c.Bool("verify-patterns")
+	o.files = *c.Generic("output-file").(*outputFiles)
+	paths := make([]string, 0, len(o.files)+1)
+	for _, f := range o.files {
+		paths = append(paths, f.path)
+	}
+	if o.html = c.IsSet("report"); o.html {
+		if c.String("report") == "" {
+			return o, usageError("--report: want a file name, e.g. report.html")
+		}
+		paths = append(paths, c.String("report"))
+	}
+	if o.pending, err = openPending(paths, 0o666); err != nil {
+		return o, usageError("--output-file/--report: %w", err)
+	}
+	return o, nil
+}
+
+func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
+	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	if err != nil {
+		return err
+	}
+	co := o.sel.checkOptions(e, o.strict)
+	co.VerifyPatterns = o.verify
+	var finish func()
+	co.Progress, finish = e.checkProgress("check")
+	rep := check.Run(ctx, checkTargets(targets), co)
+	finish()
+	rep.Skip(skipped)
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	if err := report.Write(e.stdout, o.output, rep, e.palette(e.stdout)); err != nil {
+		return err
+	}
+	for i, f := range o.files {
+		if err := o.pending[i].commit(func(w io.Writer) error { return report.Write(w, f.format, rep, style.Plain()) }); err != nil {
+			return err
+		}
+	}
+	if o.html {
+		if err := o.pending[len(o.files)].commit(func(w io.Writer) error { return report.WriteHTML(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if n := report.ASFFSkipped(rep); n > 0 && (o.output == report.ASFF || hasFormat(o.files, report.ASFF)) {
+		fmt.Fprintf(e.stderr, "trailwatch: asff: %d result(s) left out: an ASFF finding needs the account ID, and those accounts could not be identified\n", n)
+	}
+	return withCode(checkExitCode(rep.Summary))
 }
 
 func hasFormat(files outputFiles, f report.Format) bool {

@@ -30,8 +30,8 @@ func demoCommand(e *env) *cli.Command {
 			"Your AWS_* variables and ~/.aws files are never read. Exit 0 when every step ended as the story says,\n" +
 			"3 otherwise, naming the step. See docs/demo.md.",
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("demo takes no arguments, got %q", c.Args().Slice())
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			srv, err := sandbox.New(sandbox.Options{Scenario: "demo"})
 			if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
-	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
@@ -35,6 +34,20 @@ func planShapingFlags() []string {
 	return shaping
 }
 
+// fixOptions is what `fix` was asked to do.
+type fixOptions struct {
+	sel      selection
+	plan     plan.Options // from the flags; a saved plan's own replace them
+	planFile string       // --plan: apply this saved plan
+	yes, dry bool
+	json     bool
+	journal  string // --journal; empty: the default path
+	rollback bool
+	// report is --report's file, when set.
+	report    string
+	reportSet bool
+}
+
 func fixCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "fix",
@@ -50,149 +63,210 @@ func fixCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan saved by plan --out `FILE`, refusing accounts that changed since"},
 			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: $XDG_STATE_HOME/trailwatch/journal.jsonl, else ~/.local/state/trailwatch/journal.jsonl)"},
 			&cli.BoolFlag{Name: "rollback", Usage: "when an account's apply fails, delete what this run created there (never anything that existed before)"},
-			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the result on stdout: text or json (the diff and the questions then go to stderr)"},
+			outputFlag("the result on stdout: text or json (the diff and the questions then go to stderr)"),
 			&cli.StringFlag{Name: "report", Usage: "also write each account's check before and after as a self-contained HTML page to `FILE`"},
 		),
-		Action: func(c *cli.Context) error { return runFix(c, e) },
+		Action: func(c *cli.Context) error {
+			opts, err := fixOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			return runFix(c.Context, e, opts)
+		},
 	}
 }
 
+// fixOptionsFrom binds and validates fix's flags.
+func fixOptionsFrom(c *cli.Context) (o fixOptions, err error) {
+	if err := noArgs(c); err != nil {
+		return o, err
+	}
+	o.yes, o.dry, o.planFile = c.Bool("yes"), c.Bool("dry-run"), c.String("plan")
+	o.journal, o.rollback = c.String("journal"), c.Bool("rollback")
+	o.report, o.reportSet = c.String("report"), c.IsSet("report")
+	if o.json, err = jsonOutput(c); err != nil {
+		return o, err
+	}
+	if o.json && o.dry {
+		return o, usageError("--dry-run --output json: a dry run applies nothing, so there is no result to report; plan --output json prints the plan")
+	}
+	if o.planFile != "" {
+		for _, name := range planShapingFlags() {
+			if c.IsSet(name) {
+				return o, usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
+			}
+		}
+	} else if o.plan, err = planOptionsFromContext(c); err != nil {
+		return o, err
+	}
+	o.sel, err = selectionFromContext(c)
+	return o, err
+}
+
+// fixRun is one run of fix, step by step: validate and open what it
+// writes (start), plan or load the saved plan (planned), approve, apply,
+// re-check, report.
 type fixRun struct {
-	e        *env
-	sel      selection
-	opts     plan.Options
-	yes, dry bool
-	json     bool
+	e    *env
+	o    fixOptions
+	opts plan.Options // the plan's options: the flags', or the saved plan's
+	// prompt asks per account; nil with --yes.
+	prompt  fix.Prompter
+	saved   *plan.Plan
+	journal *fix.Journal // nil on a dry run
+	html    *pendingFile // --report
+	// view is where a person sees the diff and the questions: stdout only
+	// when it is that terminal and holds text.
+	view io.Writer
+	vpal style.Palette
 	// progressed: apply drew a progress line, which the summary drawn on
 	// the terminal is set apart from.
 	progressed bool
-	prompt     fix.Prompter
-	targets    []check.Target
+	targets    []target
 	co         check.Options
+	closers    []func()
 }
 
-func runFix(c *cli.Context, e *env) error {
-	if c.NArg() > 0 {
-		return usageError("fix takes no arguments, got %q", c.Args().Slice())
-	}
-	r := fixRun{e: e, yes: c.Bool("yes"), dry: c.Bool("dry-run")}
-	switch c.String("output") {
-	case "text":
-	case "json":
-		r.json = true
-	default:
-		return usageError("--output %q: want text or json", c.String("output"))
-	}
-	if r.json && r.dry {
-		return usageError("--dry-run --output json: a dry run applies nothing, so there is no result to report; plan --output json prints the plan")
-	}
-	planFile := c.String("plan")
-	var err error
-	if planFile != "" {
-		for _, name := range planShapingFlags() {
-			if c.IsSet(name) {
-				return usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
-			}
-		}
-	} else if r.opts, err = planOptionsFromContext(c); err != nil {
+func runFix(ctx context.Context, e *env, o fixOptions) error {
+	r, err := startFix(e, o)
+	defer r.close()
+	if err != nil {
 		return err
 	}
-	if r.sel, err = selectionFromContext(c); err != nil {
+	p, before, failed, err := r.planned(ctx)
+	if err != nil {
 		return err
-	}
-	prompt, interactive := e.prompter()
-	if !r.yes && !r.dry && !interactive {
-		return usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
-	}
-	if !r.yes {
-		r.prompt = prompt
-	}
-	var saved *plan.Plan
-	if planFile != "" {
-		p, err := plan.Read(planFile)
-		if err != nil {
-			// Unreadable or invalid, the file is bad input either way.
-			return usageError("%w", err)
-		}
-		saved = &p
-		r.opts = plan.Options{Strict: p.Options.Strict}
-	}
-	// The journal is opened before anything is read or asked, so an
-	// unwritable one stops the run before it could change anything.
-	var journal *fix.Journal
-	if !r.dry {
-		path := c.String("journal")
-		if path == "" {
-			if path, err = fix.DefaultJournalPath(e.getenv); err != nil {
-				return usageError("%w", err)
-			}
-		}
-		if journal, err = fix.OpenJournal(path); err != nil {
-			return usageError("--journal: %w", err)
-		}
-		defer journal.Close()
-		e.atAbort(journal.Abandon)
-	}
-	var htmlReport *pendingFile
-	if c.IsSet("report") {
-		if r.dry || c.String("report") == "" {
-			return usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
-		}
-		files, err := openPending([]string{c.String("report")}, 0o666)
-		if err != nil {
-			return usageError("--report: %w", err)
-		}
-		htmlReport = files[0]
-		defer discard(files)
-	}
-
-	ctx := c.Context
-	r.co = check.Options{Strict: r.opts.Strict, Parallel: r.sel.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now, Select: r.sel.keep()}
-	if saved != nil && !c.IsSet("profile") && !r.sel.all {
-		r.sel.profiles = profilesOf(*saved)
-	}
-	var skipped []check.Skipped
-	if r.targets, skipped, err = r.sel.reach(ctx, e, e.aws); err != nil {
-		return err
-	}
-	noteSkipped(e, skipped)
-	var p plan.Plan
-	var before check.Report
-	failed := 0 // accounts that could not be evaluated or planned, as plan counts them
-	if saved != nil {
-		co := r.co
-		var finish func()
-		co.Progress, finish = e.checkProgress("check")
-		before = check.Run(ctx, r.targets, co)
-		finish()
-		p = matchSaved(*saved, before)
-		failed = before.Summary.Error + before.Summary.Manual
-		if err := checkBefore(ctx, p, before, r.targets); err != nil {
-			return err
-		}
-	} else {
-		p, before, failed = runPlan(ctx, e, r.targets, r.opts, r.co)
 	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
-	if r.dry {
-		return r.dryRun(ctx, p, before, saved != nil, failed)
+	if o.dry {
+		return r.dryRun(ctx, p, before, r.saved != nil, failed)
 	}
-	// stdout is the result (text or JSON). What a person must see before
-	// answering goes to the terminal they answer at: stdout only when it is
-	// that terminal and holds text.
-	out, pal := e.stdout, e.palette(e.stdout)
-	view := e.stdout
-	if r.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
-		view = e.stderr
+	accounts, approvals, err := r.approve(ctx, p, before)
+	if err != nil {
+		return err
 	}
-	vpal := e.palette(view)
+	jobs, results := r.apply(ctx, accounts, approvals, before)
+	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
+	reports := fixReports(accounts, approvals, before, after, results)
+	if err := r.finish(reports, before, after, len(jobs)); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	return withCode(fixExitCode(reports))
+}
 
-	session := fix.Session{Yes: r.yes, Prompt: r.prompt,
-		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(view, a, vpal) },
+// startFix makes sure the run can go to its end before anything is read:
+// someone to ask (or --yes), a readable saved plan, a writable journal and
+// report file.
+func startFix(e *env, o fixOptions) (*fixRun, error) {
+	r := &fixRun{e: e, o: o, opts: o.plan}
+	prompt, interactive := e.prompter()
+	if !o.yes && !o.dry && !interactive {
+		return r, usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
+	}
+	if !o.yes {
+		r.prompt = prompt
+	}
+	if o.planFile != "" {
+		p, err := plan.Read(o.planFile)
+		if err != nil {
+			// Unreadable or invalid, the file is bad input either way.
+			return r, usageError("%w", err)
+		}
+		r.saved = &p
+		r.opts = plan.Options{Strict: p.Options.Strict}
+	}
+	// The journal is opened before anything is read or asked, so an
+	// unwritable one stops the run before it could change anything.
+	if !o.dry {
+		if err := r.openJournal(); err != nil {
+			return r, err
+		}
+	}
+	if o.reportSet {
+		if o.dry || o.report == "" {
+			return r, usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
+		}
+		files, err := openPending([]string{o.report}, 0o666)
+		if err != nil {
+			return r, usageError("--report: %w", err)
+		}
+		r.html = files[0]
+		r.closers = append(r.closers, func() { discard(files) })
+	}
+	return r, nil
+}
+
+func (r *fixRun) openJournal() error {
+	path := r.o.journal
+	if path == "" {
+		var err error
+		if path, err = fix.DefaultJournalPath(r.e.getenv); err != nil {
+			return usageError("%w", err)
+		}
+	}
+	journal, err := fix.OpenJournal(path)
+	if err != nil {
+		return usageError("--journal: %w", err)
+	}
+	r.journal = journal
+	r.closers = append(r.closers, func() { journal.Close() })
+	r.e.atAbort(journal.Abandon)
+	return nil
+}
+
+// close releases what startFix opened, last first.
+func (r *fixRun) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+// planned reaches the selected accounts and plans them, or reconciles the
+// saved plan with them and refuses it when its before values are not what
+// the accounts hold. failed counts the accounts that could not be
+// evaluated or planned, as plan counts them.
+func (r *fixRun) planned(ctx context.Context) (p plan.Plan, before check.Report, failed int, err error) {
+	r.co = r.o.sel.checkOptions(r.e, r.opts.Strict)
+	if r.saved != nil && len(r.o.sel.profiles) == 0 && !r.o.sel.all {
+		r.o.sel.profiles = r.saved.SavedProfiles()
+	}
+	var skipped []check.Skipped
+	if r.targets, skipped, err = r.o.sel.reach(ctx, r.e, r.e.aws); err != nil {
+		return p, before, 0, err
+	}
+	noteSkipped(r.e, skipped)
+	if r.saved == nil {
+		p, before, failed = runPlan(ctx, r.e, r.targets, r.opts, r.co)
+		return p, before, failed, nil
+	}
+	co := r.co
+	var finish func()
+	co.Progress, finish = r.e.checkProgress("check")
+	before = check.Run(ctx, checkTargets(r.targets), co)
+	finish()
+	p = plan.Reconcile(*r.saved, before)
+	failed = before.Summary.Error + before.Summary.Manual
+	return p, before, failed, checkBefore(ctx, p, before, r.targets)
+}
+
+// approve shows the plan where a person sees it and asks per account (or,
+// with --yes, shows the whole diff and approves it all).
+func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) ([]plan.AccountPlan, []fix.Approval, error) {
+	e := r.e
+	r.view = e.stdout
+	if r.o.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
+		r.view = e.stderr
+	}
+	r.vpal = e.palette(r.view)
+	session := fix.Session{Yes: r.o.yes, Prompt: r.prompt,
+		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(r.view, a, r.vpal) },
 		Note: func(msg string) error {
-			_, err := fmt.Fprintln(view, termsafe.Escape(msg))
+			_, err := fmt.Fprintln(r.view, termsafe.Escape(msg))
 			return err
 		},
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
@@ -201,27 +275,15 @@ func runFix(c *cli.Context, e *env) error {
 			res := resultOf(before, p.Accounts[i].Account)
 			return planAccount(ctx, targetOf(r.targets, res), res, o)
 		}}
-	if r.prompt == nil {
-		// Scripted: the whole diff first, so the log shows what is applied.
-		if err := plan.RenderText(view, p, vpal); err != nil {
-			return err
-		}
-		fmt.Fprintln(view)
-	} else {
-		for _, a := range p.Accounts {
-			if len(a.Changes) == 0 && !a.NeedsNotify {
-				if err := plan.RenderAccount(view, a, vpal); err != nil {
-					return err
-				}
-			}
-		}
+	if err := r.showUnasked(p); err != nil {
+		return nil, nil, err
 	}
 	accounts, approvals, err := session.Approve(ctx, p.Accounts)
 	if errors.Is(err, fix.ErrCancelled) {
-		return errCancelled
+		return nil, nil, errCancelled
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if r.prompt != nil {
 		// Accounts asked whom to notify were not drawn up front; those
@@ -229,13 +291,39 @@ func runFix(c *cli.Context, e *env) error {
 		// drawn now, so the summary's "see above" finds their reason.
 		for i, a := range accounts {
 			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
-				if err := plan.RenderAccount(view, a, vpal); err != nil {
-					return err
+				if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+					return nil, nil, err
 				}
 			}
 		}
 	}
+	return accounts, approvals, nil
+}
 
+// showUnasked draws, before the questions, what no question will show:
+// scripted, the whole diff, so the log shows what is applied; at a prompt,
+// the accounts with nothing to change and nobody to ask about.
+func (r *fixRun) showUnasked(p plan.Plan) error {
+	if r.prompt == nil {
+		if err := plan.RenderText(r.view, p, r.vpal); err != nil {
+			return err
+		}
+		fmt.Fprintln(r.view)
+		return nil
+	}
+	for _, a := range p.Accounts {
+		if len(a.Changes) == 0 && !a.NeedsNotify {
+			if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// apply writes the approved accounts' changes, side by side, with a
+// progress line.
+func (r *fixRun) apply(ctx context.Context, accounts []plan.AccountPlan, approvals []fix.Approval, before check.Report) ([]fix.Job, []fix.Result) {
 	var jobs []fix.Job
 	for i, a := range accounts {
 		if approvals[i] != fix.Approved {
@@ -244,14 +332,18 @@ func runFix(c *cli.Context, e *env) error {
 		t := targetOf(r.targets, resultOf(before, a.Account))
 		jobs = append(jobs, fix.Job{Plan: a, Profile: t.Profile, Readers: readersFor(t), Writers: writersFor(t)})
 	}
-	fo := fix.Options{Journal: journal, Rollback: c.Bool("rollback"), Parallel: r.sel.parallel, CallTimeout: callTimeout}
-	applying := e.meter("fix", len(jobs), time.Now())
-	r.progressed = len(jobs) > 1 && e.liveStderr()
+	fo := fix.Options{Journal: r.journal, Rollback: r.o.rollback, Parallel: r.o.sel.parallel, CallTimeout: callTimeout}
+	applying := r.e.meter("fix", len(jobs), time.Now())
+	r.progressed = len(jobs) > 1 && r.e.liveStderr()
 	fo.Progress = func(_, _ int, res fix.Result) { applying.Done(applyStatus(res)) }
 	results := fix.Apply(ctx, jobs, fo)
 	applying.Finish()
+	return jobs, results
+}
 
-	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
+// fixReports is each account's story: its verdict before, what was
+// approved and applied, and its verdict after.
+func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before check.Report, after map[string]check.Result, results []fix.Result) []fix.Report {
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
 		res := resultOf(before, a.Account)
@@ -269,28 +361,30 @@ func runFix(c *cli.Context, e *env) error {
 			reports[i].After = statusText(a)
 		}
 	}
-	if err := r.report(out, pal, view, vpal, reports); err != nil {
+	return reports
+}
+
+// finish reports the run: stdout, the HTML page, the journal's path.
+func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string]check.Result, applied int) error {
+	if err := r.report(r.e.stdout, r.e.palette(r.e.stdout), r.view, r.vpal, reports); err != nil {
 		return err
 	}
-	if htmlReport != nil {
-		if err := writeFixReport(htmlReport, before, after, reports); err != nil {
+	if r.html != nil {
+		if err := writeFixReport(r.html, before, after, reports); err != nil {
 			return err
 		}
 	}
-	if journal != nil && len(jobs) > 0 {
-		fmt.Fprintf(e.stderr, "journal: %s\n", journal.Path())
+	if r.journal != nil && applied > 0 {
+		fmt.Fprintf(r.e.stderr, "journal: %s\n", r.journal.Path())
 	}
-	if ctx.Err() != nil {
-		return errCancelled
-	}
-	return withCode(fixExitCode(reports))
+	return nil
 }
 
 // report writes the result to stdout: each applied account's steps and the
 // summary, or the JSON document. When stdout is not where the person
 // answered (or holds JSON), the terminal gets the text too: the summary, and
 // with JSON the steps as well, since nothing else shows them there.
-func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
+func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
 	text := func(w io.Writer, pal style.Palette, steps bool) error {
 		for _, rep := range reports {
 			if rep.Result != nil && steps {
@@ -301,7 +395,7 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 		}
 		return fix.RenderSummary(w, reports, pal)
 	}
-	if r.json {
+	if r.o.json {
 		if err := fix.EncodeJSON(out, reports); err != nil {
 			return err
 		}
@@ -325,7 +419,7 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 	switch {
 	case view == out:
 		return nil
-	case r.json:
+	case r.o.json:
 		return text(view, vpal, true)
 	}
 	if r.progressed {
@@ -337,7 +431,7 @@ func (r fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal st
 // dryRun shows the diff (and, for a saved plan, what went stale) and calls
 // no write API. It exits as plan does with the same selection (failed
 // counts what plan would), and 3 when a saved plan went stale.
-func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
+func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
 	if err := plan.RenderText(out, p, pal); err != nil {
 		return err
@@ -370,8 +464,8 @@ func (r fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, sa
 // accounts whose verdict came from one of them (members of an organization
 // trail), which settle against their owner's new verdict; keyed by
 // account. It runs even after an interrupt: the truth is owed either way.
-func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
-	var targets []check.Target
+func (r *fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
+	var targets []target
 	applied := map[string]bool{}
 	for _, j := range jobs {
 		applied[j.Plan.Account] = true
@@ -393,7 +487,7 @@ func (r fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job
 	if len(targets) == 0 {
 		return out
 	}
-	for _, res := range check.Run(ctx, targets, co).Results {
+	for _, res := range check.Run(ctx, checkTargets(targets), co).Results {
 		out[res.Account] = res
 	}
 	finish()
@@ -415,7 +509,7 @@ func applyStatus(res fix.Result) string {
 // checkBefore refuses a saved plan whose before values are not what the
 // accounts hold, before anything is shown or asked: the diff's old values
 // must be true too.
-func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets []check.Target) error {
+func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets []target) error {
 	for _, a := range p.Accounts {
 		t := targetOf(targets, resultOf(before, a.Account))
 		if len(a.Changes) == 0 || t.Clients == nil {
@@ -428,46 +522,6 @@ func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets 
 		}
 	}
 	return nil
-}
-
-// matchSaved lines up a saved plan's accounts with the accounts the
-// selected profiles reach now; an account of the plan nobody reaches is
-// reported, not silently dropped.
-func matchSaved(saved plan.Plan, before check.Report) plan.Plan {
-	byAccount := map[string]plan.AccountPlan{}
-	for _, a := range saved.Accounts {
-		byAccount[a.Account] = a
-	}
-	p := saved
-	p.Accounts = make([]plan.AccountPlan, 0, len(before.Results))
-	for _, res := range before.Results {
-		a, ok := byAccount[res.Account]
-		if !ok {
-			a = plan.AccountPlan{Account: res.Account, Profiles: res.Profiles, Status: string(res.Status), Reason: string(res.Reason),
-				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "not in the saved plan; run plan for it"}
-		}
-		delete(byAccount, res.Account)
-		p.Accounts = append(p.Accounts, a)
-	}
-	for _, a := range saved.Accounts {
-		if _, missed := byAccount[a.Account]; missed && len(a.Changes) > 0 {
-			a.Blocked, a.Changes = "no selected profile reaches this account: select its profile with --profile", []plan.Change{}
-			p.Accounts = append(p.Accounts, a)
-		}
-	}
-	return p
-}
-
-// profilesOf is the profiles a saved plan was made with, so fix --plan
-// reaches the same accounts without repeating --profile.
-func profilesOf(p plan.Plan) []string {
-	var out []string
-	for _, a := range p.Accounts {
-		if len(a.Profiles) > 0 && !slices.Contains(out, a.Profiles[0]) {
-			out = append(out, a.Profiles[0])
-		}
-	}
-	return out
 }
 
 // resultOf is check's result for an account; a saved plan may name an
@@ -486,9 +540,9 @@ func statusText(r check.Result) string {
 }
 
 // writersFor builds fix's write clients from a target's configuration.
-func writersFor(t check.Target) fix.Writers {
-	c, ok := t.Clients.(*awsenv.Clients)
-	if !ok {
+func writersFor(t target) fix.Writers {
+	c := t.aws
+	if c == nil {
 		return fix.Writers{}
 	}
 	return fix.Writers{

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
-	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
@@ -53,6 +52,16 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 	return o, nil
 }
 
+// planCmdOptions is what `plan` was asked to do.
+type planCmdOptions struct {
+	sel  selection
+	plan plan.Options
+	json bool
+	// outFile, when set, receives the plan file (--out); reserved while the
+	// flags are read, so a path that cannot be written is a usage error.
+	outFile *pendingFile
+}
+
 func planCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
@@ -63,71 +72,82 @@ func planCommand(e *env) *cli.Command {
 			"still fails, 2 on bad input, 3 when an account could not be evaluated. See docs/plan.md.",
 		Flags: append(planFlags(),
 			&cli.StringFlag{Name: "out", Usage: "also write the plan as JSON to `FILE` (for fix --plan)"},
-			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the plan on stdout: text or json"},
+			outputFlag("the plan on stdout: text or json"),
 		),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("plan takes no arguments, got %q", c.Args().Slice())
-			}
-			output := c.String("output")
-			if output != "text" && output != "json" {
-				return usageError("--output %q: want text or json", output)
-			}
-			opts, err := planOptionsFromContext(c)
-			if err != nil {
-				return err
-			}
-			var outFile []*pendingFile
-			if out := c.String("out"); out != "" {
-				// A plan names endpoints and ARNs: private to the user.
-				if outFile, err = openPending([]string{out}, 0o600); err != nil {
-					return usageError("--out: %w", err)
-				}
-				defer discard(outFile)
-			}
-			sel, err := selectionFromContext(c)
-			if err != nil {
-				return err
-			}
-			targets, skipped, err := sel.reach(c.Context, e, e.aws)
-			if err != nil {
-				return err
-			}
-			noteSkipped(e, skipped)
-			co := check.Options{Strict: opts.Strict, Parallel: sel.parallel, CallTimeout: callTimeout, Tool: tool(), Select: sel.keep()}
-			p, _, failed := runPlan(c.Context, e, targets, opts, co)
-			if c.Context.Err() != nil {
-				return errCancelled
-			}
-			if outFile != nil {
-				if err := outFile[0].commit(func(w io.Writer) error { return plan.Encode(w, p) }); err != nil {
-					return err
-				}
-			}
-			if output == "json" {
-				err = plan.Encode(e.stdout, p)
-			} else {
-				err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+			opts, err := planCmdOptionsFrom(c)
+			if opts.outFile != nil {
+				defer discard([]*pendingFile{opts.outFile})
 			}
 			if err != nil {
 				return err
 			}
-			return withCode(planExitCode(p, failed))
+			return planRun(c.Context, e, opts)
 		},
 	}
+}
+
+// planCmdOptionsFrom binds and validates plan's flags; every mistake is a
+// usage error, found before anything is read.
+func planCmdOptionsFrom(c *cli.Context) (o planCmdOptions, err error) {
+	if err := noArgs(c); err != nil {
+		return o, err
+	}
+	if o.json, err = jsonOutput(c); err != nil {
+		return o, err
+	}
+	if o.plan, err = planOptionsFromContext(c); err != nil {
+		return o, err
+	}
+	if out := c.String("out"); out != "" {
+		// A plan names endpoints and ARNs: private to the user.
+		files, err := openPending([]string{out}, 0o600)
+		if err != nil {
+			return o, usageError("--out: %w", err)
+		}
+		o.outFile = files[0]
+	}
+	o.sel, err = selectionFromContext(c)
+	return o, err
+}
+
+func planRun(ctx context.Context, e *env, o planCmdOptions) error {
+	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	if err != nil {
+		return err
+	}
+	noteSkipped(e, skipped)
+	p, _, failed := runPlan(ctx, e, targets, o.plan, o.sel.checkOptions(e, o.plan.Strict))
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	if o.outFile != nil {
+		if err := o.outFile.commit(func(w io.Writer) error { return plan.Encode(w, p) }); err != nil {
+			return err
+		}
+	}
+	if o.json {
+		err = plan.Encode(e.stdout, p)
+	} else {
+		err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+	}
+	if err != nil {
+		return err
+	}
+	return withCode(planExitCode(p, failed))
 }
 
 // runPlan checks the targets and plans each account with the clients of the
 // first profile that reached it. failed counts accounts that could not be
 // evaluated or planned.
 // Both phases show progress on stderr.
-func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
 	// The metric a new filter would emit: an alarm already working on it
 	// means the filter is all a failing account needs.
 	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	report := check.Run(ctx, targets, co)
+	report := check.Run(ctx, checkTargets(targets), co)
 	finish()
 	m := e.meter("plan", len(report.Results), time.Now())
 	defer m.Finish()
@@ -159,14 +179,14 @@ func runPlan(ctx context.Context, e *env, targets []check.Target, opts plan.Opti
 	return plan.New(version, time.Now(), opts, accounts), report, failed
 }
 
-func planAccount(ctx context.Context, t check.Target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {
+func planAccount(ctx context.Context, t target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {
 	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
 }
 
 // targetOf is the target whose clients reach a result's account: the one
 // that knew its account (an organization member, a seat), else that of its
 // first profile (the default chain has none).
-func targetOf(targets []check.Target, r check.Result) check.Target {
+func targetOf(targets []target, r check.Result) target {
 	for _, t := range targets {
 		if t.Account != "" && t.Account == r.Account && t.Err == nil {
 			return t
@@ -181,7 +201,7 @@ func targetOf(targets []check.Target, r check.Result) check.Target {
 			return t
 		}
 	}
-	return check.Target{}
+	return target{}
 }
 
 // noteSkipped tells, on stderr, which organization accounts plan and fix
@@ -196,9 +216,9 @@ func noteSkipped(e *env, skipped []check.Skipped) {
 // clients, and so the same retry budgets, check read through. A target
 // without clients (its profile failed to load) is already an ERROR result
 // that plan never reads for.
-func readersFor(t check.Target) plan.Readers {
-	c, ok := t.Clients.(*awsenv.Clients)
-	if !ok {
+func readersFor(t target) plan.Readers {
+	c := t.aws
+	if c == nil {
 		return plan.Readers{}
 	}
 	return plan.Readers{

@@ -41,8 +41,8 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("sandbox takes no arguments, got %q", c.Args().Slice())
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
 				return usageError("--accounts sizes the fleet and org scenarios only, not %q", cmp.Or(opts.scenario, "the default"))

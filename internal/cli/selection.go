@@ -29,6 +29,29 @@ type selection struct {
 	accounts, exclude []string
 }
 
+// target is a check target with the SDK clients it was built from: plan's
+// readers and fix's writers are made of the same clients, and so share the
+// retry budgets check read through. aws is nil when the profile could not
+// be loaded (its target carries the error).
+type target struct {
+	check.Target
+	aws *awsenv.Clients
+}
+
+// checkTargets is what check.Run takes of the targets.
+func checkTargets(ts []target) []check.Target {
+	out := make([]check.Target, len(ts))
+	for i, t := range ts {
+		out[i] = t.Target
+	}
+	return out
+}
+
+// checkOptions is how every command runs check over the selection.
+func (s selection) checkOptions(e *env, strict bool) check.Options {
+	return check.Options{Strict: strict, Parallel: s.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now, Select: s.keep()}
+}
+
 func selectionFlags() []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "profile", Usage: "AWS profile `NAME` (repeatable, or comma-separated); default: the standard credential chain"},
@@ -94,7 +117,7 @@ func (s selection) profileNames(e *env, loader *awsenv.Loader, o awsenv.Override
 
 // targets loads each selected profile. A profile that cannot be loaded
 // becomes a target carrying its error, so the other accounts still run.
-func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]check.Target, error) {
+func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]target, error) {
 	loader, err := awsenv.NewLoader(o, e.getenv)
 	if err != nil {
 		// The flag that made the shared files matter is the one to blame.
@@ -112,10 +135,10 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 	if err != nil {
 		return nil, err
 	}
-	targets := make([]check.Target, 0, len(names))
+	targets := make([]target, 0, len(names))
 	for _, name := range names {
 		cfg, err := loader.Load(ctx, name, s.region)
-		t := check.Target{Profile: name, Region: s.region}
+		t := target{Target: check.Target{Profile: name, Region: s.region}}
 		if err != nil {
 			t.Err = &awserr.ConfigError{Err: err}
 		} else {
@@ -126,7 +149,8 @@ func (s selection) targets(ctx context.Context, e *env, o awsenv.Overrides) ([]c
 					return nil, usageError("--region: %w", err)
 				}
 			}
-			t.Region, t.Clients = cfg.Region, awsenv.NewClients(cfg)
+			t.aws = awsenv.NewClients(cfg)
+			t.Region, t.Clients = cfg.Region, t.aws
 		}
 		if t.Region == "" {
 			t.Region = awsenv.DefaultRegion

@@ -137,7 +137,7 @@ func (s selection) keep() func(account string) bool {
 // organization accounts skipped because they are not active. A seat whose
 // organization cannot be listed stops the run: auditing only the seat
 // would read as if the organization had been audited.
-func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]check.Target, []check.Skipped, error) {
+func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]target, []check.Skipped, error) {
 	seats, err := s.targets(ctx, e, o)
 	if err != nil || !s.org.on {
 		return seats, nil, err
@@ -161,7 +161,7 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 		if seat.Err != nil {
 			continue
 		}
-		clients := seat.Clients.(*awsenv.Clients)
+		clients := seat.aws
 		api := organizations.NewFromConfig(clients.ConfigFor(""))
 		organization, err := org.Describe(ctx, api)
 		if err != nil {
@@ -193,9 +193,10 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 			role := awsenv.Role{ARN: "arn:" + cmp.Or(partitions[i], "aws") + ":iam::" + a.ID + ":role/" + s.org.roleName,
 				ExternalID: s.org.externalID, SessionName: s.org.sessionID}
 			member := assumer.Config(role)
-			out = append(out, check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,
-				Clients: awsenv.NewClients(member),
-				Connect: func(ctx context.Context) error { return awsenv.Connect(ctx, member, role.ARN) }})
+			clients := awsenv.NewClients(member)
+			out = append(out, target{aws: clients, Target: check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,
+				Clients: clients,
+				Connect: func(ctx context.Context) error { return awsenv.Connect(ctx, member, role.ARN) }}})
 		}
 		for _, a := range listing.Inactive {
 			if keep(a.ID) {
@@ -208,7 +209,7 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]che
 
 // identifySeats sets each loadable seat's Account, or its Err, and returns
 // the partition of each identified seat (aws, aws-cn, aws-us-gov), by index.
-func identifySeats(ctx context.Context, seats []check.Target) map[int]string {
+func identifySeats(ctx context.Context, seats []target) map[int]string {
 	partitions := map[int]string{}
 	for i := range seats {
 		seat := &seats[i]
@@ -230,7 +231,7 @@ func identifySeats(ctx context.Context, seats []check.Target) map[int]string {
 	return partitions
 }
 
-func seatName(t check.Target) string {
+func seatName(t target) string {
 	if t.Profile == "" {
 		return "the default credentials"
 	}
