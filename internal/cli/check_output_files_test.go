@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +18,8 @@ import (
 // runCheckAt runs check with the report clock fixed.
 func runCheckAt(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-		isTerminal: func(any) bool { return false },
-		now:        func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }}
+	e, out, errOut := testEnv()
+	e.now = func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }
 	code = runApp(context.Background(), e, append([]string{"trailwatch", "check"}, args...))
 	return code, out.String(), errOut.String()
 }
@@ -123,8 +119,7 @@ func TestCheckInterruptedWritesNoReport(t *testing.T) {
 	require.NoError(t, os.WriteFile(old, []byte("earlier run"), 0o644))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, _, errOut := testEnv()
 	code := runApp(ctx, e, []string{"trailwatch", "check", "--output-file", "csv=" + old, "--report", filepath.Join(dir, "new.html")})
 	require.Equal(t, exitCancelled, code, errOut.String())
 	entries, err := os.ReadDir(dir)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -39,9 +38,7 @@ func startSandbox(t *testing.T, scenario string) *sandbox.Server {
 
 func runCheckCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	code = runApp(context.Background(), e, append([]string{"trailwatch", "check"}, args...))
 	return code, out.String(), errOut.String()
 }
@@ -206,9 +203,8 @@ func TestCheckCommandProgressAtTerminal(t *testing.T) {
 	}
 	require.NoError(t, os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(creds.String()), 0o600))
 	for _, terminal := range []bool{true, false} {
-		var out, errOut bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-			isTerminal: func(f any) bool { return terminal && f == any(&errOut) }}
+		e, out, errOut := testEnv()
+		e.isTerminal = func(f any) bool { return terminal && f == any(errOut) }
 		code := runApp(context.Background(), e, []string{"trailwatch", "check", "--all-profiles", "--output", "json"})
 		require.Equal(t, exitFindings, code, errOut.String())
 		var rep check.Report

@@ -53,9 +53,7 @@ func hostileAWSEnvironment(t *testing.T) *atomic.Int64 {
 }
 
 func demoEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	return &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: os.Getenv, isTerminal: func(any) bool { return false }}, &out, &errOut
+	return testEnv()
 }
 
 // The whole story runs against the in-process sandbox only, whatever the

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -42,9 +41,8 @@ func (p *answeringPrompter) Notify(a plan.AccountPlan) (string, error) {
 // runFixAsking runs fix with no terminal but someone to ask.
 func runFixAsking(t *testing.T, p fix.Prompter, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-		isTerminal: func(any) bool { return false }, prompt: p}
+	e, out, errOut := testEnv()
+	e.prompt = p
 	args = append([]string{"trailwatch", "fix", "--journal", filepath.Join(t.TempDir(), "journal.jsonl")}, args...)
 	code = runApp(context.Background(), e, args)
 	return code, out.String(), errOut.String()

@@ -8,7 +8,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,9 +50,7 @@ const (
 // startSandbox pointed the environment at.
 func runSafetyCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	code = runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
 	return code, out.String(), errOut.String()
 }

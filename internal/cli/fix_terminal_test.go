@@ -93,7 +93,8 @@ func startFixAtTerminal(t *testing.T, cols int, args ...string) *fixAtTerminal {
 	}()
 	// isTerminal is the real check: the pty's slave counts as a terminal,
 	// the stdout buffer does not.
-	e := &env{stdin: tty, stdout: &r.stdout, stderr: tty, getenv: os.Getenv, isTerminal: osIsTerminal}
+	e, _, _ := testEnv()
+	e.stdin, e.stdout, e.stderr, e.isTerminal = tty, &r.stdout, tty, osIsTerminal
 	args = append([]string{"trailwatch", "fix", "--journal", filepath.Join(t.TempDir(), "journal.jsonl")}, args...)
 	go func() {
 		defer close(r.done)

@@ -42,9 +42,7 @@ func runFixCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	if !slices.Contains(args, "--journal") {
 		args = append(args, "--journal", filepath.Join(t.TempDir(), "journal.jsonl"))
 	}
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	code = runApp(context.Background(), e, append([]string{"trailwatch", "fix"}, args...))
 	return code, out.String(), errOut.String()
 }
@@ -364,9 +362,9 @@ func TestFixCommandRefusesWithoutTerminalOrYes(t *testing.T) {
 			srv := startFixSandbox(t, "NO_ALARM")
 			before := fixStateDump(t, srv)
 			journal := filepath.Join(t.TempDir(), "journal.jsonl")
-			var out, errOut bytes.Buffer
-			e := &env{stdin: strings.NewReader("y\n"), stdout: &out, stderr: &errOut,
-				getenv: os.Getenv, isTerminal: func(any) bool { return terminal }}
+			e, out, errOut := testEnv()
+			e.stdin = strings.NewReader("y\n")
+			e.isTerminal = func(any) bool { return terminal }
 			code := runApp(context.Background(), e, []string{"trailwatch", "fix", "--notify", fixNotify, "--journal", journal})
 			require.Equal(t, exitUsage, code, errOut.String())
 			require.Contains(t, errOut.String(), "pass --yes")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,8 +48,7 @@ func benchFleet(b *testing.B, n, latencyMS int) *sandbox.Server {
 }
 
 func benchRun(b *testing.B, args ...string) int {
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, _, _ := testEnv()
 	return runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
 }
 
@@ -118,7 +116,7 @@ func BenchmarkStartup(b *testing.B) {
 			} {
 				b.Setenv(k, v)
 			}
-			e := &env{getenv: os.Getenv}
+			e, _, _ := testEnv()
 			var kept, peak uint64
 			var slowest time.Duration
 			for b.Loop() {
@@ -173,8 +171,7 @@ func sampleHeap(peak *uint64) (stop func()) {
 // verdict per account.
 func benchCheck(b *testing.B, parallel int) (map[string]check.Result, time.Duration) {
 	b.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	start := time.Now()
 	runApp(context.Background(), e, []string{"trailwatch", "check", "--all-profiles", "--parallel", strconv.Itoa(parallel), "--output", "json"})
 	wall := time.Since(start)

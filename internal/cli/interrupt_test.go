@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -36,8 +35,7 @@ func runFixUntil(t *testing.T, journal string, interrupt func() bool, extra ...s
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	args := append([]string{"trailwatch", "fix", "--yes", "--wire-logs", "--notify", wireNotify, "--journal", journal}, extra...)
 	code := runApp(ctx, e, args)
 	return code, out.String() + errOut.String()
@@ -201,8 +199,8 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	j, err := fix.OpenJournal(filepath.Join(dir, "j.jsonl"))
 	require.NoError(t, err)
-	var stderr bytes.Buffer
-	e := &env{stderr: &stderr, aborts: &abortList{}}
+	e, _, stderr := testEnv()
+	e.aborts = &abortList{}
 	e.atAbort(j.Abandon)
 	sigs := make(chan os.Signal, 2)
 	cancelled := make(chan struct{})

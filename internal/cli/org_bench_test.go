@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -99,8 +97,7 @@ func BenchmarkCheckOrg1000(b *testing.B) {
 		stop := peakHeap()
 		b.StartTimer()
 		start := time.Now()
-		var out, errOut bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+		e, out, errOut := testEnv()
 		code := runApp(context.Background(), e, []string{"trailwatch", "check", "--org", "--parallel", "32", "--output", "json"})
 		wall := time.Since(start)
 		b.StopTimer()

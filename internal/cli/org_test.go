@@ -32,9 +32,8 @@ func startOrg(t *testing.T, scenario string, n int) *sandbox.Server {
 // runWith runs a command with the given AWS overrides and no terminal.
 func runWith(t *testing.T, o awsenv.Overrides, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-		isTerminal: func(any) bool { return false }, aws: o}
+	e, out, errOut := testEnv()
+	e.aws = o
 	code := runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
 	return code, out.String(), errOut.String()
 }
@@ -323,9 +322,8 @@ func TestFixOrgFixesOwnerOnce(t *testing.T) {
 func TestOrgProgressPhases(t *testing.T) {
 	startOrg(t, "org-unmonitored", 6)
 	run := func(args ...string) (string, string) {
-		var out, errOut bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-			isTerminal: func(f any) bool { return f == any(&errOut) }}
+		e, out, errOut := testEnv()
+		e.isTerminal = func(f any) bool { return f == any(errOut) }
 		runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
 		return out.String(), errOut.String()
 	}
@@ -442,9 +440,9 @@ func (hostileOrgID) Do(req *http.Request) (*http.Response, error) {
 func TestOrgListingLineEscapesTheOrganization(t *testing.T) {
 	startOrg(t, "org", 2)
 	t.Setenv("AWS_CA_BUNDLE", "") // the SDK would add it to a client it cannot reach into
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv,
-		isTerminal: func(f any) bool { return f == any(&errOut) }, aws: awsenv.Overrides{HTTPClient: hostileOrgID{}}}
+	e, _, errOut := testEnv()
+	e.isTerminal = func(f any) bool { return f == any(errOut) }
+	e.aws = awsenv.Overrides{HTTPClient: hostileOrgID{}}
 	code := runApp(context.Background(), e, []string{"trailwatch", "check", "--org", "--output", "json"})
 	require.Equal(t, exitFailed, code, "%s", errOut.String())
 	require.Contains(t, errOut.String(), `--org: listing the accounts of organization o-\x1b]0;pwned\x07 from the default credentials`)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -24,14 +23,9 @@ type cliResult struct {
 
 func runPattern(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	e := &env{
-		stdin:      strings.NewReader(stdin),
-		stdout:     &stdout,
-		stderr:     &stderr,
-		getenv:     func(string) string { return "" },
-		isTerminal: func(any) bool { return false },
-	}
+	e, stdout, stderr := testEnv()
+	e.stdin = strings.NewReader(stdin)
+	e.getenv = func(string) string { return "" }
 	code := runApp(context.Background(), e, append([]string{"trailwatch", "pattern"}, args...))
 	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -38,9 +37,8 @@ func runPlanCmdAs(t *testing.T, accessKey, scenario string, args ...string) (cod
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_PROFILE", "")
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
+	e.getenv = func(string) string { return "" }
 	code = runApp(context.Background(), e, append([]string{"trailwatch", "plan"}, args...))
 	return code, out.String(), errOut.String(), srv.Counts()
 }

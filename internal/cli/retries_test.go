@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -51,9 +49,8 @@ func TestCheckThrottledToTheEndIsTruthful(t *testing.T) {
 	srv.SetFaults(sandbox.Faults{Throttle: []sandbox.OperationRate{{Operation: "cloudtrail:GetTrailStatus", Rate: 1}}, RetryAfterMS: 1})
 	// The default policy's backoff would make this test wait minutes: the
 	// same attempts, with millisecond delays.
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false },
-		aws: awsenv.Overrides{Retry: awsenv.RetryPolicy{MaxAttempts: awsenv.DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 10 * time.Millisecond}}}
+	e, out, errOut := testEnv()
+	e.aws = awsenv.Overrides{Retry: awsenv.RetryPolicy{MaxAttempts: awsenv.DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 10 * time.Millisecond}}
 	code := runApp(context.Background(), e, []string{"trailwatch", "check", "--output", "json"})
 	require.Equal(t, exitFailed, code, errOut.String())
 	var rep check.Report
@@ -122,9 +119,8 @@ func TestFixFleetInBadWeather(t *testing.T) {
 func TestCheckServerErrorToTheEndIsTruthful(t *testing.T) {
 	srv := startSandbox(t, "compliant")
 	srv.SetFaults(sandbox.Faults{ErrorRate: 1})
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv, isTerminal: func(any) bool { return false },
-		aws: awsenv.Overrides{Retry: awsenv.RetryPolicy{MaxAttempts: awsenv.DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 10 * time.Millisecond}}}
+	e, out, errOut := testEnv()
+	e.aws = awsenv.Overrides{Retry: awsenv.RetryPolicy{MaxAttempts: awsenv.DefaultRetryPolicy.MaxAttempts, BaseDelay: time.Millisecond, MaxBackoff: 10 * time.Millisecond}}
 	code := runApp(context.Background(), e, []string{"trailwatch", "check", "--output", "json"})
 	require.Equal(t, exitFailed, code, errOut.String())
 	var rep check.Report

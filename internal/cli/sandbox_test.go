@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,8 +33,9 @@ func (l *lockedBuffer) String() string {
 }
 
 func sandboxTestEnv(stderr io.Writer) *env {
-	return &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr,
-		getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }}
+	e, _, _ := testEnv()
+	e.stdout, e.stderr, e.getenv = io.Discard, stderr, func(string) string { return "" }
+	return e
 }
 
 // The command serves until its context is cancelled, after printing where

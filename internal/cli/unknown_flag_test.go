@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -23,9 +21,7 @@ func TestUnknownFlagIsUsageErrorForEveryCommand(t *testing.T) {
 			walk(path, c.Subcommands)
 		}
 	}
-	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: os.Getenv, isTerminal: func(any) bool { return false }}
+	e, out, errOut := testEnv()
 	walk(nil, newApp(e).Commands)
 	require.NotEmpty(t, paths)
 
