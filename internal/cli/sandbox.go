@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -50,34 +51,39 @@ func sandboxCommand(e *env) *cli.Command {
 			if fewest, most := sandbox.AccountsRange(opts.scenario); c.IsSet("accounts") && (opts.accounts < fewest || opts.accounts > most) {
 				return usageError("--accounts %d: want %d to %d for the %s scenario", opts.accounts, fewest, most, opts.scenario)
 			}
-			if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
-				return usageError("--listen: %w", err)
-			}
-			// Unset, each sized scenario takes its own default size.
-			so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
-			srv, err := sandbox.New(so)
-			if err != nil {
-				return usageError("--scenario: %w", err)
-			}
-			// SIGTERM (a service manager, docker stop, kill) stops it as
-			// Ctrl-C does, closing the listener instead of dying mid-request.
-			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM)
-			defer stop()
-			running, err := srv.Start(opts.listen)
-			if err != nil {
-				return fmt.Errorf("start sandbox: %w", err)
-			}
-			if opts.printEndpoint {
-				fmt.Fprintln(e.stdout, running.URL)
-			}
-			printSandboxBanner(e.stderr, running.URL, opts.scenario, srv.Credentials())
-			<-ctx.Done()
-			if err := running.Close(); err != nil {
-				return err
-			}
-			return errCancelled
+			return sandboxRun(c.Context, e, opts)
 		},
 	}
+}
+
+// sandboxRun serves the sandbox until interrupted or terminated.
+func sandboxRun(ctx context.Context, e *env, opts *sandboxOptions) error {
+	if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
+		return usageError("--listen: %w", err)
+	}
+	// Unset, each sized scenario takes its own default size.
+	so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
+	srv, err := sandbox.New(so)
+	if err != nil {
+		return usageError("--scenario: %w", err)
+	}
+	// SIGTERM (a service manager, docker stop, kill) stops it as
+	// Ctrl-C does, closing the listener instead of dying mid-request.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	running, err := srv.Start(opts.listen)
+	if err != nil {
+		return fmt.Errorf("start sandbox: %w", err)
+	}
+	if opts.printEndpoint {
+		fmt.Fprintln(e.stdout, running.URL)
+	}
+	printSandboxBanner(e.stderr, running.URL, opts.scenario, srv.Credentials())
+	<-ctx.Done()
+	if err := running.Close(); err != nil {
+		return err
+	}
+	return errCancelled
 }
 
 // loopbackOnly refuses an address others could reach: the sandbox takes
