@@ -119,6 +119,7 @@ type fixRun struct {
 	// when it is that terminal and holds text.
 	view io.Writer
 	vpal style.Palette
+	pal  style.Palette // stdout's
 	// progressed: apply drew a progress line, which the summary drawn on
 	// the terminal is set apart from.
 	progressed bool
@@ -258,6 +259,9 @@ func (r *fixRun) planned(ctx context.Context) (p plan.Plan, before check.Report,
 // with --yes, shows the whole diff and approves it all).
 func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) ([]plan.AccountPlan, []fix.Approval, error) {
 	e := r.e
+	// stdout's palette first: palette keeps fatih/color in step with the
+	// last stream asked about, which must be the one questions go to.
+	r.pal = e.palette(e.stdout)
 	r.view = e.stdout
 	if r.o.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
 		r.view = e.stderr
@@ -366,7 +370,7 @@ func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before ch
 
 // finish reports the run: stdout, the HTML page, the journal's path.
 func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string]check.Result, applied int) error {
-	if err := r.report(r.e.stdout, r.e.palette(r.e.stdout), r.view, r.vpal, reports); err != nil {
+	if err := r.report(r.e.stdout, r.pal, r.view, r.vpal, reports); err != nil {
 		return err
 	}
 	if r.html != nil {
