@@ -161,42 +161,20 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]tar
 		if seat.Err != nil {
 			continue
 		}
-		clients := seat.aws
-		api := organizations.NewFromConfig(clients.ConfigFor(""))
-		organization, err := org.Describe(ctx, api)
+		listing, err := s.listOrganization(ctx, e, seat, listed)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
+			return nil, nil, err
 		}
-		if listed[organization.ID] {
-			continue // a second seat in an organization already listed is audited as itself only
+		if listing == nil {
+			continue
 		}
-		listed[organization.ID] = true
-		// Listing takes a page per 20 accounts before the first is audited:
-		// say so at a terminal, on a line the progress line then replaces.
-		live := e.liveStderr()
-		if live {
-			fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization.ID), termsafe.Escape(seatName(seat)))
-		}
-		listing, err := org.List(ctx, api, s.org.ous, s.parallel)
-		if live {
-			fmt.Fprint(e.stderr, "\r\033[K")
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
-		}
-		assumer := clients.Assumer()
+		assumer := seat.aws.Assumer()
 		for _, a := range listing.Active {
 			if reached[a.ID] || !keep(a.ID) {
 				continue
 			}
 			reached[a.ID] = true
-			role := awsenv.Role{ARN: "arn:" + cmp.Or(partitions[i], "aws") + ":iam::" + a.ID + ":role/" + s.org.roleName,
-				ExternalID: s.org.externalID, SessionName: s.org.sessionID}
-			member := assumer.Config(role)
-			clients := awsenv.NewClients(member)
-			out = append(out, target{aws: clients, Target: check.Target{Profile: seat.Profile, Region: seat.Region, Account: a.ID, RoleARN: role.ARN,
-				Clients: clients,
-				Connect: func(ctx context.Context) error { return awsenv.Connect(ctx, member, role.ARN) }}})
+			out = append(out, s.member(seat, assumer, cmp.Or(partitions[i], "aws"), a.ID))
 		}
 		for _, a := range listing.Inactive {
 			if keep(a.ID) {
@@ -205,6 +183,47 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]tar
 		}
 	}
 	return out, skipped, nil
+}
+
+// listOrganization lists the accounts of seat's organization, or returns
+// nil when another seat already listed it (listed holds the organization
+// IDs): a second seat in an organization is audited as itself only.
+func (s selection) listOrganization(ctx context.Context, e *env, seat target, listed map[string]bool) (*org.Listing, error) {
+	api := organizations.NewFromConfig(seat.aws.ConfigFor(""))
+	organization, err := org.Describe(ctx, api)
+	if err != nil {
+		return nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
+	}
+	if listed[organization.ID] {
+		return nil, nil
+	}
+	listed[organization.ID] = true
+	// Listing takes a page per 20 accounts before the first is audited:
+	// say so at a terminal, on a line the progress line then replaces.
+	live := e.liveStderr()
+	if live {
+		fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization.ID), termsafe.Escape(seatName(seat)))
+	}
+	listing, err := org.List(ctx, api, s.org.ous, s.parallel)
+	if live {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
+	}
+	return &listing, nil
+}
+
+// member is the target of an organization's member account, reached from
+// seat through the role --role-name names there.
+func (s selection) member(seat target, assumer *awsenv.Assumer, partition, account string) target {
+	role := awsenv.Role{ARN: "arn:" + partition + ":iam::" + account + ":role/" + s.org.roleName,
+		ExternalID: s.org.externalID, SessionName: s.org.sessionID}
+	cfg := assumer.Config(role)
+	clients := awsenv.NewClients(cfg)
+	return target{aws: clients, Target: check.Target{Profile: seat.Profile, Region: seat.Region, Account: account, RoleARN: role.ARN,
+		Clients: clients,
+		Connect: func(ctx context.Context) error { return awsenv.Connect(ctx, cfg, role.ARN) }}}
 }
 
 // identifySeats sets each loadable seat's Account, or its Err, and returns
