@@ -1,3 +1,7 @@
+// Package cli is trailwatch's command layer: it turns the command line into
+// the plain options of check, plan and fix, owns the terminal (colour,
+// prompts, progress) and chooses the exit code. It is the only package that
+// imports urfave/cli, survey, fatih/color and golang.org/x/term.
 package cli
 
 import (
