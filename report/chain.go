@@ -1,7 +1,8 @@
 // Package report renders check's findings for pipelines and for people:
-// CSV, JUnit XML, OCSF, ASFF and a self-contained HTML page. Every format is
-// built from check.Report and check.Result alone, so a reason or field check
-// gains later flows through without a change here.
+// text, JSON, CSV, JUnit XML, OCSF, ASFF and a self-contained HTML page.
+// Every output format lives here and is built from check.Report and
+// check.Result alone: a result flows one way, check → report, and a reason
+// or field check gains later flows through without a change here.
 package report
 
 import (
