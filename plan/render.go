@@ -162,20 +162,13 @@ func changed(c Change, k string, after map[string]any) bool {
 // restores names the link of the chain a change puts back, in the order
 // events travel: trail → log group → filter → alarm → topic → subscriber.
 func restores(c Change, after map[string]any) string {
-	link := ""
-	switch c.Operation {
-	case "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:CreateRole", "iam:PutRolePolicy", "cloudtrail:UpdateTrail":
-		link = "trail → log group"
-	case "logs:PutMetricFilter":
-		link = "log group → filter"
-	case "sns:CreateTopic", "sns:SetTopicAttributes":
-		link = "alarm → topic"
-	case "sns:Subscribe":
-		link = "topic → subscriber"
-	case "cloudwatch:PutMetricAlarm":
-		link = alarmLink(c, after)
-	default:
+	op, ok := OperationOf(c.Operation)
+	if !ok {
 		return "fixes " + string(c.Fixes)
+	}
+	link := op.Link
+	if link == "" {
+		link = alarmLink(c, after)
 	}
 	return "restores: " + link
 }
