@@ -167,28 +167,9 @@ func (b *builder) plan(f Finding) error {
 		return b.allowCloudWatch(f, t.PolicyTopic, t.Alarm)
 	}
 	// Which alarm change closes the chain, and which topic it needs.
-	var existing *cwtypes.MetricAlarm
-	beside := false // a new alarm beside the user's, which has no room left
-	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
-		(f.Reason == check.NoAlarmTopic || f.Reason == check.TopicCannotReceive || (f.Reason == check.NoConfirmedSubscriber && b.o.TopicARN != ""))
-	if addTopicToAlarm {
-		a, err := b.alarm(t.Alarm.Name)
-		if err != nil {
-			return err
-		}
-		if a == nil {
-			b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
-			return nil
-		}
-		switch why := cannotRoundTrip(*a); {
-		case why != "":
-			b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
-			return nil
-		case len(a.AlarmActions) >= maxAlarmActions:
-			beside = true
-		default:
-			existing = a
-		}
+	existing, beside, err := b.alarmToExtend(f, reuseFilter)
+	if err != nil || b.ap.Blocked != "" {
+		return err
 	}
 
 	// The alarm already notifies a topic nobody confirmed: subscribe to it
@@ -225,6 +206,35 @@ func (b *builder) plan(f Finding) error {
 	default:
 		return b.newAlarm(f.Reason, metricNS, metricName, topicARN, deps(topicID, filterID))
 	}
+}
+
+// alarmToExtend is the user's alarm that gets this plan's topic as one
+// more action, when only its topic is missing; beside is true when that
+// alarm has no room left, and a new alarm goes beside it. It sets
+// b.ap.Blocked for an alarm it cannot rewrite.
+func (b *builder) alarmToExtend(f Finding, reuseFilter bool) (existing *cwtypes.MetricAlarm, beside bool, err error) {
+	t := f.Trail
+	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
+		(f.Reason == check.NoAlarmTopic || f.Reason == check.TopicCannotReceive || (f.Reason == check.NoConfirmedSubscriber && b.o.TopicARN != ""))
+	if !addTopicToAlarm {
+		return nil, false, nil
+	}
+	a, err := b.alarm(t.Alarm.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	if a == nil {
+		b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
+		return nil, false, nil
+	}
+	switch why := cannotRoundTrip(*a); {
+	case why != "":
+		b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
+		return nil, false, nil
+	case len(a.AlarmActions) >= maxAlarmActions:
+		return nil, true, nil
+	}
+	return a, false, nil
 }
 
 // readyFilter plans the filter that feeds a working alarm's metric.
