@@ -56,6 +56,44 @@ func (v Verdict) IsZero() bool { return v == Verdict{} }
 // Verdict is the result's status and reason as one value.
 func (r Result) Verdict() Verdict { return Verdict{Status: r.Status, Reason: r.Reason} }
 
+// Link is one link of the chain a verdict follows.
+type Link string
+
+const (
+	LinkTrail      Link = "trail"
+	LinkLogGroup   Link = "log_group"
+	LinkFilter     Link = "filter"
+	LinkAlarm      Link = "alarm"
+	LinkTopic      Link = "topic"
+	LinkSubscriber Link = "subscriber"
+)
+
+// Links lists the chain's links in the order events travel.
+var Links = []Link{LinkTrail, LinkLogGroup, LinkFilter, LinkAlarm, LinkTopic, LinkSubscriber}
+
+// reasonLinks is the link each FAIL reason says is broken.
+var reasonLinks = map[Reason]Link{
+	NoMultiRegionTrail:          LinkTrail,
+	TrailNotLogging:             LinkTrail,
+	ManagementEventsNotCaptured: LinkTrail,
+	NoCloudWatchLogs:            LinkLogGroup,
+	LogsDeliveryFailing:         LinkLogGroup,
+	LogGroupNotFound:            LinkLogGroup,
+	NoMatchingFilter:            LinkFilter,
+	NoAlarm:                     LinkAlarm,
+	AlarmCannotFire:             LinkAlarm,
+	NoAlarmTopic:                LinkTopic,
+	TopicCannotReceive:          LinkTopic,
+	NoConfirmedSubscriber:       LinkSubscriber,
+}
+
+// Link is the link of the chain the reason says is broken; false for a
+// reason check does not give.
+func (r Reason) Link() (Link, bool) {
+	l, ok := reasonLinks[r]
+	return l, ok
+}
+
 // Reasons lists the FAIL reasons in chain order: a later reason means the
 // trail got further, which is how the reported trail is chosen.
 var Reasons = []Reason{
