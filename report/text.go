@@ -71,10 +71,7 @@ func plural(n int, word string) string {
 }
 
 func (t *textWriter) status(r check.Result) string {
-	s := string(r.Status)
-	if r.Reason != "" {
-		s += " " + string(r.Reason)
-	}
+	s := r.Verdict().String()
 	switch r.Status {
 	case check.Pass:
 		return t.p.Good(s)
