@@ -20,12 +20,17 @@ import (
 const maxLines = 80
 
 // packages are the engine's packages, from the repository root.
-var packages = []string{"check", "plan", "fix"}
+var packages = []string{"check", "check/pattern", "plan", "fix"}
 
 // allowed are the functions that may be longer, with why. A parser or a
 // table reads best whole; anything else belongs here only until it is
 // split, and the test fails once it is short enough to leave the list.
-var allowed = map[string]string{}
+var allowed = map[string]string{
+	// One grammar rule of the filter-pattern parser: a selector's operand
+	// forms (string, number, IN list, EXISTS, IS NULL/TRUE/FALSE) read
+	// best side by side, as the syntax reference lists them.
+	"check/pattern.exprParser.parseSelector": "parser",
+}
 
 // TestFunctionLength fails on a function longer than maxLines that the
 // allowlist does not name, and on an allowlist entry that is no longer
