@@ -77,36 +77,12 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	if !ev.MultiRegion {
 		return ev, failAt(NoMultiRegionTrail, "trail %s records only %s", ev.Name, ev.HomeRegion)
 	}
-	ct := a.clients.CloudTrail(ev.HomeRegion)
-
-	// Status, selectors and the log group's filters need only what
-	// DescribeTrails returned: they are read side by side, and judged in
-	// chain order afterwards. A chain broken at logging or selectors thus
-	// costs up to two reads it did not need.
 	groupARN := strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
 	groupRegion, groupAccount := arnField(groupARN, 3), arnField(groupARN, 4)
 	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
-	var status *cloudtrail.GetTrailStatusOutput
-	var sel *cloudtrail.GetEventSelectorsOutput
-	var filters filterRead
-	var statusErr, selErr, filtersErr error
-	together(ctx,
-		func(ctx context.Context) {
-			cctx, cancel := a.call(ctx)
-			defer cancel()
-			status, statusErr = ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
-		},
-		func(ctx context.Context) {
-			cctx, cancel := a.call(ctx)
-			defer cancel()
-			sel, selErr = ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
-		},
-		func(ctx context.Context) {
-			if groupARN != "" && groupAccount == a.account {
-				filters, filtersErr = a.metricFilters(ctx, groupRegion, groupName)
-			}
-		},
-	)
+	rd := a.readTrail(ctx, ev.HomeRegion, arn, groupARN, groupRegion, groupName)
+	status, sel, filters := rd.status, rd.sel, rd.filters
+	statusErr, selErr, filtersErr := rd.statusErr, rd.selErr, rd.filtersErr
 
 	if statusErr != nil {
 		return ev, erred(awserr.Classify("cloudtrail:GetTrailStatus", statusErr))
@@ -153,16 +129,58 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	if len(filters.filters) == 0 {
 		return ev, failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName)
 	}
-	ev.Filters = make([]FilterEvidence, len(filters.filters))
-	outcomes := make([]outcome, len(filters.filters))
-	fanOut(ctx, len(filters.filters), func(ctx context.Context, i int) {
-		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters.filters[i])
+	return ev, a.judgeFilters(ctx, &ev, filters.filters)
+}
+
+// trailReads are the reads of one trail's chain that need only what
+// DescribeTrails returned.
+type trailReads struct {
+	status                        *cloudtrail.GetTrailStatusOutput
+	sel                           *cloudtrail.GetEventSelectorsOutput
+	filters                       filterRead
+	statusErr, selErr, filtersErr error
+}
+
+// readTrail reads the trail's status, its selectors and its log group's
+// filters (when the group is this account's) side by side; chain judges
+// them in chain order afterwards. A chain broken at logging or selectors
+// thus costs up to two reads it did not need.
+func (a *auditor) readTrail(ctx context.Context, home, arn, groupARN, groupRegion, groupName string) trailReads {
+	ct := a.clients.CloudTrail(home)
+	var rd trailReads
+	together(ctx,
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			rd.status, rd.statusErr = ct.GetTrailStatus(cctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			cctx, cancel := a.call(ctx)
+			defer cancel()
+			rd.sel, rd.selErr = ct.GetEventSelectors(cctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(arn)})
+		},
+		func(ctx context.Context) {
+			if groupARN != "" && arnField(groupARN, 4) == a.account {
+				rd.filters, rd.filtersErr = a.metricFilters(ctx, groupRegion, groupName)
+			}
+		},
+	)
+	return rd
+}
+
+// judgeFilters judges every metric filter on the trail's log group, all at
+// once, and keeps the best path.
+func (a *auditor) judgeFilters(ctx context.Context, ev *TrailEvidence, filters []logstypes.MetricFilter) outcome {
+	ev.Filters = make([]FilterEvidence, len(filters))
+	outcomes := make([]outcome, len(filters))
+	fanOut(ctx, len(filters), func(ctx context.Context, i int) {
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i])
 	})
 	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
 		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
 	}
-	return ev, best
+	return best
 }
 
 // bestOf is the best of outcomes, or none when there are none.
@@ -362,33 +380,47 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 			indeterminate = append(indeterminate, v.disagree)
 		}
 	}
-	if f.ApplyOnTransformedLogs {
-		indeterminate = append(indeterminate, "applyOnTransformedLogs: the pattern runs on transformed events")
-	}
-	if c := aws.ToString(f.FieldSelectionCriteria); c != "" {
-		indeterminate = append(indeterminate, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
-	}
-	fe.Indeterminate = indeterminate
+	fe.Indeterminate = append(indeterminate, selectionNotes(f)...)
 	if !followed && (covers == pattern.NoMatch || !rejected) {
 		follow(ctx)
 	}
+	return fe, filterOutcome(&fe, covers, rejected, outcomes, noMatch)
+}
+
+// selectionNotes are the filter's settings that keep its pattern from
+// deciding alone which events it counts.
+func selectionNotes(f logstypes.MetricFilter) []string {
+	var notes []string
+	if f.ApplyOnTransformedLogs {
+		notes = append(notes, "applyOnTransformedLogs: the pattern runs on transformed events")
+	}
+	if c := aws.ToString(f.FieldSelectionCriteria); c != "" {
+		notes = append(notes, "fieldSelectionCriteria "+strconv.Quote(c)+" limits which events are evaluated")
+	}
+	return notes
+}
+
+// filterOutcome is the filter's verdict from its coverage and the best of
+// its metrics' chains (outcomes); coverage left open turns a complete chain
+// into MANUAL.
+func filterOutcome(fe *FilterEvidence, covers pattern.Verdict, rejected bool, outcomes []outcome, noMatch func(string) outcome) outcome {
 	switch {
 	case covers == pattern.NoMatch:
-		return fe, noMatch("misses " + strings.Join(fe.Missed, ", "))
+		return noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case rejected:
 		fe.Rejected = "not exactly the CIS pattern (--strict)"
-		return fe, noMatch("is " + fe.Rejected)
+		return noMatch("is " + fe.Rejected)
 	}
-
+	indeterminate := fe.Indeterminate
 	best := bestOf(noMatch("emits no metric"), outcomes)
 	if best.kind == complete && len(indeterminate) > 0 {
-		return fe, outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
+		return outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
 			fe.Name, strings.Join(indeterminate, "; "))}
 	}
 	if best.kind == failed && len(indeterminate) > 0 {
 		best.why += fmt.Sprintf(" (and filter %s's coverage is indeterminate: %s)", fe.Name, strings.Join(indeterminate, "; "))
 	}
-	return fe, best
+	return best
 }
 
 func verdictName(v pattern.Verdict) string {

@@ -88,11 +88,6 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 		now = opts.Now
 	}
 	started := now().UTC().Truncate(time.Second)
-	type slot struct {
-		result   Result
-		joined   bool  // no result here: the account was another target's, or Select left it out
-		profiles []int // the targets that reached this account
-	}
 	slots := make([]slot, len(targets))
 	var mu sync.Mutex
 	byAccount := map[string]int{}
@@ -139,8 +134,22 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			opts.Progress(done, len(targets)-duplicates, finished.add(res))
 		}
 	})
-	// Whichever target claimed an account first, its result goes where the
-	// account's first target is, under that target's profile.
+	results := place(slots, targets)
+	resolveOrganizationTrails(results)
+	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: TheControl, Results: results, Summary: summarize(results)}
+}
+
+// slot is one target's share of a run.
+type slot struct {
+	result   Result
+	joined   bool  // no result here: the account was another target's, or Select left it out
+	profiles []int // the targets that reached this account
+}
+
+// place orders the results: whichever target claimed an account first, its
+// result goes where the account's first target is, under that target's
+// profile.
+func place(slots []slot, targets []Target) []Result {
 	type placed struct {
 		at int
 		r  Result
@@ -167,8 +176,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	for i, p := range order {
 		results[i] = p.r
 	}
-	resolveOrganizationTrails(results)
-	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: TheControl, Results: results, Summary: summarize(results)}
+	return results
 }
 
 // identifyAndRun asks who the target is while it reads the trails, then

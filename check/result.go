@@ -33,6 +33,67 @@ const (
 	NoConfirmedSubscriber       Reason = "NO_CONFIRMED_SUBSCRIBER"
 )
 
+// Verdict is check's decision on one account: its status and, for FAIL,
+// the link that failed. It crosses packages as this value; only renderers
+// turn it into text.
+type Verdict struct {
+	Status Status
+	Reason Reason
+}
+
+// String is the verdict as the renderers print it: "FAIL NO_ALARM", "PASS".
+func (v Verdict) String() string {
+	if v.Reason == "" {
+		return string(v.Status)
+	}
+	return string(v.Status) + " " + string(v.Reason)
+}
+
+// IsZero reports a verdict that was never reached (an account not
+// re-checked).
+func (v Verdict) IsZero() bool { return v == Verdict{} }
+
+// Verdict is the result's status and reason as one value.
+func (r Result) Verdict() Verdict { return Verdict{Status: r.Status, Reason: r.Reason} }
+
+// Link is one link of the chain a verdict follows.
+type Link string
+
+const (
+	LinkTrail      Link = "trail"
+	LinkLogGroup   Link = "log_group"
+	LinkFilter     Link = "filter"
+	LinkAlarm      Link = "alarm"
+	LinkTopic      Link = "topic"
+	LinkSubscriber Link = "subscriber"
+)
+
+// Links lists the chain's links in the order events travel.
+var Links = []Link{LinkTrail, LinkLogGroup, LinkFilter, LinkAlarm, LinkTopic, LinkSubscriber}
+
+// reasonLinks is the link each FAIL reason says is broken.
+var reasonLinks = map[Reason]Link{
+	NoMultiRegionTrail:          LinkTrail,
+	TrailNotLogging:             LinkTrail,
+	ManagementEventsNotCaptured: LinkTrail,
+	NoCloudWatchLogs:            LinkLogGroup,
+	LogsDeliveryFailing:         LinkLogGroup,
+	LogGroupNotFound:            LinkLogGroup,
+	NoMatchingFilter:            LinkFilter,
+	NoAlarm:                     LinkAlarm,
+	AlarmCannotFire:             LinkAlarm,
+	NoAlarmTopic:                LinkTopic,
+	TopicCannotReceive:          LinkTopic,
+	NoConfirmedSubscriber:       LinkSubscriber,
+}
+
+// Link is the link of the chain the reason says is broken; false for a
+// reason check does not give.
+func (r Reason) Link() (Link, bool) {
+	l, ok := reasonLinks[r]
+	return l, ok
+}
+
 // Reasons lists the FAIL reasons in chain order: a later reason means the
 // trail got further, which is how the reported trail is chosen.
 var Reasons = []Reason{
@@ -279,3 +340,7 @@ type TopicEvidence struct {
 	// policy would let CloudWatch publish (no Deny stands in the way).
 	PolicyFixable bool `json:"policy_fixable,omitempty"`
 }
+
+// DimensionsText is the metric's dimensions as " {Name=Value, …}" in name
+// order, "" when it has none.
+func (m MetricEvidence) DimensionsText() string { return dimsText(m.Dimensions) }

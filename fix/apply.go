@@ -10,9 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
@@ -236,7 +233,7 @@ func (a *applier) verifyAll(ctx context.Context) ([]plan.Stale, error) {
 		return stale, err
 	}
 	for _, c := range a.job.Plan.Changes {
-		if c.Operation == "cloudtrail:UpdateTrail" {
+		if op, _ := plan.OperationOf(c.Operation); op.ReadsTrail {
 			if stale, err := a.guardTrail(ctx, c); err != nil || len(stale) > 0 {
 				return stale, err
 			}
@@ -287,7 +284,7 @@ func (a *applier) skipFrom(i int) {
 // guard re-reads r, what change c writes, unless this run already wrote
 // it: the plan's fingerprint must still hold.
 func (a *applier) guard(ctx context.Context, c plan.Change, r plan.Resource) ([]plan.Stale, error) {
-	if c.Operation == "cloudtrail:UpdateTrail" {
+	if op, _ := plan.OperationOf(c.Operation); op.ReadsTrail {
 		return a.guardTrail(ctx, c)
 	}
 	if a.wrote[r] {
@@ -331,141 +328,15 @@ func (a *applier) call(ctx context.Context) (context.Context, context.CancelFunc
 // happens to ctx: only the pause before retrying a trail update, and the
 // read before a subscription, heed an interrupt (errNotSent).
 func (a *applier) write(interrupt context.Context, c plan.Change, in any, r plan.Resource) (string, error) {
+	send, ok := writers[c.Operation]
+	if !ok {
+		return "", fmt.Errorf("change %s: fix cannot apply %s", c.ID, c.Operation)
+	}
 	ctx, cancel := a.call(context.WithoutCancel(interrupt))
 	defer cancel()
-	w := a.job.Writers
-	var detail string
-	switch in := in.(type) {
-	case *sns.CreateTopicInput:
-		out, err := w.Topics(c.Region).CreateTopic(ctx, in)
-		if err != nil {
-			return "", err
-		}
-		arn := aws.ToString(out.TopicArn)
-		if arn != c.Target {
-			// Later changes name the planned ARN; a different one means the
-			// plan's assumptions about this account are wrong.
-			return arn, fmt.Errorf("CreateTopic returned %s, the plan expected %s", arn, c.Target)
-		}
-		a.remember(c, "sns:DeleteTopic", &sns.DeleteTopicInput{TopicArn: aws.String(arn)}, func(ctx context.Context) error {
-			_, err := w.Topics(c.Region).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)})
-			return err
-		})
-		detail = arn
-	case *sns.SubscribeInput:
-		existed, err := a.subscribed(interrupt, c.Region, in)
-		if interrupt.Err() != nil {
-			return "", errNotSent
-		}
-		if err != nil {
-			return "", err
-		}
-		out, err := w.Topics(c.Region).Subscribe(ctx, in)
-		if err != nil {
-			return "", err
-		}
-		sub := aws.ToString(out.SubscriptionArn)
-		hasARN := strings.HasPrefix(sub, "arn:")
-		// With ReturnSubscriptionArn SNS returns an ARN even for a pending
-		// subscription; email and web endpoints always start pending (plan
-		// only subscribes endpoints not yet confirmed).
-		if !hasARN || needsConfirmation(aws.ToString(in.Protocol)) {
-			p := Pending{Topic: aws.ToString(in.TopicArn), Protocol: aws.ToString(in.Protocol), Endpoint: aws.ToString(in.Endpoint)}
-			if hasARN {
-				p.Subscription = sub
-			}
-			a.res.Pending = append(a.res.Pending, p)
-			detail = "pending confirmation"
-		}
-		if !hasARN || existed {
-			// Nothing to unsubscribe by, or SNS answered with a subscription
-			// that was there before this run (a pending one is re-sent its
-			// confirmation): not this run's to remove. Deleting a topic this
-			// run created removes the subscription with it.
-			break
-		}
-		a.remember(c, "sns:Unsubscribe", &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)}, func(ctx context.Context) error {
-			_, err := w.Topics(c.Region).Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)})
-			return err
-		})
-		if detail == "" {
-			detail = sub
-		}
-	case *sns.SetTopicAttributesInput:
-		// The user's policy with CloudWatch's statement added: an update,
-		// which --rollback leaves in place (it only deletes what this run
-		// created), as it does a rewritten role policy.
-		if _, err := w.Topics(c.Region).SetTopicAttributes(ctx, in); err != nil {
-			return "", err
-		}
-	case *cloudwatchlogs.CreateLogGroupInput:
-		if _, err := w.Logs(c.Region).CreateLogGroup(ctx, in); err != nil {
-			return "", err
-		}
-		del := &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: in.LogGroupName}
-		a.remember(c, "logs:DeleteLogGroup", del, func(ctx context.Context) error {
-			_, err := w.Logs(c.Region).DeleteLogGroup(ctx, del)
-			return err
-		})
-	case *cloudwatchlogs.PutRetentionPolicyInput:
-		if _, err := w.Logs(c.Region).PutRetentionPolicy(ctx, in); err != nil {
-			return "", err
-		}
-	case *cloudwatchlogs.PutMetricFilterInput:
-		if _, err := w.Logs(c.Region).PutMetricFilter(ctx, in); err != nil {
-			return "", err
-		}
-		del := &cloudwatchlogs.DeleteMetricFilterInput{LogGroupName: in.LogGroupName, FilterName: in.FilterName}
-		a.remember(c, "logs:DeleteMetricFilter", del, func(ctx context.Context) error {
-			_, err := w.Logs(c.Region).DeleteMetricFilter(ctx, del)
-			return err
-		})
-	case *iam.CreateRoleInput:
-		out, err := w.Roles.CreateRole(ctx, in)
-		if err != nil {
-			return "", err
-		}
-		a.roleOK = true
-		del := &iam.DeleteRoleInput{RoleName: in.RoleName}
-		a.remember(c, "iam:DeleteRole", del, func(ctx context.Context) error {
-			_, err := w.Roles.DeleteRole(ctx, del)
-			return err
-		})
-		detail = aws.ToString(out.Role.Arn)
-	case *iam.PutRolePolicyInput:
-		if _, err := w.Roles.PutRolePolicy(ctx, in); err != nil {
-			return "", err
-		}
-		// IAM propagates a new inline policy as it does a new role.
-		a.roleOK = true
-		if c.Action != plan.Create {
-			// The policy of a role an earlier run created, rewritten: it
-			// may well have been there before this run, so it is not this
-			// run's to delete.
-			break
-		}
-		del := &iam.DeleteRolePolicyInput{RoleName: in.RoleName, PolicyName: in.PolicyName}
-		a.remember(c, "iam:DeleteRolePolicy", del, func(ctx context.Context) error {
-			_, err := w.Roles.DeleteRolePolicy(ctx, del)
-			return err
-		})
-	case *cloudtrail.UpdateTrailInput:
-		if err := a.updateTrail(interrupt, c, in); err != nil {
-			return "", err
-		}
-	case *cloudwatch.PutMetricAlarmInput:
-		if _, err := w.Alarms(c.Region).PutMetricAlarm(ctx, in); err != nil {
-			return "", err
-		}
-		if c.Action == plan.Create {
-			del := &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{aws.ToString(in.AlarmName)}}
-			a.remember(c, "cloudwatch:DeleteAlarms", del, func(ctx context.Context) error {
-				_, err := w.Alarms(c.Region).DeleteAlarms(ctx, del)
-				return err
-			})
-		}
-	default:
-		return "", fmt.Errorf("change %s: fix cannot apply %s", c.ID, c.Operation)
+	detail, err := send(a, sending{ctx: ctx, interrupt: interrupt, c: c}, in)
+	if err != nil {
+		return detail, err
 	}
 	if r.Key != "" {
 		a.wrote[r] = true

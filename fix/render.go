@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/plan"
@@ -25,9 +26,9 @@ type Report struct {
 	Approval Approval
 	// Result is nil when nothing was applied (no changes, or declined).
 	Result *Result
-	// Before and After are check's verdicts, e.g. "FAIL NO_ALARM"; After is
-	// "" when the account was not touched.
-	Before, After string
+	// Before and After are check's verdicts; After is zero when the
+	// account was not re-checked.
+	Before, After check.Verdict
 	// Blocked explains an account plan could not fix from here.
 	Blocked string
 	// Transient marks an account check could not evaluate because AWS
@@ -61,7 +62,7 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		}
 		tw.Flush()
 	}
-	if r.After != "" {
+	if !r.After.IsZero() {
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
 	}
 	for _, p := range res.Pending {
@@ -118,14 +119,14 @@ func stepText(s Step) string {
 	return string(s.Status) + ": " + s.Detail
 }
 
-func verdict(v string, pal style.Palette) string {
-	if strings.HasPrefix(v, "PASS") {
-		return pal.Good(v)
+func verdict(v check.Verdict, pal style.Palette) string {
+	switch v.Status {
+	case check.Pass:
+		return pal.Good(v.String())
+	case check.Fail:
+		return pal.Bad(v.String())
 	}
-	if strings.HasPrefix(v, "FAIL") {
-		return pal.Bad(v)
-	}
-	return pal.Warn(v)
+	return pal.Warn(v.String())
 }
 
 // howToConfirm says exactly what the subscriber must do; SNS sends the
@@ -167,14 +168,20 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 	return err
 }
 
-func summaryResult(r Report) string {
-	now := r.After
-	if now == "" {
-		now = r.Before
+// Now is the account's latest verdict: after the fix when it was
+// re-checked, else before.
+func (r Report) Now() check.Verdict {
+	if r.After.IsZero() {
+		return r.Before
 	}
+	return r.After
+}
+
+func summaryResult(r Report) string {
+	now := r.Now()
 	var notes []string
-	if r.After != "" && r.After != r.Before {
-		notes = append(notes, "was "+r.Before)
+	if !r.After.IsZero() && r.After != r.Before {
+		notes = append(notes, "was "+r.Before.String())
 	}
 	switch {
 	case r.Result != nil && r.Result.Outcome != Done:
@@ -183,16 +190,16 @@ func summaryResult(r Report) string {
 		notes = append(notes, "declined")
 	case r.Blocked != "" && r.Transient:
 		notes = append(notes, "AWS throttled or failed: run fix again later")
-	case r.Blocked != "" && !strings.HasPrefix(now, "PASS"):
+	case r.Blocked != "" && now.Status != check.Pass:
 		notes = append(notes, "needs you: see above")
 	}
 	if r.Result != nil && len(r.Result.Pending) > 0 {
 		notes = append(notes, "confirmation pending")
 	}
 	if len(notes) > 0 {
-		return now + " (" + strings.Join(notes, ", ") + ")"
+		return now.String() + " (" + strings.Join(notes, ", ") + ")"
 	}
-	return now
+	return now.String()
 }
 
 // JSONFormatVersion is the version of fix --output json's document; it
@@ -219,8 +226,8 @@ type jsonAccount struct {
 }
 
 type jsonStatus struct {
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	Status check.Status `json:"status"`
+	Reason check.Reason `json:"reason,omitempty"`
 }
 
 type jsonStep struct {
@@ -244,12 +251,12 @@ func EncodeJSON(w io.Writer, rows []Report) error {
 	doc := jsonDoc{FormatVersion: JSONFormatVersion, Accounts: make([]jsonAccount, 0, len(rows))}
 	for _, r := range rows {
 		a := jsonAccount{Account: r.Account, Profiles: r.Profiles, Decision: decisionText(r.Approval),
-			Before: splitStatus(r.Before), Blocked: r.Blocked, Steps: []jsonStep{}, Pending: []Pending{}}
+			Before: jsonStatus(r.Before), Blocked: r.Blocked, Steps: []jsonStep{}, Pending: []Pending{}}
 		if a.Profiles == nil {
 			a.Profiles = []string{}
 		}
-		if r.After != "" {
-			after := splitStatus(r.After)
+		if !r.After.IsZero() {
+			after := jsonStatus(r.After)
 			a.After = &after
 		}
 		if res := r.Result; res != nil {
@@ -289,11 +296,4 @@ func decisionText(a Approval) string {
 		return "declined"
 	}
 	return "none"
-}
-
-// splitStatus turns check's verdict as the report keeps it ("FAIL NO_ALARM")
-// back into its two fields.
-func splitStatus(v string) jsonStatus {
-	status, reason, _ := strings.Cut(v, " ")
-	return jsonStatus{Status: status, Reason: reason}
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"github.com/trailwatch/trailwatch/check"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,7 +19,7 @@ func TestCheckBefore(t *testing.T) {
 		w := newWorld()
 		w.addGroup(ownGroup, true)
 		w.retention[ownGroup] = 7
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
 		require.NoError(t, CheckBefore(ctx, w.readers(t), a))
 
 		c := change(t, a, "log-retention")
@@ -35,7 +36,7 @@ func TestCheckBefore(t *testing.T) {
 		w := newWorld()
 		w.addAlarm(cwtypes.MetricAlarm{AlarmName: aws.String("trailwatch-cloudtrail-changes"), MetricName: aws.String("Old"),
 			Namespace: aws.String("X"), ActionsEnabled: aws.Bool(false)}, true)
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		require.NoError(t, CheckBefore(ctx, w.readers(t), a))
 		c := change(t, a, "alarm")
 		c.Before["ActionsEnabled"] = true
@@ -44,7 +45,7 @@ func TestCheckBefore(t *testing.T) {
 	})
 	t.Run("a trail that delivered somewhere", func(t *testing.T) {
 		w := newWorld()
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 		require.NoError(t, CheckBefore(ctx, w.readers(t), a))
 		c := change(t, a, "trail")
 		c.Before = map[string]any{"CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:111111111111:log-group:x:*"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/trailwatch/trailwatch/check"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 		b.ap.Blocked, b.ap.NeedsNotify = why, notify
 		return b.ap, nil
 	}
-	if f.Status != "FAIL" {
+	if f.Status != check.Fail {
 		return b.ap, nil
 	}
 	if err := b.plan(f); err != nil {
@@ -64,13 +65,13 @@ func Build(ctx context.Context, r Readers, f Finding, o Options) (AccountPlan, e
 // an endpoint to notify is all that is missing.
 func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	switch f.Status {
-	case "PASS":
+	case check.Pass:
 		return "", false
-	case "ERROR":
+	case check.Error:
 		// check sorted the cause (credentials, SSO, a permission, the
 		// endpoint); its remediation is the one that fits.
 		return "check could not evaluate this account (" + f.Message + "): " + f.Remediation, false
-	case "MANUAL":
+	case check.Manual:
 		if f.OtherAccount == "" {
 			// A link here check could not decide (an indeterminate filter, a
 			// topic policy or key it cannot evaluate): writing around it
@@ -85,7 +86,7 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 	t := f.Trail
 	profile := profileFlag(f)
 	switch {
-	case f.Reason == NoMultiRegionTrail || t == nil:
+	case f.Reason == check.NoMultiRegionTrail || t == nil:
 		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail" + profile + ", then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
 		kind := ""
@@ -93,17 +94,17 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 			kind = " (an organization trail seen from a member account)"
 		}
 		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there", false
-	case f.Reason == TrailNotLogging:
+	case f.Reason == check.TrailNotLogging:
 		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.Name + " --region " + t.HomeRegion + profile + " and re-run plan", false
-	case f.Reason == ManagementEventsNotCaptured:
+	case f.Reason == check.ManagementEventsNotCaptured:
 		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan", false
-	case f.Reason == LogsDeliveryFailing:
+	case f.Reason == check.LogsDeliveryFailing:
 		return "trail " + t.Name + " delivers to " + t.LogGroupARN + " but delivery is failing; trailwatch never re-points a wired trail: fix the role in CloudWatchLogsRoleArn (trust cloudtrail.amazonaws.com, allow logs:CreateLogStream and logs:PutLogEvents on the group) and re-run plan", false
 	case t.LogGroupARN == "" && !o.WireLogs:
 		return "trail " + t.Name + " does not send events to CloudWatch Logs: re-run with" + profile + " --wire-logs to plan a log group, a delivery role and the trail update", false
 	case t.LogGroupARN != "" && t.LogGroupAccount != "" && t.LogGroupAccount != f.Account:
 		return "log group " + t.LogGroupARN + " belongs to account " + t.LogGroupAccount + "; plan from that account", false
-	case f.Reason == NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
+	case f.Reason == check.NoConfirmedSubscriber && len(o.Notify) == 0 && o.TopicARN == "":
 		return "topic " + t.TopicARN + " has no confirmed subscriber: re-run with" + profile + " --notify ENDPOINT (e.g. --notify you@example.com) to subscribe someone", true
 	}
 	return "", false
@@ -139,7 +140,7 @@ func (b *builder) plan(f Finding) error {
 	}
 	b.ap.Region = b.region
 
-	if f.Reason == LogGroupNotFound {
+	if f.Reason == check.LogGroupNotFound {
 		if err := b.recreateLogGroup(group); err != nil || b.ap.Blocked != "" {
 			return err
 		}
@@ -166,28 +167,9 @@ func (b *builder) plan(f Finding) error {
 		return b.allowCloudWatch(f, t.PolicyTopic, t.Alarm)
 	}
 	// Which alarm change closes the chain, and which topic it needs.
-	var existing *cwtypes.MetricAlarm
-	beside := false // a new alarm beside the user's, which has no room left
-	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
-		(f.Reason == NoAlarmTopic || f.Reason == TopicCannotReceive || (f.Reason == NoConfirmedSubscriber && b.o.TopicARN != ""))
-	if addTopicToAlarm {
-		a, err := b.alarm(t.Alarm.Name)
-		if err != nil {
-			return err
-		}
-		if a == nil {
-			b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
-			return nil
-		}
-		switch why := cannotRoundTrip(*a); {
-		case why != "":
-			b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
-			return nil
-		case len(a.AlarmActions) >= maxAlarmActions:
-			beside = true
-		default:
-			existing = a
-		}
+	existing, beside, err := b.alarmToExtend(f, reuseFilter)
+	if err != nil || b.ap.Blocked != "" {
+		return err
 	}
 
 	// The alarm already notifies a topic nobody confirmed: subscribe to it
@@ -196,7 +178,7 @@ func (b *builder) plan(f Finding) error {
 	// planned beside it notifies that one.
 	reuse, subscribeAlways := "", false
 	switch {
-	case f.Reason == NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != "":
+	case f.Reason == check.NoConfirmedSubscriber && b.o.TopicARN == "" && t.TopicARN != "":
 		reuse, subscribeAlways = t.TopicARN, true
 	case t.ReadyTopic != "" && b.o.TopicARN == "":
 		reuse = t.ReadyTopic
@@ -226,8 +208,37 @@ func (b *builder) plan(f Finding) error {
 	}
 }
 
+// alarmToExtend is the user's alarm that gets this plan's topic as one
+// more action, when only its topic is missing; beside is true when that
+// alarm has no room left, and a new alarm goes beside it. It sets
+// b.ap.Blocked for an alarm it cannot rewrite.
+func (b *builder) alarmToExtend(f Finding, reuseFilter bool) (existing *cwtypes.MetricAlarm, beside bool, err error) {
+	t := f.Trail
+	addTopicToAlarm := t.Alarm != nil && t.Alarm.CanFire && reuseFilter &&
+		(f.Reason == check.NoAlarmTopic || f.Reason == check.TopicCannotReceive || (f.Reason == check.NoConfirmedSubscriber && b.o.TopicARN != ""))
+	if !addTopicToAlarm {
+		return nil, false, nil
+	}
+	a, err := b.alarm(t.Alarm.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	if a == nil {
+		b.ap.Blocked = "alarm " + t.Alarm.Name + " disappeared since check read it; re-run plan"
+		return nil, false, nil
+	}
+	switch why := cannotRoundTrip(*a); {
+	case why != "":
+		b.ap.Blocked = "alarm " + t.Alarm.Name + " " + why + "; add an SNS action to it yourself, or remove it and re-run plan"
+		return nil, false, nil
+	case len(a.AlarmActions) >= maxAlarmActions:
+		return nil, true, nil
+	}
+	return a, false, nil
+}
+
 // readyFilter plans the filter that feeds a working alarm's metric.
-func (b *builder) readyFilter(reason, group string, m *ReadyMetric) error {
+func (b *builder) readyFilter(reason check.Reason, group string, m *ReadyMetric) error {
 	_, err := b.filter(reason, group, transformation{namespace: m.Namespace, metric: m.MetricName, unit: m.Unit, defaultValue: m.DefaultValue})
 	return err
 }
@@ -468,7 +479,7 @@ func (b *builder) alarmTaken(name string) (bool, bool, error) {
 	return true, managed(out.Tags, func(t cwtypes.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []string) error {
+func (b *builder) newAlarm(reason check.Reason, ns, metric, topicARN string, dependsOn []string) error {
 	name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.alarmTaken)
 	if err != nil {
 		return err
@@ -505,7 +516,7 @@ func (b *builder) newAlarm(reason, ns, metric, topicARN string, dependsOn []stri
 
 // addAction plans the one update to a user's alarm: every field carried
 // forward as read, the topic appended to AlarmActions.
-func (b *builder) addAction(reason string, a cwtypes.MetricAlarm, topicARN, topicID string) error {
+func (b *builder) addAction(reason check.Reason, a cwtypes.MetricAlarm, topicARN, topicID string) error {
 	if slices.Contains(a.AlarmActions, topicARN) {
 		return nil
 	}

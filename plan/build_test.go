@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"github.com/trailwatch/trailwatch/check"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -76,16 +77,16 @@ func TestReadersCannotWrite(t *testing.T) {
 // one per name it needs free, plus tags or subscriptions of what it reuses.
 func TestReadBudget(t *testing.T) {
 	cases := map[string]struct {
-		reason string
+		reason check.Reason
 		wire   bool
 		max    int
 	}{
-		"filter, alarm and topic": {NoMatchingFilter, false, 3},
-		"log wiring too":          {NoCloudWatchLogs, true, 5},
-		"alarm lacks its action":  {NoAlarmTopic, false, 2},
-		"subscriber only":         {NoConfirmedSubscriber, false, 2},
+		"filter, alarm and topic": {check.NoMatchingFilter, false, 3},
+		"log wiring too":          {check.NoCloudWatchLogs, true, 5},
+		"alarm lacks its action":  {check.NoAlarmTopic, false, 2},
+		"subscriber only":         {check.NoConfirmedSubscriber, false, 2},
 		"compliant":               {"PASS", false, 0},
-		"blocked":                 {TrailNotLogging, false, 0},
+		"blocked":                 {check.TrailNotLogging, false, 0},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -102,7 +103,7 @@ func TestReadBudget(t *testing.T) {
 }
 
 func TestNewResourcesAreTagged(t *testing.T) {
-	a := build(t, newWorld(), finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
+	a := build(t, newWorld(), finding(check.NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
 	require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 create:logs:CreateLogGroup:log-group "+
 		"create:logs:PutRetentionPolicy:log-retention create:iam:CreateRole:log-role create:iam:PutRolePolicy:log-role-policy "+
 		"update:cloudtrail:UpdateTrail:trail create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
@@ -114,7 +115,7 @@ func TestNewResourcesAreTagged(t *testing.T) {
 }
 
 func TestLogWiringIsScoped(t *testing.T) {
-	a := build(t, newWorld(), finding(NoCloudWatchLogs), Options{WireLogs: true})
+	a := build(t, newWorld(), finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 	require.NotContains(t, changeIDs(a), "PutRetentionPolicy", "no retention asked for: keep events forever")
 
 	var trust struct {
@@ -140,7 +141,7 @@ func TestLogWiringIsScoped(t *testing.T) {
 }
 
 func TestFilterAndAlarmAreCIS(t *testing.T) {
-	a := build(t, newWorld(), finding(NoMatchingFilter), Options{Namespace: "Sec", MetricName: "Trail", NamePrefix: "acme-"})
+	a := build(t, newWorld(), finding(check.NoMatchingFilter), Options{Namespace: "Sec", MetricName: "Trail", NamePrefix: "acme-"})
 	f := request(t, change(t, a, "filter"))
 	require.Equal(t, CISPattern, f["filterPattern"])
 	require.Equal(t, "acme-cloudtrail-changes", f["filterName"])
@@ -168,21 +169,21 @@ func TestCollisions(t *testing.T) {
 	t.Run("user's filter of the same name: next free name", func(t *testing.T) {
 		w := newWorld()
 		w.filters[filterKey(testGroup, "trailwatch-cloudtrail-changes")] = userFilter
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		require.Equal(t, "trailwatch-cloudtrail-changes-2", request(t, change(t, a, "filter"))["filterName"])
 		require.Contains(t, a.Fingerprints, Fingerprint{Kind: kindMetricFilter, Region: testRegion, Key: filterKey(testGroup, "trailwatch-cloudtrail-changes-2"), Hash: Absent})
 	})
 	t.Run("our own filter, exactly as we write it: reused", func(t *testing.T) {
 		w := newWorld()
 		w.filters[filterKey(testGroup, "trailwatch-cloudtrail-changes")] = ourFilter
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		require.NotContains(t, changeIDs(a), "PutMetricFilter")
 		require.Equal(t, []string{"topic"}, change(t, a, "alarm").DependsOn)
 	})
 	t.Run("user's alarm of the same name: next free name", func(t *testing.T) {
 		w := newWorld()
 		w.addAlarm(cwtypes.MetricAlarm{AlarmName: aws.String("trailwatch-cloudtrail-changes"), MetricName: aws.String("CPU")}, false)
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		c := change(t, a, "alarm")
 		require.Equal(t, Create, c.Action)
 		require.Equal(t, "trailwatch-cloudtrail-changes-2", c.Target)
@@ -191,7 +192,7 @@ func TestCollisions(t *testing.T) {
 		w := newWorld()
 		w.addAlarm(cwtypes.MetricAlarm{AlarmName: aws.String("trailwatch-cloudtrail-changes"), MetricName: aws.String("Old"),
 			Namespace: aws.String("X"), ActionsEnabled: aws.Bool(false)}, true)
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		c := change(t, a, "alarm")
 		require.Equal(t, Update, c.Action)
 		require.Equal(t, "trailwatch-cloudtrail-changes", c.Target)
@@ -200,7 +201,7 @@ func TestCollisions(t *testing.T) {
 	t.Run("user's topic of the same name: next free name", func(t *testing.T) {
 		w := newWorld()
 		w.addTopic(ourTopic, false)
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		require.Equal(t, "trailwatch-cloudtrail-changes-2", request(t, change(t, a, "topic"))["Name"])
 	})
 	t.Run("our own topic: reused, only missing subscriptions", func(t *testing.T) {
@@ -209,7 +210,7 @@ func TestCollisions(t *testing.T) {
 		w.subs[ourTopic] = []snstypes.Subscription{
 			{Protocol: aws.String("email"), Endpoint: aws.String("security@example.com"), SubscriptionArn: aws.String(ourTopic + ":5f2c")},
 			{Protocol: aws.String("sms"), Endpoint: aws.String("+14155550100"), SubscriptionArn: aws.String("PendingConfirmation")}}
-		a := build(t, w, finding(NoMatchingFilter), Options{Notify: mustNotify(t, email, "sms:+14155550100")})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{Notify: mustNotify(t, email, "sms:+14155550100")})
 		require.Equal(t, "create:sns:Subscribe:subscribe-2 create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a),
 			"the confirmed email is kept; the pending sms is subscribed again, which re-sends its confirmation")
 		require.Equal(t, []string{"filter"}, change(t, a, "alarm").DependsOn)
@@ -220,7 +221,7 @@ func TestCollisions(t *testing.T) {
 		for i := 2; i <= 9; i++ {
 			w.addTopic(ourTopic+"-"+string(rune('0'+i)), false)
 		}
-		a := build(t, w, finding(NoMatchingFilter), Options{})
+		a := build(t, w, finding(check.NoMatchingFilter), Options{})
 		require.Empty(t, a.Changes)
 		require.Contains(t, a.Blocked, "all taken")
 	})
@@ -228,7 +229,7 @@ func TestCollisions(t *testing.T) {
 		w := newWorld()
 		w.addGroup("trailwatch-cloudtrail", false)
 		w.roles["trailwatch-cloudtrail-logs"] = iamtypes.Role{RoleName: aws.String("trailwatch-cloudtrail-logs")}
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 		require.Equal(t, "trailwatch-cloudtrail-2", request(t, change(t, a, "log-group"))["logGroupName"])
 		require.Equal(t, "trailwatch-cloudtrail-logs-2", request(t, change(t, a, "log-role"))["RoleName"])
 	})
@@ -238,11 +239,11 @@ func TestAlarmUpdateCarriesEverythingForward(t *testing.T) {
 	w := newWorld()
 	existing := userAlarm("arn:aws:lambda:us-east-1:111111111111:function:page")
 	w.addAlarm(existing, false)
-	a := build(t, w, finding(NoAlarmTopic), Options{TopicARN: userTopic})
+	a := build(t, w, finding(check.NoAlarmTopic), Options{TopicARN: userTopic})
 	w.addTopic(userTopic, false) // added after: --topic-arn must exist
 	require.Contains(t, a.Blocked, "does not exist")
 
-	a = build(t, w, finding(NoAlarmTopic), Options{TopicARN: userTopic, Notify: []Endpoint{}})
+	a = build(t, w, finding(check.NoAlarmTopic), Options{TopicARN: userTopic, Notify: []Endpoint{}})
 	require.Equal(t, "update:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
 	in, err := change(t, a, "alarm").Input()
 	require.NoError(t, err)
@@ -278,7 +279,7 @@ func TestAlarmUpdateRefusals(t *testing.T) {
 			al := userAlarm()
 			mutate(&al)
 			w.addAlarm(al, false)
-			a := build(t, w, finding(NoAlarmTopic), Options{})
+			a := build(t, w, finding(check.NoAlarmTopic), Options{})
 			require.Empty(t, a.Changes)
 			require.NotEmpty(t, a.Blocked)
 		})
@@ -286,13 +287,13 @@ func TestAlarmUpdateRefusals(t *testing.T) {
 }
 
 func TestBlockedAccountsExplain(t *testing.T) {
-	org := finding(NoMatchingFilter)
+	org := finding(check.NoMatchingFilter)
 	org.Trail.OwnerAccount, org.Trail.Organization = "999999999999", true
-	unwired := finding(NoCloudWatchLogs)
-	noNotify := finding(NoMatchingFilter)
-	unconfirmed := finding(NoConfirmedSubscriber)
+	unwired := finding(check.NoCloudWatchLogs)
+	noNotify := finding(check.NoMatchingFilter)
+	unconfirmed := finding(check.NoConfirmedSubscriber)
 	unconfirmed.Trail.TopicARN = "arn:aws:sns:us-east-1:" + testAccount + ":alerts"
-	elsewhere := finding(NoMatchingFilter)
+	elsewhere := finding(check.NoMatchingFilter)
 	elsewhere.Trail.LogGroupAccount = "999999999999"
 	cases := map[string]struct {
 		f    Finding
@@ -301,10 +302,10 @@ func TestBlockedAccountsExplain(t *testing.T) {
 		// needsNotify: only an endpoint to notify is missing.
 		needsNotify bool
 	}{
-		"no multi-region trail":  {finding(NoMultiRegionTrail), Options{}, "create-trail", false},
-		"not logging":            {finding(TrailNotLogging), Options{}, "start-logging", false},
-		"management events":      {finding(ManagementEventsNotCaptured), Options{}, "management-events selector", false},
-		"delivery failing":       {finding(LogsDeliveryFailing), Options{}, "never re-points", false},
+		"no multi-region trail":  {finding(check.NoMultiRegionTrail), Options{}, "create-trail", false},
+		"not logging":            {finding(check.TrailNotLogging), Options{}, "start-logging", false},
+		"management events":      {finding(check.ManagementEventsNotCaptured), Options{}, "management-events selector", false},
+		"delivery failing":       {finding(check.LogsDeliveryFailing), Options{}, "never re-points", false},
 		"organization trail":     {org, Options{}, "run plan there", false},
 		"log group elsewhere":    {elsewhere, Options{}, "belongs to account 999999999999", false},
 		"no --wire-logs":         {unwired, Options{}, "--wire-logs", false},
@@ -330,7 +331,7 @@ func TestBlockedAccountsExplain(t *testing.T) {
 // fingerprinted.
 func TestEveryChangeIsGuardedByAFingerprint(t *testing.T) {
 	w := newWorld()
-	a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 7,
+	a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 7,
 		Notify: []Endpoint{{Protocol: "email", Endpoint: "sec@example.com"}}})
 	ops := map[string]bool{}
 	for _, c := range a.Changes {
@@ -354,7 +355,7 @@ func TestEveryChangeIsGuardedByAFingerprint(t *testing.T) {
 func TestEveryRequestDecodesIntoItsSDKInput(t *testing.T) {
 	w := newWorld()
 	w.addAlarm(userAlarm(), false)
-	for _, reason := range []string{NoCloudWatchLogs, NoAlarmTopic} {
+	for _, reason := range []check.Reason{check.NoCloudWatchLogs, check.NoAlarmTopic} {
 		a := build(t, w, finding(reason), Options{WireLogs: true, RetentionDays: 7})
 		for _, c := range a.Changes {
 			_, err := c.Input()
@@ -369,7 +370,7 @@ func TestEveryRequestDecodesIntoItsSDKInput(t *testing.T) {
 func TestWriteReadVerify(t *testing.T) {
 	w := newWorld()
 	w.addAlarm(userAlarm(), false)
-	a := build(t, w, finding(NoAlarmTopic), Options{})
+	a := build(t, w, finding(check.NoAlarmTopic), Options{})
 	p := New("1.2.3", planTime, Options{}, []AccountPlan{a})
 	path := filepath.Join(t.TempDir(), "plan.json")
 	writeFile(t, path, p)

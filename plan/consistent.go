@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // FieldError is a plan file whose fields disagree with each other: the
@@ -69,11 +65,8 @@ func (a AccountPlan) consistent() error {
 // updated in its home region (its ARN's), everything else goes where the
 // account's changes go.
 func (a AccountPlan) regionOf(c Change, in any) string {
-	switch v := in.(type) {
-	case *iam.CreateRoleInput, *iam.PutRolePolicyInput:
-		return "global"
-	case *cloudtrail.UpdateTrailInput:
-		if r := arnRegion(aws.ToString(v.Name)); r != "" {
+	if op, ok := operationOfInput(in); ok {
+		if r := op.region(in); r != "" {
 			return r
 		}
 	}

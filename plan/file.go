@@ -9,12 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // Encode writes a plan as indented JSON, the format of `plan --out` and
@@ -114,31 +108,11 @@ func Verify(ctx context.Context, r Readers, a AccountPlan) ([]Stale, error) {
 // lets CloudWatch Logs' camelCase requests decode too; unknown members are an
 // error so a hand-edited plan cannot smuggle in fields.
 func (c Change) Input() (any, error) {
-	var in any
-	switch c.Operation {
-	case "sns:CreateTopic":
-		in = &sns.CreateTopicInput{}
-	case "sns:Subscribe":
-		in = &sns.SubscribeInput{}
-	case "sns:SetTopicAttributes":
-		in = &sns.SetTopicAttributesInput{}
-	case "logs:CreateLogGroup":
-		in = &cloudwatchlogs.CreateLogGroupInput{}
-	case "logs:PutRetentionPolicy":
-		in = &cloudwatchlogs.PutRetentionPolicyInput{}
-	case "logs:PutMetricFilter":
-		in = &cloudwatchlogs.PutMetricFilterInput{}
-	case "iam:CreateRole":
-		in = &iam.CreateRoleInput{}
-	case "iam:PutRolePolicy":
-		in = &iam.PutRolePolicyInput{}
-	case "cloudtrail:UpdateTrail":
-		in = &cloudtrail.UpdateTrailInput{}
-	case "cloudwatch:PutMetricAlarm":
-		in = &cloudwatch.PutMetricAlarmInput{}
-	default:
+	op, ok := OperationOf(c.Operation)
+	if !ok {
 		return nil, fmt.Errorf("change %s: unknown operation %q", c.ID, c.Operation)
 	}
+	in := op.input()
 	dec := json.NewDecoder(bytes.NewReader(c.Request))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {

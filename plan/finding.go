@@ -1,14 +1,16 @@
 package plan
 
+import "github.com/trailwatch/trailwatch/check"
+
 // Finding is the part of check's verdict on one account that planning needs.
 // The command layer fills it from check's result, which keeps plan's tests
 // free of AWS and of check's internals.
 type Finding struct {
 	Account  string
 	Profiles []string
-	// Status is PASS, FAIL, ERROR or MANUAL; Reason a FAIL reason code.
-	Status  string
-	Reason  string
+	// Status and Reason are check's verdict (see Verdict).
+	Status  check.Status
+	Reason  check.Reason
 	Message string
 	// OtherAccount is the account a MANUAL verdict depends on; "" when
 	// check could not decide a link in this account.
@@ -87,18 +89,5 @@ type Alarm struct {
 	CanFire bool
 }
 
-// The FAIL reasons check reports (docs/check.md).
-const (
-	NoMultiRegionTrail          = "NO_MULTI_REGION_TRAIL"
-	TrailNotLogging             = "TRAIL_NOT_LOGGING"
-	ManagementEventsNotCaptured = "MANAGEMENT_EVENTS_NOT_CAPTURED"
-	NoCloudWatchLogs            = "NO_CLOUDWATCH_LOGS"
-	LogsDeliveryFailing         = "LOGS_DELIVERY_FAILING"
-	LogGroupNotFound            = "LOG_GROUP_NOT_FOUND"
-	NoMatchingFilter            = "NO_MATCHING_FILTER"
-	NoAlarm                     = "NO_ALARM"
-	AlarmCannotFire             = "ALARM_CANNOT_FIRE"
-	NoAlarmTopic                = "NO_ALARM_TOPIC"
-	TopicCannotReceive          = "TOPIC_CANNOT_RECEIVE"
-	NoConfirmedSubscriber       = "NO_CONFIRMED_SUBSCRIBER"
-)
+// Verdict is check's verdict the finding carries.
+func (f Finding) Verdict() check.Verdict { return check.Verdict{Status: f.Status, Reason: f.Reason} }

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"context"
+	"github.com/trailwatch/trailwatch/check"
 	"testing"
 	"time"
 
@@ -34,20 +35,20 @@ func renderBoth(t *testing.T, name string, p Plan) {
 // a compliant account, with the user's alarm and topic present where check
 // found them.
 func TestGoldenPerReason(t *testing.T) {
-	for _, reason := range []string{"PASS", NoMultiRegionTrail, TrailNotLogging, ManagementEventsNotCaptured,
-		NoCloudWatchLogs, LogsDeliveryFailing, LogGroupNotFound, NoMatchingFilter, NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber} {
-		t.Run(reason, func(t *testing.T) {
+	for _, reason := range []check.Reason{"PASS", check.NoMultiRegionTrail, check.TrailNotLogging, check.ManagementEventsNotCaptured,
+		check.NoCloudWatchLogs, check.LogsDeliveryFailing, check.LogGroupNotFound, check.NoMatchingFilter, check.NoAlarm, check.AlarmCannotFire, check.NoAlarmTopic, check.TopicCannotReceive, check.NoConfirmedSubscriber} {
+		t.Run(string(reason), func(t *testing.T) {
 			w := newWorld()
 			w.addAlarm(userAlarm(), false)
 			w.addTopic(userTopic, false)
-			if reason == TopicCannotReceive {
+			if reason == check.TopicCannotReceive {
 				w.topics[userTopic]["Policy"] = userPolicy
 			}
 			o := Options{Notify: mustNotify(t, "email:security@example.com", "https:https://hooks.example.com/trail"), WireLogs: true, RetentionDays: 365}
 			a, err := Build(context.Background(), w.readers(t), finding(reason), o)
 			require.NoError(t, err)
 			o, _ = o.WithDefaults()
-			renderBoth(t, "reason-"+reason, New("1.2.3", planTime, o, []AccountPlan{a}))
+			renderBoth(t, "reason-"+string(reason), New("1.2.3", planTime, o, []AccountPlan{a}))
 		})
 	}
 }
@@ -58,7 +59,7 @@ func TestGoldenMultiAccount(t *testing.T) {
 	w := newWorld()
 	o := Options{Notify: mustNotify(t, "email:security@example.com")}
 	var accounts []AccountPlan
-	for _, f := range []Finding{finding(NoMatchingFilter), finding("PASS"), finding(TrailNotLogging)} {
+	for _, f := range []Finding{finding(check.NoMatchingFilter), finding("PASS"), finding(check.TrailNotLogging)} {
 		a, err := Build(context.Background(), w.readers(t), f, o)
 		require.NoError(t, err)
 		accounts = append(accounts, a)

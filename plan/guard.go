@@ -3,13 +3,6 @@ package plan
 import (
 	"context"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // Resource names what a change writes, in the terms of the fingerprint that
@@ -39,27 +32,11 @@ func (c Change) Decode() (any, Resource, error) {
 }
 
 func (c Change) resourceOf(in any) Resource {
-	switch v := in.(type) {
-	case *sns.CreateTopicInput:
-		return Resource{kindTopic, c.Region, c.Target}
-	case *sns.SubscribeInput:
-		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}
-	case *sns.SetTopicAttributesInput:
-		return Resource{kindTopic, c.Region, aws.ToString(v.TopicArn)}
-	case *cloudwatchlogs.CreateLogGroupInput:
-		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}
-	case *cloudwatchlogs.PutRetentionPolicyInput:
-		return Resource{kindLogGroup, c.Region, aws.ToString(v.LogGroupName)}
-	case *cloudwatchlogs.PutMetricFilterInput:
-		return Resource{kindMetricFilter, c.Region, filterKey(aws.ToString(v.LogGroupName), aws.ToString(v.FilterName))}
-	case *iam.CreateRoleInput:
-		return Resource{kindRole, "global", aws.ToString(v.RoleName)}
-	case *iam.PutRolePolicyInput:
-		return Resource{kindRole, "global", aws.ToString(v.RoleName)}
-	case *cloudwatch.PutMetricAlarmInput:
-		return Resource{kindAlarm, c.Region, aws.ToString(v.AlarmName)}
+	op, ok := operationOfInput(in)
+	if !ok {
+		return Resource{}
 	}
-	return Resource{}
+	return op.resource(c, in)
 }
 
 // Guards returns the fingerprints recorded for r: what must still hold
@@ -83,10 +60,10 @@ func (a AccountPlan) guarded(c Change) error {
 	if err != nil {
 		return err
 	}
-	if t, ok := in.(*cloudtrail.UpdateTrailInput); ok {
+	if op, _ := operationOfInput(in); op.ReadsTrail {
 		// fix re-reads the trail the change targets: it must be the one written.
-		if aws.ToString(t.Name) != c.Target {
-			return fmt.Errorf("change %s updates trail %s but targets %s: refusing (was the file edited? re-run plan)", c.ID, aws.ToString(t.Name), c.Target)
+		if trail, _ := op.target(a.Account, c, in); trail != c.Target {
+			return fmt.Errorf("change %s updates trail %s but targets %s: refusing (was the file edited? re-run plan)", c.ID, trail, c.Target)
 		}
 		return nil
 	}

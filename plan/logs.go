@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/trailwatch/trailwatch/check"
 	"net/url"
 	"strings"
 
@@ -54,14 +55,14 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 		retention = v.(logstypes.LogGroup).RetentionInDays
 	} else {
 		groupID = "log-group"
-		if err := b.add(Change{ID: groupID, Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN, Fixes: NoCloudWatchLogs},
+		if err := b.add(Change{ID: groupID, Action: Create, Operation: "logs:CreateLogGroup", Target: groupARN, Fixes: check.NoCloudWatchLogs},
 			map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}}); err != nil {
 			return "", err
 		}
 	}
 	if b.o.RetentionDays > 0 && (!ownGroup || aws.ToInt32(retention) != b.o.RetentionDays) {
 		c := Change{ID: "log-retention", Action: Create, Operation: "logs:PutRetentionPolicy", Target: groupARN,
-			DependsOn: deps(groupID), Fixes: NoCloudWatchLogs}
+			DependsOn: deps(groupID), Fixes: check.NoCloudWatchLogs}
 		if ownGroup {
 			var before any
 			if retention != nil {
@@ -76,7 +77,7 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 	var roleID string
 	if !ownRole {
 		roleID = "log-role"
-		if err := b.add(Change{ID: roleID, Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN, Fixes: NoCloudWatchLogs},
+		if err := b.add(Change{ID: roleID, Action: Create, Operation: "iam:CreateRole", Region: "global", Target: roleARN, Fixes: check.NoCloudWatchLogs},
 			iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustPolicy(t.ARN)),
 				Description: aws.String("CloudTrail delivery of " + t.Name + " to " + group + " (trailwatch)"),
 				Tags:        []iamtypes.Tag{{Key: aws.String(ManagedByKey), Value: aws.String(ManagedByValue)}}}); err != nil {
@@ -93,13 +94,13 @@ func (b *builder) wireLogs(t *Trail) (string, error) {
 		policyAction = Update
 	}
 	if err := b.add(Change{ID: "log-role-policy", Action: policyAction, Operation: "iam:PutRolePolicy", Region: "global", Target: roleARN,
-		DependsOn: deps(roleID), Fixes: NoCloudWatchLogs},
+		DependsOn: deps(roleID), Fixes: check.NoCloudWatchLogs},
 		iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(rolePolicyName), PolicyDocument: aws.String(perms)}); err != nil {
 		return "", err
 	}
 	err = b.add(Change{ID: "trail", Action: Update, Operation: "cloudtrail:UpdateTrail", Region: t.HomeRegion, Target: t.ARN,
 		Before:    map[string]any{"CloudWatchLogsLogGroupArn": nil, "CloudWatchLogsRoleArn": nil},
-		DependsOn: deps(groupID, "log-role-policy"), Fixes: NoCloudWatchLogs},
+		DependsOn: deps(groupID, "log-role-policy"), Fixes: check.NoCloudWatchLogs},
 		cloudtrail.UpdateTrailInput{Name: aws.String(t.ARN), CloudWatchLogsLogGroupArn: aws.String(groupARN + ":*"), CloudWatchLogsRoleArn: aws.String(roleARN)})
 	return group, err
 }
@@ -232,7 +233,7 @@ func (tr transformation) request() map[string]any {
 // is reused only when it is exactly what would be written (the name prefix and
 // content are the ownership marker, since filters cannot be tagged);
 // otherwise the next free name is taken. A user's filter is never edited.
-func (b *builder) filter(reason, group string, tr transformation) (string, error) {
+func (b *builder) filter(reason check.Reason, group string, tr transformation) (string, error) {
 	want := tr.sdk()
 	name, reuse, err := freeName(b.o.NamePrefix+"cloudtrail-changes", func(name string) (bool, bool, error) {
 		v, err := b.look(kindMetricFilter, filterKey(group, name), b.region)

@@ -93,7 +93,7 @@ func (b *builder) recreateLogGroup(group string) error {
 		return nil
 	}
 	arn := "arn:" + b.partition + ":logs:" + b.region + ":" + b.ap.Account + ":log-group:" + group
-	return b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: arn, Fixes: LogGroupNotFound},
+	return b.add(Change{ID: "log-group", Action: Create, Operation: "logs:CreateLogGroup", Target: arn, Fixes: check.LogGroupNotFound},
 		map[string]any{"logGroupName": group, "tags": map[string]string{ManagedByKey: ManagedByValue}})
 }
 

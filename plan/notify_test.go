@@ -25,7 +25,7 @@ func confirmed(w *world, topic string) {
 // alarm sees, and no --notify asked for.
 func TestPlanOnlyTheFilter(t *testing.T) {
 	w := newWorld()
-	f := finding(NoMatchingFilter)
+	f := finding(check.NoMatchingFilter)
 	f.Trail.ReadyMetric = &ReadyMetric{Namespace: "Security", MetricName: "TrailChanges", Unit: "Count", Alarm: "trail-changes"}
 	a := build(t, w, f, noNotify)
 	require.Empty(t, a.Blocked)
@@ -42,7 +42,7 @@ func TestPlanAlarmBesideReusesWorkingTopic(t *testing.T) {
 	w := newWorld()
 	w.addTopic(userTopic, false)
 	confirmed(w, userTopic)
-	f := finding(AlarmCannotFire)
+	f := finding(check.AlarmCannotFire)
 	f.Trail.ReadyTopic = userTopic
 	a := build(t, w, f, noNotify)
 	require.Empty(t, a.Blocked)
@@ -68,7 +68,7 @@ func TestPlanCorrectsOwnAlarm(t *testing.T) {
 	own.AlarmName = aws.String("trailwatch-cloudtrail-changes")
 	own.TreatMissingData = aws.String("breaching")
 	w.addAlarm(own, true)
-	f := finding(AlarmCannotFire)
+	f := finding(check.AlarmCannotFire)
 	f.Trail.Alarm = &Alarm{Name: "trailwatch-cloudtrail-changes"}
 	f.Trail.ReadyTopic = userTopic
 	a := build(t, w, f, noNotify)
@@ -92,7 +92,7 @@ func topicCannotReceive(policy string) (*world, Finding) {
 	w.addTopic(userTopic, false)
 	w.topics[userTopic]["Policy"] = policy
 	confirmed(w, userTopic)
-	f := finding(TopicCannotReceive)
+	f := finding(check.TopicCannotReceive)
 	f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
 	f.Trail.PolicyTopic = userTopic
@@ -185,7 +185,7 @@ func TestPlanAroundUnusableTopicsAndFullAlarms(t *testing.T) {
 	t.Run("topic encrypted with the AWS managed key", func(t *testing.T) {
 		w := newWorld()
 		w.addAlarm(userAlarm(userTopic), false)
-		f := finding(TopicCannotReceive)
+		f := finding(check.TopicCannotReceive)
 		f.Trail.Alarm, f.Trail.PolicyTopic = nil, "" // as FromCheck leaves a key problem
 		a := build(t, w, f, Options{})
 		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
@@ -197,7 +197,7 @@ func TestPlanAroundUnusableTopicsAndFullAlarms(t *testing.T) {
 		own := userAlarm("arn:aws:sns:us-east-1:111111111111:gone")
 		own.AlarmName = aws.String("trailwatch-cloudtrail-changes")
 		w.addAlarm(own, true)
-		f := finding(NoAlarmTopic)
+		f := finding(check.NoAlarmTopic)
 		f.Trail.Alarm = nil // its only topic is gone: not an alarm to add a topic to
 		a := build(t, w, f, Options{})
 		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 update:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
@@ -208,7 +208,7 @@ func TestPlanAroundUnusableTopicsAndFullAlarms(t *testing.T) {
 		al := userAlarm("arn:aws:lambda:us-east-1:111111111111:function:a1", "arn:aws:lambda:us-east-1:111111111111:function:a2",
 			"arn:aws:lambda:us-east-1:111111111111:function:a3", "arn:aws:lambda:us-east-1:111111111111:function:a4", "arn:aws:lambda:us-east-1:111111111111:function:a5")
 		w.addAlarm(al, false)
-		a := build(t, w, finding(NoAlarmTopic), Options{})
+		a := build(t, w, finding(check.NoAlarmTopic), Options{})
 		require.Empty(t, a.Blocked)
 		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
 		require.Equal(t, "trailwatch-cloudtrail-changes", change(t, a, "alarm").Target, "beside the user's, not over it")
@@ -220,7 +220,7 @@ func TestPlanAroundUnusableTopicsAndFullAlarms(t *testing.T) {
 // before the filter that goes on it.
 func TestPlanRecreatesDeletedLogGroup(t *testing.T) {
 	w := newWorld()
-	a := build(t, w, finding(LogGroupNotFound), Options{})
+	a := build(t, w, finding(check.LogGroupNotFound), Options{})
 	require.Empty(t, a.Blocked)
 	require.Equal(t, "create:logs:CreateLogGroup:log-group create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
 	require.Equal(t, testGroup, request(t, change(t, a, "log-group"))["logGroupName"])
@@ -228,7 +228,7 @@ func TestPlanRecreatesDeletedLogGroup(t *testing.T) {
 	require.Contains(t, a.Fingerprints, Fingerprint{Kind: kindLogGroup, Region: testRegion, Key: testGroup, Hash: Absent})
 
 	w.addGroup(testGroup, false)
-	a = build(t, w, finding(LogGroupNotFound), Options{})
+	a = build(t, w, finding(check.LogGroupNotFound), Options{})
 	require.Empty(t, a.Changes)
 	require.Contains(t, a.Blocked, "exists again")
 }
@@ -246,16 +246,16 @@ func TestPlanKMSKey(t *testing.T) {
 		return w
 	}
 	good := `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}`
-	a := build(t, withKey(good), finding(NoAlarm), Options{KMSKeyID: id})
+	a := build(t, withKey(good), finding(check.NoAlarm), Options{KMSKeyID: id})
 	require.Empty(t, a.Blocked)
 	require.Equal(t, map[string]any{"KmsMasterKeyId": id}, request(t, change(t, a, "topic"))["Attributes"])
 	require.Equal(t, map[string]any{"KmsMasterKeyId": id}, change(t, a, "topic").After["Attributes"])
 
-	a = build(t, withKey(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}`), finding(NoAlarm), Options{KMSKeyID: id})
+	a = build(t, withKey(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}`), finding(check.NoAlarm), Options{KMSKeyID: id})
 	require.Empty(t, a.Changes)
 	require.Contains(t, a.Blocked, "--kms-key-id "+id+" cannot encrypt a topic CloudWatch alarms notify")
 
-	a = build(t, newWorld(), finding(NoAlarm), Options{KMSKeyID: "alias/missing"})
+	a = build(t, newWorld(), finding(check.NoAlarm), Options{KMSKeyID: "alias/missing"})
 	require.Contains(t, a.Blocked, "does not exist")
 
 	for _, bad := range []string{"alias/aws/sns", "arn:aws:kms:us-east-1:111111111111:alias/aws/sns", "not a key", "arn:aws:sns:us-east-1:111111111111:t"} {
@@ -313,7 +313,7 @@ func TestFromCheckNotificationPath(t *testing.T) {
 // the metric a new filter emits gets delivery and the filter, nothing else.
 func TestPlanWireLogsThenOnlyTheFilter(t *testing.T) {
 	w := newWorld()
-	f := finding(NoCloudWatchLogs)
+	f := finding(check.NoCloudWatchLogs)
 	f.Trail.ReadyMetric = &ReadyMetric{Namespace: DefaultNamespace, MetricName: DefaultMetricName, Alarm: "cis"}
 	a := build(t, w, f, Options{Notify: []Endpoint{}, WireLogs: true})
 	require.Empty(t, a.Blocked)

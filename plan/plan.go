@@ -8,6 +8,8 @@ package plan
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/trailwatch/trailwatch/check"
 )
 
 // FormatVersion is bumped whenever a plan file changes incompatibly, so fix
@@ -73,8 +75,8 @@ type AccountPlan struct {
 	Region string `json:"region,omitempty"`
 	Trail  string `json:"trail,omitempty"`
 	// Status and Reason repeat check's verdict the plan was computed from.
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	Status check.Status `json:"status"`
+	Reason check.Reason `json:"reason,omitempty"`
 	// ErrorCode is check's error_code when Status is ERROR, or the cause of
 	// a read that failed while planning.
 	ErrorCode string `json:"error_code,omitempty"`
@@ -84,6 +86,11 @@ type AccountPlan struct {
 	NeedsNotify  bool          `json:"needs_notify,omitempty"`
 	Changes      []Change      `json:"changes"`
 	Fingerprints []Fingerprint `json:"fingerprints"`
+}
+
+// Verdict is check's verdict the plan was computed from.
+func (a AccountPlan) Verdict() check.Verdict {
+	return check.Verdict{Status: a.Status, Reason: a.Reason}
 }
 
 // Change is one write, in the order it must happen.
@@ -101,7 +108,7 @@ type Change struct {
 	Before    map[string]any  `json:"before,omitempty"`
 	After     map[string]any  `json:"after"`
 	DependsOn []string        `json:"depends_on,omitempty"`
-	Fixes     string          `json:"fixes"`
+	Fixes     check.Reason    `json:"fixes"`
 }
 
 // Fingerprint is what one read saw while planning; Verify repeats the read and

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"github.com/trailwatch/trailwatch/check"
 	"io"
 	"slices"
 	"strconv"
@@ -47,9 +48,9 @@ func unplanned(p Plan) string {
 	for _, a := range p.Accounts {
 		switch {
 		case len(a.Changes) > 0:
-		case a.Status == "FAIL" || a.Status == "MANUAL":
+		case a.Status == check.Fail || a.Status == check.Manual:
 			person++
-		case a.Status != "PASS":
+		case a.Status != check.Pass:
 			unknown++
 		}
 	}
@@ -104,7 +105,7 @@ func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
 	}
 	b.WriteString("\n")
 	if a.Trail != "" {
-		fmt.Fprintf(b, "  %s\n", pal.Faint(esc("trail "+a.Trail+", changes in "+a.Region+", check: "+a.Status+" "+a.Reason)))
+		fmt.Fprintf(b, "  %s\n", pal.Faint(esc("trail "+a.Trail+", changes in "+a.Region+", check: "+string(a.Status)+" "+string(a.Reason))))
 	}
 	for _, c := range a.Changes {
 		b.WriteString("\n")
@@ -161,20 +162,13 @@ func changed(c Change, k string, after map[string]any) bool {
 // restores names the link of the chain a change puts back, in the order
 // events travel: trail → log group → filter → alarm → topic → subscriber.
 func restores(c Change, after map[string]any) string {
-	link := ""
-	switch c.Operation {
-	case "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:CreateRole", "iam:PutRolePolicy", "cloudtrail:UpdateTrail":
-		link = "trail → log group"
-	case "logs:PutMetricFilter":
-		link = "log group → filter"
-	case "sns:CreateTopic", "sns:SetTopicAttributes":
-		link = "alarm → topic"
-	case "sns:Subscribe":
-		link = "topic → subscriber"
-	case "cloudwatch:PutMetricAlarm":
+	op, ok := OperationOf(c.Operation)
+	if !ok {
+		return "fixes " + string(c.Fixes)
+	}
+	link := op.Link
+	if link == "" {
 		link = alarmLink(c, after)
-	default:
-		return "fixes " + c.Fixes
 	}
 	return "restores: " + link
 }

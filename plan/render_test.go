@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"context"
+	"github.com/trailwatch/trailwatch/check"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 func TestRenderTextUsesThePalette(t *testing.T) {
 	w := newWorld()
 	w.addAlarm(userAlarm(), false)
-	a := build(t, w, finding(NoAlarmTopic), Options{})
+	a := build(t, w, finding(check.NoAlarmTopic), Options{})
 	pal := style.Plain()
 	pal.Good = func(s string) string { return "<good>" + s + "</good>" }
 	pal.Warn = func(s string) string { return "<warn>" + s + "</warn>" }
@@ -33,7 +34,7 @@ func TestRenderTextUsesThePalette(t *testing.T) {
 // A plan read back from its file renders exactly as it did when computed.
 func TestRenderTextSameAfterRoundTrip(t *testing.T) {
 	w := newWorld()
-	a, err := Build(context.Background(), w.readers(t), finding(NoCloudWatchLogs), Options{Notify: mustNotify(t, email), WireLogs: true})
+	a, err := Build(context.Background(), w.readers(t), finding(check.NoCloudWatchLogs), Options{Notify: mustNotify(t, email), WireLogs: true})
 	require.NoError(t, err)
 	p := New("1.2.3", planTime, Options{}, []AccountPlan{a})
 	var before, js, after bytes.Buffer
@@ -70,8 +71,8 @@ func TestRestoresNamesTheLink(t *testing.T) {
 			map[string]any{"AlarmName": "a", "AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm"},
 		{Change{Operation: "cloudwatch:PutMetricAlarm", Action: Update, Before: map[string]any{"AlarmActions": nil, "Threshold": 10.0}},
 			map[string]any{"AlarmActions": topic, "Threshold": 1.0}, "restores: filter → alarm → topic"},
-		{Change{Operation: "sns:SetTopicAttributes", Action: Update, Fixes: TopicCannotReceive}, nil, "restores: alarm → topic"},
-		{Change{Operation: "sqs:CreateQueue", Fixes: NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
+		{Change{Operation: "sns:SetTopicAttributes", Action: Update, Fixes: check.TopicCannotReceive}, nil, "restores: alarm → topic"},
+		{Change{Operation: "sqs:CreateQueue", Fixes: check.NoConfirmedSubscriber}, nil, "fixes NO_CONFIRMED_SUBSCRIBER"},
 	} {
 		require.Equal(t, tc.want, restores(tc.change, tc.after), tc.change.Operation)
 	}

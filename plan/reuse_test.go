@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"github.com/trailwatch/trailwatch/check"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -51,7 +52,7 @@ func TestLogWiringReusesWhatAnEarlierRunCreated(t *testing.T) {
 		w := newWorld()
 		w.addGroup(ownGroup, true)
 		w.addRole(ownRole, true, testTrail)
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 		require.Empty(t, a.Blocked)
 		require.Equal(t, "create:sns:CreateTopic:topic create:sns:Subscribe:subscribe-1 update:iam:PutRolePolicy:log-role-policy "+
 			"update:cloudtrail:UpdateTrail:trail create:logs:PutMetricFilter:filter create:cloudwatch:PutMetricAlarm:alarm", changeIDs(a))
@@ -98,7 +99,7 @@ func TestLogWiringReusesWhatAnEarlierRunCreated(t *testing.T) {
 				if tc.has != nil {
 					w.retention[ownGroup] = *tc.has
 				}
-				a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
+				a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 30})
 				require.NotContains(t, changeIDs(a), "CreateLogGroup")
 				requireDepsInPlan(t, a)
 				if tc.want == "" {
@@ -119,7 +120,7 @@ func TestLogWiringReusesWhatAnEarlierRunCreated(t *testing.T) {
 		w := newWorld()
 		w.addGroup(ownGroup, false)
 		w.addRole(ownRole, true, testTrail)
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 7})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true, RetentionDays: 7})
 		require.Equal(t, "trailwatch-cloudtrail-2", request(t, change(t, a, "log-group"))["logGroupName"])
 		require.Equal(t, []string{"log-group"}, change(t, a, "log-retention").DependsOn)
 		require.NotContains(t, changeIDs(a), "CreateRole")
@@ -164,7 +165,7 @@ func TestLogWiringNeverReusesOthers(t *testing.T) {
 			w := newWorld()
 			w.addGroup(ownGroup, tc.groupOurs)
 			tc.role(w)
-			a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+			a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 			require.Empty(t, a.Blocked)
 			if tc.newGroup == "" {
 				require.NotContains(t, changeIDs(a), "CreateLogGroup")
@@ -190,7 +191,7 @@ func TestLogWiringNeverReusesOthers(t *testing.T) {
 		for i := 2; i <= 9; i++ {
 			w.addGroup(ownGroup+"-"+string(rune('0'+i)), false)
 		}
-		a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+		a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 		require.Empty(t, a.Changes)
 		require.Contains(t, a.Blocked, "are all taken by log groups trailwatch did not create")
 	})
@@ -221,7 +222,7 @@ func TestTrustsOnly(t *testing.T) {
 func TestRoleFingerprintIgnoresLastUse(t *testing.T) {
 	w := newWorld()
 	w.addRole(ownRole, true, testTrail)
-	a := build(t, w, finding(NoCloudWatchLogs), Options{WireLogs: true})
+	a := build(t, w, finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 	r := w.readers(t)
 	stale, err := Verify(context.Background(), r, a)
 	require.NoError(t, err)
@@ -244,7 +245,7 @@ func TestRoleFingerprintIgnoresLastUse(t *testing.T) {
 
 // The trust policy wireLogs writes is the one trustsOnly recognises.
 func TestCreatedRoleIsRecognisedAsOurs(t *testing.T) {
-	a := build(t, newWorld(), finding(NoCloudWatchLogs), Options{WireLogs: true})
+	a := build(t, newWorld(), finding(check.NoCloudWatchLogs), Options{WireLogs: true})
 	doc := request(t, change(t, a, "log-role"))["AssumeRolePolicyDocument"].(string)
 	require.True(t, trustsOnly(doc, testTrail))
 	var tags []iamtypes.Tag

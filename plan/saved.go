@@ -20,7 +20,7 @@ func Reconcile(saved Plan, before check.Report) Plan {
 	for _, res := range before.Results {
 		a, ok := byAccount[res.Account]
 		if !ok {
-			a = AccountPlan{Account: res.Account, Profiles: res.Profiles, Status: string(res.Status), Reason: string(res.Reason),
+			a = AccountPlan{Account: res.Account, Profiles: res.Profiles, Status: res.Status, Reason: res.Reason,
 				Changes: []Change{}, Fingerprints: []Fingerprint{}, Blocked: "not in the saved plan; run plan for it"}
 		}
 		delete(byAccount, res.Account)

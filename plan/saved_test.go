@@ -30,8 +30,8 @@ func TestReconcile(t *testing.T) {
 	require.Equal(t, []string{"444444444444", "111111111111", "222222222222"}, accounts)
 	require.Equal(t, []string{"not in the saved plan; run plan for it", "",
 		"no selected profile reaches this account: select its profile with --profile"}, blocked)
-	require.Equal(t, "FAIL", got.Accounts[0].Status)
-	require.Equal(t, "NO_ALARM", got.Accounts[0].Reason)
+	require.Equal(t, check.Fail, got.Accounts[0].Status)
+	require.Equal(t, check.NoAlarm, got.Accounts[0].Reason)
 	require.Empty(t, got.Accounts[0].Changes)
 	require.Equal(t, []Change{change}, got.Accounts[1].Changes)
 	require.Empty(t, got.Accounts[2].Changes, "an unreached account's changes are not applied")

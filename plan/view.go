@@ -5,13 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // View is what a decoded request sends, member by member, under the SDK's
@@ -127,27 +120,9 @@ func scalar(v reflect.Value) any {
 // the decoded request alone (with the change's region and the account):
 // a plan file's "target" must say the same.
 func TargetOf(account string, c Change, in any) (string, error) {
-	switch v := in.(type) {
-	case *sns.CreateTopicInput:
-		return arnFor(c.Target, "sns", c.Region, account, aws.ToString(v.Name)), nil
-	case *sns.SubscribeInput:
-		return aws.ToString(v.TopicArn) + " ← " + aws.ToString(v.Protocol) + ":" + aws.ToString(v.Endpoint), nil
-	case *sns.SetTopicAttributesInput:
-		return aws.ToString(v.TopicArn), nil
-	case *cloudwatchlogs.CreateLogGroupInput:
-		return arnFor(c.Target, "logs", c.Region, account, "log-group:"+aws.ToString(v.LogGroupName)), nil
-	case *cloudwatchlogs.PutRetentionPolicyInput:
-		return arnFor(c.Target, "logs", c.Region, account, "log-group:"+aws.ToString(v.LogGroupName)), nil
-	case *cloudwatchlogs.PutMetricFilterInput:
-		return aws.ToString(v.LogGroupName) + " / " + aws.ToString(v.FilterName), nil
-	case *iam.CreateRoleInput:
-		return roleARNFor(c.Target, account, aws.ToString(v.Path), aws.ToString(v.RoleName)), nil
-	case *iam.PutRolePolicyInput:
-		return roleARNFor(c.Target, account, "", aws.ToString(v.RoleName)), nil
-	case *cloudtrail.UpdateTrailInput:
-		return aws.ToString(v.Name), nil
-	case *cloudwatch.PutMetricAlarmInput:
-		return aws.ToString(v.AlarmName), nil
+	if op, ok := operationOfInput(in); ok {
+		target, _ := op.target(account, c, in)
+		return target, nil
 	}
 	return "", fmt.Errorf("change %s: no target for %s", c.ID, c.Operation)
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"github.com/trailwatch/trailwatch/check"
 	"net/url"
 	"strings"
 	"testing"
@@ -236,7 +237,7 @@ const (
 
 // finding builds check's verdict for the test account, the chain held up to
 // the given reason, the way check reports it.
-func finding(reason string) Finding {
+func finding(reason check.Reason) Finding {
 	f := Finding{Account: testAccount, Profiles: []string{"prod"}, Status: "FAIL", Reason: reason,
 		Trail: &Trail{Name: "main", ARN: testTrail, HomeRegion: testRegion, OwnerAccount: testAccount,
 			LogGroupARN: "arn:aws:logs:us-east-1:111111111111:log-group:" + testGroup + ":*", LogGroupName: testGroup,
@@ -244,23 +245,23 @@ func finding(reason string) Finding {
 	switch reason {
 	case "PASS":
 		f.Status, f.Reason = "PASS", ""
-	case NoMultiRegionTrail:
+	case check.NoMultiRegionTrail:
 		f.Trail = nil
-	case NoCloudWatchLogs:
+	case check.NoCloudWatchLogs:
 		f.Trail.LogGroupARN, f.Trail.LogGroupName, f.Trail.LogGroupRegion, f.Trail.LogGroupAccount = "", "", "", ""
-	case NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber:
+	case check.NoAlarm, check.AlarmCannotFire, check.NoAlarmTopic, check.TopicCannotReceive, check.NoConfirmedSubscriber:
 		f.Trail.Filter = &Filter{Namespace: "Security", MetricName: "TrailChanges", Reusable: true}
 	}
 	switch reason {
-	case AlarmCannotFire:
+	case check.AlarmCannotFire:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes"}
-	case NoAlarmTopic:
+	case check.NoAlarmTopic:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
-	case TopicCannotReceive:
+	case check.TopicCannotReceive:
 		// The alarm's topic lacks only CloudWatch's statement.
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", ARN: "arn:aws:cloudwatch:us-east-1:111111111111:alarm:trail-changes", CanFire: true}
 		f.Trail.PolicyTopic = userTopic
-	case NoConfirmedSubscriber:
+	case check.NoConfirmedSubscriber:
 		f.Trail.Alarm = &Alarm{Name: "trail-changes", CanFire: true}
 		f.Trail.TopicARN = userTopic
 	}

@@ -1,7 +1,8 @@
 // Package report renders check's findings for pipelines and for people:
-// CSV, JUnit XML, OCSF, ASFF and a self-contained HTML page. Every format is
-// built from check.Report and check.Result alone, so a reason or field check
-// gains later flows through without a change here.
+// text, JSON, CSV, JUnit XML, OCSF, ASFF and a self-contained HTML page.
+// Every output format lives here and is built from check.Report and
+// check.Result alone: a result flows one way, check → report, and a reason
+// or field check gains later flows through without a change here.
 package report
 
 import (
@@ -22,14 +23,14 @@ const (
 	NotReached State = "not_reached" // after the broken link: not evaluated
 )
 
-// Link kinds, in chain order.
+// Link kinds, in chain order: check's links (check.Links).
 const (
-	LinkTrail      = "trail"
-	LinkLogGroup   = "log_group"
-	LinkFilter     = "filter"
-	LinkAlarm      = "alarm"
-	LinkTopic      = "topic"
-	LinkSubscriber = "subscriber"
+	LinkTrail      = string(check.LinkTrail)
+	LinkLogGroup   = string(check.LinkLogGroup)
+	LinkFilter     = string(check.LinkFilter)
+	LinkAlarm      = string(check.LinkAlarm)
+	LinkTopic      = string(check.LinkTopic)
+	LinkSubscriber = string(check.LinkSubscriber)
 )
 
 var linkKinds = []string{LinkTrail, LinkLogGroup, LinkFilter, LinkAlarm, LinkTopic, LinkSubscriber}
@@ -39,23 +40,19 @@ var linkTitles = map[string]string{
 	LinkAlarm: "Alarm", LinkTopic: "SNS topic", LinkSubscriber: "Subscriber",
 }
 
-// reasonLink is the link each FAIL reason breaks. A reason missing here (one
-// added to check later) breaks the first link its trail has no evidence for,
-// which is where check stopped.
-var reasonLink = map[check.Reason]string{
-	check.NoMultiRegionTrail:          LinkTrail,
-	check.TrailNotLogging:             LinkTrail,
-	check.ManagementEventsNotCaptured: LinkTrail,
-	check.NoCloudWatchLogs:            LinkLogGroup,
-	check.LogsDeliveryFailing:         LinkLogGroup,
-	check.LogGroupNotFound:            LinkLogGroup,
-	check.NoMatchingFilter:            LinkFilter,
-	check.NoAlarm:                     LinkAlarm,
-	check.AlarmCannotFire:             LinkAlarm,
-	check.NoAlarmTopic:                LinkTopic,
-	check.TopicCannotReceive:          LinkTopic,
-	check.NoConfirmedSubscriber:       LinkSubscriber,
-}
+// reasonLink is the link each FAIL reason breaks, as check gives it
+// (check.Reason.Link). A reason missing here (one added to check later)
+// breaks the first link its trail has no evidence for, which is where check
+// stopped.
+var reasonLink = func() map[check.Reason]string {
+	m := map[check.Reason]string{}
+	for _, r := range check.Reasons {
+		if l, ok := r.Link(); ok {
+			m[r] = string(l)
+		}
+	}
+	return m
+}()
 
 // Link is one step of trail → log group → filter → alarm → topic →
 // subscriber as evidenced for one account.
@@ -74,17 +71,17 @@ type Link struct {
 	undecided bool
 }
 
-// Chain draws the result's chain along the trail its verdict rests on: the
-// complete one for PASS, else the one that failed with the result's reason,
-// else the first. Links after the broken (or undecided) one are NotReached.
+// Chain draws the result's chain along the path its verdict rests on
+// (check.Result.Path). Links after the broken (or undecided) one are
+// NotReached.
 func Chain(r check.Result) []Link {
 	links := make([]Link, len(linkKinds))
 	for i, k := range linkKinds {
 		links[i] = Link{Kind: k, Title: linkTitles[k], State: NotReached}
 	}
-	tr, ok := verdictTrail(r)
-	if ok {
-		evidence(links, tr, r.Account)
+	path := r.Path()
+	if path.Trail != nil {
+		evidence(links, path, r.Account)
 	}
 	stop := -1 // index of the link the verdict rests on
 	switch r.Status {
@@ -110,7 +107,7 @@ func Chain(r check.Result) []Link {
 			links[i].Evidence = append([]string{r.Message}, links[i].Evidence...)
 		case i == stop:
 			links[i].State = Unsettled
-			if note := noteOf(r, tr, ok); note != "" {
+			if note := noteOf(r, path.Trail); note != "" {
 				links[i].Evidence = append(links[i].Evidence, note)
 			}
 		}
@@ -128,8 +125,8 @@ func BrokenLink(links []Link) string {
 	return ""
 }
 
-func noteOf(r check.Result, tr check.TrailEvidence, ok bool) string {
-	if ok && tr.Note != "" {
+func noteOf(r check.Result, tr *check.TrailEvidence) string {
+	if tr != nil && tr.Note != "" {
 		return tr.Note
 	}
 	return r.Message
@@ -146,27 +143,9 @@ func firstUnproven(links []Link) int {
 	return len(links) - 1
 }
 
-func verdictTrail(r check.Result) (check.TrailEvidence, bool) {
-	if len(r.Trails) == 0 {
-		return check.TrailEvidence{}, false
-	}
-	for _, t := range r.Trails {
-		if r.Status == check.Pass && t.Complete {
-			return t, true
-		}
-		if r.Status == check.Fail && t.Failed == r.Reason {
-			return t, true
-		}
-		if (r.Status == check.Manual || r.Status == check.Error) && t.Note != "" {
-			return t, true
-		}
-	}
-	return r.Trails[0], true
-}
-
-// evidence fills each link from the trail, following the filter, alarm and
-// topic that got furthest.
-func evidence(links []Link, t check.TrailEvidence, account string) {
+// evidence fills each link from the path's evidence.
+func evidence(links []Link, path check.Path, account string) {
+	t := *path.Trail
 	at := func(kind string) *Link { return &links[slices.Index(linkKinds, kind)] }
 
 	trail := at(LinkTrail)
@@ -196,10 +175,10 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		group.Evidence = append(group.Evidence, "delivery error: "+t.DeliveryError)
 	}
 
-	f, ok := bestFilter(t.Filters, account)
-	if !ok {
+	if path.Filter == nil {
 		return
 	}
+	f := *path.Filter
 	filter := at(LinkFilter)
 	filter.Name = f.Name
 	filter.Evidence = append(filter.Evidence, "pattern: "+f.Pattern)
@@ -221,10 +200,10 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		filter.Evidence = append(filter.Evidence, fmt.Sprintf("%d filters on the log group; this one got furthest", n))
 	}
 
-	m, a, ok := bestAlarm(f, account)
-	if !ok {
+	if path.Alarm == nil {
 		return
 	}
+	m, a := *path.Metric, *path.Alarm
 	alarm := at(LinkAlarm)
 	alarm.Name, alarm.ARN = a.Name, a.ARN
 	alarm.Evidence = append(alarm.Evidence, fmt.Sprintf("metric %s/%s", m.Namespace, m.Name))
@@ -237,10 +216,10 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 		alarm.Evidence = append(alarm.Evidence, "other action "+o)
 	}
 
-	tp, ok := bestTopic(a, account)
-	if !ok {
+	if path.Topic == nil {
 		return
 	}
+	tp := *path.Topic
 	topic := at(LinkTopic)
 	topic.Name, topic.ARN = topicName(tp.ARN), tp.ARN
 	topic.Evidence = append(topic.Evidence, "account "+tp.Account)
@@ -257,95 +236,6 @@ func evidence(links []Link, t check.TrailEvidence, account string) {
 	if tp.Confirmed > 0 {
 		sub.Name = fmt.Sprintf("%d confirmed", tp.Confirmed)
 	}
-}
-
-// The best* functions follow the path check's verdict rests on, ranked as
-// check ranks outcomes: a complete path, then an undecided one (it may be
-// the complete chain), then a failing one by how far it got. The first
-// candidate wins a tie, so a single path is drawn as it was read.
-
-// Ranks of a path: a failing one adds the index of the link it breaks.
-const (
-	rankFails     = 0
-	rankUndecided = 10
-	rankHolds     = 20
-)
-
-func bestFilter(fs []check.FilterEvidence, account string) (check.FilterEvidence, bool) {
-	if len(fs) == 0 {
-		return check.FilterEvidence{}, false
-	}
-	return fs[bestIndex(len(fs), func(i int) int { return filterRank(fs[i], account) })], true
-}
-
-func filterRank(f check.FilterEvidence, account string) int {
-	switch {
-	case f.Coverage == "match" && f.Rejected == "" && len(f.Indeterminate) == 0:
-		if _, a, ok := bestAlarm(f, account); ok {
-			return alarmRank(a, account)
-		}
-		return rankFails + linkIndex(LinkAlarm)
-	case f.Coverage == "no_match" || f.Rejected != "":
-		return rankFails + linkIndex(LinkFilter)
-	}
-	return rankUndecided
-}
-
-func bestAlarm(f check.FilterEvidence, account string) (check.MetricEvidence, check.AlarmEvidence, bool) {
-	var metrics []check.MetricEvidence
-	var alarms []check.AlarmEvidence
-	for _, m := range f.Metrics {
-		for _, a := range m.Alarms {
-			metrics, alarms = append(metrics, m), append(alarms, a)
-		}
-	}
-	if len(alarms) == 0 {
-		return check.MetricEvidence{}, check.AlarmEvidence{}, false
-	}
-	i := bestIndex(len(alarms), func(i int) int { return alarmRank(alarms[i], account) })
-	return metrics[i], alarms[i], true
-}
-
-func alarmRank(a check.AlarmEvidence, account string) int {
-	if !a.CanFire {
-		return rankFails + linkIndex(LinkAlarm)
-	}
-	if tp, ok := bestTopic(a, account); ok {
-		return topicRank(tp, account)
-	}
-	return rankFails + linkIndex(LinkTopic)
-}
-
-func bestTopic(a check.AlarmEvidence, account string) (check.TopicEvidence, bool) {
-	if len(a.Topics) == 0 {
-		return check.TopicEvidence{}, false
-	}
-	return a.Topics[bestIndex(len(a.Topics), func(i int) int { return topicRank(a.Topics[i], account) })], true
-}
-
-func topicRank(t check.TopicEvidence, account string) int {
-	switch {
-	case t.Account != account || (!t.Missing && t.CanReceive == nil):
-		return rankUndecided
-	case t.Missing || !*t.CanReceive:
-		return rankFails + linkIndex(LinkTopic)
-	case t.Confirmed == 0:
-		return rankFails + linkIndex(LinkSubscriber)
-	}
-	return rankHolds
-}
-
-func linkIndex(kind string) int { return slices.Index(linkKinds, kind) }
-
-// bestIndex is the first of n candidates with the highest rank.
-func bestIndex(n int, rank func(int) int) int {
-	best, top := 0, rank(0)
-	for i := 1; i < n; i++ {
-		if r := rank(i); r > top {
-			best, top = i, r
-		}
-	}
-	return best
 }
 
 func topicName(arn string) string {

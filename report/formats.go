@@ -43,9 +43,9 @@ func ParseFormat(s string) (Format, error) {
 func Write(w io.Writer, f Format, rep check.Report, p style.Palette) error {
 	switch f {
 	case Text:
-		return check.WriteText(w, rep, p)
+		return WriteText(w, rep, p)
 	case JSON:
-		return check.WriteJSON(w, rep)
+		return WriteJSON(w, rep)
 	case CSV:
 		return WriteCSV(w, rep)
 	case JUnit:

@@ -208,9 +208,7 @@ func visibleLinks(links []Link) []Link {
 	return out
 }
 
-func verdict(r check.Result) string {
-	return strings.TrimSpace(string(r.Status) + " " + string(r.Reason))
-}
+func verdict(r check.Result) string { return r.Verdict().String() }
 
 // outcomeOf says in a few words what fix did for the account.
 func outcomeOf(r fix.Report) string {
@@ -228,21 +226,25 @@ func outcomeOf(r fix.Report) string {
 }
 
 func reasonsOf(results []check.Result) []string {
-	var out []string
+	var found []check.Reason
 	for _, r := range results {
-		if r.Reason != "" && !slices.Contains(out, string(r.Reason)) {
-			out = append(out, string(r.Reason))
+		if r.Reason != "" && !slices.Contains(found, r.Reason) {
+			found = append(found, r.Reason)
 		}
 	}
 	// Chain order reads best; reasons check adds later go last, by name.
-	slices.SortStableFunc(out, func(a, b string) int {
+	slices.SortStableFunc(found, func(a, b check.Reason) int {
 		return rank(a) - rank(b)
 	})
+	out := make([]string, len(found))
+	for i, r := range found {
+		out[i] = string(r)
+	}
 	return out
 }
 
-func rank(reason string) int {
-	if i := slices.Index(check.Reasons, check.Reason(reason)); i >= 0 {
+func rank(reason check.Reason) int {
+	if i := slices.Index(check.Reasons, reason); i >= 0 {
 		return i
 	}
 	return len(check.Reasons)

@@ -146,6 +146,6 @@ func TestPlanTellsTheRemediationOfAnError(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &p))
 	require.Len(t, p.Accounts, 1)
-	require.Equal(t, "ERROR", p.Accounts[0].Status)
+	require.Equal(t, "ERROR", string(p.Accounts[0].Status))
 	require.Equal(t, "SSO_TOKEN_MISSING", p.Accounts[0].ErrorCode)
 }

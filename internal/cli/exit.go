@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/fix"
@@ -87,7 +86,7 @@ func planExitCode(p plan.Plan, failed int) int {
 		return exitFindings
 	}
 	for _, a := range p.Accounts {
-		if a.Status == string(check.Fail) {
+		if a.Status == check.Fail {
 			return exitFindings
 		}
 	}
@@ -108,14 +107,11 @@ func fixExitCode(reports []fix.Report) int {
 	}
 	unsettled := false
 	for _, r := range reports {
-		now := r.After
-		if now == "" {
-			now = r.Before
-		}
-		switch {
-		case strings.HasPrefix(now, string(check.Fail)):
+		switch r.Now().Status {
+		case check.Fail:
 			return exitFindings
-		case !strings.HasPrefix(now, string(check.Pass)):
+		case check.Pass:
+		default:
 			unsettled = true
 		}
 	}

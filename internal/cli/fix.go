@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -352,17 +351,17 @@ func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before ch
 	for i, a := range accounts {
 		res := resultOf(before, a.Account)
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
-			Before: statusText(res), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
+			Before: res.Verdict(), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
 		if res, ok := after[a.Account]; ok && res.Via != nil {
 			// Covered by a chain fixed in its owner's account this run.
-			reports[i].After = statusText(res)
+			reports[i].After = res.Verdict()
 		}
 	}
 	for j := range results {
 		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
 		reports[i].Result = &results[j]
 		if a, ok := after[results[j].Account]; ok {
-			reports[i].After = statusText(a)
+			reports[i].After = a.Verdict()
 		}
 	}
 	return reports
@@ -537,10 +536,6 @@ func resultOf(rep check.Report, account string) check.Result {
 		}
 	}
 	return check.Result{Account: account, Status: check.Error, Message: "no selected profile reaches this account"}
-}
-
-func statusText(r check.Result) string {
-	return strings.TrimSpace(string(r.Status) + " " + string(r.Reason))
 }
 
 // writersFor builds fix's write clients from a target's configuration.

@@ -196,7 +196,7 @@ func fixCheckStatus(t *testing.T) (int, string) {
 	t.Helper()
 	code, rep := checkJSON(t)
 	require.Len(t, rep.Results, 1)
-	return code, statusText(rep.Results[0])
+	return code, rep.Results[0].Verdict().String()
 }
 
 // Every FAIL scenario through fix --yes, the real SDK and wire protocols:
@@ -478,7 +478,7 @@ func fleetStatus(t *testing.T) (int, map[string]string) {
 	code, rep := checkJSON(t, "--all-profiles")
 	out := map[string]string{}
 	for _, r := range rep.Results {
-		out[r.Account] = statusText(r)
+		out[r.Account] = r.Verdict().String()
 	}
 	require.Len(t, out, len(rep.Results), "one result per account")
 	return code, out

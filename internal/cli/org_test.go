@@ -286,7 +286,7 @@ func TestFixOrgFixesOwnerOnce(t *testing.T) {
 	require.Equal(t, exitFindings, code)
 	for _, r := range rep.Results {
 		if r.Account != sandbox.OrgUnassumableMember {
-			require.Equal(t, "FAIL NO_ALARM", statusText(r), r.Account)
+			require.Equal(t, "FAIL NO_ALARM", r.Verdict().String(), r.Account)
 		}
 	}
 

@@ -161,11 +161,11 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 		if err != nil {
 			unplanned[i] = true
 			p := awserr.Describe(err, t.Profile)
-			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: string(check.Error), ErrorCode: string(p.Code),
+			a = plan.AccountPlan{Account: r.Account, Profiles: r.Profiles, Status: check.Error, ErrorCode: string(p.Code),
 				Changes: []plan.Change{}, Fingerprints: []plan.Fingerprint{}, Blocked: "could not plan: " + err.Error() + ": " + p.Remediation}
 		}
 		accounts[i] = a
-		m.Done(a.Status) // the meter is safe for concurrent use
+		m.Done(string(a.Status)) // the meter is safe for concurrent use
 	})
 	failed := 0
 	for i, r := range report.Results {

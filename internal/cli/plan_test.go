@@ -143,7 +143,7 @@ func TestPlanCommandEveryFailScenario(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(out), &p))
 			require.Len(t, p.Accounts, 1)
 			a := p.Accounts[0]
-			require.Equal(t, reason, a.Reason)
+			require.Equal(t, reason, string(a.Reason))
 			var ops []string
 			for _, c := range a.Changes {
 				ops = append(ops, c.Operation)

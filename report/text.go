@@ -1,4 +1,4 @@
-package check
+package report
 
 import (
 	"encoding/json"
@@ -6,14 +6,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
 
 // WriteJSON writes the report in the stable schema of docs/check-json.md.
-func WriteJSON(w io.Writer, r Report) error {
+func WriteJSON(w io.Writer, r check.Report) error {
 	if r.Results == nil {
-		r.Results = []Result{}
+		r.Results = []check.Result{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -25,7 +26,7 @@ func WriteJSON(w io.Writer, r Report) error {
 
 // WriteText writes one block per account, each link of each trail marked
 // held or missing with the names that prove it, then a summary line.
-func WriteText(w io.Writer, r Report, p style.Palette) error {
+func WriteText(w io.Writer, r check.Report, p style.Palette) error {
 	tw := &textWriter{w: w, p: p}
 	for _, res := range r.Results {
 		tw.result(res)
@@ -69,21 +70,18 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func (t *textWriter) status(r Result) string {
-	s := string(r.Status)
-	if r.Reason != "" {
-		s += " " + string(r.Reason)
-	}
+func (t *textWriter) status(r check.Result) string {
+	s := r.Verdict().String()
 	switch r.Status {
-	case Pass:
+	case check.Pass:
 		return t.p.Good(s)
-	case Manual:
+	case check.Manual:
 		return t.p.Warn(s)
 	}
 	return t.p.Bad(s)
 }
 
-func (t *textWriter) result(r Result) {
+func (t *textWriter) result(r check.Result) {
 	t.account = r.Account
 	account := esc(r.Account)
 	if account == "" {
@@ -126,7 +124,7 @@ func held(b bool) *bool { return &b }
 
 // trail writes one trail's links; its note is left out when it is already
 // the result's message.
-func (t *textWriter) trail(tr TrailEvidence, message string) {
+func (t *textWriter) trail(tr check.TrailEvidence, message string) {
 	org := ""
 	if tr.OrganizationTrail {
 		org = ", organization trail"
@@ -143,17 +141,17 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 		t.link(2, tr.ManagementEvents, "management events: "+esc(tr.SelectorsNote))
 	}
 	switch {
-	case tr.Failed == LogGroupNotFound:
+	case tr.Failed == check.LogGroupNotFound:
 		t.link(2, held(false), esc(fmt.Sprintf("log group %s (%s, account %s): does not exist", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
 	case tr.LogGroupARN != "":
 		t.link(2, held(true), esc(fmt.Sprintf("log group %s (%s, account %s)", tr.LogGroupName, tr.LogGroupRegion, tr.LogGroupAccount)))
-	case tr.Failed == NoCloudWatchLogs:
+	case tr.Failed == check.NoCloudWatchLogs:
 		t.link(2, held(false), "no CloudWatch Logs log group")
 	}
 	if tr.DeliveryError != "" {
 		t.link(2, held(false), "delivery error: "+esc(tr.DeliveryError))
 	}
-	if tr.Failed == NoMatchingFilter && len(tr.Filters) == 0 {
+	if tr.Failed == check.NoMatchingFilter && len(tr.Filters) == 0 {
 		t.link(2, held(false), "no metric filter on the log group")
 	}
 	for _, f := range tr.Filters {
@@ -161,7 +159,7 @@ func (t *textWriter) trail(tr TrailEvidence, message string) {
 	}
 }
 
-func (t *textWriter) filter(f FilterEvidence) {
+func (t *textWriter) filter(f check.FilterEvidence) {
 	var ok *bool
 	desc := "catches all five events"
 	switch f.Coverage {
@@ -192,7 +190,7 @@ func (t *textWriter) filter(f FilterEvidence) {
 		}
 	}
 	for _, m := range f.Metrics {
-		t.printf("      metric %s\n", esc(fmt.Sprintf("%s/%s%s value %s", m.Namespace, m.Name, dimsText(m.Dimensions), m.Value)))
+		t.printf("      metric %s\n", esc(fmt.Sprintf("%s/%s%s value %s", m.Namespace, m.Name, m.DimensionsText(), m.Value)))
 		if len(m.Alarms) == 0 {
 			t.link(4, held(false), "no alarm on this metric")
 		}
@@ -202,7 +200,7 @@ func (t *textWriter) filter(f FilterEvidence) {
 	}
 }
 
-func (t *textWriter) alarm(a AlarmEvidence) {
+func (t *textWriter) alarm(a check.AlarmEvidence) {
 	if !a.CanFire {
 		t.link(4, held(false), esc(fmt.Sprintf("alarm %s cannot fire: %s", a.Name, a.Why)))
 		return
