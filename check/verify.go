@@ -38,7 +38,7 @@ func (a *auditor) verifyPattern(ctx context.Context, region, text string, p *pat
 }
 
 func (a *auditor) testPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
-	samples := pattern.Samples()
+	samples := pattern.SamplesOf(a.opts.Control)
 	matched := make([]bool, len(samples))
 	for start := 0; start < len(samples); start += maxTestMessages {
 		end := min(start+maxTestMessages, len(samples))
@@ -99,7 +99,7 @@ func (a *auditor) testPattern(ctx context.Context, region, text string, p *patte
 			}
 		}
 	}
-	for _, e := range pattern.ControlEvents {
+	for _, e := range a.opts.Control.Events {
 		if missed[e] {
 			v.missed = append(v.missed, e)
 		}

@@ -3,18 +3,16 @@ package pattern
 import (
 	"slices"
 	"strings"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
-// ControlEvents are the CloudTrail API calls CIS AWS 4.5 requires a metric
-// filter to catch.
-var ControlEvents = [5]string{"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"}
-
-// Coverage says how a pattern fares against the control, judged on the
-// synthetic CloudTrail records of Samples.
+// Coverage says how a pattern fares against a control, judged on the
+// control's CloudTrail records.
 type Coverage struct {
 	Pattern string
-	Events  []EventCoverage // one per ControlEvents, in that order
-	// Covers is Match iff every successful record of all five events matches,
+	Events  []EventCoverage // one per event of the control, in its order
+	// Covers is Match iff every successful record of all its events matches,
 	// Unknown if that depends on an unsettled construct, else NoMatch.
 	Covers Verdict
 	// FailedAttempts: are failed calls (records with errorCode) caught, for
@@ -28,14 +26,15 @@ type Coverage struct {
 	OverBroad bool
 	// MatchAll: the pattern matches every message (empty, whitespace, " ", []).
 	MatchAll bool
-	// StrictCIS: exactly the five `$.eventName = X` disjuncts and nothing else;
-	// order, spacing, parentheses and double quotes don't matter.
+	// StrictCIS: exactly one `$.eventName = X` disjunct per event of the
+	// control and nothing else; order, spacing, parentheses and double quotes
+	// don't matter.
 	StrictCIS bool
 	// Indeterminate lists why some verdict is Unknown.
 	Indeterminate []string
 }
 
-// EventCoverage is the verdict for one of the ControlEvents.
+// EventCoverage is the verdict for one of the control's events.
 type EventCoverage struct {
 	Event   string
 	Verdict Verdict // over every successful record of the event
@@ -46,19 +45,29 @@ type EventCoverage struct {
 	Missed []string
 }
 
-// Analyze parses text and reports its coverage of the control.
+// Analyze parses text and reports its coverage of the default control.
 func Analyze(text string) (*Coverage, error) {
+	return AnalyzeFor(control.Default(), text)
+}
+
+// AnalyzeFor parses text and reports its coverage of ctrl.
+func AnalyzeFor(ctrl control.Control, text string) (*Coverage, error) {
 	p, err := Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	return p.Analyze(), nil
+	return p.AnalyzeFor(ctrl), nil
 }
 
-// Analyze reports p's coverage of the control.
+// Analyze reports p's coverage of the default control.
 func (p *Pattern) Analyze() *Coverage {
-	all := builtSamples()
-	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(), Covers: Match}
+	return p.AnalyzeFor(control.Default())
+}
+
+// AnalyzeFor reports p's coverage of ctrl, judged on ctrl's records.
+func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
+	all := samplesOf(ctrl)
+	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(ctrl.Events), Covers: Match}
 	reasons := &tracker{}
 	verdicts := make([]Verdict, len(all))
 	for i, s := range all {
@@ -76,7 +85,7 @@ func (p *Pattern) Analyze() *Coverage {
 	clauses := p.clauses()
 	failed, others := Match, Match
 	inScope := false
-	for _, ev := range ControlEvents {
+	for _, ev := range ctrl.Events {
 		ec := EventCoverage{Event: ev, Verdict: Match}
 		caught := false
 		for i, s := range all {
@@ -180,8 +189,9 @@ func disjuncts(e expr) []expr {
 }
 
 // strictCIS reports whether p is, up to order, spacing, parentheses and double
-// quotes, the CIS pattern: what Security Hub's CloudWatch.5 accepts.
-func (p *Pattern) strictCIS() bool {
+// quotes, one `$.eventName = X` disjunct per event: for a control whose
+// recommended pattern has that shape, what Security Hub accepts.
+func (p *Pattern) strictCIS(events []string) bool {
 	if p.kind != KindJSON || p.matchAll {
 		return false
 	}
@@ -192,10 +202,10 @@ func (p *Pattern) strictCIS() bool {
 			return false
 		}
 		v, ok := c.val.(stringValue)
-		if !ok || v.glob() || !slices.Contains(ControlEvents[:], v.s) || slices.Contains(seen, v.s) {
+		if !ok || v.glob() || !slices.Contains(events, v.s) || slices.Contains(seen, v.s) {
 			return false
 		}
 		seen = append(seen, v.s)
 	}
-	return len(seen) == len(ControlEvents)
+	return len(seen) == len(events)
 }
