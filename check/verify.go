@@ -80,13 +80,13 @@ func (a *auditor) testPattern(ctx context.Context, region, text string, p *patte
 		default:
 			v.ev.Disagreements = append(v.ev.Disagreements, Disagreement{Event: s.Event, Caller: s.Caller, Failed: s.Failed,
 				Local: verdictName(local), AWS: verdictName(remote)})
-			if s.Control && !s.Failed {
+			if s.Must {
 				decisive++
 				effective = pattern.Unknown
 			}
 		}
 		// Coverage is judged on the successful calls of the five events.
-		if !s.Control || s.Failed {
+		if !s.Must {
 			continue
 		}
 		switch effective {

@@ -98,7 +98,3 @@ func cloudtrailChanges() Control {
 	}
 	return c
 }
-
-func init() {
-	Register(cloudtrailChanges())
-}

@@ -24,8 +24,8 @@ type Control struct {
 	// list them.
 	Events []string
 	// Records are realistic CloudTrail records: every caller of every event
-	// the control must catch (Must), failed calls among them, and calls it may
-	// leave out (not Must). Built once; treat as read-only.
+	// the control must catch, refused attempts of them, and calls it may
+	// leave out (see Kind). Built once; treat as read-only.
 	Records []Record
 	// Pattern is the recommended filter pattern, written by plan byte for byte.
 	Pattern string

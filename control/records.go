@@ -23,10 +23,23 @@ type Record struct {
 	Event  string // eventName
 	Caller string // one of the Caller* labels
 	Failed bool   // the record carries errorCode/errorMessage
-	// Must: the control must catch it. Records it may leave out are not Must.
-	Must    bool
+	Kind   Kind
+	// Message is the record as CloudWatch Logs receives it.
 	Message string
 }
+
+// Kind says what a record is to a control.
+type Kind int
+
+const (
+	// Catch: the control must catch it; its filter's verdict rests on these.
+	Catch Kind = iota
+	// Attempt: a refused call of an event the control catches. Catching it is
+	// reported, not required.
+	Attempt
+	// LeaveOut: a call the control may leave out; catching it is noise.
+	LeaveOut
+)
 
 type ctRecord struct {
 	EventVersion                 string      `json:"eventVersion"`
@@ -41,6 +54,7 @@ type ctRecord struct {
 	ErrorMessage                 string      `json:"errorMessage,omitempty"`
 	RequestParameters            any         `json:"requestParameters"`
 	ResponseElements             any         `json:"responseElements"`
+	AdditionalEventData          any         `json:"additionalEventData,omitempty"`
 	RequestID                    string      `json:"requestID"`
 	EventID                      string      `json:"eventID"`
 	ReadOnly                     bool        `json:"readOnly"`
@@ -137,7 +151,14 @@ func Callers() []Caller {
 	}
 }
 
-// Caller returns the caller with the given label.
+// ServiceCaller is an AWS service calling on its own behalf, e.g.
+// "config.amazonaws.com".
+func ServiceCaller(service string) Caller {
+	return Caller{Label: CallerAWSService, agent: service, sourceIP: service, awsDriven: true,
+		identity: ctIdentity{Type: "AWSService", InvokedBy: service}}
+}
+
+// callerNamed returns the caller with the given label.
 func callerNamed(label string) Caller {
 	for _, c := range Callers() {
 		if c.Label == label {
@@ -158,6 +179,13 @@ type Call struct {
 	Resource string
 	// ErrorCode of a refused call; "" is AccessDenied.
 	ErrorCode string
+	// ErrorMessage of a refused call; "" is IAM's "User: … is not
+	// authorized to perform: …" sentence.
+	ErrorMessage string
+	// Extra is additionalEventData; nil leaves it out.
+	Extra any
+	// EventType is "" for AwsApiCall.
+	EventType string
 }
 
 // Record builds the record of c made by who; a failed one carries the
@@ -169,25 +197,29 @@ func (c Call) Record(who Caller, failed bool) Record {
 func (c Call) build(who Caller, failed bool) ctRecord {
 	service := strings.TrimSuffix(c.Source, ".amazonaws.com")
 	r := ctRecord{
-		EventVersion:       "1.09",
-		UserIdentity:       who.identity,
-		EventTime:          "2024-05-01T12:00:00Z",
-		EventSource:        c.Source,
-		EventName:          c.Event,
-		AWSRegion:          region,
-		SourceIPAddress:    who.sourceIP,
-		UserAgent:          who.agent,
-		RequestParameters:  c.Params,
-		ResponseElements:   c.Response,
-		RequestID:          "6a3b0d1e-0000-4000-8000-000000000001",
-		EventID:            "0f4e7c2a-0000-4000-8000-000000000002",
-		ReadOnly:           c.ReadOnly,
-		EventType:          "AwsApiCall",
-		ManagementEvent:    true,
-		RecipientAccountID: account,
-		EventCategory:      "Management",
+		EventVersion:        "1.09",
+		UserIdentity:        who.identity,
+		EventTime:           "2024-05-01T12:00:00Z",
+		EventSource:         c.Source,
+		EventName:           c.Event,
+		AWSRegion:           region,
+		SourceIPAddress:     who.sourceIP,
+		UserAgent:           who.agent,
+		RequestParameters:   c.Params,
+		ResponseElements:    c.Response,
+		AdditionalEventData: c.Extra,
+		RequestID:           "6a3b0d1e-0000-4000-8000-000000000001",
+		EventID:             "0f4e7c2a-0000-4000-8000-000000000002",
+		ReadOnly:            c.ReadOnly,
+		EventType:           "AwsApiCall",
+		ManagementEvent:     true,
+		RecipientAccountID:  account,
+		EventCategory:       "Management",
 		TLSDetails: &tlsDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
 			ClientProvidedHostHeader: service + "." + region + ".amazonaws.com"},
+	}
+	if c.EventType != "" {
+		r.EventType = c.EventType
 	}
 	if who.console {
 		r.SessionCredentialFromConsole = "true"
@@ -201,8 +233,11 @@ func (c Call) build(who Caller, failed bool) ctRecord {
 		if r.ErrorCode == "" {
 			r.ErrorCode = "AccessDenied"
 		}
-		r.ErrorMessage = "User: " + who.identity.ARN + " is not authorized to perform: " + service + ":" + c.Event +
-			" on resource: " + c.Resource + " because no identity-based policy allows the " + service + ":" + c.Event + " action"
+		r.ErrorMessage = c.ErrorMessage
+		if r.ErrorMessage == "" {
+			r.ErrorMessage = "User: " + who.identity.ARN + " is not authorized to perform: " + service + ":" + c.Event +
+				" on resource: " + c.Resource + " because no identity-based policy allows the " + service + ":" + c.Event + " action"
+		}
 		r.ResponseElements = nil
 	}
 	return r
@@ -219,7 +254,8 @@ func marshal(r ctRecord) string {
 }
 
 // MustCatch builds the records a control must catch for each call: one per
-// caller, then a failed one from an IAM user and from a role session.
+// caller (Catch), then a refused one from an IAM user and from a role
+// session (Attempt).
 // Identity policies cannot deny the root user, and AWS services calling on
 // their own behalf are not refused here, so failures come from those two.
 func MustCatch(calls ...Call) []Record {
@@ -227,24 +263,23 @@ func MustCatch(calls ...Call) []Record {
 	cs := Callers()
 	for _, call := range calls {
 		for _, c := range cs {
-			out = append(out, must(call.Record(c, false)))
+			out = append(out, call.Record(c, false))
 		}
 		for _, c := range cs {
 			if c.Label == CallerIAMUser || c.Label == CallerAssumedRole {
-				out = append(out, must(call.Record(c, true)))
+				r := call.Record(c, true)
+				r.Kind = Attempt
+				out = append(out, r)
 			}
 		}
 	}
 	return out
 }
 
-func must(r Record) Record {
-	r.Must = true
-	return r
-}
-
 // MayLeaveOut builds the record of call by the caller labelled who: a call
 // the control need not catch.
 func MayLeaveOut(call Call, who string) Record {
-	return call.Record(callerNamed(who), false)
+	r := call.Record(callerNamed(who), false)
+	r.Kind = LeaveOut
+	return r
 }

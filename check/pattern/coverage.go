@@ -3,6 +3,8 @@ package pattern
 import (
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
 
 	"github.com/trailwatch/trailwatch/control"
 )
@@ -30,6 +32,14 @@ type Coverage struct {
 	// control and nothing else; order, spacing, parentheses and double quotes
 	// don't matter.
 	StrictCIS bool
+	// TooBroad: the pattern matches some of the activity every account makes
+	// whatever its people do (control.Background), so the alarm on its
+	// metric never stops firing and a real change tells nobody.
+	TooBroad bool
+	// Exact: the text is the one Security Hub prescribes for the control
+	// (CIS's latest where Security Hub has none), whitespace outside quoted
+	// strings aside. A reordered or extended pattern is not exact.
+	Exact bool
 	// Indeterminate lists why some verdict is Unknown.
 	Indeterminate []string
 }
@@ -89,7 +99,7 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 		ec := EventCoverage{Event: ev, Verdict: Match}
 		caught := false
 		for i, s := range all {
-			if s.Event != ev || s.Failed {
+			if s.Event != ev || !s.Must {
 				continue
 			}
 			ec.Verdict = and3(ec.Verdict, verdicts[i])
@@ -111,9 +121,9 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 					continue
 				}
 				switch {
-				case s.Failed:
+				case s.Failed && !s.Must:
 					failed = and3(failed, verdicts[i])
-				case s.Caller != CallerIAMUser:
+				case s.Must && s.Caller != CallerIAMUser:
 					others = and3(others, verdicts[i])
 				}
 			}
@@ -126,7 +136,48 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 	}
 	cov.FailedAttempts, cov.NonIAMCallers = failed, others
 	cov.Indeterminate = reasons.reasons
+	cov.TooBroad = p.tooBroad()
+	cov.Exact = sameText(p.text, ctrl.ExactText())
 	return cov
+}
+
+var background = sync.OnceValue(func() []Sample {
+	return parseRecords(control.Background())
+})
+
+// tooBroad reports whether p matches any background record.
+func (p *Pattern) tooBroad() bool {
+	for _, s := range background() {
+		if p.eval(s.Message, s.doc, nil) == Match {
+			return true
+		}
+	}
+	return false
+}
+
+// sameText compares two patterns' texts with whitespace outside double-quoted
+// strings removed: Security Hub reads the text, ignoring only spacing.
+func sameText(a, b string) bool {
+	return squeeze(a) == squeeze(b)
+}
+
+func squeeze(s string) string {
+	var out strings.Builder
+	quoted, escaped := false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+		case r == '"':
+			quoted = !quoted
+		case !quoted && unicode.IsSpace(r):
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
 }
 
 type clause struct {

@@ -21,7 +21,8 @@ type Sample struct {
 	Event   string // eventName
 	Caller  string // one of the Caller* labels
 	Failed  bool   // the record carries errorCode/errorMessage
-	Control bool   // the control must catch it (false: a negative control)
+	Control bool   // one of the control's events (false: a negative control)
+	Must    bool   // the control must catch it: coverage rests on it
 	Message string
 	doc     *document
 }
@@ -53,12 +54,15 @@ func samplesOf(ctrl control.Control) []Sample {
 		return nil
 	}
 	key := sampleKey{id: ctrl.ID, first: &ctrl.Records[0]}
-	build, _ := parsed.LoadOrStore(key, sync.OnceValue(func() []Sample {
-		out := make([]Sample, len(ctrl.Records))
-		for i, r := range ctrl.Records {
-			out[i] = Sample{Event: r.Event, Caller: r.Caller, Failed: r.Failed, Control: r.Must, Message: r.Message, doc: parseDocument(r.Message)}
-		}
-		return out
-	}))
+	build, _ := parsed.LoadOrStore(key, sync.OnceValue(func() []Sample { return parseRecords(ctrl.Records) }))
 	return build.(func() []Sample)()
+}
+
+func parseRecords(records []control.Record) []Sample {
+	out := make([]Sample, len(records))
+	for i, r := range records {
+		out[i] = Sample{Event: r.Event, Caller: r.Caller, Failed: r.Failed, Control: r.Kind != control.LeaveOut,
+			Must: r.Kind == control.Catch, Message: r.Message, doc: parseDocument(r.Message)}
+	}
+	return out
 }
