@@ -34,7 +34,7 @@ type verified struct {
 // region and pattern however many trails share a log group or filters share
 // a pattern.
 func (a *auditor) verifyPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
-	return a.verified.get(region+"\x00"+text, func() (*verified, error) { return a.testPattern(ctx, region, text, p) })
+	return a.verified.get(a.opts.Control.ID+"\x00"+region+"\x00"+text, func() (*verified, error) { return a.testPattern(ctx, region, text, p) })
 }
 
 func (a *auditor) testPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {

@@ -80,6 +80,25 @@ var variants = map[string]map[string]judged{
 	},
 }
 
+// securityHubPage is each control's text as AWS's page "Security Hub
+// controls for CloudWatch" prints it: other spacing, the same text.
+var securityHubPage = map[string]string{
+	"root-usage":                 `{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}`,
+	"unauthorized-api-calls":     `{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}`,
+	"console-signin-without-mfa": `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }`,
+	"iam-policy-changes":         `{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}`,
+	"cloudtrail-changes":         `{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}`,
+	"console-auth-failures":      `{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}`,
+	"cmk-disable-or-deletion":    `{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}`,
+	"s3-bucket-policy-changes":   `{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || ($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || ($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || ($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || ($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}`,
+	"config-changes":             `{($.eventSource=config.amazonaws.com) && (($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) || ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}`,
+	"security-group-changes":     `{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || ($.eventName=RevokeSecurityGroupIngress) || ($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}`,
+	"nacl-changes":               `{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || ($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || ($.eventName=ReplaceNetworkAclEntry) || ($.eventName=ReplaceNetworkAclAssociation)}`,
+	"network-gateway-changes":    `{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || ($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || ($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}`,
+	"route-table-changes":        `{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || ($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || ($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || ($.eventName=DisassociateRouteTable)}`,
+	"vpc-changes":                `{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || ($.eventName=CreateVpcPeeringConnection) || ($.eventName=DeleteVpcPeeringConnection) || ($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || ($.eventName=EnableVpcClassicLink)}`,
+}
+
 // eventNameControls are those whose records are calls by name: their wrong
 // variants are built from the names.
 func eventNameControls(c control.Control) bool {
@@ -121,6 +140,9 @@ func cases(c control.Control) map[string]judged {
 		out[names(lower, " || ")] = wrong
 		out[names(c.Events, " && ")] = wrong
 	}
+	if text, ok := securityHubPage[c.ID]; ok {
+		out[text] = out[c.ExactText()]
+	}
 	for text, j := range variants[c.ID] {
 		out[strings.ReplaceAll(text, `\|\|`, "||")] = j
 	}
@@ -158,6 +180,18 @@ func missed(c *Coverage) []string {
 
 // No control's recommended text counts background activity, and none of the
 // background is a call a control names.
+// Every control Security Hub has carries Security Hub's text, and only
+// organizations-changes has none.
+func TestSecurityHubTexts(t *testing.T) {
+	for _, c := range control.All() {
+		text, ok := securityHubPage[c.ID]
+		require.Equal(t, ok, c.SecurityHub != "", c.ID)
+		if ok {
+			require.True(t, sameText(text, c.ExactText()), "%s: %s", c.ID, c.ExactText())
+		}
+	}
+}
+
 func TestBackgroundIsNotAnyControlsEvent(t *testing.T) {
 	for _, s := range background() {
 		require.True(t, s.doc.ok, s.Message)
