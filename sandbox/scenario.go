@@ -36,6 +36,10 @@ type ScenarioParams struct {
 	// Control is the control whose chains the scenario lays (the zero value
 	// is control.Default()): its pattern, metric and trail needs.
 	Control control.Control
+	// Family are further controls each compliant chain carries, a filter
+	// and an alarm each on the chain's log group and topic; the scenario's
+	// change breaks Control's chain only.
+	Family []control.Control
 }
 
 // The default control's pattern and metric, as tests of the sandbox's own
@@ -107,6 +111,12 @@ func compliantChain(ab *accountBuilder, region string) *chain {
 	c.topic = ab.topic(region, "security-alerts")
 	c.sub = ab.subscription(c.topic, "email", "security@example.com", true)
 	c.alarm = ab.alarm(region, chainName(ctrl), ctrl.Namespace, ctrl.MetricName, c.topic)
+	for _, other := range ab.b.family {
+		if other.ID != ctrl.ID {
+			ab.metricFilter(c.group, chainName(other), other.Pattern, other.Namespace, other.MetricName)
+			ab.alarm(region, chainName(other), other.Namespace, other.MetricName, c.topic)
+		}
+	}
 	return c
 }
 
@@ -258,7 +268,7 @@ func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 			return fmt.Errorf("scenario %s: accounts=%d: want %d to %d", name, p.Accounts, fewest, most)
 		}
 	}
-	b := &builder{st: newState(), now: s.now().UTC(), ctrl: p.Control}
+	b := &builder{st: newState(), now: s.now().UTC(), ctrl: p.Control, family: p.Family}
 	if b.ctrl.ID == "" {
 		b.ctrl = control.Default()
 	}
