@@ -86,11 +86,10 @@ func alarmDescription(number, what string) string {
 	return "CIS AWS " + number + ": " + what + ". Managed by trailwatch."
 }
 
-func monitoringControls() []Control {
+func unauthorizedAPICalls() Control {
 	callers := Callers()
-	iamUser, root, role := callers[0], callers[1], callers[2]
-
-	unauthorized := Control{
+	iamUser, role := callers[0], callers[2]
+	c := Control{
 		ID: "unauthorized-api-calls", Title: "Ensure unauthorized API calls are monitored", SecurityHub: "CloudWatch.2",
 		CIS:      cis("1", true),
 		Pattern:  `{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}`,
@@ -105,18 +104,23 @@ func monitoringControls() []Control {
 		{Source: "lambda.amazonaws.com", Event: "ListFunctions20150331", Resource: "*", ErrorCode: "AccessDenied"},
 	}
 	for _, call := range refused {
-		unauthorized.Events = append(unauthorized.Events, call.Event)
+		c.Events = append(c.Events, call.Event)
 		// Identity policies refuse IAM users and role sessions; root and
 		// services calling for themselves are not refused this way.
-		unauthorized.Records = append(unauthorized.Records, call.Record(iamUser, true), call.Record(role, true))
+		c.Records = append(c.Records, call.Record(iamUser, true), call.Record(role, true))
 	}
 	headBucket := s3Service.call("HeadBucket", map[string]string{"bucketName": "my-data-bucket"})
 	delivery := s3Service.call("PutObject", map[string]string{"bucketName": "my-trail-bucket", "key": "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/log.json.gz"})
-	unauthorized.Records = append(unauthorized.Records,
+	c.Records = append(c.Records,
 		kind(headBucket.Record(iamUser, true), LeaveOut),
 		kind(delivery.Record(ServiceCaller("delivery.logs.amazonaws.com"), true), LeaveOut))
+	return c
+}
 
-	noMFA := Control{
+func consoleSigninWithoutMFA() Control {
+	callers := Callers()
+	iamUser, root, role := callers[0], callers[1], callers[2]
+	c := Control{
 		ID: "console-signin-without-mfa", Title: "Ensure management console sign-in without MFA is monitored", SecurityHub: "CloudWatch.3",
 		CIS:     cis("2", true),
 		Events:  []string{"ConsoleLogin"},
@@ -132,13 +136,18 @@ func monitoringControls() []Control {
 		AlarmDescription: alarmDescription("4.2", "a console sign-in without MFA"),
 		Trail:            TrailNeeds{EventSources: []string{"signin.amazonaws.com"}, GlobalServiceEvents: true},
 	}
+	return c
+}
 
+func rootUsage() Control {
+	callers := Callers()
+	iamUser, root := callers[0], callers[1]
 	rootAPI := iamService.call("CreateAccessKey", nil)
 	rootConsoleAction := iamService.call("UpdateAccountPasswordPolicy", map[string]any{"minimumPasswordLength": 14})
 	signinInvoked := root
 	signinInvoked.identity.InvokedBy = "signin.amazonaws.com"
 	serviceEvent := Call{Source: "kms.amazonaws.com", Event: "RotateKey", EventType: "AwsServiceEvent"}
-	rootUsage := Control{
+	return Control{
 		ID: "root-usage", Title: `Ensure usage of the "root" account is monitored`, SecurityHub: "CloudWatch.1",
 		CIS:     append([]CISNumber{{ID: "1.1", From: "1.2.0", To: "1.2.0"}, {ID: "1.7", From: "1.4.0", To: "1.4.0"}}, cis("3", true)...),
 		Events:  []string{"ConsoleLogin", "CreateAccessKey"},
@@ -154,12 +163,14 @@ func monitoringControls() []Control {
 		AlarmDescription: alarmDescription("4.3", `a use of the "root" account`),
 		Trail:            TrailNeeds{GlobalServiceEvents: true},
 	}
+}
 
+func iamPolicyChanges() Control {
 	iamEvents := []string{"DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy",
 		"CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "AttachRolePolicy", "DetachRolePolicy",
 		"AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy"}
 	iamPattern := "{" + strings.ReplaceAll(strings.ReplaceAll(strings.Trim(orOfNames(iamEvents...), "{} "), " = ", "="), " || ", "||") + "}"
-	iamChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "iam-policy-changes", Title: "Ensure IAM policy changes are monitored", SecurityHub: "CloudWatch.4",
 		CIS: cis("4", true), Pattern: iamPattern,
 		NameStem: "iam-policy-changes", Namespace: "CISBenchmark", MetricName: "IAMPolicyChanges",
@@ -167,8 +178,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"iam.amazonaws.com"}, GlobalServiceEvents: true},
 	}, iamService.calls("policyArn", "arn:aws:iam::111122223333:policy/app", iamEvents...),
 		MayLeaveOut(iamService.call("GetPolicy", map[string]string{"policyArn": "arn:aws:iam::111122223333:policy/app"}), CallerIAMUser))
+	return c
+}
 
-	authFailures := Control{
+func consoleAuthFailures() Control {
+	callers := Callers()
+	iamUser, root := callers[0], callers[1]
+	c := Control{
 		ID: "console-auth-failures", Title: "Ensure AWS Management Console authentication failures are monitored", SecurityHub: "CloudWatch.6",
 		CIS:     cis("6", true),
 		Events:  []string{"ConsoleLogin"},
@@ -185,9 +201,12 @@ func monitoringControls() []Control {
 		AlarmDescription: alarmDescription("4.6", "a failed console sign-in"),
 		Trail:            TrailNeeds{EventSources: []string{"signin.amazonaws.com"}, GlobalServiceEvents: true},
 	}
+	return c
+}
 
+func cmkDisableOrDeletion() Control {
 	keyParams := map[string]string{"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}
-	cmk := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "cmk-disable-or-deletion", Title: "Ensure disabling or scheduled deletion of customer created CMKs is monitored", SecurityHub: "CloudWatch.7",
 		CIS:      cis("7", true),
 		Pattern:  `{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }`,
@@ -196,10 +215,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"kms.amazonaws.com"}},
 	}, []Call{kmsService.call("DisableKey", keyParams), kmsService.call("ScheduleKeyDeletion", map[string]any{"keyId": keyParams["keyId"], "pendingWindowInDays": 7})},
 		MayLeaveOut(kmsService.call("DescribeKey", keyParams), CallerIAMUser))
+	return c
+}
 
+func s3BucketPolicyChanges() Control {
 	s3Events := []string{"PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
 		"DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication"}
-	s3Changes := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "s3-bucket-policy-changes", Title: "Ensure S3 bucket policy changes are monitored", SecurityHub: "CloudWatch.8",
 		CIS:      cis("8", true),
 		Pattern:  "{ ($.eventSource = s3.amazonaws.com) && (" + strings.Trim(orOfNames(s3Events...), "{} ") + ") }",
@@ -208,9 +230,12 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"s3.amazonaws.com"}},
 	}, s3Service.calls("bucketName", "my-data-bucket", s3Events...),
 		MayLeaveOut(s3Service.call("GetBucketPolicy", map[string]string{"bucketName": "my-data-bucket"}), CallerIAMUser))
+	return c
+}
 
+func configChanges() Control {
 	configEvents := []string{"StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel", "PutConfigurationRecorder"}
-	configChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "config-changes", Title: "Ensure AWS Config configuration changes are monitored", SecurityHub: "CloudWatch.9",
 		CIS:      cis("9", true),
 		Pattern:  `{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }`,
@@ -219,10 +244,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"config.amazonaws.com"}},
 	}, configService.calls("configurationRecorderName", "default", configEvents...),
 		MayLeaveOut(configService.call("DescribeConfigurationRecorders", nil), CallerIAMUser))
+	return c
+}
 
+func securityGroupChanges() Control {
 	sgEvents := []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 		"RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup", "ModifySecurityGroupRules"}
-	sgChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "security-group-changes", Title: "Ensure security group changes are monitored", SecurityHub: "CloudWatch.10",
 		CIS: cis("10", true),
 		// CIS v5.0 added ModifySecurityGroupRules, which changes rules without
@@ -234,10 +262,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"ec2.amazonaws.com"}},
 	}, ec2Service.calls("groupId", "sg-0123456789abcdef0", sgEvents...),
 		MayLeaveOut(ec2Service.call("DescribeSecurityGroups", nil), CallerIAMUser))
+	return c
+}
 
+func naclChanges() Control {
 	naclEvents := []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
 		"ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"}
-	naclChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "nacl-changes", Title: "Ensure Network Access Control Lists (NACL) changes are monitored", SecurityHub: "CloudWatch.11",
 		CIS: cis("11", true), Pattern: orOfNames(naclEvents...),
 		NameStem: "nacl-changes", Namespace: "CISBenchmark", MetricName: "NACLChanges",
@@ -245,10 +276,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"ec2.amazonaws.com"}},
 	}, ec2Service.calls("networkAclId", "acl-0123456789abcdef0", naclEvents...),
 		MayLeaveOut(ec2Service.call("DescribeNetworkAcls", nil), CallerIAMUser))
+	return c
+}
 
+func networkGatewayChanges() Control {
 	gatewayEvents := []string{"CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
 		"DeleteInternetGateway", "DetachInternetGateway"}
-	gatewayChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "network-gateway-changes", Title: "Ensure changes to network gateways are monitored", SecurityHub: "CloudWatch.12",
 		CIS: cis("12", true), Pattern: orOfNames(gatewayEvents...),
 		NameStem: "network-gateway-changes", Namespace: "CISBenchmark", MetricName: "NetworkGatewayChanges",
@@ -256,10 +290,13 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"ec2.amazonaws.com"}},
 	}, ec2Service.calls("internetGatewayId", "igw-0123456789abcdef0", gatewayEvents...),
 		MayLeaveOut(ec2Service.call("DescribeInternetGateways", nil), CallerIAMUser))
+	return c
+}
 
+func routeTableChanges() Control {
 	routeEvents := []string{"CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation",
 		"DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable"}
-	routeChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "route-table-changes", Title: "Ensure route table changes are monitored", SecurityHub: "CloudWatch.13",
 		CIS: cis("13", true), Pattern: orOfNames(routeEvents...),
 		NameStem: "route-table-changes", Namespace: "CISBenchmark", MetricName: "RouteTableChanges",
@@ -267,7 +304,10 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"ec2.amazonaws.com"}},
 	}, ec2Service.calls("routeTableId", "rtb-0123456789abcdef0", routeEvents...),
 		MayLeaveOut(ec2Service.call("DescribeRouteTables", nil), CallerIAMUser))
+	return c
+}
 
+func vpcChanges() Control {
 	vpcEvents := []string{"CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
 		"CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection"}
 	classicLink := []string{"AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink"}
@@ -276,14 +316,17 @@ func monitoringControls() []Control {
 		// EC2-Classic was retired in 2022: nobody can make these calls now.
 		classicRecords = append(classicRecords, MayLeaveOut(call, CallerIAMUser))
 	}
-	vpcChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "vpc-changes", Title: "Ensure VPC changes are monitored", SecurityHub: "CloudWatch.14",
 		CIS: cis("14", true), Pattern: orOfNames(append(slices.Clone(vpcEvents), classicLink...)...),
 		NameStem: "vpc-changes", Namespace: "CISBenchmark", MetricName: "VPCChanges",
 		AlarmDescription: alarmDescription("4.14", "a VPC change"),
 		Trail:            TrailNeeds{EventSources: []string{"ec2.amazonaws.com"}},
 	}, ec2Service.calls("vpcId", "vpc-0a1b2c3d4e5f67890", vpcEvents...), classicRecords...)
+	return c
+}
 
+func organizationsChanges() Control {
 	orgEvents := []string{"AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit", "CreatePolicy",
 		"DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy", "DetachPolicy",
 		"DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization", "MoveAccount",
@@ -292,7 +335,7 @@ func monitoringControls() []Control {
 	for i, e := range orgEvents {
 		quoted[i] = `"` + e + `"`
 	}
-	orgChanges := eventsControl(Control{
+	c := eventsControl(Control{
 		ID: "organizations-changes", Title: "Ensure AWS Organizations changes are monitored",
 		CIS:      cis("15", false),
 		Pattern:  "{ ($.eventSource = organizations.amazonaws.com) && (" + strings.Trim(orOfNames(quoted...), "{} ") + ") }",
@@ -301,9 +344,15 @@ func monitoringControls() []Control {
 		Trail:            TrailNeeds{EventSources: []string{"organizations.amazonaws.com"}, GlobalServiceEvents: true},
 	}, orgService.calls("policyId", "p-examplepolicyid111", orgEvents...),
 		MayLeaveOut(orgService.call("DescribeOrganization", nil), CallerIAMUser))
+	return c
+}
 
-	return []Control{unauthorized, noMFA, rootUsage, iamChanges, authFailures, cmk, s3Changes, configChanges,
-		sgChanges, naclChanges, gatewayChanges, routeChanges, vpcChanges, orgChanges}
+// monitoringControls are CIS's Monitoring controls other than
+// cloudtrail-changes, in the section's order.
+func monitoringControls() []Control {
+	return []Control{unauthorizedAPICalls(), consoleSigninWithoutMFA(), rootUsage(), iamPolicyChanges(),
+		consoleAuthFailures(), cmkDisableOrDeletion(), s3BucketPolicyChanges(), configChanges(), securityGroupChanges(),
+		naclChanges(), networkGatewayChanges(), routeTableChanges(), vpcChanges(), organizationsChanges()}
 }
 
 // The fifteen register in the Monitoring section's order.
