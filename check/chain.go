@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 )
@@ -95,7 +96,7 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	if selErr != nil {
 		return ev, erred(awserr.Classify("cloudtrail:GetEventSelectors", selErr))
 	}
-	ok, note := managementEvents(sel)
+	ok, note := managementEvents(sel, a.opts.Control)
 	ev.ManagementEvents, ev.SelectorsNote = aws.Bool(ok), note
 	if !ok {
 		return ev, failAt(ManagementEventsNotCaptured, "trail %s does not capture all management events: %s", ev.Name, note)
@@ -205,17 +206,17 @@ func arnResource(arn string) string {
 }
 
 // managementEvents decides whether the selectors capture every management
-// event, read and write, including cloudtrail.amazonaws.com's own.
-func managementEvents(out *cloudtrail.GetEventSelectorsOutput) (bool, string) {
+// event, read and write, including those of the event sources ctrl needs.
+func managementEvents(out *cloudtrail.GetEventSelectorsOutput, ctrl control.Control) (bool, string) {
 	for _, s := range out.EventSelectors {
 		rw := s.ReadWriteType
 		if aws.ToBool(s.IncludeManagementEvents) && (rw == cttypes.ReadWriteTypeAll || rw == "") &&
-			!slices.Contains(s.ExcludeManagementEventSources, cloudtrailSource) {
+			excludedSource(s.ExcludeManagementEventSources, ctrl) == "" {
 			return true, "classic selector: management events, ReadWriteType All"
 		}
 	}
 	for _, s := range out.AdvancedEventSelectors {
-		if ok, _ := advancedCapturesManagement(s); ok {
+		if ok, _ := advancedCapturesManagement(s, ctrl); ok {
 			return true, fmt.Sprintf("advanced selector %q: all management events", aws.ToString(s.Name))
 		}
 	}
@@ -227,22 +228,30 @@ func managementEvents(out *cloudtrail.GetEventSelectorsOutput) (bool, string) {
 		if s.ReadWriteType != cttypes.ReadWriteTypeAll {
 			return false, fmt.Sprintf("classic selector records only %s management events", s.ReadWriteType)
 		}
-		return false, "classic selector excludes management events from " + cloudtrailSource
+		return false, "classic selector excludes management events from " + excludedSource(s.ExcludeManagementEventSources, ctrl)
 	}
 	for _, s := range out.AdvancedEventSelectors {
-		if _, why := advancedCapturesManagement(s); why != "" {
+		if _, why := advancedCapturesManagement(s, ctrl); why != "" {
 			return false, fmt.Sprintf("advanced selector %q %s", aws.ToString(s.Name), why)
 		}
 	}
 	return false, "selectors record data events only"
 }
 
-const cloudtrailSource = "cloudtrail.amazonaws.com"
+// excludedSource is the first event source ctrl needs that excluded lists.
+func excludedSource(excluded []string, ctrl control.Control) string {
+	for _, src := range ctrl.Trail.EventSources {
+		if slices.Contains(excluded, src) {
+			return src
+		}
+	}
+	return ""
+}
 
 // advancedCapturesManagement: eventCategory = Management, no readOnly
-// field, and every other field admits CloudTrail's five configuration events.
+// field, and every other field admits the control's events and event sources.
 // A non-empty why means the selector is for management events but falls short.
-func advancedCapturesManagement(s cttypes.AdvancedEventSelector) (bool, string) {
+func advancedCapturesManagement(s cttypes.AdvancedEventSelector, ctrl control.Control) (bool, string) {
 	management := false
 	var why string
 	for _, f := range s.FieldSelectors {
@@ -252,11 +261,14 @@ func advancedCapturesManagement(s cttypes.AdvancedEventSelector) (bool, string) 
 		case "readOnly":
 			why = "filters on readOnly (records only reads or only writes)"
 		case "eventSource":
-			if !admits(f, cloudtrailSource) {
-				why = "excludes events from " + cloudtrailSource
+			for _, src := range ctrl.Trail.EventSources {
+				if !admits(f, src) {
+					why = "excludes events from " + src
+					break
+				}
 			}
 		case "eventName":
-			for _, e := range pattern.ControlEvents {
+			for _, e := range ctrl.Events {
 				if !admits(f, e) {
 					why = "excludes " + e
 					break
@@ -324,7 +336,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	noMatch := func(why string) outcome {
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
 	}
-	cov, err := pattern.Analyze(fe.Pattern)
+	cov, err := pattern.AnalyzeFor(a.opts.Control, fe.Pattern)
 	covers := pattern.Unknown
 	var indeterminate []string
 	if err != nil {

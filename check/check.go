@@ -14,6 +14,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
@@ -21,7 +22,9 @@ import (
 
 // Options tune a check run. The command layer fills them from flags.
 type Options struct {
-	// Strict requires exactly the CIS pattern (Security Hub's reading).
+	// Control is the control decided; the zero value is control.Default().
+	Control control.Control
+	// Strict requires exactly the control's pattern (Security Hub's reading).
 	Strict bool
 	// Parallel is how many accounts are checked at once (below 1: one).
 	Parallel int
@@ -83,6 +86,7 @@ type Target struct {
 // Results keep the order of the targets; a failure in one account never
 // stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
+	opts = opts.withControl()
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -136,7 +140,7 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	})
 	results := place(slots, targets)
 	resolveOrganizationTrails(results)
-	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: TheControl, Results: results, Summary: summarize(results)}
+	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: reportControl(opts.Control), Results: results, Summary: summarize(results)}
 }
 
 // slot is one target's share of a run.
@@ -278,7 +282,15 @@ type auditor struct {
 }
 
 func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {
-	return &auditor{clients: clients, opts: opts, account: account}
+	return &auditor{clients: clients, opts: opts.withControl(), account: account}
+}
+
+// withControl fills in the default control.
+func (o Options) withControl() Options {
+	if o.Control.ID == "" {
+		o.Control = control.Default()
+	}
+	return o
 }
 
 // call bounds one AWS request by the per-call timeout.

@@ -3,7 +3,11 @@
 // as data. It never imports the command-line, prompt or colour libraries.
 package check
 
-import "time"
+import (
+	"time"
+
+	"github.com/trailwatch/trailwatch/control"
+)
 
 // Status is the verdict for one account.
 type Status string
@@ -149,15 +153,16 @@ type CISRecommendation struct {
 	To   string `json:"to,omitempty"`
 }
 
-// TheControl is the one control trailwatch decides.
-var TheControl = Control{
-	Title:       "Ensure CloudTrail configuration changes are monitored",
-	SecurityHub: "CloudWatch.5",
-	CIS: []CISRecommendation{
-		{ID: "3.5", From: "1.2.0", To: "1.2.0"},
-		{ID: "4.5", From: "1.3.0", To: "5.0.0"},
-		{ID: "5.5", From: "6.0.0"},
-	},
+// TheControl is the control trailwatch decides when none is selected.
+var TheControl = reportControl(control.Default())
+
+// reportControl is c as the report names it.
+func reportControl(c control.Control) Control {
+	out := Control{Title: c.Title, SecurityHub: c.SecurityHub}
+	for _, n := range c.CIS {
+		out.CIS = append(out.CIS, CISRecommendation{ID: n.ID, From: n.From, To: n.To})
+	}
+	return out
 }
 
 // Skipped is an account --org listed and did not audit.

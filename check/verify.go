@@ -34,11 +34,11 @@ type verified struct {
 // region and pattern however many trails share a log group or filters share
 // a pattern.
 func (a *auditor) verifyPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
-	return a.verified.get(region+"\x00"+text, func() (*verified, error) { return a.testPattern(ctx, region, text, p) })
+	return a.verified.get(a.opts.Control.ID+"\x00"+region+"\x00"+text, func() (*verified, error) { return a.testPattern(ctx, region, text, p) })
 }
 
 func (a *auditor) testPattern(ctx context.Context, region, text string, p *pattern.Pattern) (*verified, error) {
-	samples := pattern.Samples()
+	samples := pattern.SamplesOf(a.opts.Control)
 	matched := make([]bool, len(samples))
 	for start := 0; start < len(samples); start += maxTestMessages {
 		end := min(start+maxTestMessages, len(samples))
@@ -80,13 +80,13 @@ func (a *auditor) testPattern(ctx context.Context, region, text string, p *patte
 		default:
 			v.ev.Disagreements = append(v.ev.Disagreements, Disagreement{Event: s.Event, Caller: s.Caller, Failed: s.Failed,
 				Local: verdictName(local), AWS: verdictName(remote)})
-			if s.Control && !s.Failed {
+			if s.Must {
 				decisive++
 				effective = pattern.Unknown
 			}
 		}
 		// Coverage is judged on the successful calls of the five events.
-		if !s.Control || s.Failed {
+		if !s.Must {
 			continue
 		}
 		switch effective {
@@ -99,7 +99,7 @@ func (a *auditor) testPattern(ctx context.Context, region, text string, p *patte
 			}
 		}
 	}
-	for _, e := range pattern.ControlEvents {
+	for _, e := range a.opts.Control.Events {
 		if missed[e] {
 			v.missed = append(v.missed, e)
 		}

@@ -370,12 +370,12 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 			return "", "", nil
 		}
 	default:
-		name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.topicTaken)
+		name, ours, err := freeName(b.o.NamePrefix+b.o.Control.NameStem, b.topicTaken)
 		if err != nil {
 			return "", "", err
 		}
 		if name == "" {
-			b.ap.Blocked = "SNS topic names " + b.o.NamePrefix + "cloudtrail-changes … -9 are all taken by topics trailwatch did not create; pass --topic-arn"
+			b.ap.Blocked = "SNS topic names " + b.o.NamePrefix + b.o.Control.NameStem + " … -9 are all taken by topics trailwatch did not create; pass --topic-arn"
 			return "", "", nil
 		}
 		arn, reused = b.topicARN(name), ours
@@ -480,17 +480,17 @@ func (b *builder) alarmTaken(name string) (bool, bool, error) {
 }
 
 func (b *builder) newAlarm(reason check.Reason, ns, metric, topicARN string, dependsOn []string) error {
-	name, ours, err := freeName(b.o.NamePrefix+"cloudtrail-changes", b.alarmTaken)
+	name, ours, err := freeName(b.o.NamePrefix+b.o.Control.NameStem, b.alarmTaken)
 	if err != nil {
 		return err
 	}
 	if name == "" {
-		b.ap.Blocked = "alarm names " + b.o.NamePrefix + "cloudtrail-changes … -9 are all taken by alarms trailwatch did not create; use --name-prefix"
+		b.ap.Blocked = "alarm names " + b.o.NamePrefix + b.o.Control.NameStem + " … -9 are all taken by alarms trailwatch did not create; use --name-prefix"
 		return nil
 	}
 	in := cloudwatch.PutMetricAlarmInput{
 		AlarmName:          aws.String(name),
-		AlarmDescription:   aws.String("CIS AWS 4.5: a CloudTrail configuration change (CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging). Managed by trailwatch."),
+		AlarmDescription:   aws.String(b.o.Control.AlarmDescription),
 		ActionsEnabled:     aws.Bool(true),
 		AlarmActions:       []string{topicARN},
 		Namespace:          aws.String(ns),

@@ -229,24 +229,24 @@ func (tr transformation) request() map[string]any {
 	return m
 }
 
-// filter plans a new metric filter with the CIS pattern. A same-named filter
+// filter plans a new metric filter with the control's pattern. A same-named filter
 // is reused only when it is exactly what would be written (the name prefix and
 // content are the ownership marker, since filters cannot be tagged);
 // otherwise the next free name is taken. A user's filter is never edited.
 func (b *builder) filter(reason check.Reason, group string, tr transformation) (string, error) {
 	want := tr.sdk()
-	name, reuse, err := freeName(b.o.NamePrefix+"cloudtrail-changes", func(name string) (bool, bool, error) {
+	name, reuse, err := freeName(b.o.NamePrefix+b.o.Control.NameStem, func(name string) (bool, bool, error) {
 		v, err := b.look(kindMetricFilter, filterKey(group, name), b.region)
 		if v == nil || err != nil {
 			return false, false, err
 		}
 		f := v.(logstypes.MetricFilter)
-		ours := aws.ToString(f.FilterPattern) == CISPattern && len(f.MetricTransformations) == 1 &&
+		ours := aws.ToString(f.FilterPattern) == b.o.Control.Pattern && len(f.MetricTransformations) == 1 &&
 			sameTransformation(f.MetricTransformations[0], want) && !f.ApplyOnTransformedLogs && f.FieldSelectionCriteria == nil
 		return true, ours, nil
 	})
 	if err != nil || name == "" || reuse {
-		b.blockIf(name == "", "metric filter names "+b.o.NamePrefix+"cloudtrail-changes … -9 on "+group+" are all taken; use --name-prefix")
+		b.blockIf(name == "", "metric filter names "+b.o.NamePrefix+b.o.Control.NameStem+" … -9 on "+group+" are all taken; use --name-prefix")
 		return "", err
 	}
 	var dependsOn []string
@@ -255,7 +255,7 @@ func (b *builder) filter(reason check.Reason, group string, tr transformation) (
 	}
 	return "filter", b.add(Change{ID: "filter", Action: Create, Operation: "logs:PutMetricFilter", Target: group + " / " + name,
 		DependsOn: dependsOn, Fixes: reason},
-		map[string]any{"logGroupName": group, "filterName": name, "filterPattern": CISPattern,
+		map[string]any{"logGroupName": group, "filterName": name, "filterPattern": b.o.Control.Pattern,
 			"metricTransformations": []map[string]any{tr.request()}})
 }
 

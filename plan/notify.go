@@ -70,7 +70,7 @@ func (b *builder) newTopicInput(name string) (sns.CreateTopicInput, error) {
 	k := check.ReadKey(b.ctx, b.r.Keys(region), b.o.KMSKeyID, func(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithCancel(ctx)
 	})
-	alarm := "arn:" + b.partition + ":cloudwatch:" + b.region + ":" + b.ap.Account + ":alarm:" + b.o.NamePrefix + "cloudtrail-changes"
+	alarm := "arn:" + b.partition + ":cloudwatch:" + b.region + ":" + b.ap.Account + ":alarm:" + b.o.NamePrefix + b.o.Control.NameStem
 	ok, why := check.KeyAdmitsCloudWatch(k, b.o.KMSKeyID, alarm, b.ap.Account)
 	if ok == nil || !*ok {
 		b.ap.Blocked = "--kms-key-id " + b.o.KMSKeyID + " cannot encrypt a topic CloudWatch alarms notify: " + why

@@ -8,17 +8,25 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
-// Defaults of the names a plan gives to what it creates (docs/plan.md).
-const (
-	DefaultNamespace  = "CISBenchmark"
-	DefaultMetricName = "CloudTrailConfigChanges"
-	DefaultNamePrefix = "trailwatch-"
+// Defaults of the names a plan gives to what it creates (docs/plan.md): the
+// metric is the default control's.
+var (
+	DefaultNamespace  = control.Default().Namespace
+	DefaultMetricName = control.Default().MetricName
 )
+
+// DefaultNamePrefix starts the name of everything a plan creates.
+const DefaultNamePrefix = "trailwatch-"
 
 // Options are the plan flags, already parsed by the command layer.
 type Options struct {
+	// Control is the control planned for; the zero value is control.Default().
+	// Its pattern, names and alarm description are what plan writes.
+	Control  control.Control
 	Notify   []Endpoint
 	TopicARN string
 	WireLogs bool
@@ -190,11 +198,14 @@ var namePart = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]*$`)
 // WithDefaults fills unset names and validates them: the prefix is used in
 // IAM role, SNS topic and log group names, so it must suit all three.
 func (o Options) WithDefaults() (Options, error) {
+	if o.Control.ID == "" {
+		o.Control = control.Default()
+	}
 	if o.Namespace == "" {
-		o.Namespace = DefaultNamespace
+		o.Namespace = o.Control.Namespace
 	}
 	if o.MetricName == "" {
-		o.MetricName = DefaultMetricName
+		o.MetricName = o.Control.MetricName
 	}
 	if o.NamePrefix == "" {
 		o.NamePrefix = DefaultNamePrefix

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // FormatVersion is bumped whenever a plan file changes incompatibly, so fix
@@ -31,9 +32,9 @@ const (
 	ManagedByValue = "trailwatch"
 )
 
-// CISPattern is the filter pattern CIS 4.5 prints, written byte for byte so
-// auditors comparing text (and Security Hub's strict reading) accept it.
-const CISPattern = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+// CISPattern is the default control's recommended pattern, written byte for
+// byte so auditors comparing text (and Security Hub's strict reading) accept it.
+var CISPattern = control.Default().Pattern
 
 // Plan is the whole change set of one run: what `plan --out` writes and
 // `fix --plan` applies.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // State is how far one link of the chain was proven.
@@ -184,7 +185,8 @@ func evidence(links []Link, path check.Path, account string) {
 	filter.Evidence = append(filter.Evidence, "pattern: "+f.Pattern)
 	switch f.Coverage {
 	case "match":
-		filter.Evidence = append(filter.Evidence, "catches CreateTrail, UpdateTrail, DeleteTrail, StartLogging and StopLogging")
+		// A result does not name its control yet: every result is the default's.
+		filter.Evidence = append(filter.Evidence, "catches "+control.Default().EventList())
 	case "no_match":
 		filter.Evidence = append(filter.Evidence, "misses "+strings.Join(f.Missed, ", "))
 	default:

@@ -3,13 +3,17 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // builder assembles scenario state so that scenarios read as a description
 // of the world they set up.
 type builder struct {
-	st  *state
-	now time.Time
+	st     *state
+	now    time.Time
+	ctrl   control.Control   // whose chains compliantChain lays
+	family []control.Control // further controls on each compliant chain
 }
 
 // account adds an account reachable with accessKey.

@@ -453,9 +453,13 @@ func ctStopLogging(st *state, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := st.clock()
-	t.IsLogging, t.StopLoggingTime = false, &now
+	t.stop(st.clock())
 	return map[string]any{}, nil
+}
+
+// stop turns logging off at the given time.
+func (t *trail) stop(at time.Time) {
+	t.IsLogging, t.StopLoggingTime = false, &at
 }
 
 func ctDeleteTrail(st *state, c *call) (map[string]any, error) {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // Default credentials: the default account answers to DefaultAccessKey with
@@ -31,24 +33,63 @@ type ScenarioParams struct {
 	// Accounts sizes the fleet and org scenarios (0: DefaultFleetAccounts
 	// and OrgDefaultMembers); see AccountsRange.
 	Accounts int
+	// Control is the control whose chains the scenario lays (the zero value
+	// is control.Default()): its pattern, metric and trail needs.
+	Control control.Control
+	// Family are further controls each compliant chain carries, a filter
+	// and an alarm each on the chain's log group and topic; the scenario's
+	// change breaks Control's chain only.
+	Family []control.Control
 }
 
-// The CIS benchmark names for the chain, used by every compliant scenario.
-const (
-	cisPattern   = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`
-	cisNamespace = "CISBenchmark"
-	cisMetric    = "CloudTrailConfigChanges"
+// The default control's pattern and metric, as tests of the sandbox's own
+// handlers use them.
+var (
+	cisPattern   = control.Default().Pattern
+	cisNamespace = control.Default().Namespace
+	cisMetric    = control.Default().MetricName
 )
 
-// DemoFilterPattern is the metric filter of the "demo" scenario. It names all
-// five events, so it reads as the CIS pattern, but && binds tighter than ||:
-// the IAM-user restriction meant for the whole pattern applies to StopLogging
-// alone, so a role session, root or an AWS service stops logging unseen.
-const DemoFilterPattern = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) && ($.userIdentity.type = IAMUser) }`
+// DemoFilterPattern is the metric filter of the "demo" scenario. It names
+// every event of the default control, so it reads as the recommended pattern,
+// but && binds tighter than ||: the IAM-user restriction meant for the whole
+// pattern applies to the last event alone, so a role session, root or an AWS
+// service makes that call unseen.
+var DemoFilterPattern = eventNames(control.Default().Events, " && ($.userIdentity.type = IAMUser)")
+
+// eventNames is `{ ($.eventName = A) || ($.eventName = B) }` for events, with
+// tail written after the last clause.
+func eventNames(events []string, tail string) string {
+	clauses := make([]string, len(events))
+	for i, e := range events {
+		clauses[i] = "($.eventName = " + e + ")"
+	}
+	return "{ " + strings.Join(clauses, " || ") + tail + " }"
+}
+
+// missingOne is a pattern for ctrl that misses its last event: the clauses of
+// the others, or an event that never happens for a one-event control.
+func missingOne(ctrl control.Control) string {
+	if len(ctrl.Events) < 2 {
+		return eventNames([]string{"NoSuchEvent"}, "")
+	}
+	return eventNames(ctrl.Events[:len(ctrl.Events)-1], "")
+}
+
+// chainName is the name a scenario account gave the filter and alarm of
+// ctrl's chain: for the default control the one every scenario used before
+// controls were data (outputs show it), else the control's ID.
+func chainName(ctrl control.Control) string {
+	if ctrl.ID == control.Default().ID {
+		return "cloudtrail-config-changes"
+	}
+	return ctrl.ID
+}
 
 // chain is the resources of a compliant chain, so that each failing
 // scenario reads as "the compliant account, with this one link broken".
 type chain struct {
+	ctrl   control.Control
 	trail  *trail
 	group  *logGroup
 	filter *metricFilter
@@ -58,16 +99,24 @@ type chain struct {
 }
 
 // compliantChain builds trail → log group → filter → alarm → topic →
-// confirmed email subscription in region.
+// confirmed email subscription in region, for the scenario's control: its
+// recommended pattern and metric.
 func compliantChain(ab *accountBuilder, region string) *chain {
-	c := &chain{}
+	ctrl := ab.b.ctrl
+	c := &chain{ctrl: ctrl}
 	c.trail = ab.trail(region, "management-events")
 	c.group = ab.logGroup(region, "aws-cloudtrail-logs-"+ab.a.ID)
 	ab.deliverTo(c.trail, region, c.group)
-	c.filter = ab.metricFilter(c.group, "cloudtrail-config-changes", cisPattern, cisNamespace, cisMetric)
+	c.filter = ab.metricFilter(c.group, chainName(ctrl), ctrl.Pattern, ctrl.Namespace, ctrl.MetricName)
 	c.topic = ab.topic(region, "security-alerts")
 	c.sub = ab.subscription(c.topic, "email", "security@example.com", true)
-	c.alarm = ab.alarm(region, "cloudtrail-config-changes", cisNamespace, cisMetric, c.topic)
+	c.alarm = ab.alarm(region, chainName(ctrl), ctrl.Namespace, ctrl.MetricName, c.topic)
+	for _, other := range ab.b.family {
+		if other.ID != ctrl.ID {
+			ab.metricFilter(c.group, chainName(other), other.Pattern, other.Namespace, other.MetricName)
+			ab.alarm(region, chainName(other), other.Namespace, other.MetricName, c.topic)
+		}
+	}
 	return c
 }
 
@@ -76,8 +125,7 @@ func compliantChain(ab *accountBuilder, region string) *chain {
 var breaks = map[string]func(ab *accountBuilder, c *chain){
 	"NO_MULTI_REGION_TRAIL": func(_ *accountBuilder, c *chain) { c.trail.IsMultiRegion = false },
 	"TRAIL_NOT_LOGGING": func(ab *accountBuilder, c *chain) {
-		stopped := ab.b.now.Add(-time.Hour)
-		c.trail.IsLogging, c.trail.StopLoggingTime = false, &stopped
+		c.trail.stop(ab.b.now.Add(-time.Hour))
 	},
 	"MANAGEMENT_EVENTS_NOT_CAPTURED": func(_ *accountBuilder, c *chain) {
 		c.trail.EventSelectors = []eventSelector{{ReadWriteType: "All", IncludeManagementEvents: false,
@@ -90,10 +138,8 @@ var breaks = map[string]func(ab *accountBuilder, c *chain){
 	"LOGS_DELIVERY_FAILING": func(_ *accountBuilder, c *chain) {
 		c.trail.LatestCloudWatchLogsDeliveryError = "AccessDeniedException: User is not authorized to perform logs:PutLogEvents"
 	},
-	// The filter misses StopLogging.
-	"NO_MATCHING_FILTER": func(_ *accountBuilder, c *chain) {
-		c.filter.Pattern = `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`
-	},
+	// The filter misses the control's last event.
+	"NO_MATCHING_FILTER": func(_ *accountBuilder, c *chain) { c.filter.Pattern = missingOne(c.ctrl) },
 	"NO_ALARM": func(ab *accountBuilder, c *chain) {
 		delete(ab.a.region(c.trail.HomeRegion).Alarms, c.alarm.Name)
 	},
@@ -141,13 +187,14 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 	// The account trailwatch demo walks through: a logging multi-region trail
 	// delivering to CloudWatch Logs, a filter that looks right and is not
 	// (DemoFilterPattern, with the metric names of AWS's own CloudTrail
-	// guide), and no alarm, topic or subscriber yet.
+	// guide, its name the control's stem), and no alarm, topic or subscriber
+	// yet.
 	"demo": func(b *builder, _ ScenarioParams) error {
 		ab := b.account(DefaultAccount, DefaultAccessKey)
 		t := ab.trail(DefaultRegion, "management-events")
 		g := ab.logGroup(DefaultRegion, "aws-cloudtrail-logs-"+DefaultAccount)
 		ab.deliverTo(t, DefaultRegion, g)
-		ab.metricFilter(g, "cloudtrail-changes", DemoFilterPattern, "CloudTrailMetrics", "CloudTrailEventCount")
+		ab.metricFilter(g, control.Default().NameStem, DemoFilterPattern, "CloudTrailMetrics", "CloudTrailEventCount")
 		return nil
 	},
 	// A fleet of N accounts cycling through compliant and every FAIL reason:
@@ -221,7 +268,10 @@ func (s *Server) LoadScenario(name string, p ScenarioParams) error {
 			return fmt.Errorf("scenario %s: accounts=%d: want %d to %d", name, p.Accounts, fewest, most)
 		}
 	}
-	b := &builder{st: newState(), now: s.now().UTC()}
+	b := &builder{st: newState(), now: s.now().UTC(), ctrl: p.Control, family: p.Family}
+	if b.ctrl.ID == "" {
+		b.ctrl = control.Default()
+	}
 	if err := build(b, p); err != nil {
 		return fmt.Errorf("scenario %s: %w", name, err)
 	}

@@ -99,8 +99,8 @@ var notifyScenarios = []NotifyScenario{
 	{"log-group-deleted", "FAIL", "LOG_GROUP_NOT_FOUND", func(ab *accountBuilder, c *chain) {
 		delete(ab.a.region(DefaultRegion).LogGroups, c.group.Name)
 	}},
-	// The filter misses StopLogging; the alarm on its metric, the topic and
-	// the subscriber all work: only the filter is missing.
+	// The filter misses the control's last event; the alarm on its metric,
+	// the topic and the subscriber all work: only the filter is missing.
 	{"only-filter-missing", "FAIL", "NO_MATCHING_FILTER", func(ab *accountBuilder, c *chain) {
 		breaks["NO_MATCHING_FILTER"](ab, c)
 	}},

@@ -40,6 +40,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // registry maps service → action → handler; filled from init() only.
@@ -63,6 +65,11 @@ type Options struct {
 	// only); Accounts sizes the fleet and org scenarios (0: their default).
 	Scenario string
 	Accounts int
+	// Control is the control whose chains the scenario lays (the zero value
+	// is control.Default()); tests pass a made-up one. Family are further
+	// controls every compliant chain carries (see ScenarioParams).
+	Control control.Control
+	Family  []control.Control
 	// Now is the clock (default time.Now); tests pin it.
 	Now func() time.Time
 }
@@ -86,7 +93,7 @@ func New(opts Options) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{now: now, counts: map[string]int{}, rnd: mathrand.Float64}
-	if err := s.LoadScenario(opts.Scenario, ScenarioParams{Accounts: opts.Accounts}); err != nil {
+	if err := s.LoadScenario(opts.Scenario, ScenarioParams{Accounts: opts.Accounts, Control: opts.Control, Family: opts.Family}); err != nil {
 		return nil, err
 	}
 	return s, nil

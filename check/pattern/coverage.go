@@ -3,18 +3,18 @@ package pattern
 import (
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
-// ControlEvents are the CloudTrail API calls CIS AWS 4.5 requires a metric
-// filter to catch.
-var ControlEvents = [5]string{"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"}
-
-// Coverage says how a pattern fares against the control, judged on the
-// synthetic CloudTrail records of Samples.
+// Coverage says how a pattern fares against a control, judged on the
+// control's CloudTrail records.
 type Coverage struct {
 	Pattern string
-	Events  []EventCoverage // one per ControlEvents, in that order
-	// Covers is Match iff every successful record of all five events matches,
+	Events  []EventCoverage // one per event of the control, in its order
+	// Covers is Match iff every successful record of all its events matches,
 	// Unknown if that depends on an unsettled construct, else NoMatch.
 	Covers Verdict
 	// FailedAttempts: are failed calls (records with errorCode) caught, for
@@ -28,14 +28,23 @@ type Coverage struct {
 	OverBroad bool
 	// MatchAll: the pattern matches every message (empty, whitespace, " ", []).
 	MatchAll bool
-	// StrictCIS: exactly the five `$.eventName = X` disjuncts and nothing else;
-	// order, spacing, parentheses and double quotes don't matter.
+	// StrictCIS: exactly one `$.eventName = X` disjunct per event of the
+	// control and nothing else; order, spacing, parentheses and double quotes
+	// don't matter.
 	StrictCIS bool
+	// TooBroad: the pattern matches some of the activity every account makes
+	// whatever its people do (control.Background), so the alarm on its
+	// metric never stops firing and a real change tells nobody.
+	TooBroad bool
+	// Exact: the text is the one Security Hub prescribes for the control
+	// (CIS's latest where Security Hub has none), whitespace outside quoted
+	// strings aside. A reordered or extended pattern is not exact.
+	Exact bool
 	// Indeterminate lists why some verdict is Unknown.
 	Indeterminate []string
 }
 
-// EventCoverage is the verdict for one of the ControlEvents.
+// EventCoverage is the verdict for one of the control's events.
 type EventCoverage struct {
 	Event   string
 	Verdict Verdict // over every successful record of the event
@@ -46,19 +55,29 @@ type EventCoverage struct {
 	Missed []string
 }
 
-// Analyze parses text and reports its coverage of the control.
+// Analyze parses text and reports its coverage of the default control.
 func Analyze(text string) (*Coverage, error) {
+	return AnalyzeFor(control.Default(), text)
+}
+
+// AnalyzeFor parses text and reports its coverage of ctrl.
+func AnalyzeFor(ctrl control.Control, text string) (*Coverage, error) {
 	p, err := Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	return p.Analyze(), nil
+	return p.AnalyzeFor(ctrl), nil
 }
 
-// Analyze reports p's coverage of the control.
+// Analyze reports p's coverage of the default control.
 func (p *Pattern) Analyze() *Coverage {
-	all := builtSamples()
-	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(), Covers: Match}
+	return p.AnalyzeFor(control.Default())
+}
+
+// AnalyzeFor reports p's coverage of ctrl, judged on ctrl's records.
+func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
+	all := samplesOf(ctrl)
+	cov := &Coverage{Pattern: p.text, MatchAll: p.matchAll, StrictCIS: p.strictCIS(ctrl.Events), Covers: Match}
 	reasons := &tracker{}
 	verdicts := make([]Verdict, len(all))
 	for i, s := range all {
@@ -76,11 +95,11 @@ func (p *Pattern) Analyze() *Coverage {
 	clauses := p.clauses()
 	failed, others := Match, Match
 	inScope := false
-	for _, ev := range ControlEvents {
+	for _, ev := range ctrl.Events {
 		ec := EventCoverage{Event: ev, Verdict: Match}
 		caught := false
 		for i, s := range all {
-			if s.Event != ev || s.Failed {
+			if s.Event != ev || !s.Must {
 				continue
 			}
 			ec.Verdict = and3(ec.Verdict, verdicts[i])
@@ -102,9 +121,9 @@ func (p *Pattern) Analyze() *Coverage {
 					continue
 				}
 				switch {
-				case s.Failed:
+				case s.Failed && !s.Must:
 					failed = and3(failed, verdicts[i])
-				case s.Caller != CallerIAMUser:
+				case s.Must && s.Caller != CallerIAMUser:
 					others = and3(others, verdicts[i])
 				}
 			}
@@ -117,7 +136,48 @@ func (p *Pattern) Analyze() *Coverage {
 	}
 	cov.FailedAttempts, cov.NonIAMCallers = failed, others
 	cov.Indeterminate = reasons.reasons
+	cov.TooBroad = p.tooBroad()
+	cov.Exact = sameText(p.text, ctrl.ExactText())
 	return cov
+}
+
+var background = sync.OnceValue(func() []Sample {
+	return parseRecords(control.Background())
+})
+
+// tooBroad reports whether p matches any background record.
+func (p *Pattern) tooBroad() bool {
+	for _, s := range background() {
+		if p.eval(s.Message, s.doc, nil) == Match {
+			return true
+		}
+	}
+	return false
+}
+
+// sameText compares two patterns' texts with whitespace outside double-quoted
+// strings removed: Security Hub reads the text, ignoring only spacing.
+func sameText(a, b string) bool {
+	return squeeze(a) == squeeze(b)
+}
+
+func squeeze(s string) string {
+	var out strings.Builder
+	quoted, escaped := false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+		case r == '"':
+			quoted = !quoted
+		case !quoted && unicode.IsSpace(r):
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
 }
 
 type clause struct {
@@ -180,8 +240,9 @@ func disjuncts(e expr) []expr {
 }
 
 // strictCIS reports whether p is, up to order, spacing, parentheses and double
-// quotes, the CIS pattern: what Security Hub's CloudWatch.5 accepts.
-func (p *Pattern) strictCIS() bool {
+// quotes, one `$.eventName = X` disjunct per event: for a control whose
+// recommended pattern has that shape, what Security Hub accepts.
+func (p *Pattern) strictCIS(events []string) bool {
 	if p.kind != KindJSON || p.matchAll {
 		return false
 	}
@@ -192,10 +253,10 @@ func (p *Pattern) strictCIS() bool {
 			return false
 		}
 		v, ok := c.val.(stringValue)
-		if !ok || v.glob() || !slices.Contains(ControlEvents[:], v.s) || slices.Contains(seen, v.s) {
+		if !ok || v.glob() || !slices.Contains(events, v.s) || slices.Contains(seen, v.s) {
 			return false
 		}
 		seen = append(seen, v.s)
 	}
-	return len(seen) == len(ControlEvents)
+	return len(seen) == len(events)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
 func eventVerdicts(c *Coverage) map[string]Verdict {
@@ -78,9 +80,9 @@ func TestAnalyze(t *testing.T) {
 			c, err := Analyze(tc.pattern)
 			require.NoError(t, err)
 			require.Equal(t, tc.pattern, c.Pattern)
-			require.Len(t, c.Events, len(ControlEvents))
+			require.Len(t, c.Events, len(control.Default().Events))
 			for i, e := range c.Events {
-				require.Equal(t, ControlEvents[i], e.Event)
+				require.Equal(t, control.Default().Events[i], e.Event)
 			}
 			require.Equal(t, tc.covers, c.Covers, "covers")
 			got := eventVerdicts(c)

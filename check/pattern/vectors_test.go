@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // vectorFile is the design's filter-pattern-vectors.json, copied so tests run
@@ -119,7 +121,7 @@ func TestSamplesMatchVectorMessages(t *testing.T) {
 
 func TestSamplesShape(t *testing.T) {
 	all := Samples()
-	for _, ev := range ControlEvents {
+	for _, ev := range control.Default().Events {
 		callers := map[string]bool{}
 		for _, s := range all {
 			if s.Event == ev && !s.Failed {
