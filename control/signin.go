@@ -51,6 +51,7 @@ func signin(who Caller, mfa, failure string) Record {
 	return Record{Event: "ConsoleLogin", Caller: who.Label, Failed: failure != "", Message: marshal(r)}
 }
 
+// kind is r marked as what it is to its control.
 func kind(r Record, k Kind) Record {
 	r.Kind = k
 	return r
