@@ -242,6 +242,17 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 			continue
 		}
 		name = strings.TrimSuffix(name, "ifexists") // every key evaluated here is present
+		if name == "bool" {
+			for _, key := range slices.Sorted(maps.Keys(conds[op])) {
+				switch secureTransportHolds(key, conds[op][key]) {
+				case no:
+					failed = true
+				case unknown:
+					unknowns = append(unknowns, "condition "+op+" on "+key)
+				}
+			}
+			continue
+		}
 		o, known := conditionOps[name]
 		if !known && name != "null" {
 			unknowns = append(unknowns, "condition operator "+op)
@@ -287,6 +298,25 @@ func conditionsHold(conds map[string]map[string]stringList, ctx map[string]strin
 		return unknown, strings.Join(unknowns, ", ")
 	}
 	return yes, ""
+}
+
+// secureTransportHolds evaluates a Bool condition for a request an AWS
+// service makes on its own behalf: services call each other over TLS, so
+// aws:SecureTransport is true and a condition asking for false never
+// holds (the Deny AWS's SNS best practices recommend spares CloudWatch).
+// Whether a condition asking for true holds is left unknown: no AWS page
+// says CloudWatch's request carries the key at all, and a wrong PASS is
+// worse than asking; so is every other key.
+func secureTransportHolds(key string, values stringList) tri {
+	if !strings.EqualFold(key, "aws:SecureTransport") || len(values) == 0 {
+		return unknown
+	}
+	for _, v := range values {
+		if !strings.EqualFold(v, "false") {
+			return unknown
+		}
+	}
+	return no
 }
 
 // arnMatchesAny is ArnLike (and ArnEquals, which IAM evaluates alike) of

@@ -36,6 +36,7 @@ func sha(s string) string {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"breakable": breakable,
 	"chainOf": func(links []Link, remediation string) chainView {
 		return chainView{Links: links, Remediation: remediation}
 	},

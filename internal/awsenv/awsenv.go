@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/trailwatch/trailwatch/internal/awsapi"
 )
@@ -81,9 +82,13 @@ func load(ctx context.Context, profile, region string, o Overrides, extra ...fun
 	if o.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
 	}
-	ep := &credentialEndpoint{}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts, ep.loadOptions()...)...)
+	// The SDK's default logger writes to stderr ("SDK … WARN …"): what
+	// matters to the user reaches them as an error instead.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
+	ep, md := &credentialEndpoint{}, &metadataClient{}
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, append(ep.loadOptions(), md.loadOption())...)...)
 	ep.base = cfg.BaseEndpoint
+	md.resolve(cfg)
 	if err != nil {
 		name := profile
 		if name == "" {
