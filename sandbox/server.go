@@ -77,6 +77,14 @@ type Server struct {
 	counts map[string]int // "service:Action" → requests
 	log    []LogEntry
 	rnd    func() float64
+
+	// The pipeline (pipeline.go): its configuration, the world's
+	// generation (timers set for an older one do nothing), alarms with an
+	// evaluation scheduled, and the notifications delivered.
+	pipe        PipelineConfig
+	gen         uint64
+	evalPending map[string]bool
+	deliveries  []Delivery
 }
 
 // New returns a server with the named scenario loaded.
@@ -85,7 +93,7 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{now: now, counts: map[string]int{}, rnd: mathrand.Float64}
+	s := &Server{now: now, counts: map[string]int{}, rnd: mathrand.Float64, pipe: DefaultPipeline, evalPending: map[string]bool{}}
 	if err := s.LoadScenario(opts.Scenario, ScenarioParams{Accounts: opts.Accounts}); err != nil {
 		return nil, err
 	}
@@ -346,7 +354,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 
 	c := &call{Account: account, AccessKey: req.accessKey, Region: req.region, Service: req.service, Action: req.action, Input: input}
 	s.mu.Lock()
+	ev, recorded := newTrailEvent(s.st, c)
+	var before []deliveryTarget
+	if recorded {
+		before = s.st.deliveryTargets(c, ev)
+	}
 	out, herr := h(s.st, c)
+	if recorded && herr == nil {
+		s.recordCall(r, req, c, ev, unionTargets(before, s.st.deliveryTargets(c, ev)), out)
+	}
 	s.mu.Unlock()
 	if d := faults.responseDelay(req, account); d > 0 {
 		time.Sleep(d)

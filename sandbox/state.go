@@ -98,6 +98,11 @@ type regionState struct {
 	// CloudWatch (cloudwatch.go)
 	Alarms map[string]*metricAlarm `json:"alarms,omitempty"` // metric alarms by name
 
+	// The pipeline (pipeline.go): metric datapoints the filters emitted and
+	// the alarms' history, oldest first.
+	Datapoints   []datapoint        `json:"datapoints,omitempty"`
+	AlarmHistory []alarmHistoryItem `json:"alarmHistory,omitempty"`
+
 	// KMS (kms.go)
 	Keys    map[string]*kmsKey `json:"keys,omitempty"`    // by key ID
 	Aliases map[string]string  `json:"aliases,omitempty"` // alias name (alias/…) → key ID
