@@ -24,6 +24,11 @@ import (
 // PipelineConfig sets the pipeline's timing and its answer to questions
 // the policy evaluator cannot settle.
 type PipelineConfig struct {
+	// Enabled turns the pipeline on. It is off by default: its timers
+	// change the world (log events, datapoints, alarm states) after a call
+	// has been answered, which tests of other commands that compare the
+	// state before and after must not see.
+	Enabled bool `json:"enabled"`
 	// DeliveryDelayMS is how long CloudTrail takes to deliver a record to
 	// CloudWatch Logs (on AWS typically minutes).
 	DeliveryDelayMS int `json:"deliveryDelayMs"`
@@ -36,8 +41,8 @@ type PipelineConfig struct {
 	UndecidedPolicies string `json:"undecidedPolicies"`
 }
 
-// DefaultPipeline is the pipeline a new server starts with: fast enough
-// for tests.
+// DefaultPipeline is the pipeline a new server starts with: off, and
+// once enabled fast enough for tests.
 var DefaultPipeline = PipelineConfig{DeliveryDelayMS: 50, AlarmSecondMS: 1, UndecidedPolicies: "deny"}
 
 func (p PipelineConfig) validate() error {

@@ -31,7 +31,7 @@ const (
 )
 
 // fastPipeline delivers in 10 ms and runs a 300-second period in 15 ms.
-var fastPipeline = PipelineConfig{DeliveryDelayMS: 10, AlarmSecondMS: 0.05, UndecidedPolicies: "deny"}
+var fastPipeline = PipelineConfig{Enabled: true, DeliveryDelayMS: 10, AlarmSecondMS: 0.05, UndecidedPolicies: "deny"}
 
 // settle is long enough for every stage of fastPipeline to have happened.
 const settle = 300 * time.Millisecond
@@ -363,9 +363,10 @@ func TestPipelineControlAPI(t *testing.T) {
 	post := func(body string) (int, string) {
 		return controlRequest(t, "POST", url+"/_sandbox/pipeline", body)
 	}
-	status, body := post(`{"deliveryDelayMs": 5}`)
+	require.False(t, srv.Pipeline().Enabled, "off until turned on")
+	status, body := post(`{"enabled": true, "deliveryDelayMs": 5}`)
 	require.Equal(t, 200, status, body)
-	require.Equal(t, PipelineConfig{DeliveryDelayMS: 5, AlarmSecondMS: 1, UndecidedPolicies: "deny"}, srv.Pipeline())
+	require.Equal(t, PipelineConfig{Enabled: true, DeliveryDelayMS: 5, AlarmSecondMS: 1, UndecidedPolicies: "deny"}, srv.Pipeline())
 	status, body = post(`{"alarmSecondMs": 0}`)
 	require.Equal(t, 400, status)
 	require.Contains(t, body, "alarmSecondMs")
@@ -396,7 +397,7 @@ func BenchmarkPipelineFleet(b *testing.B) {
 	const accounts = 1000
 	s, err := New(Options{})
 	require.NoError(b, err)
-	require.NoError(b, s.SetPipeline(PipelineConfig{DeliveryDelayMS: 200, AlarmSecondMS: 0.1, UndecidedPolicies: "deny"}))
+	require.NoError(b, s.SetPipeline(PipelineConfig{Enabled: true, DeliveryDelayMS: 200, AlarmSecondMS: 0.1, UndecidedPolicies: "deny"}))
 	r, err := s.Start("127.0.0.1:0")
 	require.NoError(b, err)
 	defer r.Close()
@@ -437,4 +438,14 @@ func BenchmarkPipelineFleet(b *testing.B) {
 		b.ReportMetric(float64(sent.Milliseconds()), "ms-sending")
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-to-last-delivery")
 	}
+}
+
+// Off (the default), calls leave no record.
+func TestPipelineOffRecordsNothing(t *testing.T) {
+	p := fastPipeline
+	p.Enabled = false
+	d := startDrill(t, "compliant", p)
+	id := d.startLogging(t)
+	time.Sleep(settle)
+	require.Empty(t, d.records(t, id))
 }

@@ -355,6 +355,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	c := &call{Account: account, AccessKey: req.accessKey, Region: req.region, Service: req.service, Action: req.action, Input: input}
 	s.mu.Lock()
 	ev, recorded := newTrailEvent(s.st, c)
+	recorded = recorded && s.pipe.Enabled
 	var before []deliveryTarget
 	if recorded {
 		before = s.st.deliveryTargets(c, ev)
