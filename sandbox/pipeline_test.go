@@ -39,6 +39,7 @@ const settle = 300 * time.Millisecond
 // drillEnv is a sandbox with a scenario loaded and the SDK clients a drill uses.
 type drillEnv struct {
 	srv  *Server
+	url  string
 	ct   *cloudtrail.Client
 	logs *cloudwatchlogs.Client
 	cw   *cloudwatch.Client
@@ -50,7 +51,7 @@ func startDrill(t *testing.T, scenario string, p PipelineConfig) *drillEnv {
 	srv, url := startSandbox(t, scenario)
 	require.NoError(t, srv.SetPipeline(p))
 	cfg := sdkConfig(url, DefaultAccessKey)
-	return &drillEnv{srv: srv, ct: cloudtrail.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg),
+	return &drillEnv{srv: srv, url: url, ct: cloudtrail.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg),
 		cw: cloudwatch.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}
 }
 
@@ -448,4 +449,30 @@ func TestPipelineOffRecordsNothing(t *testing.T) {
 	id := d.startLogging(t)
 	time.Sleep(settle)
 	require.Empty(t, d.records(t, id))
+}
+
+// GetMetricData and DescribeAlarmHistory answer alike over CBOR (the Go
+// SDK), JSON 1.0 and Query (the AWS CLI).
+func TestPipelineReadsOverEveryCloudWatchProtocol(t *testing.T) {
+	d := startDrill(t, "compliant", fastPipeline)
+	d.startLogging(t)
+	eventually(t, "the action", func() bool { return len(d.history(t, cwtypes.HistoryItemTypeAction)) == 1 })
+	for _, p := range cwProtocols {
+		t.Run(p.name, func(t *testing.T) {
+			cw := cloudwatch.NewFromConfig(sdkConfig(d.url, DefaultAccessKey), p.set)
+			pd := &drillEnv{srv: d.srv, cw: cw}
+			require.Equal(t, []float64{1}, pd.datapoints(t))
+			require.Equal(t, []string{"Successfully executed action " + chainTopic}, pd.history(t, cwtypes.HistoryItemTypeAction))
+			out, err := cw.DescribeAlarmHistory(ctx(t), &cloudwatch.DescribeAlarmHistoryInput{AlarmName: aws.String(chainAlarm),
+				HistoryItemType: cwtypes.HistoryItemTypeStateUpdate, StartDate: aws.Time(testNow.Add(-time.Minute)), EndDate: aws.Time(testNow.Add(time.Minute))})
+			require.NoError(t, err)
+			require.NotEmpty(t, out.AlarmHistoryItems)
+			require.True(t, testNow.Equal(aws.ToTime(out.AlarmHistoryItems[0].Timestamp)))
+			require.Contains(t, aws.ToString(out.AlarmHistoryItems[0].HistoryData), `"newState"`)
+			out, err = cw.DescribeAlarmHistory(ctx(t), &cloudwatch.DescribeAlarmHistoryInput{AlarmName: aws.String(chainAlarm),
+				EndDate: aws.Time(testNow.Add(-time.Minute))})
+			require.NoError(t, err)
+			require.Empty(t, out.AlarmHistoryItems, "nothing before EndDate")
+		})
+	}
 }
