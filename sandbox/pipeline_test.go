@@ -55,6 +55,11 @@ func startDrill(t *testing.T, scenario string, p PipelineConfig) *drillEnv {
 		cw: cloudwatch.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}
 }
 
+// startDrillLogs is a CloudWatch Logs client of the default account.
+func startDrillLogs(url string) *cloudwatchlogs.Client {
+	return cloudwatchlogs.NewFromConfig(sdkConfig(url, DefaultAccessKey))
+}
+
 // startLogging is the drill's trigger; it returns the request ID the SDK got.
 func (d *drillEnv) startLogging(t *testing.T) string {
 	t.Helper()

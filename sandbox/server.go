@@ -258,7 +258,20 @@ func route(r *http.Request) *request {
 		return req
 	}
 	req.proto = queryProtocol{}
+	if req.service == "ec2" {
+		req.proto = ec2Protocol{}
+	}
 	return req
+}
+
+// formEncoded: the protocol is Query or EC2's variant of it (the action in
+// the form, Query's error codes for authentication).
+func formEncoded(p protocol) bool {
+	switch p.(type) {
+	case queryProtocol, ec2Protocol:
+		return true
+	}
+	return false
 }
 
 var cborPath = regexp.MustCompile(`^/service/([^/]+)/operation/([^/]+)$`)
@@ -310,7 +323,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		return fail(serializationError(req, err))
 	}
 	var version string
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		req.action, _ = input["Action"].(string)
 		version, _ = input["Version"].(string)
 		delete(input, "Action")
@@ -335,7 +348,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	if h == nil {
 		// An operation AWS has but the sandbox does not emulate gets the
 		// answer AWS gives an unknown one, saying which and why.
-		if _, isQuery := req.proto.(queryProtocol); isQuery {
+		if formEncoded(req.proto) {
 			return fail(badRequest("InvalidAction", "The sandbox does not emulate %s (service %s, version %s); docs/sandbox.md lists the operations it serves", req.action, req.service, version))
 		}
 		return fail(badRequest("UnknownOperationException", "The sandbox does not emulate %s (service %s); docs/sandbox.md lists the operations it serves", req.action, req.service))
@@ -384,7 +397,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 // credentials at all, or an Authorization header without a credential scope.
 func authError(r *http.Request, req *request) *apiError {
 	auth := r.Header.Get("Authorization")
-	_, isQuery := req.proto.(queryProtocol)
+	isQuery := formEncoded(req.proto)
 	switch {
 	case auth == "" && isQuery:
 		return errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -400,7 +413,7 @@ func authError(r *http.Request, req *request) *apiError {
 
 // invalidTokenError is what AWS answers to an unknown access key.
 func invalidTokenError(req *request) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
 	return errorf(http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
@@ -408,14 +421,14 @@ func invalidTokenError(req *request) *apiError {
 
 // expiredTokenError is what AWS answers to temporary credentials past their expiry.
 func expiredTokenError(req *request) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return errorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 	}
 	return errorf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired")
 }
 
 func serializationError(req *request, err error) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return badRequest("MalformedQueryString", "%v", err)
 	}
 	return badRequest("SerializationException", "%v", err)
