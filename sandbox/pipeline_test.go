@@ -481,3 +481,27 @@ func TestPipelineReadsOverEveryCloudWatchProtocol(t *testing.T) {
 		})
 	}
 }
+
+// A multi-region trail records calls made in every region; a
+// single-region one only those of its home region.
+func TestPipelineMultiRegionTrail(t *testing.T) {
+	for scenario, want := range map[string]int{"compliant": 1, "no-multi-region-trail": 0} {
+		t.Run(scenario, func(t *testing.T) {
+			d := startDrill(t, scenario, fastPipeline)
+			cfg := sdkConfig(d.url, DefaultAccessKey)
+			cfg.Region = "eu-west-1"
+			out, err := sns.NewFromConfig(cfg).CreateTopic(ctx(t), &sns.CreateTopicInput{Name: aws.String("elsewhere")})
+			require.NoError(t, err)
+			id, _ := awsmw.GetRequestIDMetadata(out.ResultMetadata)
+			home := d.createTopic(t)
+			eventually(t, "the home region's record", func() bool { return len(d.records(t, home)) == 1 })
+			time.Sleep(settle)
+			events := d.records(t, id)
+			require.Len(t, events, want)
+			if want == 1 {
+				require.Contains(t, aws.ToString(events[0].Message), `"awsRegion":"eu-west-1"`)
+				require.Equal(t, "111111111111_CloudTrail_eu-west-1", aws.ToString(events[0].LogStreamName))
+			}
+		})
+	}
+}
