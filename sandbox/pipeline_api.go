@@ -194,7 +194,7 @@ func cwGetMetricData(st *state, c *call) (map[string]any, error) {
 	}
 	if tok := c.str("NextToken"); tok != "" {
 		// Every answer is complete, so no token was ever handed out.
-		return nil, badRequest("InvalidNextToken", "The service couldn't process the token.")
+		return nil, badRequest("InvalidNextToken", "The next token specified is invalid.")
 	}
 	seen := map[string]bool{}
 	results := []any{}
@@ -328,7 +328,7 @@ func cwDescribeAlarmHistory(st *state, c *call) (map[string]any, error) {
 	if tok := c.str("NextToken"); tok != "" {
 		n, ok := parseSeqToken(tok)
 		if !ok {
-			return nil, badRequest("InvalidNextToken", "The service couldn't process the token.")
+			return nil, badRequest("InvalidNextToken", "The next token specified is invalid.")
 		}
 		skip = int(n)
 	}
