@@ -266,6 +266,9 @@ func (s *Server) replace(st *state) {
 	s.faults = Faults{}
 	s.counts = map[string]int{}
 	s.log = nil
+	s.gen++
+	s.evalPending = map[string]bool{}
+	s.deliveries = nil
 }
 
 // ConfirmPendingSubscriptions confirms every pending SNS subscription, as if
@@ -337,6 +340,20 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			s.SetFaults(f)
 		}
 		reply(f, err)
+	case path == "pipeline" && r.Method == http.MethodGet:
+		reply(s.Pipeline(), nil)
+	case path == "pipeline" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		b, err := readAll(r)
+		var p PipelineConfig
+		if err == nil {
+			p, err = decodePipeline(b, s.Pipeline())
+		}
+		if err == nil {
+			err = s.SetPipeline(p)
+		}
+		reply(p, err)
+	case path == "deliveries" && r.Method == http.MethodGet:
+		reply(s.Deliveries(), nil)
 	case path == "faults" && r.Method == http.MethodDelete:
 		s.SetFaults(Faults{})
 		reply(ok, nil)
@@ -354,6 +371,7 @@ var controlEndpoints = []string{
 	"POST /_sandbox/subscriptions/confirm",
 	"GET /_sandbox/counts", "GET /_sandbox/requests",
 	"GET /_sandbox/faults", "POST /_sandbox/faults", "DELETE /_sandbox/faults",
+	"GET /_sandbox/pipeline", "POST /_sandbox/pipeline", "GET /_sandbox/deliveries",
 }
 
 func decodeFaults(b []byte, f *Faults) error {

@@ -20,6 +20,7 @@ type logGroup struct {
 	Class         string                   `json:"class,omitempty"`
 	Tags          map[string]string        `json:"tags,omitempty"`
 	Filters       map[string]*metricFilter `json:"filters,omitempty"` // by filter name
+	Events        []logEvent               `json:"events,omitempty"`  // as delivered, oldest first
 }
 
 type metricFilter struct {

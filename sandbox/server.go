@@ -84,6 +84,14 @@ type Server struct {
 	counts map[string]int // "service:Action" → requests
 	log    []LogEntry
 	rnd    func() float64
+
+	// The pipeline (pipeline.go): its configuration, the world's
+	// generation (timers set for an older one do nothing), alarms with an
+	// evaluation scheduled, and the notifications delivered.
+	pipe        PipelineConfig
+	gen         uint64
+	evalPending map[string]bool
+	deliveries  []Delivery
 }
 
 // New returns a server with the named scenario loaded.
@@ -92,7 +100,7 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{now: now, counts: map[string]int{}, rnd: mathrand.Float64}
+	s := &Server{now: now, counts: map[string]int{}, rnd: mathrand.Float64, pipe: DefaultPipeline, evalPending: map[string]bool{}}
 	if err := s.LoadScenario(opts.Scenario, ScenarioParams{Accounts: opts.Accounts, Control: opts.Control, Family: opts.Family}); err != nil {
 		return nil, err
 	}
@@ -257,7 +265,20 @@ func route(r *http.Request) *request {
 		return req
 	}
 	req.proto = queryProtocol{}
+	if req.service == "ec2" {
+		req.proto = ec2Protocol{}
+	}
 	return req
+}
+
+// formEncoded: the protocol is Query or EC2's variant of it (the action in
+// the form, Query's error codes for authentication).
+func formEncoded(p protocol) bool {
+	switch p.(type) {
+	case queryProtocol, ec2Protocol:
+		return true
+	}
+	return false
 }
 
 var cborPath = regexp.MustCompile(`^/service/([^/]+)/operation/([^/]+)$`)
@@ -309,7 +330,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 		return fail(serializationError(req, err))
 	}
 	var version string
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		req.action, _ = input["Action"].(string)
 		version, _ = input["Version"].(string)
 		delete(input, "Action")
@@ -334,7 +355,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 	if h == nil {
 		// An operation AWS has but the sandbox does not emulate gets the
 		// answer AWS gives an unknown one, saying which and why.
-		if _, isQuery := req.proto.(queryProtocol); isQuery {
+		if formEncoded(req.proto) {
 			return fail(badRequest("InvalidAction", "The sandbox does not emulate %s (service %s, version %s); docs/sandbox.md lists the operations it serves", req.action, req.service, version))
 		}
 		return fail(badRequest("UnknownOperationException", "The sandbox does not emulate %s (service %s); docs/sandbox.md lists the operations it serves", req.action, req.service))
@@ -353,7 +374,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 
 	c := &call{Account: account, AccessKey: req.accessKey, Region: req.region, Service: req.service, Action: req.action, Input: input}
 	s.mu.Lock()
+	ev, recorded := newTrailEvent(s.st, c)
+	recorded = recorded && s.pipe.Enabled
+	var before []deliveryTarget
+	if recorded {
+		before = s.st.deliveryTargets(c, ev)
+	}
 	out, herr := h(s.st, c)
+	if recorded && herr == nil {
+		s.recordCall(r, req, c, ev, unionTargets(before, s.st.deliveryTargets(c, ev)), out)
+	}
 	s.mu.Unlock()
 	if d := faults.responseDelay(req, account); d > 0 {
 		time.Sleep(d)
@@ -374,7 +404,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, req *request, 
 // credentials at all, or an Authorization header without a credential scope.
 func authError(r *http.Request, req *request) *apiError {
 	auth := r.Header.Get("Authorization")
-	_, isQuery := req.proto.(queryProtocol)
+	isQuery := formEncoded(req.proto)
 	switch {
 	case auth == "" && isQuery:
 		return errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -390,7 +420,7 @@ func authError(r *http.Request, req *request) *apiError {
 
 // invalidTokenError is what AWS answers to an unknown access key.
 func invalidTokenError(req *request) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
 	return errorf(http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
@@ -398,14 +428,14 @@ func invalidTokenError(req *request) *apiError {
 
 // expiredTokenError is what AWS answers to temporary credentials past their expiry.
 func expiredTokenError(req *request) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return errorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 	}
 	return errorf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired")
 }
 
 func serializationError(req *request, err error) *apiError {
-	if _, isQuery := req.proto.(queryProtocol); isQuery {
+	if formEncoded(req.proto) {
 		return badRequest("MalformedQueryString", "%v", err)
 	}
 	return badRequest("SerializationException", "%v", err)

@@ -98,6 +98,18 @@ type regionState struct {
 	// CloudWatch (cloudwatch.go)
 	Alarms map[string]*metricAlarm `json:"alarms,omitempty"` // metric alarms by name
 
+	// The pipeline (pipeline.go): metric datapoints the filters emitted and
+	// the alarms' history, oldest first.
+	Datapoints   []datapoint        `json:"datapoints,omitempty"`
+	AlarmHistory []alarmHistoryItem `json:"alarmHistory,omitempty"`
+
+	// EC2 (ec2.go): the default VPC and the drill's inert resources, by ID
+	VPCs             map[string]*ec2VPC      `json:"vpcs,omitempty"`
+	SecurityGroups   map[string]*ec2Resource `json:"securityGroups,omitempty"`
+	NetworkACLs      map[string]*ec2Resource `json:"networkAcls,omitempty"`
+	RouteTables      map[string]*ec2Resource `json:"routeTables,omitempty"`
+	InternetGateways map[string]*ec2Resource `json:"internetGateways,omitempty"`
+
 	// KMS (kms.go)
 	Keys    map[string]*kmsKey `json:"keys,omitempty"`    // by key ID
 	Aliases map[string]string  `json:"aliases,omitempty"` // alias name (alias/…) → key ID
