@@ -195,6 +195,9 @@ type Summary struct {
 // Result is the verdict for one account, with the evidence behind it.
 type Result struct {
 	Account string `json:"account"`
+	// ControlID is the registry ID of the control this result judges
+	// (control.Control.ID): one result per account and control.
+	ControlID string `json:"control_id,omitempty"`
 	// Profile is the first profile that reached this account;
 	// Profiles names them all.
 	Profile  string   `json:"profile"`
