@@ -238,7 +238,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// unionTargets merges the targets found before and after a call (StopLogging
+// unionTargets merges the targets found before and after a call (stopping the trail
 // is recorded by the trail it stops, StartLogging by the trail it starts).
 func unionTargets(a, b []deliveryTarget) []deliveryTarget {
 	out := append([]deliveryTarget{}, a...)

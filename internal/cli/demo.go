@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/sandbox"
@@ -95,7 +96,7 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 		want:  []int{exitFindings},
 	}, {
 		title: "Why does that filter not count?",
-		about: "pattern evaluates the filter against realistic CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so StopLogging counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
+		about: "pattern evaluates the filter against realistic CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so " + demoMissed() + " counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
 		args:  []string{"pattern", sandbox.DemoFilterPattern},
 		want:  []int{exitFindings},
 	}, {
@@ -127,7 +128,7 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 	fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
 	if err := d.run(demoStep{
 		title: "Is the control met now?",
-		about: "The same check as in step 1: the new filter, its alarm and the confirmed subscriber complete\nthe chain. Your original filter is still there, still reported as missing StopLogging.",
+		about: "The same check as in step 1: the new filter, its alarm and the confirmed subscriber complete\nthe chain. Your original filter is still there, still reported as missing " + demoMissed() + ".",
 		args:  []string{"check"},
 		want:  []int{exitOK},
 	}); err != nil {
@@ -178,4 +179,11 @@ func shellJoin(args []string) string {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(quoted, " ")
+}
+
+// demoMissed is the event the demo scenario's filter misses from most
+// callers: the default control's last event, which its && clause binds.
+func demoMissed() string {
+	events := control.Default().Events
+	return events[len(events)-1]
 }

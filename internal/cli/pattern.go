@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
@@ -29,8 +30,9 @@ func patternCommand(e *env) *cli.Command {
 		Name:      "pattern",
 		Usage:     "explain which of the five CloudTrail configuration changes a CloudWatch Logs filter pattern catches",
 		ArgsUsage: "PATTERN",
-		Description: "Evaluates the pattern offline against realistic CloudTrail records of CreateTrail, UpdateTrail,\n" +
-			"DeleteTrail, StartLogging and StopLogging (from IAM users, root, role sessions and AWS services),\n" +
+		Description: "Evaluates the pattern offline against realistic CloudTrail records of the events the\n" +
+			"control must catch (" + control.Default().EventList() + ",\n" +
+			"from IAM users, root, role sessions and AWS services),\n" +
 			"or, with --event, against your own log events, one per line, like the console's Test pattern box.\n" +
 			"Put flags before the pattern; use -- before a pattern that starts with '-'. See docs/pattern.md.",
 		Flags: []cli.Flag{
