@@ -128,6 +128,9 @@ type builder struct {
 	// partition and region of everything planned.
 	partition, region string
 	seen              map[string]any
+	// fam is set while several controls are planned into one account plan
+	// (family.go); nil for one control.
+	fam *family
 }
 
 func (b *builder) plan(f Finding) error {
@@ -140,7 +143,7 @@ func (b *builder) plan(f Finding) error {
 	}
 	b.ap.Region = b.region
 
-	if f.Reason == check.LogGroupNotFound {
+	if f.Reason == check.LogGroupNotFound && !b.ap.hasChange("log-group") {
 		if err := b.recreateLogGroup(group); err != nil || b.ap.Blocked != "" {
 			return err
 		}
@@ -151,7 +154,7 @@ func (b *builder) plan(f Finding) error {
 		// that is missing.
 		if t.LogGroupARN == "" {
 			var err error
-			if group, err = b.wireLogs(t); err != nil || b.ap.Blocked != "" {
+			if group, err = b.wire(t); err != nil || b.ap.Blocked != "" {
 				return err
 			}
 		}
@@ -182,13 +185,15 @@ func (b *builder) plan(f Finding) error {
 		reuse, subscribeAlways = t.TopicARN, true
 	case t.ReadyTopic != "" && b.o.TopicARN == "":
 		reuse = t.ReadyTopic
+	case b.fam != nil && b.o.TopicARN == "" && arnRegion(b.fam.topic) == b.region:
+		reuse = b.fam.topic // the family's one topic, when it has one yet
 	}
 	topicARN, topicID, err := b.topic(f, reuse, subscribeAlways)
 	if err != nil || b.ap.Blocked != "" {
 		return err
 	}
 	if t.LogGroupARN == "" {
-		if group, err = b.wireLogs(t); err != nil || b.ap.Blocked != "" {
+		if group, err = b.wire(t); err != nil || b.ap.Blocked != "" {
 			return err
 		}
 	}
@@ -320,6 +325,12 @@ func (b *builder) add(c Change, request any) error {
 		return err
 	}
 	c.After = View(in)
+	if b.fam != nil {
+		var dup bool
+		if c, dup, err = b.fam.name(b.ap.Changes, c); err != nil || dup {
+			return err
+		}
+	}
 	b.ap.Changes = append(b.ap.Changes, c)
 	return nil
 }
@@ -343,6 +354,15 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 	var subscribed []string
 	reused := false
 	notify := b.o.Notify
+	if b.fam != nil && b.fam.topicID != "" && reuse == b.fam.topic && b.o.TopicARN == "" {
+		// This plan creates the family's topic: every alarm shares it.
+		b.fam.touch(b.fam.topicChanges...)
+		return b.fam.topic, b.fam.topicID, nil
+	}
+	stem := b.o.Control.NameStem
+	if b.fam != nil {
+		stem = FamilyTopicStem
+	}
 	switch {
 	case b.o.TopicARN != "":
 		arn = b.o.TopicARN
@@ -370,12 +390,12 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 			return "", "", nil
 		}
 	default:
-		name, ours, err := freeName(b.o.NamePrefix+b.o.Control.NameStem, b.topicTaken)
+		name, ours, err := freeName(b.o.NamePrefix+stem, b.topicTaken)
 		if err != nil {
 			return "", "", err
 		}
 		if name == "" {
-			b.ap.Blocked = "SNS topic names " + b.o.NamePrefix + b.o.Control.NameStem + " … -9 are all taken by topics trailwatch did not create; pass --topic-arn"
+			b.ap.Blocked = "SNS topic names " + b.o.NamePrefix + stem + " … -9 are all taken by topics trailwatch did not create; pass --topic-arn"
 			return "", "", nil
 		}
 		arn, reused = b.topicARN(name), ours
@@ -412,6 +432,9 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 			return "", "", err
 		}
 	}
+	if b.fam != nil && changeID != "" {
+		b.fam.created(arn, changeID, b.ap.Changes)
+	}
 	return arn, changeID, nil
 }
 
@@ -443,6 +466,9 @@ func (b *builder) topicTaken(name string) (bool, bool, error) {
 // PROTOCOL:ENDPOINT, so they are not planned again. A pending one is planned
 // again: Subscribe re-sends its confirmation message.
 func (b *builder) subscriptions(arn string) ([]string, error) {
+	if out, ok := b.seen["subscriptions "+arn]; ok {
+		return out.([]string), nil
+	}
 	var out []string
 	p := sns.NewListSubscriptionsByTopicPaginator(b.r.Topics(b.region), &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)})
 	for p.HasMorePages() {
@@ -456,6 +482,7 @@ func (b *builder) subscriptions(arn string) ([]string, error) {
 			}
 		}
 	}
+	b.seen["subscriptions "+arn] = out
 	return out, nil
 }
 

@@ -1,11 +1,17 @@
 package plan
 
-import "github.com/trailwatch/trailwatch/check"
+import (
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
+)
 
 // Finding is the part of check's verdict on one account that planning needs.
 // The command layer fills it from check's result, which keeps plan's tests
 // free of AWS and of check's internals.
 type Finding struct {
+	// Control is the control the verdict judges; the zero value is
+	// control.Default().
+	Control  control.Control
 	Account  string
 	Profiles []string
 	// Status and Reason are check's verdict (see Verdict).
@@ -24,6 +30,10 @@ type Finding struct {
 	// Via names the other account and its organization trail or log group
 	// whose chain decided the verdict: that chain is planned there, once.
 	ViaAccount, ViaARN string
+	// WorkingTopics are the topics this control's working alarms notify
+	// (they can fire, and the topic has a confirmed subscriber CloudWatch
+	// may publish to): the family's alarms share one of them.
+	WorkingTopics []string
 }
 
 // Trail is the evidence about one trail's chain, link by link.

@@ -1,9 +1,11 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // FromCheck picks, from check's verdict on an account, the trail to fix and
@@ -11,6 +13,10 @@ import (
 func FromCheck(r check.Result, strict bool) Finding {
 	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: r.Status, Reason: r.Reason, Message: r.Message,
 		OtherAccount: r.OtherAccount, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
+	if c, ok := control.Lookup(r.ControlID); ok {
+		f.Control = c
+	}
+	f.WorkingTopics = workingTopics(r)
 	if r.Via != nil {
 		f.ViaAccount, f.ViaARN = r.Via.Account, r.Via.ARN
 	}
@@ -125,4 +131,24 @@ func readyMetric(ev check.TrailEvidence, account string) *ReadyMetric {
 func reusableMetric(me check.MetricEvidence) bool {
 	v, err := strconv.ParseFloat(me.Value, 64)
 	return len(me.Dimensions) == 0 && err == nil && v > 0
+}
+
+// workingTopics are the topics, in r's account, that r's working alarms
+// notify, in the order check reported them.
+func workingTopics(r check.Result) []string {
+	var out []string
+	for _, ev := range r.Trails {
+		var metrics []check.MetricEvidence
+		for _, fe := range ev.Filters {
+			metrics = append(metrics, fe.Metrics...)
+		}
+		for _, me := range append(metrics, ev.Candidates...) {
+			for _, al := range me.Alarms {
+				if tp := readyTopic(al, r.Account); al.CanFire && tp != "" && !slices.Contains(out, tp) {
+					out = append(out, tp)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -64,6 +64,9 @@ type Recorded struct {
 	NamePrefix    string   `json:"name_prefix"`
 	Strict        bool     `json:"strict"`
 	KMSKeyID      string   `json:"kms_key_id,omitempty"`
+	// Controls are the controls planned for when more than one is; a plan
+	// of one control leaves it out (the default, or the file's changes say).
+	Controls []string `json:"controls,omitempty"`
 }
 
 // AccountPlan is the change set of one account. An account with no changes
@@ -84,7 +87,11 @@ type AccountPlan struct {
 	Blocked   string `json:"blocked,omitempty"`
 	// NeedsNotify is set when the account is blocked only for want of an
 	// endpoint to notify: fix asks for one at a terminal.
-	NeedsNotify  bool          `json:"needs_notify,omitempty"`
+	NeedsNotify bool `json:"needs_notify,omitempty"`
+	// Controls is each control's verdict and, when it gets no changes
+	// although it fails, why; set only when several controls are planned
+	// (docs/plan.md, "Several controls").
+	Controls     []ControlPlan `json:"controls,omitempty"`
 	Changes      []Change      `json:"changes"`
 	Fingerprints []Fingerprint `json:"fingerprints"`
 }
@@ -110,6 +117,20 @@ type Change struct {
 	After     map[string]any  `json:"after"`
 	DependsOn []string        `json:"depends_on,omitempty"`
 	Fixes     check.Reason    `json:"fixes"`
+	// Controls are the controls the change serves, by registry ID, when
+	// several are planned: a topic or the log wiring serves every control
+	// that needed it, a filter or an alarm one.
+	Controls []string `json:"controls,omitempty"`
+}
+
+// ControlPlan is one control's part of an account's plan.
+type ControlPlan struct {
+	Control string       `json:"control"`
+	Status  check.Status `json:"status"`
+	Reason  check.Reason `json:"reason,omitempty"`
+	// Blocked says why a failing control gets no changes.
+	Blocked     string `json:"blocked,omitempty"`
+	NeedsNotify bool   `json:"needs_notify,omitempty"`
 }
 
 // Fingerprint is what one read saw while planning; Verify repeats the read and

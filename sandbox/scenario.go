@@ -209,10 +209,13 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 			id := fmt.Sprintf("%012d", 100000000000+i)
 			ab := b.account(id, AccessKeyFor(id))
 			ab.role(OrgAccessRole, DefaultAccount)
-			c := compliantChain(ab, DefaultRegion)
-			if k := kinds[(i-1)%len(kinds)]; k != "compliant" {
-				breaks[k](ab, c)
+			k := kinds[(i-1)%len(kinds)]
+			if k == "compliant" {
+				// A compliant account carries the whole family on its topic.
+				layFamily(b, func() { compliantChain(ab, DefaultRegion) })
+				continue
 			}
+			breaks[k](ab, compliantChain(ab, DefaultRegion))
 		}
 		return nil
 	},
@@ -221,6 +224,51 @@ var scenarios = map[string]func(b *builder, p ScenarioParams) error{
 func init() {
 	for _, reason := range FailReasons {
 		scenarios[scenarioName(reason)] = changedChain(breaks[reason])
+		scenarios["family-"+scenarioName(reason)] = familyChain(breaks[reason])
+	}
+	scenarios["family"] = familyChain(func(*accountBuilder, *chain) {})
+	scenarios["family-missing-alarm"] = func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		layFamily(b, func() { compliantChain(ab, DefaultRegion) })
+		delete(ab.a.region(DefaultRegion).Alarms, chainName(FamilyMissingAlarm()))
+		return nil
+	}
+	// A logging multi-region trail delivering to its log group, and nothing
+	// else: every control of the family fails for want of a filter.
+	scenarios["family-bare"] = func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		t := ab.trail(DefaultRegion, "management-events")
+		ab.deliverTo(t, DefaultRegion, ab.logGroup(DefaultRegion, "aws-cloudtrail-logs-"+ab.a.ID))
+		return nil
+	}
+}
+
+// FamilyMissingAlarm is the control whose alarm the family-missing-alarm
+// scenario lacks: root usage (CIS 4.3, CloudWatch.1).
+func FamilyMissingAlarm() control.Control {
+	c, _ := control.Lookup("root-usage")
+	return c
+}
+
+// layFamily runs lay with every registered control on each compliant chain,
+// unless the scenario's caller chose the family.
+func layFamily(b *builder, lay func()) {
+	if len(b.family) > 0 {
+		lay()
+		return
+	}
+	b.family = control.All()
+	defer func() { b.family = nil }()
+	lay()
+}
+
+// familyChain is the scenario of the default account's compliant chain
+// carrying every control, with one change to the scenario's control's chain.
+func familyChain(change func(ab *accountBuilder, c *chain)) func(b *builder, _ ScenarioParams) error {
+	return func(b *builder, _ ScenarioParams) error {
+		ab := b.account(DefaultAccount, DefaultAccessKey)
+		layFamily(b, func() { change(ab, compliantChain(ab, DefaultRegion)) })
+		return nil
 	}
 }
 

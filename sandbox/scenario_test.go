@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/trailwatch/trailwatch/control"
 	"strings"
 	"testing"
 
@@ -45,7 +46,9 @@ func brokenLinks(t *testing.T, cfg aws.Config, account string) []string {
 	fail("NO_CLOUDWATCH_LOGS", aws.ToString(trail.CloudWatchLogsLogGroupArn) != "")
 	fail("LOGS_DELIVERY_FAILING", aws.ToString(status.LatestCloudWatchLogsDeliveryError) == "")
 
-	filters, err := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(c, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String("aws-cloudtrail-logs-" + account)})
+	filters, err := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(c, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String("aws-cloudtrail-logs-" + account),
+		// The default control's chain: a compliant fleet account carries the family.
+		FilterNamePrefix: aws.String(chainName(control.Default()))})
 	require.NoError(t, err)
 	require.Len(t, filters.MetricFilters, 1)
 	pattern := aws.ToString(filters.MetricFilters[0].FilterPattern)
