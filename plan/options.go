@@ -26,7 +26,11 @@ const DefaultNamePrefix = "trailwatch-"
 type Options struct {
 	// Control is the control planned for; the zero value is control.Default().
 	// Its pattern, names and alarm description are what plan writes.
-	Control  control.Control
+	Control control.Control
+	// Controls are the controls selected when there are several (the plan
+	// of each account holds one finding per control); the plan file
+	// records their IDs.
+	Controls []control.Control
 	Notify   []Endpoint
 	TopicARN string
 	WireLogs bool
@@ -230,6 +234,11 @@ func (o Options) record() Recorded {
 		Namespace: o.Namespace, MetricName: o.MetricName, NamePrefix: o.NamePrefix, Strict: o.Strict, KMSKeyID: o.KMSKeyID}
 	for _, n := range o.Notify {
 		r.Notify = append(r.Notify, n.String())
+	}
+	if len(o.Controls) > 1 {
+		for _, c := range o.Controls {
+			r.Controls = append(r.Controls, c.ID)
+		}
 	}
 	return r
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
@@ -107,11 +108,70 @@ func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
 	if a.Trail != "" {
 		fmt.Fprintf(b, "  %s\n", pal.Faint(esc("trail "+a.Trail+", changes in "+a.Region+", check: "+string(a.Status)+" "+string(a.Reason))))
 	}
+	renderControls(b, a, pal)
+	group := ""
 	for _, c := range a.Changes {
+		if g := controlGroup(c, len(a.Controls)); g != group && len(a.Controls) > 0 {
+			group = g
+			fmt.Fprintf(b, "\n  %s\n", pal.Bold(esc("── "+g)))
+		}
 		b.WriteString("\n")
 		renderChange(b, a.Account, c, pal)
 	}
 	b.WriteString("\n")
+}
+
+// renderControls lists, for a plan of several controls, how many each
+// verdict holds and every failing control that gets no change, with why.
+func renderControls(b *strings.Builder, a AccountPlan, pal style.Palette) {
+	if len(a.Controls) == 0 {
+		return
+	}
+	planned := map[string]bool{}
+	for _, c := range a.Changes {
+		for _, id := range c.Controls {
+			planned[id] = true
+		}
+	}
+	pass, fixed := 0, 0
+	for _, cp := range a.Controls {
+		switch {
+		case cp.Status == check.Pass:
+			pass++
+		case planned[cp.Control]:
+			fixed++
+		}
+	}
+	fmt.Fprintf(b, "  %s\n", pal.Faint(fmt.Sprintf("%d controls: %d to fix, %d compliant, %d left as they are", len(a.Controls), fixed, pass, len(a.Controls)-fixed-pass)))
+	for _, cp := range a.Controls {
+		if cp.Status != check.Pass && !planned[cp.Control] {
+			why := cp.Blocked
+			if why == "" {
+				why = "no change planned"
+			}
+			fmt.Fprintf(b, "  %s %s\n", pal.Warn(termsafe.Escape(strings.TrimSpace(controlLabel(cp.Control)+": "+string(cp.Status)+" "+string(cp.Reason))+":")), termsafe.Escape(why))
+		}
+	}
+}
+
+// controlGroup is the heading a change is drawn under in a plan of
+// several controls: the one control it serves, or how many share it.
+func controlGroup(c Change, controls int) string {
+	switch len(c.Controls) {
+	case 1:
+		return controlLabel(c.Controls[0])
+	case controls:
+		return fmt.Sprintf("shared by all %d controls", controls)
+	}
+	return fmt.Sprintf("shared by %d controls: %s", len(c.Controls), strings.Join(c.Controls, ", "))
+}
+
+// controlLabel names a control with its Security Hub ID when it has one.
+func controlLabel(id string) string {
+	if c, ok := control.Lookup(id); ok && c.SecurityHub != "" {
+		return id + " (" + c.SecurityHub + ")"
+	}
+	return id
 }
 
 // renderChange draws one change from its decoded request — the bytes fix
