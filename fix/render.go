@@ -34,6 +34,24 @@ type Report struct {
 	// Transient marks an account check could not evaluate because AWS
 	// throttled or kept failing: it needs a later run, not a person.
 	Transient bool
+	// Controls are each control's verdicts when several were fixed
+	// (Before and After are then the account's worst); empty for one.
+	Controls []ControlVerdicts
+}
+
+// ControlVerdicts is one control's verdict before and after the fix; After
+// is zero when the account was not re-checked.
+type ControlVerdicts struct {
+	Control       string
+	Before, After check.Verdict
+}
+
+// Now is the control's latest verdict.
+func (c ControlVerdicts) Now() check.Verdict {
+	if c.After.IsZero() {
+		return c.Before
+	}
+	return c.After
 }
 
 // RenderResult draws one account's apply: each step with its status, any
@@ -62,7 +80,10 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		}
 		tw.Flush()
 	}
-	if !r.After.IsZero() {
+	switch {
+	case len(r.Controls) > 0:
+		renderControls(&b, r, pal)
+	case !r.After.IsZero():
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
 	}
 	for _, p := range res.Pending {
@@ -71,6 +92,28 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// renderControls draws check before → after per control, with the
+// controls that passed before and after counted on one line.
+func renderControls(b *strings.Builder, r Report, pal style.Palette) {
+	steady := 0
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	for _, c := range r.Controls {
+		if c.Before.Status == check.Pass && c.Now().Status == check.Pass {
+			steady++
+			continue
+		}
+		if c.After.IsZero() {
+			fmt.Fprintf(tw, "  check %s:\t%s\n", esc(c.Control), verdict(c.Before, pal))
+			continue
+		}
+		fmt.Fprintf(tw, "  check %s:\t%s → %s\n", esc(c.Control), c.Before, verdict(c.After, pal))
+	}
+	tw.Flush()
+	if steady > 0 {
+		fmt.Fprintf(b, "  check: %d of %d controls PASS before and after\n", steady, len(r.Controls))
+	}
 }
 
 func outcomeText(r Result, pal style.Palette) string {
@@ -164,8 +207,45 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(r.Account), esc(profile), changes, summaryResult(r))
 	}
 	tw.Flush()
+	controlSummary(&b, rows)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// controlSummary counts, per control of a fix of several, the accounts
+// that PASS before and now, and those that still need someone.
+func controlSummary(b *strings.Builder, rows []Report) {
+	var order []string
+	type counts struct{ accounts, before, now int }
+	per := map[string]*counts{}
+	for _, r := range rows {
+		for _, c := range r.Controls {
+			n, ok := per[c.Control]
+			if !ok {
+				n = &counts{}
+				per[c.Control] = n
+				order = append(order, c.Control)
+			}
+			n.accounts++
+			if c.Before.Status == check.Pass {
+				n.before++
+			}
+			if c.Now().Status == check.Pass {
+				n.now++
+			}
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONTROL\tACCOUNTS\tPASS BEFORE\tPASS NOW\tNOT PASSING")
+	for _, id := range order {
+		n := per[id]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", esc(id), n.accounts, n.before, n.now, n.accounts-n.now)
+	}
+	tw.Flush()
 }
 
 // Now is the account's latest verdict: after the fix when it was
@@ -223,6 +303,14 @@ type jsonAccount struct {
 	Steps    []jsonStep  `json:"steps"`
 	Rollback []jsonStep  `json:"rollback,omitempty"`
 	Pending  []Pending   `json:"pending_confirmations"`
+	// Controls are set when several controls were fixed.
+	Controls []jsonControl `json:"controls,omitempty"`
+}
+
+type jsonControl struct {
+	Control string      `json:"control"`
+	Before  jsonStatus  `json:"before"`
+	After   *jsonStatus `json:"after"`
 }
 
 type jsonStatus struct {
@@ -258,6 +346,14 @@ func EncodeJSON(w io.Writer, rows []Report) error {
 		if !r.After.IsZero() {
 			after := jsonStatus(r.After)
 			a.After = &after
+		}
+		for _, c := range r.Controls {
+			jc := jsonControl{Control: c.Control, Before: jsonStatus(c.Before)}
+			if !c.After.IsZero() {
+				after := jsonStatus(c.After)
+				jc.After = &after
+			}
+			a.Controls = append(a.Controls, jc)
 		}
 		if res := r.Result; res != nil {
 			a.Outcome, a.Error = res.Outcome, res.Error

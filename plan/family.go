@@ -114,7 +114,9 @@ func (b *builder) wire(t *Trail) (string, error) {
 // reason in Controls; the others still get their changes.
 func BuildAccount(ctx context.Context, r Readers, findings []Finding, o Options) (AccountPlan, error) {
 	if len(findings) == 1 {
-		o.Control = findings[0].Control
+		if findings[0].Control.ID != "" {
+			o.Control = findings[0].Control
+		}
 		return Build(ctx, r, findings[0], o)
 	}
 	o, err := o.WithDefaults()

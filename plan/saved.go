@@ -17,7 +17,13 @@ func Reconcile(saved Plan, before check.Report) Plan {
 	}
 	p := saved
 	p.Accounts = make([]AccountPlan, 0, len(before.Results))
+	lined := map[string]bool{}
 	for _, res := range before.Results {
+		// A report of several controls holds each account once per control.
+		if res.Account != "" && lined[res.Account] {
+			continue
+		}
+		lined[res.Account] = true
 		a, ok := byAccount[res.Account]
 		if !ok {
 			a = AccountPlan{Account: res.Account, Profiles: res.Profiles, Status: res.Status, Reason: res.Reason,

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/style"
@@ -179,6 +180,13 @@ func startFix(e *env, o fixOptions) (*fixRun, error) {
 		}
 		r.saved = &p
 		r.opts = plan.Options{Strict: p.Options.Strict}
+		for _, id := range p.Options.Controls {
+			c, ok := control.Lookup(id)
+			if !ok {
+				return r, usageError("%s: the plan names control %q, which this trailwatch does not know", o.planFile, id)
+			}
+			r.opts.Controls = append(r.opts.Controls, c)
+		}
 	}
 	// The journal is opened before anything is read or asked, so an
 	// unwritable one stops the run before it could change anything.
@@ -247,7 +255,7 @@ func (r *fixRun) planned(ctx context.Context) (p plan.Plan, before check.Report,
 	co := r.co
 	var finish func()
 	co.Progress, finish = r.e.checkProgress("check")
-	before = check.Run(ctx, checkTargets(r.targets), co)
+	before = r.check(ctx, checkTargets(r.targets), co)
 	finish()
 	p = plan.Reconcile(*r.saved, before)
 	failed = before.Summary.Error + before.Summary.Manual
@@ -275,8 +283,8 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
-			res := resultOf(before, p.Accounts[i].Account)
-			return planAccount(ctx, targetOf(r.targets, res), res, o)
+			rs := resultsOf(before, p.Accounts[i].Account)
+			return planAccount(ctx, targetOf(r.targets, rs[0]), rs, o)
 		}}
 	if err := r.showUnasked(p); err != nil {
 		return nil, nil, err
@@ -345,30 +353,60 @@ func (r *fixRun) apply(ctx context.Context, accounts []plan.AccountPlan, approva
 }
 
 // fixReports is each account's story: its verdict before, what was
-// approved and applied, and its verdict after.
-func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before check.Report, after map[string]check.Result, results []fix.Result) []fix.Report {
+// approved and applied, and its verdict after, per control when several
+// were fixed.
+func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before check.Report, after map[string][]check.Result, results []fix.Result) []fix.Report {
 	reports := make([]fix.Report, len(accounts))
 	for i, a := range accounts {
-		res := resultOf(before, a.Account)
+		rs := resultsOf(before, a.Account)
 		reports[i] = fix.Report{Account: a.Account, Profiles: a.Profiles, Changes: a.Changes, Approval: approvals[i],
-			Before: res.Verdict(), Blocked: a.Blocked, Transient: awserr.Transient(res.ErrorCode)}
-		if res, ok := after[a.Account]; ok && res.Via != nil {
+			Before: worst(rs), Blocked: a.Blocked, Transient: awserr.Transient(rs[0].ErrorCode)}
+		if now, ok := after[a.Account]; ok && now[0].Via != nil {
 			// Covered by a chain fixed in its owner's account this run.
-			reports[i].After = res.Verdict()
+			reports[i].After = worst(now)
+		}
+		if len(rs) > 1 {
+			for _, res := range rs {
+				reports[i].Controls = append(reports[i].Controls, fix.ControlVerdicts{Control: res.ControlID, Before: res.Verdict()})
+			}
 		}
 	}
 	for j := range results {
 		i := slices.IndexFunc(accounts, func(a plan.AccountPlan) bool { return a.Account == results[j].Account })
 		reports[i].Result = &results[j]
-		if a, ok := after[results[j].Account]; ok {
-			reports[i].After = a.Verdict()
+		now, ok := after[results[j].Account]
+		if !ok {
+			continue
+		}
+		reports[i].After = worst(now)
+		for k := range reports[i].Controls {
+			for _, res := range now {
+				if res.ControlID == reports[i].Controls[k].Control {
+					reports[i].Controls[k].After = res.Verdict()
+				}
+			}
 		}
 	}
 	return reports
 }
 
+// worst is the verdict of an account's results: its one result's, or the
+// worst control's (ERROR, then MANUAL, FAIL, PASS).
+func worst(rs []check.Result) check.Verdict {
+	rank := func(s check.Status) int {
+		return slices.Index([]check.Status{check.Pass, check.Fail, check.Manual, check.Error}, s)
+	}
+	v := rs[0].Verdict()
+	for _, r := range rs[1:] {
+		if rank(r.Status) > rank(v.Status) {
+			v = r.Verdict()
+		}
+	}
+	return v
+}
+
 // finish reports the run: stdout, the HTML page, the journal's path.
-func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string]check.Result, applied int) error {
+func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string][]check.Result, applied int) error {
 	if err := r.report(r.e.stdout, r.pal, r.view, r.vpal, reports); err != nil {
 		return err
 	}
@@ -467,7 +505,7 @@ func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, s
 // accounts whose verdict came from one of them (members of an organization
 // trail), which settle against their owner's new verdict; keyed by
 // account. It runs even after an interrupt: the truth is owed either way.
-func (r *fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string]check.Result {
+func (r *fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Job) map[string][]check.Result {
 	var targets []target
 	applied := map[string]bool{}
 	for _, j := range jobs {
@@ -480,21 +518,31 @@ func (r *fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Jo
 		if res.Via != nil && applied[res.Via.Account] && !applied[res.Account] {
 			t := targetOf(r.targets, res)
 			t.Account = res.Account
-			targets = append(targets, t)
+			if !slices.ContainsFunc(targets, func(o target) bool { return o.Account == res.Account }) {
+				targets = append(targets, t)
+			}
 		}
 	}
 	co := r.co
 	var finish func()
 	co.Progress, finish = r.e.checkProgress("re-check")
-	out := map[string]check.Result{}
+	out := map[string][]check.Result{}
 	if len(targets) == 0 {
 		return out
 	}
-	for _, res := range check.Run(ctx, checkTargets(targets), co).Results {
-		out[res.Account] = res
+	for _, res := range r.check(ctx, checkTargets(targets), co).Results {
+		out[res.Account] = append(out[res.Account], res)
 	}
 	finish()
 	return out
+}
+
+// check runs check as plan did: for every control of the plan.
+func (r *fixRun) check(ctx context.Context, targets []check.Target, co check.Options) check.Report {
+	if len(r.opts.Controls) < 2 {
+		return check.Run(ctx, targets, co)
+	}
+	return checkControls(ctx, targets, co, r.opts)
 }
 
 // applyStatus counts an applied account as PASS, a failed apply as ERROR
@@ -529,6 +577,21 @@ func checkBefore(ctx context.Context, p plan.Plan, before check.Report, targets 
 
 // resultOf is check's result for an account; a saved plan may name an
 // account no selected profile reaches, which has none.
+// resultsOf is an account's results, one per control; an account nobody
+// reaches has one ERROR result.
+func resultsOf(rep check.Report, account string) []check.Result {
+	var out []check.Result
+	for _, r := range rep.Results {
+		if r.Account == account {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, resultOf(rep, account))
+	}
+	return out
+}
+
 func resultOf(rep check.Report, account string) check.Result {
 	for _, r := range rep.Results {
 		if r.Account == account {

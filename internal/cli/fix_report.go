@@ -10,12 +10,12 @@ import (
 
 // writeFixReport writes fix --report: each account's check before, its
 // re-check after (when something was applied) and what fix did.
-func writeFixReport(p *pendingFile, before check.Report, after map[string]check.Result, reports []fix.Report) error {
+func writeFixReport(p *pendingFile, before check.Report, after map[string][]check.Result, reports []fix.Report) error {
 	accounts := make([]report.FixAccount, len(reports))
 	for i, r := range reports {
 		accounts[i] = report.FixAccount{Before: resultOf(before, r.Account), Report: r}
 		if a, ok := after[r.Account]; ok {
-			accounts[i].After = &a
+			accounts[i].After = &a[0]
 		}
 	}
 	return p.commit(func(w io.Writer) error { return report.WriteFixHTML(w, before, accounts) })

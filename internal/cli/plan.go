@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -138,26 +139,26 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 }
 
 // runPlan checks the targets and plans each account with the clients of the
-// first profile that reached it. failed counts accounts that could not be
-// evaluated or planned.
+// first profile that reached it: one account plan covers every control
+// checked there. failed counts accounts that could not be evaluated or
+// planned.
 // Both phases show progress on stderr.
 func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
-	// The metric a new filter would emit: an alarm already working on it
-	// means the filter is all a failing account needs.
-	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	report := check.Run(ctx, checkTargets(targets), co)
+	report := checkControls(ctx, checkTargets(targets), co, opts)
 	finish()
-	m := e.meter("plan", len(report.Results), time.Now())
+	byAccount := accountResults(report.Results)
+	m := e.meter("plan", len(byAccount), time.Now())
 	defer m.Finish()
-	accounts := make([]plan.AccountPlan, len(report.Results))
-	unplanned := make([]bool, len(report.Results))
+	accounts := make([]plan.AccountPlan, len(byAccount))
+	unplanned := make([]bool, len(byAccount))
 	// Accounts are planned side by side, as they were checked.
-	parallel.ForEach(ctx, len(report.Results), co.Parallel, func(ctx context.Context, i int) {
-		r := report.Results[i]
+	parallel.ForEach(ctx, len(byAccount), co.Parallel, func(ctx context.Context, i int) {
+		rs := byAccount[i]
+		r := rs[0]
 		t := targetOf(targets, r)
-		a, err := planAccount(ctx, t, r, opts)
+		a, err := planAccount(ctx, t, rs, opts)
 		if err != nil {
 			unplanned[i] = true
 			p := awserr.Describe(err, t.Profile)
@@ -168,8 +169,8 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 		m.Done(string(a.Status)) // the meter is safe for concurrent use
 	})
 	failed := 0
-	for i, r := range report.Results {
-		if r.Status == check.Error || r.Status == check.Manual {
+	for i, rs := range byAccount {
+		if slices.ContainsFunc(rs, func(r check.Result) bool { return r.Status == check.Error || r.Status == check.Manual }) {
 			failed++
 		}
 		if unplanned[i] {
@@ -179,8 +180,77 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 	return plan.New(version, time.Now(), opts, accounts), report, failed
 }
 
-func planAccount(ctx context.Context, t target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {
-	return plan.Build(ctx, readersFor(t), plan.FromCheck(r, opts.Strict), opts)
+// checkControls is check's report on every control plan is asked for: one
+// result per account and control, each naming its control (ControlID),
+// for several controls; check as it always was for one. Each control's
+// check looks for the metric a new filter of that control would emit: an
+// alarm already working on it means the filter is all a failing account
+// needs.
+func checkControls(ctx context.Context, targets []check.Target, co check.Options, opts plan.Options) check.Report {
+	if len(opts.Controls) < 2 {
+		co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
+		return check.Run(ctx, targets, co)
+	}
+	var report check.Report
+	var results [][]check.Result
+	for i, c := range opts.Controls {
+		cco := co
+		cco.Control = c
+		cco.Candidates = []check.Metric{{Namespace: c.Namespace, Name: c.MetricName}}
+		if i > 0 {
+			cco.Progress = nil // one progress line: the first control's
+		}
+		r := check.Run(ctx, targets, cco)
+		for j := range r.Results {
+			r.Results[j].ControlID = c.ID
+		}
+		if i == 0 {
+			report = r
+		} else {
+			report.Summary.Pass += r.Summary.Pass
+			report.Summary.Fail += r.Summary.Fail
+			report.Summary.Error += r.Summary.Error
+			report.Summary.Manual += r.Summary.Manual
+		}
+		results = append(results, r.Results)
+	}
+	// Account by account, each account's controls in the selection's order.
+	report.Results = nil
+	for j := range results[0] {
+		for i := range results {
+			if j < len(results[i]) {
+				report.Results = append(report.Results, results[i][j])
+			}
+		}
+	}
+	return report
+}
+
+// accountResults groups a report's results by account, in the order
+// accounts first appear: a report of several controls has one result per
+// account and control.
+func accountResults(results []check.Result) [][]check.Result {
+	var out [][]check.Result
+	index := map[string]int{}
+	for _, r := range results {
+		i, ok := index[r.Account]
+		if !ok || r.Account == "" {
+			index[r.Account] = len(out)
+			out = append(out, []check.Result{r})
+			continue
+		}
+		out[i] = append(out[i], r)
+	}
+	return out
+}
+
+// planAccount plans one account from its results, one per control.
+func planAccount(ctx context.Context, t target, rs []check.Result, opts plan.Options) (plan.AccountPlan, error) {
+	findings := make([]plan.Finding, len(rs))
+	for i, r := range rs {
+		findings[i] = plan.FromCheck(r, opts.Strict)
+	}
+	return plan.BuildAccount(ctx, readersFor(t), findings, opts)
 }
 
 // targetOf is the target whose clients reach a result's account: the one
