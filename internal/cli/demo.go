@@ -30,13 +30,23 @@ func demoCommand(e *env) *cli.Command {
 			"commands against it, saying before each what it shows and what you would type against your own account.\n" +
 			"Your AWS_* variables and ~/.aws files are never read. Exit 0 when every step ended as the story says,\n" +
 			"3 otherwise, naming the step. See docs/demo.md.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "family", Usage: "show plan and fix of all fifteen CIS monitoring controls on an account with a bare trail"},
+		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			srv, err := sandbox.New(sandbox.Options{Scenario: "demo"})
+			scenario := "demo"
+			if c.Bool("family") {
+				scenario = "family-bare"
+			}
+			srv, err := sandbox.New(sandbox.Options{Scenario: scenario})
 			if err != nil {
 				return fmt.Errorf("seed the demo sandbox: %w", err)
+			}
+			if c.Bool("family") {
+				return runFamilyDemo(c.Context, e, srv)
 			}
 			return runDemo(c.Context, e, srv)
 		},
@@ -62,17 +72,13 @@ type demo struct {
 	step  int
 }
 
-// runDemo serves srv on loopback for the length of the story.
-func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
+// serveDemo serves srv on loopback and gives a demo whose commands reach
+// it and nothing else; stop ends the serving.
+func serveDemo(ctx context.Context, e *env, srv *sandbox.Server) (d *demo, stop func() error, err error) {
 	running, err := srv.Start("127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("start the demo sandbox: %w", err)
+		return nil, nil, fmt.Errorf("start the demo sandbox: %w", err)
 	}
-	defer func() {
-		if cerr := running.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
 	child := *e
 	child.aws = awsenv.Overrides{
 		EndpointURL: running.URL,
@@ -80,7 +86,20 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 		Region:      sandbox.DefaultRegion,
 		Isolated:    true,
 	}
-	d := &demo{ctx: ctx, e: e, child: &child, pal: e.palette(e.stdout)}
+	return &demo{ctx: ctx, e: e, child: &child, pal: e.palette(e.stdout)}, running.Close, nil
+}
+
+// runDemo serves srv on loopback for the length of the story.
+func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
+	d, stop, err := serveDemo(ctx, e, srv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := stop(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
 
 	w := e.stdout
 	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: check → pattern → plan → fix → check, against a sandbox AWS account in this process."))
@@ -186,4 +205,60 @@ func shellJoin(args []string) string {
 func demoMissed() string {
 	events := control.Default().Events
 	return events[len(events)-1]
+}
+
+// runFamilyDemo tells the family's story on the family-bare account: a
+// logging trail with its log group and nothing else. plan and fix work on
+// all fifteen controls: one topic, then a filter and an alarm per control.
+func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
+	d, stop, err := serveDemo(ctx, e, srv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := stop(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	d.child.controls = control.All()
+	n := len(d.child.controls)
+	w := e.stdout
+	fmt.Fprintf(w, "%s\n\n", d.pal.Bold(fmt.Sprintf("trailwatch demo --family: plan → fix → plan for all %d CIS monitoring controls, against a sandbox AWS account in this process.", n)))
+	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs, and there\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
+	fmt.Fprintf(w, "is no metric filter, alarm or topic yet. Your AWS_* variables and ~/.aws files are not read, and\n")
+	fmt.Fprintf(w, "nothing leaves this machine. Each step runs plan or fix for the %d controls.\n", n)
+	dir, err := os.MkdirTemp("", "trailwatch-demo-")
+	if err != nil {
+		return fmt.Errorf("demo journal: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	for _, s := range []demoStep{{
+		title: "What would monitor the whole section?",
+		about: fmt.Sprintf("plan lists one SNS topic with its subscription, shared by every alarm, then per control its\nmetric filter (the control's recommended pattern) and its alarm, under the control's name. Nothing\nis changed yet."),
+		args:  []string{"plan", "--notify", demoNotify},
+		want:  []int{exitFindings},
+	}, {
+		title: "Apply it",
+		about: "fix applies the plan (--yes approves), journals each write and checks every control again.\nThe email subscription then waits for its confirmation link.",
+		args:  []string{"fix", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
+		shown: []string{"fix", "--yes", "--notify", demoNotify},
+		want:  []int{exitOK, exitFindings},
+	}} {
+		if err := d.run(s); err != nil {
+			return err
+		}
+	}
+	confirmed := srv.ConfirmPendingSubscriptions()
+	fmt.Fprintf(w, "\nNow the security team clicks the link in the confirmation email to %s.\n", strings.TrimPrefix(demoNotify, "email:"))
+	fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
+	if err := d.run(demoStep{
+		title: "Anything left?",
+		about: fmt.Sprintf("plan again: every one of the %d controls passes, so there is nothing to change.", n),
+		args:  []string{"plan"},
+		want:  []int{exitOK},
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nThat is the whole story.\n")
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
@@ -34,6 +35,9 @@ type env struct {
 	now func() time.Time
 	// aborts, when set, is what a second interrupt does before exiting.
 	aborts *abortList
+	// controls, when set, are the controls plan and fix work on (the
+	// family demo's); unset, the flags decide.
+	controls []control.Control
 }
 
 type abortList struct {

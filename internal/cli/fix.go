@@ -71,6 +71,7 @@ func fixCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			opts.plan.Controls = e.controls
 			return runFix(c.Context, e, opts)
 		},
 	}

@@ -83,6 +83,7 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			opts.plan.Controls = e.controls
 			return planRun(c.Context, e, opts)
 		},
 	}
