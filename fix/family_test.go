@@ -194,3 +194,50 @@ func TestFixTheFamilyMissingOneAlarm(t *testing.T) {
 	require.Equal(t, map[string]int{"monitoring:PutMetricAlarm": 1}, writes(w.srv))
 	requireAll(t, checkFamily(t, w.targets, all), check.Pass)
 }
+
+// Each family scenario gives every control the verdict docs/sandbox.md
+// says: the trail's breaks and the shared subscription's fail every
+// control, a link of one control's chain fails that control alone.
+func TestFamilyScenarios(t *testing.T) {
+	all := control.All()
+	every := func(reason check.Reason) func(control.Control) check.Reason {
+		return func(control.Control) check.Reason { return reason }
+	}
+	for scenario, want := range map[string]func(control.Control) check.Reason{
+		"family":                                every(""),
+		"family-bare":                           every(check.NoMatchingFilter),
+		"family-no-multi-region-trail":          every(check.NoMultiRegionTrail),
+		"family-trail-not-logging":              every(check.TrailNotLogging),
+		"family-management-events-not-captured": every(check.ManagementEventsNotCaptured),
+		"family-no-cloudwatch-logs":             every(check.NoCloudWatchLogs),
+		"family-logs-delivery-failing":          every(check.LogsDeliveryFailing),
+		"family-no-confirmed-subscriber":        every(check.NoConfirmedSubscriber),
+	} {
+		t.Run(scenario, func(t *testing.T) {
+			w := serveFamily(t, scenario)
+			for _, r := range checkFamily(t, w.targets, all) {
+				c, _ := control.Lookup(r.ControlID)
+				require.Equal(t, want(c), r.Reason, "%s: %s", r.ControlID, r.Message)
+			}
+		})
+	}
+	// A link of one control's chain, for every control: that control
+	// fails with the link's reason, the others (one shown) pass.
+	for _, broken := range []check.Reason{check.NoMatchingFilter, check.NoAlarm, check.AlarmCannotFire, check.NoAlarmTopic} {
+		for i, c := range all {
+			other := all[(i+1)%len(all)]
+			srv, err := sandbox.New(sandbox.Options{Scenario: "family-" + strings.ToLower(strings.ReplaceAll(string(broken), "_", "-")), Control: c})
+			require.NoError(t, err)
+			running, err := srv.Start("127.0.0.1:0")
+			require.NoError(t, err)
+			cfg, err := awsenv.Load(context.Background(), "", sandbox.DefaultRegion, awsenv.Overrides{EndpointURL: running.URL, Isolated: true,
+				Credentials: credentials.NewStaticCredentialsProvider(sandbox.DefaultAccessKey, "sandbox", "")})
+			require.NoError(t, err)
+			targets := []check.Target{{Profile: "sandbox", Region: cfg.Region, Clients: awsenv.NewClients(cfg)}}
+			rs := checkFamily(t, targets, []control.Control{c, other})
+			require.Equal(t, broken, rs[0].Reason, "%s broken at %s: %s", c.ID, broken, rs[0].Message)
+			require.Equal(t, check.Pass, rs[1].Status, "%s beside %s broken at %s: %s", other.ID, c.ID, broken, rs[1].Message)
+			running.Close()
+		}
+	}
+}
