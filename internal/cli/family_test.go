@@ -8,9 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/control"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -154,4 +159,55 @@ func TestFamilyDemoCommand(t *testing.T) {
 	code := runApp(context.Background(), e, []string{"trailwatch", "demo", "--family"})
 	require.Equal(t, exitOK, code, "%s\n%s", out.String(), errOut.String())
 	require.Contains(t, out.String(), "── 3. Anything left?")
+}
+
+// A saved plan of several controls names them; fix --plan checks those,
+// applies it, and refuses it once the account moved on.
+func TestFixTheFamilySavedPlan(t *testing.T) {
+	srv := startFixSandbox(t, "family-missing-alarm")
+	missing := sandbox.FamilyMissingAlarm()
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := runFamily(t, "plan", "--out", file)
+	require.Equal(t, exitFindings, code, errOut)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var saved struct {
+		Options struct {
+			Controls []string `json:"controls"`
+		} `json:"options"`
+		Accounts []struct {
+			Changes []struct {
+				ID       string   `json:"id"`
+				Controls []string `json:"controls"`
+			} `json:"changes"`
+		} `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &saved))
+	require.Len(t, saved.Options.Controls, len(control.All()))
+	require.Len(t, saved.Accounts, 1, "one plan per account, not one per control")
+	require.Len(t, saved.Accounts[0].Changes, 1)
+	require.Equal(t, []string{missing.ID}, saved.Accounts[0].Changes[0].Controls)
+
+	// Someone else takes the alarm's name: the plan is stale.
+	state := fixStateDump(t, srv)
+	cfg, err := awsenv.Load(context.Background(), "", sandbox.DefaultRegion, awsenv.Overrides{EndpointURL: os.Getenv("AWS_ENDPOINT_URL"), Isolated: true,
+		Credentials: credentials.NewStaticCredentialsProvider(sandbox.DefaultAccessKey, "sandbox", "")})
+	require.NoError(t, err)
+	_, err = awsenv.NewClients(cfg).CloudWatchClient(sandbox.DefaultRegion).PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("trailwatch-" + missing.NameStem), Namespace: aws.String("Other"), MetricName: aws.String("Other"),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold})
+	require.NoError(t, err)
+	mark := len(srv.Requests())
+	code, out, errOut := runFixCmd(t, "--plan", file, "--yes")
+	require.Equal(t, exitFailed, code, "%s\n%s", out, errOut)
+	require.Contains(t, out+errOut, "stale")
+	require.Empty(t, fixWritesSince(srv, mark))
+
+	require.NoError(t, srv.LoadState(state))
+	mark = len(srv.Requests())
+	code, out, errOut = runFixCmd(t, "--plan", file, "--yes")
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+	require.Equal(t, []string{"cloudwatch:PutMetricAlarm"}, fixWritesSince(srv, mark))
+	require.Contains(t, out, "check root-usage:  FAIL NO_ALARM → PASS\n  check: 14 of 15 controls PASS before and after\n")
 }
