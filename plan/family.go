@@ -179,6 +179,12 @@ func (b *builder) planControl(f Finding, o Options) (ControlPlan, error) {
 	if f.Trail != nil && b.ap.Trail == "" {
 		b.ap.Trail = f.Trail.ARN
 	}
+	if t := f.Trail; t != nil && f.Reason == check.NoConfirmedSubscriber && o.TopicARN == "" && len(o.Notify) == 0 &&
+		b.fam.topicID == "" && b.fam.topic != "" && arnRegion(b.fam.topic) == t.LogGroupRegion {
+		// Nobody confirmed this alarm's topic, and the family's working
+		// topic has a subscriber: the alarm notifies that one too.
+		o.TopicARN = b.fam.topic
+	}
 	if why, notify := blocked(f, o); why != "" {
 		cp.Blocked, cp.NeedsNotify = why, notify
 		return cp, nil

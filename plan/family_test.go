@@ -136,3 +136,32 @@ func TestFamilyWithoutATopicNeedsNotify(t *testing.T) {
 		require.True(t, cp.NeedsNotify, cp.Control)
 	}
 }
+
+// An alarm whose topic nobody confirmed gets the family's working topic as
+// one more action, with no --notify.
+func TestFamilyAddsTheWorkingTopicToAnUnconfirmedAlarm(t *testing.T) {
+	const ops = "arn:aws:sns:us-east-1:111111111111:ops"
+	w := newWorld()
+	w.addAlarm(userAlarm(userTopic), false)
+	w.addTopic(userTopic, false)
+	w.addTopic(ops, false)
+	w.subs[ops] = []snstypes.Subscription{{SubscriptionArn: aws.String(ops + ":1"), Protocol: aws.String("email"), Endpoint: aws.String("ops@example.com")}}
+	pass := finding("PASS")
+	pass.WorkingTopics = []string{ops}
+	fs := append(familyFindings(t, pass, "root-usage"), familyFindings(t, finding(check.NoConfirmedSubscriber), "cloudtrail-changes")...)
+	a, err := BuildAccount(context.Background(), w.readers(t), fs, Options{})
+	require.NoError(t, err)
+	require.Empty(t, a.Blocked)
+	require.Len(t, a.Changes, 1)
+	c := a.Changes[0]
+	require.Equal(t, Update, c.Action)
+	require.Equal(t, "cloudtrail-changes:alarm", c.ID)
+	require.Equal(t, []any{userTopic, ops}, c.After["AlarmActions"])
+
+	// Without a working topic, the unconfirmed one needs someone to notify.
+	fs[0].WorkingTopics = nil
+	a, err = BuildAccount(context.Background(), w.readers(t), fs, Options{})
+	require.NoError(t, err)
+	require.True(t, a.NeedsNotify)
+	require.Empty(t, a.Changes)
+}
