@@ -359,10 +359,7 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 		b.fam.touch(b.fam.topicChanges...)
 		return b.fam.topic, b.fam.topicID, nil
 	}
-	stem := b.o.Control.NameStem
-	if b.fam != nil {
-		stem = FamilyTopicStem
-	}
+	stem := b.topicStem()
 	switch {
 	case b.o.TopicARN != "":
 		arn = b.o.TopicARN
@@ -422,20 +419,38 @@ func (b *builder) topic(f Finding, reuse string, subscribeAlways bool) (arn, cha
 			notify = nil // someone already receives it
 		}
 	}
-	for i, n := range notify {
-		if slices.Contains(subscribed, n.String()) {
-			continue
-		}
-		if err := b.add(Change{ID: fmt.Sprintf("subscribe-%d", i+1), Action: Create, Operation: "sns:Subscribe",
-			Target: arn + " ← " + n.String(), DependsOn: deps(changeID), Fixes: f.Reason},
-			sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(n.Protocol), Endpoint: aws.String(n.Endpoint), ReturnSubscriptionArn: true}); err != nil {
-			return "", "", err
-		}
+	if err := b.subscribe(f.Reason, arn, changeID, notify, subscribed); err != nil {
+		return "", "", err
 	}
 	if b.fam != nil && changeID != "" {
 		b.fam.created(arn, changeID, b.ap.Changes)
 	}
 	return arn, changeID, nil
+}
+
+// subscribe plans the subscriptions of notify to the topic that are not
+// among those subscribed already, after the topic's creation (topicID).
+func (b *builder) subscribe(reason check.Reason, arn, topicID string, notify []Endpoint, subscribed []string) error {
+	for i, n := range notify {
+		if slices.Contains(subscribed, n.String()) {
+			continue
+		}
+		if err := b.add(Change{ID: fmt.Sprintf("subscribe-%d", i+1), Action: Create, Operation: "sns:Subscribe",
+			Target: arn + " ← " + n.String(), DependsOn: deps(topicID), Fixes: reason},
+			sns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(n.Protocol), Endpoint: aws.String(n.Endpoint), ReturnSubscriptionArn: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// topicStem names a new topic: the control's stem, or the family's when
+// several controls share it.
+func (b *builder) topicStem() string {
+	if b.fam != nil {
+		return FamilyTopicStem
+	}
+	return b.o.Control.NameStem
 }
 
 // managed reports whether a resource's tags (each service has its own Tag
