@@ -241,3 +241,28 @@ func TestFamilyScenarios(t *testing.T) {
 		}
 	}
 }
+
+// When a write of the family's plan fails, --rollback deletes what this run
+// created in the account: the shared topic and its subscription, and the
+// filter written before the failure; the journal of the run stays whole.
+func TestFixTheFamilyRollsBack(t *testing.T) {
+	ctx := context.Background()
+	w := serveFamily(t, "family-bare")
+	before := checkFamily(t, w.targets, control.All())
+	po, err := plan.Options{Notify: []plan.Endpoint{{Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:111111111111:alerts"}}}.WithDefaults()
+	require.NoError(t, err)
+	ap := planFamily(t, w, before, po)
+	w.srv.SetFaults(sandbox.Faults{AccessDenied: []sandbox.DeniedOperation{{Operation: "PutMetricAlarm"}}})
+	res := fix.Apply(ctx, []fix.Job{{Plan: ap, Profile: "sandbox", Readers: readersOf(w.clients), Writers: writersOf(w.clients)}}, fix.Options{Rollback: true})
+	require.Equal(t, fix.Broken, res[0].Outcome)
+	var undone []string
+	for _, s := range res[0].Rollback {
+		require.Equal(t, fix.RolledBack, s.Status, s.Change.ID)
+		undone = append(undone, s.Change.ID)
+	}
+	require.Equal(t, []string{ap.Changes[2].ID, "subscribe-1", "topic"}, undone, "newest first")
+	w.srv.SetFaults(sandbox.Faults{})
+	for _, r := range checkFamily(t, w.targets, control.All()) {
+		require.Equal(t, check.NoMatchingFilter, r.Reason, r.ControlID)
+	}
+}

@@ -165,3 +165,24 @@ func TestFamilyAddsTheWorkingTopicToAnUnconfirmedAlarm(t *testing.T) {
 	require.True(t, a.NeedsNotify)
 	require.Empty(t, a.Changes)
 }
+
+// Two controls whose alarms notify the same topic, which lacks only
+// CloudWatch's statement: the policy is merged once, for both.
+func TestFamilyMergesASharedTopicPolicyOnce(t *testing.T) {
+	w := newWorld()
+	w.addAlarm(userAlarm(userTopic), false)
+	w.addTopic(userTopic, false)
+	w.topics[userTopic]["Policy"] = userPolicy
+	fs := familyFindings(t, finding(check.TopicCannotReceive), "cloudtrail-changes", "root-usage")
+	a, err := BuildAccount(context.Background(), w.readers(t), fs, Options{})
+	require.NoError(t, err)
+	require.Empty(t, a.Blocked)
+	require.Len(t, a.Changes, 1)
+	require.Equal(t, "topic-policy", a.Changes[0].ID)
+	require.Equal(t, []string{"cloudtrail-changes", "root-usage"}, a.Changes[0].Controls)
+	var js bytes.Buffer
+	oo, _ := Options{}.WithDefaults()
+	require.NoError(t, Encode(&js, New("1", planTime, oo, []AccountPlan{a})))
+	_, err = Parse(&js)
+	require.NoError(t, err, "the file fix reads back")
+}
