@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/parallel"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
@@ -197,7 +198,11 @@ func checkControls(ctx context.Context, targets []check.Target, co check.Options
 	for i, c := range opts.Controls {
 		cco := co
 		cco.Control = c
-		cco.Candidates = []check.Metric{{Namespace: c.Namespace, Name: c.MetricName}}
+		ns := c.Namespace
+		if opts.Namespace != control.Default().Namespace {
+			ns = opts.Namespace // --namespace names every control's new metric
+		}
+		cco.Candidates = []check.Metric{{Namespace: ns, Name: c.MetricName}}
 		if i > 0 {
 			cco.Progress = nil // one progress line: the first control's
 		}
