@@ -1,0 +1,375 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/AlecAivazis/survey/v2/terminal"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
+	"github.com/trailwatch/trailwatch/fix"
+	"github.com/trailwatch/trailwatch/internal/awsenv"
+	"github.com/trailwatch/trailwatch/internal/drill"
+	"github.com/trailwatch/trailwatch/report"
+)
+
+// drillOptions is what `drill` was asked to do.
+type drillOptions struct {
+	sel      selection
+	controls []control.Control
+	yes, dry bool
+	json     bool
+	timeout  time.Duration
+	journal  string
+	report   string // --report's file, when set
+}
+
+// drillPoll bounds the interval between two reads of a stage not reached
+// yet; tests against the sandbox's fast pipeline shorten it.
+var drillPoll = [2]time.Duration{drill.DefaultPollMin, drill.DefaultPollMax}
+
+func drillCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "drill",
+		Usage:     "prove the alarm reaches a person: make one harmless change the filter must catch and follow it",
+		ArgsUsage: " ",
+		Description: "Runs check, then per account makes the control's harmless trigger (docs/drill.md lists each) and\n" +
+			"follows it: the record in the log group, the filter's datapoint, the alarm's ALARM state, CloudWatch's\n" +
+			"SNS action and the topic's confirmed subscribers. The topic's subscribers get a real alarm. Exit 0 when\n" +
+			"every selected chain delivered, 1 when some did not or check fails it, 3 when the drill could not run,\n" +
+			"130 when interrupted or declined. See docs/drill.md.",
+		Flags: append(selectionFlags(),
+			&cli.StringSliceFlag{Name: "control", Usage: "drill the control `ID` (registry ID, e.g. security-group-changes, or Security Hub ID, e.g. CloudWatch.10; repeatable; default cloudtrail-changes)"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "drill without asking (needed when not at a terminal)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show what would be called and who notified, and call nothing"},
+			&cli.DurationFlag{Name: "timeout", Value: drill.DefaultTimeout, Usage: "one deadline for every account's change to reach its last stage (`DURATION`; CloudTrail delivers in minutes)"},
+			&cli.StringFlag{Name: "journal", Usage: "append every write to `FILE` as JSON lines (default: fix's journal)"},
+			outputFlag("the result on stdout: text or json (what will be called then goes to stderr)"),
+			&cli.StringFlag{Name: "report", Usage: "also write the drill's timeline per account as a self-contained HTML page to `FILE`"},
+		),
+		Action: func(c *cli.Context) error {
+			opts, err := drillOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			return runDrill(c.Context, e, opts)
+		},
+	}
+}
+
+// drillOptionsFrom binds and validates drill's flags.
+func drillOptionsFrom(c *cli.Context) (o drillOptions, err error) {
+	if err := noArgs(c); err != nil {
+		return o, err
+	}
+	o.yes, o.dry, o.timeout, o.journal = c.Bool("yes"), c.Bool("dry-run"), c.Duration("timeout"), c.String("journal")
+	if o.json, err = jsonOutput(c); err != nil {
+		return o, err
+	}
+	if o.timeout <= 0 {
+		return o, usageError("--timeout %s: want a positive duration, e.g. 15m", o.timeout)
+	}
+	if c.IsSet("report") {
+		if o.report = c.String("report"); o.report == "" || o.dry {
+			return o, usageError("--report: want a file name, and a run that drills")
+		}
+	}
+	if o.controls, err = drillControls(c.StringSlice("control")); err != nil {
+		return o, err
+	}
+	o.sel, err = selectionFromContext(c)
+	return o, err
+}
+
+// drillControls reads --control: registry IDs or Security Hub IDs.
+func drillControls(ids []string) ([]control.Control, error) {
+	if len(ids) == 0 {
+		return []control.Control{control.Default()}, nil
+	}
+	var out []control.Control
+	for _, arg := range ids {
+		for _, id := range strings.Split(arg, ",") {
+			id = strings.TrimSpace(id)
+			c, ok := control.Lookup(id)
+			if !ok {
+				i := slices.IndexFunc(control.All(), func(c control.Control) bool { return c.SecurityHub != "" && strings.EqualFold(c.SecurityHub, id) })
+				if i < 0 {
+					var known []string
+					for _, c := range control.All() {
+						known = append(known, c.ID)
+					}
+					return nil, usageError("--control %q: no such control; known: %s", id, strings.Join(known, ", "))
+				}
+				c = control.All()[i]
+			}
+			if !slices.ContainsFunc(out, func(o control.Control) bool { return o.ID == c.ID }) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// drillAsker is the one question a drill asks; the terminal prompter and
+// tests' prompters answer it beside fix's.
+type drillAsker interface {
+	ConfirmDrill(n int) (bool, error)
+}
+
+func runDrill(ctx context.Context, e *env, o drillOptions) error {
+	var asker drillAsker
+	if p, ok := e.prompter(); ok {
+		asker, _ = p.(drillAsker)
+	}
+	if !o.yes && !o.dry && asker == nil {
+		return usageError("drill changes AWS resources and sends a real alarm, and there is no terminal to ask at: pass --yes to drill without asking, or --dry-run to preview")
+	}
+	var journal *fix.Journal
+	if !o.dry {
+		path := o.journal
+		if path == "" {
+			var err error
+			if path, err = fix.DefaultJournalPath(e.getenv); err != nil {
+				return usageError("%w", err)
+			}
+		}
+		j, err := fix.OpenJournal(path)
+		if err != nil {
+			return usageError("--journal: %w", err)
+		}
+		defer j.Close()
+		e.atAbort(j.Abandon)
+		journal = j
+	}
+	var html []*pendingFile
+	if o.report != "" {
+		files, err := openPending([]string{o.report}, 0o666)
+		if err != nil {
+			return usageError("--report: %w", err)
+		}
+		html = files
+		defer discard(files)
+	}
+	started := time.Now()
+	if e.now != nil {
+		started = e.now()
+	}
+	plans, err := drillPlans(ctx, e, o)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	view := e.stdout
+	if o.json {
+		view = e.stderr
+	}
+	if err := drill.RenderPlans(view, plans, e.palette(view)); err != nil {
+		return err
+	}
+	drills := 0
+	for _, p := range plans {
+		if p.Drills() {
+			drills++
+		}
+	}
+	if o.dry {
+		fmt.Fprintln(view, "Dry run: nothing was called. Run drill without --dry-run to make the changes above.")
+		return nil
+	}
+	if drills > 0 && !o.yes {
+		ok, err := asker.ConfirmDrill(drills)
+		if err != nil {
+			if err == fix.ErrCancelled {
+				return errCancelled
+			}
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(view, "Nothing was called.")
+			return errCancelled
+		}
+	}
+	results := drill.Run(ctx, plans, drillRunOptions(e, o, journal, drills))
+	rep := drill.NewReport(tool(), started, results)
+	if o.json {
+		err = drill.EncodeJSON(e.stdout, rep)
+	} else {
+		err = drill.RenderText(e.stdout, rep, e.palette(e.stdout))
+	}
+	if err != nil {
+		return err
+	}
+	if html != nil {
+		if err := html[0].commit(func(w io.Writer) error { return report.WriteDrillHTML(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if journal != nil && drills > 0 {
+		fmt.Fprintf(e.stderr, "journal: %s\n", journal.Path())
+	}
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	return withCode(drillExitCode(rep))
+}
+
+// drillPlans checks each selected control in each account and decides its
+// drill.
+func drillPlans(ctx context.Context, e *env, o drillOptions) ([]drill.Plan, error) {
+	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	if err != nil {
+		return nil, err
+	}
+	noteSkipped(e, skipped)
+	var plans []drill.Plan
+	clients := map[*awsenv.Clients]drill.Clients{}
+	for _, ctrl := range o.controls {
+		co := o.sel.checkOptions(e, false)
+		co.Control = ctrl
+		var finish func()
+		co.Progress, finish = e.checkProgress("check " + ctrl.ID)
+		rep := check.Run(ctx, checkTargets(targets), co)
+		finish()
+		for _, res := range rep.Results {
+			t := targetOf(targets, res)
+			var dc drill.Clients
+			if t.aws != nil {
+				if dc = clients[t.aws]; dc.Trail == nil {
+					dc = drillClients(t.aws)
+					clients[t.aws] = dc
+				}
+			}
+			plans = append(plans, drill.Prepare(ctx, res, ctrl, dc))
+		}
+	}
+	return plans, nil
+}
+
+func drillRunOptions(e *env, o drillOptions, journal *fix.Journal, drills int) drill.Options {
+	do := drill.Options{Parallel: o.sel.parallel, Timeout: o.timeout, PollMin: drillPoll[0], PollMax: drillPoll[1]}
+	if journal != nil {
+		do.Record = func(c drill.Call) {
+			detail := ""
+			if c.RequestID != "" {
+				detail = "request " + c.RequestID
+			}
+			if err := journal.Record(fix.Entry{Time: c.Time, Account: c.Account, Region: c.Region, Change: "drill",
+				Operation: c.Operation, Target: c.Target, Result: c.Result, Detail: detail, Error: c.Error}); err != nil {
+				fmt.Fprintf(e.stderr, "trailwatch: %v\n", err)
+			}
+		}
+	}
+	// One line per stage: how many accounts' changes have reached it.
+	var mu sync.Mutex
+	meters := map[drill.StageName]*progressMeter{}
+	since := time.Now()
+	do.Progress = func(_ drill.Plan, s drill.StageName, out drill.Outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		label := "drill " + string(s)
+		if s == "" {
+			label, s = "drill done", "done"
+		}
+		m, ok := meters[s]
+		if !ok {
+			m = &progressMeter{m: e.meter(label, drills, since)}
+			meters[s] = m
+		}
+		status := string(check.Pass)
+		if out != "" && out != drill.Delivered {
+			status = string(check.Fail)
+		}
+		m.m.Done(status)
+		if s == "done" {
+			m.n++
+			if m.n == drills {
+				for _, m := range meters {
+					m.m.Finish()
+				}
+			}
+		}
+	}
+	return do
+}
+
+type progressMeter struct {
+	m interface {
+		Done(string)
+		Finish()
+	}
+	n int
+}
+
+// drillClients are a target's SDK clients, as the drill reads and writes.
+func drillClients(c *awsenv.Clients) drill.Clients {
+	var mu sync.Mutex
+	ec2s := map[string]*ec2.Client{}
+	return drill.Clients{
+		Trail: func(r string) drill.TrailAPI { return c.CloudTrailClient(r) },
+		EC2: func(r string) drill.EC2API {
+			mu.Lock()
+			defer mu.Unlock()
+			if cl, ok := ec2s[r]; ok {
+				return cl
+			}
+			cl := ec2.NewFromConfig(c.ConfigFor(r))
+			ec2s[r] = cl
+			return cl
+		},
+		Logs:    func(r string) drill.LogsAPI { return c.LogsClient(r) },
+		Metrics: func(r string) drill.MetricsAPI { return c.CloudWatchClient(r) },
+		Topics:  func(r string) drill.TopicsAPI { return c.SNSClient(r) },
+	}
+}
+
+// drillExitCode follows docs/exit-codes.md: a chain that did not deliver,
+// or that check fails before any alarm, is the finding (1) and wins; a
+// drill that could not run is 3.
+func drillExitCode(rep drill.Report) int {
+	code := exitOK
+	for _, r := range rep.Results {
+		switch {
+		case r.Outcome == drill.NotDelivered, r.Outcome == drill.NotDrilled && r.NotDrilled == drill.SkipCheckFails:
+			return exitFindings
+		case r.Outcome != drill.Delivered:
+			code = exitFailed
+		}
+	}
+	return code
+}
+
+// ConfirmDrill asks once, after every account's plan was shown; Enter is
+// no.
+func (p ttyPrompter) ConfirmDrill(n int) (bool, error) {
+	question := fmt.Sprintf("Make the %d %s above? Their topics' subscribers get a real alarm. [y/N] ", n, plural(n, "drill", "drills"))
+	if err := p.say(question); err != nil {
+		return false, err
+	}
+	for {
+		key, _, err := p.key()
+		if err != nil {
+			return false, err
+		}
+		switch key {
+		case 'y', 'Y':
+			return true, p.say("yes\n\n")
+		case terminal.KeyEnter, '\n', 'n', 'N', terminal.KeyEndTransmission:
+			return false, p.say("no\n\n")
+		case terminal.KeyInterrupt:
+			return false, p.cancelled()
+		}
+		if err := p.say("\n  press y or n (Enter is no)\n" + question); err != nil {
+			return false, err
+		}
+	}
+}
