@@ -10,7 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/drill"
+	"github.com/trailwatch/trailwatch/plan"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -95,4 +97,175 @@ func drillWrites(srv *sandbox.Server) []string {
 		}
 	}
 	return out
+}
+
+// Each link broken in turn: the drill stops at the stage where it breaks,
+// with AWS's words where AWS gives them, and exits 1.
+func TestDrillBrokenLinks(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		edit     func(string) string
+		stage    drill.StageName
+		status   drill.StageStatus
+		aws      string
+	}{
+		{scenario: "compliant", edit: func(s string) string {
+			return strings.Replace(s, `($.eventName = StartLogging) || `, "", 1)
+		}, stage: drill.StageFilter, status: drill.StageTimedOut},
+		{scenario: "alarm-cannot-fire", stage: drill.StageAlarm, status: drill.StageTimedOut},
+		{scenario: "topic-key-without-cloudwatch", stage: drill.StageAction, status: drill.StageBroken,
+			aws: "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."},
+		{scenario: "topic-policy-denies-cloudwatch", stage: drill.StageAction, status: drill.StageBroken,
+			aws: "with an explicit deny in a resource-based policy"},
+	} {
+		name := tc.scenario
+		if tc.edit != nil {
+			name = "filter-misses-trigger"
+		}
+		t.Run(name, func(t *testing.T) {
+			srv := startDrillSandbox(t, tc.scenario, "")
+			if tc.edit != nil {
+				state, err := srv.DumpState()
+				require.NoError(t, err)
+				edited := tc.edit(string(state))
+				require.NotEqual(t, string(state), edited)
+				require.NoError(t, srv.LoadState([]byte(edited)))
+			}
+			code, rep := drillJSON(t, "--timeout", "1s")
+			require.Equal(t, exitFindings, code)
+			require.Len(t, rep.Results, 1)
+			r := rep.Results[0]
+			require.Equal(t, drill.NotDelivered, r.Outcome, "%+v", r)
+			last := r.Stages[len(r.Stages)-1]
+			require.Equal(t, tc.stage, last.Name, "%+v", r.Stages)
+			require.Equal(t, tc.status, last.Status, last.Detail)
+			for _, s := range r.Stages[:len(r.Stages)-1] {
+				require.Equal(t, drill.StageOK, s.Status, s.Name)
+				require.NotNil(t, s.At)
+			}
+			if tc.aws != "" {
+				require.Contains(t, last.AWSMessage, tc.aws)
+			}
+			require.Empty(t, srv.Deliveries(), "nobody was told")
+			require.Equal(t, []string{"cloudtrail:StartLogging"}, drillWrites(srv))
+		})
+	}
+}
+
+// check's MANUAL (a topic policy condition it cannot evaluate) is settled
+// by the drill, both ways.
+func TestDrillSettlesManual(t *testing.T) {
+	for _, tc := range []struct {
+		undecided string
+		delivers  bool
+		code      int
+	}{{"allow", true, exitOK}, {"deny", false, exitFindings}} {
+		t.Run(tc.undecided, func(t *testing.T) {
+			srv := startDrillSandbox(t, "topic-policy-unknown-condition", tc.undecided)
+			code, rep := drillJSON(t, "--timeout", "2s")
+			require.Equal(t, tc.code, code)
+			r := rep.Results[0]
+			require.Equal(t, "MANUAL", r.CheckText)
+			require.NotNil(t, r.Settles, "%+v", r)
+			require.NotEmpty(t, r.Settles.Question)
+			require.NotNil(t, r.Settles.Delivers, r.Settles.Answer)
+			require.Equal(t, tc.delivers, *r.Settles.Delivers, r.Settles.Answer)
+			require.Equal(t, tc.delivers, len(srv.Deliveries()) == 1)
+			_, out, _ := runDrillCmd(t, "--yes", "--timeout", "2s")
+			require.Contains(t, out, "check said MANUAL")
+		})
+	}
+}
+
+// drillPrompter answers the drill's question (and no fix question): before
+// answering it runs before, as a change made while the person reads.
+type drillPrompter struct {
+	answer bool
+	asked  int
+	before func()
+}
+
+func (p *drillPrompter) Approve(plan.AccountPlan) (fix.Decision, error) { panic("drill asks no fix question") }
+func (p *drillPrompter) Notify(plan.AccountPlan) (string, error)        { panic("drill asks no fix question") }
+func (p *drillPrompter) ConfirmDrill(int) (bool, error) {
+	p.asked++
+	if p.before != nil {
+		p.before()
+	}
+	return p.answer, nil
+}
+
+func runDrillPrompted(t *testing.T, p *drillPrompter, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	e, out, errOut := testEnv()
+	e.prompt = p
+	args = append([]string{"trailwatch", "drill", "--journal", filepath.Join(t.TempDir(), "journal.jsonl")}, args...)
+	code = runApp(context.Background(), e, args)
+	return code, out.String(), errOut.String()
+}
+
+// check passed, then the trail stopped delivering (here: while the person
+// read the plan): check's prediction is stale, the drill shows where the
+// change stops, with CloudTrail's delivery error.
+func TestDrillTrailStopsDelivering(t *testing.T) {
+	srv := startDrillSandbox(t, "compliant", "")
+	p := &drillPrompter{answer: true, before: func() {
+		state, err := srv.DumpState()
+		require.NoError(t, err)
+		edited := strings.Replace(string(state), `"name": "management-events",`,
+			`"name": "management-events", "latestCloudWatchLogsDeliveryError": "AccessDeniedException",`, 1)
+		require.NotEqual(t, string(state), edited)
+		require.NoError(t, srv.LoadState([]byte(edited)))
+	}}
+	code, out, stderr := runDrillPrompted(t, p, "--timeout", "500ms")
+	require.Equal(t, exitFindings, code, out+stderr)
+	require.Equal(t, 1, p.asked)
+	require.Contains(t, out, "log_group")
+	require.Contains(t, out, "timed out")
+	require.Empty(t, srv.Deliveries())
+	require.Equal(t, []string{"cloudtrail:StartLogging"}, drillWrites(srv))
+}
+
+// An account whose check fails before any alarm is reached is not
+// drilled, with check's reason; nothing is called.
+func TestDrillNotDrilledWhenCheckFails(t *testing.T) {
+	for _, sc := range []string{"logs-delivery-failing", "no-alarm", "no-cloudwatch-logs"} {
+		t.Run(sc, func(t *testing.T) {
+			srv := startDrillSandbox(t, sc, "")
+			code, rep := drillJSON(t, "--timeout", "1s")
+			require.Equal(t, exitFindings, code)
+			r := rep.Results[0]
+			require.Equal(t, drill.NotDrilled, r.Outcome)
+			require.Equal(t, drill.SkipCheckFails, r.NotDrilled)
+			require.Contains(t, r.Reason, "FAIL")
+			require.Empty(t, drillWrites(srv))
+		})
+	}
+}
+
+// --dry-run and a declined prompt call no write at all; without a
+// terminal and without --yes the drill refuses before reading anything.
+func TestDrillNoWrites(t *testing.T) {
+	srv := startDrillSandbox(t, "compliant", "")
+	code, out, stderr := runDrillCmd(t, "--dry-run")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, out, "cloudtrail:StartLogging arn:aws:cloudtrail:us-east-1:111111111111:trail/management-events")
+	require.Contains(t, out, "notifies (a real alarm): arn:aws:sns:us-east-1:111111111111:security-alerts")
+	require.Contains(t, out, "Dry run: nothing was called")
+	require.Empty(t, drillWrites(srv))
+
+	p := &drillPrompter{answer: false}
+	code, out, _ = runDrillPrompted(t, p)
+	require.Equal(t, exitCancelled, code)
+	require.Equal(t, 1, p.asked)
+	require.Contains(t, out, "Nothing was called.")
+	require.Empty(t, drillWrites(srv))
+
+	n := len(srv.Requests())
+	code, _, stderr = runDrillCmd(t)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "pass --yes")
+	require.Len(t, srv.Requests(), n, "refused before any call")
+	time.Sleep(100 * time.Millisecond)
+	require.Empty(t, srv.Deliveries())
 }
