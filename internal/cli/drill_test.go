@@ -185,8 +185,10 @@ type drillPrompter struct {
 	before func()
 }
 
-func (p *drillPrompter) Approve(plan.AccountPlan) (fix.Decision, error) { panic("drill asks no fix question") }
-func (p *drillPrompter) Notify(plan.AccountPlan) (string, error)        { panic("drill asks no fix question") }
+func (p *drillPrompter) Approve(plan.AccountPlan) (fix.Decision, error) {
+	panic("drill asks no fix question")
+}
+func (p *drillPrompter) Notify(plan.AccountPlan) (string, error) { panic("drill asks no fix question") }
 func (p *drillPrompter) ConfirmDrill(int) (bool, error) {
 	p.asked++
 	if p.before != nil {
