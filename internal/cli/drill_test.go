@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/drill"
 	"github.com/trailwatch/trailwatch/plan"
@@ -270,4 +271,94 @@ func TestDrillNoWrites(t *testing.T) {
 	require.Len(t, srv.Requests(), n, "refused before any call")
 	time.Sleep(100 * time.Millisecond)
 	require.Empty(t, srv.Deliveries())
+}
+
+// The network controls' triggers: each makes and deletes one resource in
+// the default VPC (or, for a gateway, in none), the filter counts the
+// create, and the alarm reaches the subscriber. Nothing is left behind.
+func TestDrillEC2Triggers(t *testing.T) {
+	for _, id := range []string{"security-group-changes", "nacl-changes", "route-table-changes", "network-gateway-changes"} {
+		t.Run(id, func(t *testing.T) {
+			ctrl, ok := control.Lookup(id)
+			require.True(t, ok)
+			srv := startDrillSandbox(t, "", "")
+			require.NoError(t, srv.LoadScenario("compliant", sandbox.ScenarioParams{Control: ctrl}))
+			code, rep := drillJSON(t, "--timeout", "5s", "--control", ctrl.SecurityHub)
+			require.Equal(t, exitOK, code, "%+v", rep)
+			r := rep.Results[0]
+			require.Equal(t, id, r.ControlID)
+			require.Equal(t, drill.Delivered, r.Outcome, "%+v", r)
+			var ops []string
+			for _, c := range r.Calls {
+				ops = append(ops, c.Operation)
+			}
+			require.Equal(t, ctrl.Drill.Calls, ops)
+			require.Equal(t, stripService(ctrl.Drill.Calls), stripService(drillWrites(srv)))
+			require.Len(t, srv.Deliveries(), 1)
+			requireNoEC2Left(t, srv)
+		})
+	}
+}
+
+func stripService(calls []string) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = c[strings.Index(c, ":")+1:]
+	}
+	return out
+}
+
+// An interrupt while the trigger's create is in flight: the create is
+// finished and its resource deleted, the journal lists both calls, and the
+// run exits 130 with nothing left behind.
+func TestDrillInterruptLeavesNothing(t *testing.T) {
+	ctrl, _ := control.Lookup("security-group-changes")
+	srv := startDrillSandbox(t, "", "")
+	require.NoError(t, srv.LoadScenario("compliant", sandbox.ScenarioParams{Control: ctrl}))
+	srv.SetFaults(sandbox.Faults{DelayResponses: []sandbox.DelayedResponse{{Operation: "ec2:CreateSecurityGroup", DelayMS: 300}}})
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	e, out, errOut := testEnv()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for {
+			time.Sleep(5 * time.Millisecond)
+			if srv.Counts()["ec2:CreateSecurityGroup"] > 0 {
+				cancel()
+				return
+			}
+		}
+	}()
+	code := runApp(ctx, e, []string{"trailwatch", "drill", "--yes", "--control", ctrl.ID, "--journal", journal, "--timeout", "5s"})
+	require.Equal(t, exitCancelled, code, out.String()+errOut.String())
+	require.Equal(t, []string{"ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup"}, drillWrites(srv))
+	requireNoEC2Left(t, srv)
+	var ops []string
+	for _, en := range safetyJournal(t, journal) {
+		require.Equal(t, "drill", en.Change)
+		require.Equal(t, "ok", en.Result)
+		ops = append(ops, en.Operation)
+	}
+	require.Equal(t, []string{"ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup"}, ops)
+	require.Contains(t, out.String(), "INTERRUPTED")
+}
+
+// requireNoEC2Left: no security group, network ACL, route table or
+// internet gateway exists in any account or region.
+func requireNoEC2Left(t *testing.T, srv *sandbox.Server) {
+	t.Helper()
+	raw, err := srv.DumpState()
+	require.NoError(t, err)
+	var state struct {
+		Accounts map[string]struct {
+			Regions map[string]map[string]json.RawMessage `json:"regions"`
+		} `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &state))
+	for id, a := range state.Accounts {
+		for region, rs := range a.Regions {
+			for _, kind := range []string{"securityGroups", "networkAcls", "routeTables", "internetGateways"} {
+				require.NotContains(t, rs, kind, "account %s region %s", id, region)
+			}
+		}
+	}
 }

@@ -234,6 +234,11 @@ func (r *runner) follow(ctx context.Context, p Plan, f fired, deadline time.Time
 		name := Stages[i]
 		wait := r.o.PollMin
 		for {
+			if ctx.Err() != nil {
+				res.Stages = append(res.Stages, Stage{Name: name, Status: StageInterrupted, Detail: "interrupted while waiting here"})
+				res.Outcome = Interrupted
+				return
+			}
 			s, err := poll(ctx, st)
 			s.Name = name
 			var b *brokenErr
@@ -317,8 +322,8 @@ func (res *Result) stageOK(n StageName) bool {
 
 // stageState carries what one stage found to the next.
 type stageState struct {
-	p       Plan
-	f       fired
+	p        Plan
+	f        fired
 	alarmAt  time.Time
 	actionAt time.Time
 }
