@@ -112,8 +112,8 @@ func TestDrillBrokenLinks(t *testing.T) {
 	}{
 		{scenario: "compliant", edit: func(s string) string {
 			return strings.Replace(s, `($.eventName = StartLogging) || `, "", 1)
-		}, stage: drill.StageFilter, status: drill.StageTimedOut},
-		{scenario: "alarm-cannot-fire", stage: drill.StageAlarm, status: drill.StageTimedOut},
+		}, stage: drill.StageFilter, status: drill.StageBroken, aws: "logs:TestMetricFilter: filter cloudtrail-config-changes's pattern matches no event"},
+		{scenario: "alarm-cannot-fire", stage: drill.StageAlarm, status: drill.StageTimedOut, aws: "alarm state OK: Threshold Crossed"},
 		{scenario: "topic-key-without-cloudwatch", stage: drill.StageAction, status: drill.StageBroken,
 			aws: "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."},
 		{scenario: "topic-policy-denies-cloudwatch", stage: drill.StageAction, status: drill.StageBroken,
@@ -225,6 +225,7 @@ func TestDrillTrailStopsDelivering(t *testing.T) {
 	require.Equal(t, 1, p.asked)
 	require.Contains(t, out, "log_group")
 	require.Contains(t, out, "timed out")
+	require.Contains(t, out, "AWS: cloudtrail:GetTrailStatus: LatestCloudWatchLogsDeliveryError AccessDeniedException")
 	require.Empty(t, srv.Deliveries())
 	require.Equal(t, []string{"cloudtrail:StartLogging"}, drillWrites(srv))
 }

@@ -10,9 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
-// TrailAPI makes the CloudTrail-changes trigger.
+// TrailAPI makes the CloudTrail-changes trigger, and reads CloudTrail's
+// delivery error when a record does not arrive.
 type TrailAPI interface {
 	StartLogging(ctx context.Context, params *cloudtrail.StartLoggingInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.StartLoggingOutput, error)
+	GetTrailStatus(ctx context.Context, params *cloudtrail.GetTrailStatusInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error)
 }
 
 // EC2API makes the network controls' triggers: an empty resource made and
@@ -29,13 +31,17 @@ type EC2API interface {
 	DeleteInternetGateway(ctx context.Context, params *ec2.DeleteInternetGatewayInput, optFns ...func(*ec2.Options)) (*ec2.DeleteInternetGatewayOutput, error)
 }
 
-// LogsAPI finds the trigger's record in the trail's log group.
+// LogsAPI finds the trigger's record in the trail's log group, and asks
+// CloudWatch Logs' own engine whether the filter matches it.
 type LogsAPI interface {
 	FilterLogEvents(ctx context.Context, params *cloudwatchlogs.FilterLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.FilterLogEventsOutput, error)
+	TestMetricFilter(ctx context.Context, params *cloudwatchlogs.TestMetricFilterInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.TestMetricFilterOutput, error)
 }
 
-// MetricsAPI reads the filter's datapoints and the alarm's history.
+// MetricsAPI reads the filter's datapoints, the alarm's history and, when
+// it does not fire, its state and AWS's reason for it.
 type MetricsAPI interface {
+	DescribeAlarmsForMetric(ctx context.Context, params *cloudwatch.DescribeAlarmsForMetricInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error)
 	GetMetricData(ctx context.Context, params *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
 	DescribeAlarmHistory(ctx context.Context, params *cloudwatch.DescribeAlarmHistoryInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmHistoryOutput, error)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -228,7 +229,7 @@ func (b *brokenErr) Error() string { return b.detail }
 // follow reads each stage in turn until it shows the change, polling with
 // a doubling interval, until the deadline.
 func (r *runner) follow(ctx context.Context, p Plan, f fired, deadline time.Time, res *Result) {
-	st := &stageState{p: p, f: f}
+	st := &stageState{p: p, f: f, explained: map[StageName]bool{}, why: map[StageName]string{}}
 	polls := []func(context.Context, *stageState) (Stage, error){pollLogGroup, pollFilter, pollAlarm, pollAction, pollSubscribers}
 	for i, poll := range polls {
 		name := Stages[i]
@@ -265,8 +266,29 @@ func (r *runner) follow(ctx context.Context, p Plan, f fired, deadline time.Time
 			if err == nil {
 				break
 			}
+			if b := explainers[name]; b != nil && !st.explained[name] {
+				// Asked once: AWS's own answer to why the change is not
+				// here yet, which may already settle that it never will.
+				st.explained[name] = true
+				if msg, broken := b(ctx, st); broken {
+					res.Stages = append(res.Stages, Stage{Name: name, Status: StageBroken, Detail: s.Detail, AWSMessage: msg})
+					r.settle(p, res, false, msg)
+					res.Outcome = NotDelivered
+					return
+				} else if msg != "" {
+					st.why[name] = msg
+				}
+			}
 			now := r.now()
 			if !now.Before(deadline) {
+				if msg := st.why[name]; msg != "" {
+					s.AWSMessage = msg
+				}
+				if b := lateExplainers[name]; b != nil {
+					if msg := b(context.WithoutCancel(ctx), st); msg != "" {
+						s.AWSMessage = msg
+					}
+				}
 				s.Status = StageTimedOut
 				res.Stages = append(res.Stages, s)
 				res.Outcome = NotDelivered
@@ -326,6 +348,82 @@ type stageState struct {
 	f        fired
 	alarmAt  time.Time
 	actionAt time.Time
+	// record is the trigger's record as the log group holds it.
+	record    string
+	explained map[StageName]bool
+	why       map[StageName]string
+}
+
+// explainers ask AWS, once, why a stage has not seen the change: broken is
+// true when AWS's answer settles that it never will.
+var explainers = map[StageName]func(context.Context, *stageState) (msg string, broken bool){
+	StageFilter: explainFilter,
+}
+
+// lateExplainers ask AWS, at the deadline, for its words on a stage the
+// change did not reach.
+var lateExplainers = map[StageName]func(context.Context, *stageState) string{
+	StageLogGroup: explainLogGroup,
+	StageAlarm:    explainAlarm,
+}
+
+// explainFilter asks CloudWatch Logs' engine (logs:TestMetricFilter)
+// whether the filter's pattern matches the trigger's record. A refusal or
+// an error leaves the question to the datapoints.
+func explainFilter(ctx context.Context, st *stageState) (string, bool) {
+	f := st.p.Path.Filter
+	if st.record == "" || f.Pattern == "" {
+		return "", false
+	}
+	out, err := st.p.clients.Logs(logRegion(st)).TestMetricFilter(ctx, &cloudwatchlogs.TestMetricFilterInput{
+		FilterPattern: aws.String(f.Pattern), LogEventMessages: []string{st.record}})
+	if err != nil || len(out.Matches) > 0 {
+		return "", false
+	}
+	return fmt.Sprintf("logs:TestMetricFilter: filter %s's pattern matches no event in the trigger's record", f.Name), true
+}
+
+// explainLogGroup reads CloudTrail's own status of the trail: whether it
+// logs, and its last delivery error to CloudWatch Logs.
+func explainLogGroup(ctx context.Context, st *stageState) string {
+	tr := st.p.Path.Trail
+	out, err := st.p.clients.Trail(tr.HomeRegion).GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(tr.ARN)})
+	switch {
+	case err != nil:
+		return ""
+	case !aws.ToBool(out.IsLogging):
+		return "cloudtrail:GetTrailStatus: the trail is not logging"
+	case aws.ToString(out.LatestCloudWatchLogsDeliveryError) != "":
+		return "cloudtrail:GetTrailStatus: LatestCloudWatchLogsDeliveryError " + aws.ToString(out.LatestCloudWatchLogsDeliveryError)
+	}
+	return ""
+}
+
+// explainAlarm reads the alarm's state and CloudWatch's reason for it.
+func explainAlarm(ctx context.Context, st *stageState) string {
+	m, a := st.p.Path.Metric, st.p.Path.Alarm
+	in := &cloudwatch.DescribeAlarmsForMetricInput{Namespace: aws.String(m.Namespace), MetricName: aws.String(m.Name)}
+	for k, v := range m.Dimensions {
+		in.Dimensions = append(in.Dimensions, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(v)})
+	}
+	out, err := st.p.clients.Metrics(alarmRegion(st)).DescribeAlarmsForMetric(ctx, in)
+	if err != nil {
+		return ""
+	}
+	for _, al := range out.MetricAlarms {
+		if aws.ToString(al.AlarmName) == a.Name {
+			return fmt.Sprintf("alarm state %s: %s", al.StateValue, aws.ToString(al.StateReason))
+		}
+	}
+	return ""
+}
+
+func logRegion(st *stageState) string {
+	tr := st.p.Path.Trail
+	if tr.LogGroupRegion != "" {
+		return tr.LogGroupRegion
+	}
+	return arnRegion(tr.LogGroupARN, st.p.Region)
 }
 
 // lookBack widens every search before the trigger: clocks differ.
@@ -333,10 +431,7 @@ const lookBack = 5 * time.Minute
 
 func pollLogGroup(ctx context.Context, st *stageState) (Stage, error) {
 	tr := st.p.Path.Trail
-	region := tr.LogGroupRegion
-	if region == "" {
-		region = arnRegion(tr.LogGroupARN, st.p.Region)
-	}
+	region := logRegion(st)
 	s := Stage{Detail: fmt.Sprintf("the record of request %s has not reached log group %s", st.f.requestID, tr.LogGroupName)}
 	if tr.DeliveryError != "" {
 		s.AWSMessage = "CloudTrail's last delivery error: " + tr.DeliveryError
@@ -350,6 +445,7 @@ func pollLogGroup(ctx context.Context, st *stageState) (Stage, error) {
 			return s, err
 		}
 		for _, e := range out.Events {
+			st.record = aws.ToString(e.Message)
 			at := time.UnixMilli(aws.ToInt64(e.IngestionTime)).UTC()
 			return Stage{At: &at, Detail: fmt.Sprintf("the record of request %s reached log group %s (stream %s)", st.f.requestID, tr.LogGroupName, aws.ToString(e.LogStreamName))}, nil
 		}
