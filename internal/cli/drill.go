@@ -36,6 +36,14 @@ type drillOptions struct {
 // yet; tests against the sandbox's fast pipeline shorten it.
 var drillPoll = [2]time.Duration{drill.DefaultPollMin, drill.DefaultPollMax}
 
+// pollFor scales the interval to the deadline: reads start a hundredth of
+// --timeout apart and grow to a tenth, within drillPoll. A short timeout
+// (the demo's) is for a fast pipeline, a long one spares the API.
+func pollFor(timeout time.Duration) (lo, hi time.Duration) {
+	lo, hi = min(drillPoll[0], timeout/100), min(drillPoll[1], timeout/10)
+	return lo, max(lo, hi)
+}
+
 func drillCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "drill",
@@ -256,7 +264,8 @@ func drillPlans(ctx context.Context, e *env, o drillOptions) ([]drill.Plan, erro
 }
 
 func drillRunOptions(e *env, o drillOptions, journal *fix.Journal, drills int) drill.Options {
-	do := drill.Options{Parallel: o.sel.parallel, Timeout: o.timeout, PollMin: drillPoll[0], PollMax: drillPoll[1]}
+	do := drill.Options{Parallel: o.sel.parallel, Timeout: o.timeout}
+	do.PollMin, do.PollMax = pollFor(o.timeout)
 	if journal != nil {
 		do.Record = func(c drill.Call) {
 			detail := ""
