@@ -10,17 +10,7 @@ import (
 
 // drillPage is a drill's timeline per account: html/template escapes every
 // name and AWS message it prints.
-var drillPage = template.Must(template.New("drill").Funcs(template.FuncMap{
-	"stamp": func(t any) string {
-		switch v := t.(type) {
-		case interface{ IsZero() bool }:
-			if v.IsZero() {
-				return "—"
-			}
-		}
-		return fmt.Sprint(t)
-	},
-}).Parse(`<!DOCTYPE html>
+var drillPage = template.Must(template.New("drill").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>trailwatch drill</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}

@@ -207,7 +207,9 @@ func runDrill(ctx context.Context, e *env, o drillOptions) error {
 			return errCancelled
 		}
 	}
-	results := drill.Run(ctx, plans, drillRunOptions(e, o, journal, drills))
+	do, finish := drillRunOptions(e, o, journal, drills)
+	results := drill.Run(ctx, plans, do)
+	finish()
 	rep := drill.NewReport(tool(), started, results)
 	if o.json {
 		err = drill.EncodeJSON(e.stdout, rep)
@@ -263,7 +265,7 @@ func drillPlans(ctx context.Context, e *env, o drillOptions) ([]drill.Plan, erro
 	return plans, nil
 }
 
-func drillRunOptions(e *env, o drillOptions, journal *fix.Journal, drills int) drill.Options {
+func drillRunOptions(e *env, o drillOptions, journal *fix.Journal, drills int) (drill.Options, func()) {
 	do := drill.Options{Parallel: o.sel.parallel, Timeout: o.timeout}
 	do.PollMin, do.PollMax = pollFor(o.timeout)
 	if journal != nil {
@@ -278,45 +280,87 @@ func drillRunOptions(e *env, o drillOptions, journal *fix.Journal, drills int) d
 			}
 		}
 	}
-	// One line per stage: how many accounts' changes have reached it.
-	var mu sync.Mutex
-	meters := map[drill.StageName]*progressMeter{}
-	since := time.Now()
-	do.Progress = func(_ drill.Plan, s drill.StageName, out drill.Outcome) {
-		mu.Lock()
-		defer mu.Unlock()
-		label := "drill " + string(s)
-		if s == "" {
-			label, s = "drill done", "done"
-		}
-		m, ok := meters[s]
-		if !ok {
-			m = &progressMeter{m: e.meter(label, drills, since)}
-			meters[s] = m
-		}
-		status := string(check.Pass)
-		if out != "" && out != drill.Delivered {
-			status = string(check.Fail)
-		}
-		m.m.Done(status)
-		if s == "done" {
-			m.n++
-			if m.n == drills {
-				for _, m := range meters {
-					m.m.Finish()
-				}
-			}
-		}
-	}
-	return do
+	meter := newStageMeter(e, drills)
+	do.Progress = meter.reached
+	return do, meter.finish
 }
 
-type progressMeter struct {
-	m interface {
-		Done(string)
-		Finish()
+// stageMeter is the drill's progress on stderr: how many accounts' changes
+// have reached each stage, one line redrawn in place at a terminal, a
+// plain line every 10 s in a log. Accounts stand at different stages at
+// once, so the stages share the line rather than each drawing its own.
+type stageMeter struct {
+	w     io.Writer
+	live  bool
+	total int
+	start time.Time
+
+	mu       sync.Mutex
+	reachedN map[drill.StageName]int
+	ended    map[drill.Outcome]int
+	last     time.Time
+	drawn    bool
+}
+
+func newStageMeter(e *env, total int) *stageMeter {
+	now := time.Now()
+	return &stageMeter{w: e.stderr, live: e.liveStderr(), total: total, start: now, last: now,
+		reachedN: map[drill.StageName]int{}, ended: map[drill.Outcome]int{}}
+}
+
+func (m *stageMeter) reached(p drill.Plan, s drill.StageName, o drill.Outcome) {
+	if !p.Drills() || m.total < 2 {
+		return
 	}
-	n int
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s == "" {
+		m.ended[o]++
+	} else {
+		m.reachedN[s]++
+	}
+	now := time.Now()
+	every := 10 * time.Second
+	if m.live {
+		every = 100 * time.Millisecond
+	}
+	if now.Sub(m.last) < every {
+		return
+	}
+	m.last = now
+	if m.live {
+		fmt.Fprintf(m.w, "\r\033[K%s", m.line(now))
+		m.drawn = true
+	} else {
+		fmt.Fprintln(m.w, m.line(now))
+	}
+}
+
+// line is e.g. "drill: 200 accounts: log_group 180, filter 170, alarm 150, action 120, subscribers 118; 2 ended otherwise; 3m10s elapsed".
+func (m *stageMeter) line(now time.Time) string {
+	parts := make([]string, 0, len(drill.Stages))
+	for _, s := range drill.Stages {
+		parts = append(parts, fmt.Sprintf("%s %d", s, m.reachedN[s]))
+	}
+	line := fmt.Sprintf("drill: %d accounts: %s", m.total, strings.Join(parts, ", "))
+	other := 0
+	for o, n := range m.ended {
+		if o != drill.Delivered {
+			other += n
+		}
+	}
+	if other > 0 {
+		line += fmt.Sprintf("; %d ended otherwise", other)
+	}
+	return line + "; " + now.Sub(m.start).Round(time.Second).String() + " elapsed"
+}
+
+func (m *stageMeter) finish() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.drawn {
+		fmt.Fprint(m.w, "\r\033[K")
+	}
 }
 
 // drillClients are a target's SDK clients, as the drill reads and writes.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -323,7 +324,8 @@ func TestDrillInterruptLeavesNothing(t *testing.T) {
 	go func() {
 		for {
 			time.Sleep(5 * time.Millisecond)
-			if srv.Counts()["ec2:CreateSecurityGroup"] > 0 {
+			// The group exists: AWS made it and its answer is held back.
+			if state, err := srv.DumpState(); err == nil && strings.Contains(string(state), `"securityGroups"`) {
 				cancel()
 				return
 			}
@@ -362,4 +364,50 @@ func requireNoEC2Left(t *testing.T, srv *sandbox.Server) {
 			}
 		}
 	}
+}
+
+// --report writes the timeline as a page; the journal names the trigger
+// with its request ID.
+func TestDrillReportAndJournal(t *testing.T) {
+	startDrillSandbox(t, "compliant", "")
+	dir := t.TempDir()
+	page, journal := filepath.Join(dir, "drill.html"), filepath.Join(dir, "journal.jsonl")
+	e, out, errOut := testEnv()
+	code := runApp(context.Background(), e, []string{"trailwatch", "drill", "--yes", "--timeout", "5s", "--report", page, "--journal", journal})
+	require.Equal(t, exitOK, code, out.String()+errOut.String())
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	for _, s := range drill.Stages {
+		require.Contains(t, string(html), string(s)+": ok")
+	}
+	entries := safetyJournal(t, journal)
+	require.Len(t, entries, 1)
+	require.Equal(t, "cloudtrail:StartLogging", entries[0].Operation)
+	require.Equal(t, "drill", entries[0].Change)
+	require.True(t, strings.HasPrefix(entries[0].Detail, "request "), entries[0].Detail)
+	require.Contains(t, out.String(), strings.TrimPrefix(entries[0].Detail, "request "), "the report and the journal name the same request")
+	require.Contains(t, errOut.String(), "journal: "+journal)
+
+	code, _, stderr := runDrillCmd(t, "--dry-run", "--report", page)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--report")
+}
+
+// The progress line counts, per stage, the accounts whose change reached it.
+func TestDrillStageMeter(t *testing.T) {
+	e, _, errOut := testEnv()
+	e.isTerminal = func(any) bool { return true }
+	e.getenv = func(string) string { return "" }
+	m := newStageMeter(e, 3)
+	m.last = time.Time{}
+	p := drill.Plan{Account: "1"}
+	m.reached(p, drill.StageLogGroup, "")
+	m.last = time.Time{}
+	m.reached(p, drill.StageLogGroup, "")
+	require.Contains(t, errOut.String(), "drill: 3 accounts: log_group 2, filter 0, alarm 0, action 0, subscribers 0")
+	m.last = time.Time{}
+	m.reached(p, "", drill.NotDelivered)
+	require.Contains(t, errOut.String(), "1 ended otherwise")
+	m.finish()
+	require.True(t, strings.HasSuffix(errOut.String(), "\r\033[K"), "the line is cleared for the report")
 }
