@@ -411,3 +411,35 @@ func TestDrillStageMeter(t *testing.T) {
 	m.finish()
 	require.True(t, strings.HasSuffix(errOut.String(), "\r\033[K"), "the line is cleared for the report")
 }
+
+// Several controls at once, by registry or Security Hub ID: each drilled
+// with its own trigger in the same account; a control with no harmless
+// trigger is reported not drillable, with its reason, and exits 3.
+func TestDrillControls(t *testing.T) {
+	sg, _ := control.Lookup("security-group-changes")
+	srv := startDrillSandbox(t, "", "")
+	require.NoError(t, srv.LoadScenario("compliant", sandbox.ScenarioParams{Family: []control.Control{sg}}))
+	code, rep := drillJSON(t, "--timeout", "5s", "--control", "CloudWatch.5,security-group-changes")
+	require.Equal(t, exitOK, code, "%+v", rep)
+	require.Len(t, rep.Results, 2)
+	require.Equal(t, "cloudtrail-changes", rep.Results[0].ControlID)
+	require.Equal(t, "security-group-changes", rep.Results[1].ControlID)
+	for _, r := range rep.Results {
+		require.Equal(t, drill.Delivered, r.Outcome, "%+v", r)
+	}
+	require.ElementsMatch(t, []string{"cloudtrail:StartLogging", "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup"}, drillWrites(srv))
+	require.Len(t, srv.Deliveries(), 2)
+
+	n := len(drillWrites(srv))
+	code, rep = drillJSON(t, "--control", "root-usage")
+	require.Equal(t, exitFailed, code)
+	require.Equal(t, drill.NotDrilled, rep.Results[0].Outcome)
+	require.Equal(t, drill.SkipNotDrillable, rep.Results[0].NotDrilled)
+	root, _ := control.Lookup("root-usage")
+	require.Equal(t, root.Drill.NotDrillable, rep.Results[0].Reason)
+	require.Len(t, drillWrites(srv), n)
+
+	code, _, stderr := runDrillCmd(t, "--yes", "--control", "CloudWatch.99")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `--control "CloudWatch.99": no such control`)
+}

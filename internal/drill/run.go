@@ -232,81 +232,68 @@ func (r *runner) follow(ctx context.Context, p Plan, f fired, deadline time.Time
 	st := &stageState{p: p, f: f, explained: map[StageName]bool{}, why: map[StageName]string{}}
 	polls := []func(context.Context, *stageState) (Stage, error){pollLogGroup, pollFilter, pollAlarm, pollAction, pollSubscribers}
 	for i, poll := range polls {
-		name := Stages[i]
-		wait := r.o.PollMin
-		for {
-			if ctx.Err() != nil {
-				res.Stages = append(res.Stages, Stage{Name: name, Status: StageInterrupted, Detail: "interrupted while waiting here"})
-				res.Outcome = Interrupted
-				return
-			}
-			s, err := poll(ctx, st)
-			s.Name = name
-			var b *brokenErr
-			switch {
-			case err == nil:
-				s.Status = StageOK
-				res.Stages = append(res.Stages, s)
-				r.progress(p, name, "")
-			case errors.As(err, &b):
-				res.Stages = append(res.Stages, Stage{Name: name, Status: StageBroken, Detail: b.detail, AWSMessage: b.aws})
-				r.settle(p, res, false, b.aws)
-				res.Outcome = NotDelivered
-				return
-			case !errors.Is(err, errNotYet):
-				if ctx.Err() != nil {
-					res.Stages = append(res.Stages, Stage{Name: name, Status: StageInterrupted, Detail: "interrupted while waiting here"})
-					res.Outcome = Interrupted
-					return
-				}
-				res.Stages = append(res.Stages, Stage{Name: name, Status: StageError, Detail: describe(err, p.Profile)})
-				res.Outcome = Failed
-				return
-			}
-			if err == nil {
-				break
-			}
-			if b := explainers[name]; b != nil && !st.explained[name] {
-				// Asked once: AWS's own answer to why the change is not
-				// here yet, which may already settle that it never will.
-				st.explained[name] = true
-				if msg, broken := b(ctx, st); broken {
-					res.Stages = append(res.Stages, Stage{Name: name, Status: StageBroken, Detail: s.Detail, AWSMessage: msg})
-					r.settle(p, res, false, msg)
-					res.Outcome = NotDelivered
-					return
-				} else if msg != "" {
-					st.why[name] = msg
-				}
-			}
-			now := r.now()
-			if !now.Before(deadline) {
-				if msg := st.why[name]; msg != "" {
-					s.AWSMessage = msg
-				}
-				if b := lateExplainers[name]; b != nil {
-					if msg := b(context.WithoutCancel(ctx), st); msg != "" {
-						s.AWSMessage = msg
-					}
-				}
-				s.Status = StageTimedOut
-				res.Stages = append(res.Stages, s)
-				res.Outcome = NotDelivered
-				return
-			}
-			sleep := min(wait, deadline.Sub(now))
-			select {
-			case <-ctx.Done():
-				res.Stages = append(res.Stages, Stage{Name: name, Status: StageInterrupted, Detail: "interrupted while waiting here"})
-				res.Outcome = Interrupted
-				return
-			case <-time.After(sleep):
-			}
-			wait = min(wait*2, r.o.PollMax)
+		s, ended := r.await(ctx, st, Stages[i], poll, deadline)
+		res.Stages = append(res.Stages, s)
+		if ended != "" {
+			res.Outcome = ended
+			r.settle(p, res, false, s.AWSMessage)
+			return
 		}
+		r.progress(p, s.Name, "")
 	}
 	res.Outcome = Delivered
 	r.settle(p, res, true, "")
+}
+
+// await reads one stage until it shows the change, AWS says it never
+// will, the deadline passes or the run is interrupted; ended is the
+// drill's outcome when it ends here.
+func (r *runner) await(ctx context.Context, st *stageState, name StageName, poll func(context.Context, *stageState) (Stage, error), deadline time.Time) (_ Stage, ended Outcome) {
+	interrupted := Stage{Name: name, Status: StageInterrupted, Detail: "interrupted while waiting here"}
+	for wait := r.o.PollMin; ; wait = min(wait*2, r.o.PollMax) {
+		if ctx.Err() != nil {
+			return interrupted, Interrupted
+		}
+		s, err := poll(ctx, st)
+		s.Name = name
+		var b *brokenErr
+		switch {
+		case err == nil:
+			s.Status = StageOK
+			return s, ""
+		case errors.As(err, &b):
+			return Stage{Name: name, Status: StageBroken, Detail: b.detail, AWSMessage: b.aws}, NotDelivered
+		case ctx.Err() != nil:
+			return interrupted, Interrupted
+		case !errors.Is(err, errNotYet):
+			return Stage{Name: name, Status: StageError, Detail: describe(err, st.p.Profile)}, Failed
+		}
+		if explain := explainers[name]; explain != nil && !st.explained[name] {
+			// Asked once: AWS's own answer to why the change is not here
+			// yet, which may already settle that it never will.
+			st.explained[name] = true
+			msg, broken := explain(ctx, st)
+			if broken {
+				return Stage{Name: name, Status: StageBroken, Detail: s.Detail, AWSMessage: msg}, NotDelivered
+			}
+			st.why[name] = msg
+		}
+		now := r.now()
+		if !now.Before(deadline) {
+			s.Status, s.AWSMessage = StageTimedOut, st.why[name]
+			if explain := lateExplainers[name]; explain != nil {
+				if msg := explain(context.WithoutCancel(ctx), st); msg != "" {
+					s.AWSMessage = msg
+				}
+			}
+			return s, NotDelivered
+		}
+		select {
+		case <-ctx.Done():
+			return interrupted, Interrupted
+		case <-time.After(min(wait, deadline.Sub(now))):
+		}
+	}
 }
 
 func (r *runner) settle(p Plan, res *Result, delivers bool, aws string) {

@@ -129,11 +129,10 @@ func (r *runner) fire(ctx context.Context, p Plan) (fired, error) {
 		return fired{}, err
 	}
 	at := r.now()
-	if derr := remove(); derr != nil {
-		r.record(p, region, deleteOp, id, "", at, derr)
+	derr := remove()
+	r.record(p, region, deleteOp, id, "", at, derr)
+	if derr != nil {
 		return fired{}, fmt.Errorf("%w: %s %s is left in %s (tagged %s): %s", errCleanup, deleteOp, id, region, TagKey, awserr.Describe(derr, p.Profile).Message)
-	} else {
-		r.record(p, region, deleteOp, id, "", at, nil)
 	}
 	return fired{requestID: rid, at: start}, nil
 }
