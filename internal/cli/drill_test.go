@@ -443,3 +443,21 @@ func TestDrillControls(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, `--control "CloudWatch.99": no such control`)
 }
+
+// A clean-up AWS refuses fails the drill (exit 3) and says what is left
+// where, tagged; the journal records the refused delete.
+func TestDrillCleanupRefused(t *testing.T) {
+	ctrl, _ := control.Lookup("route-table-changes")
+	srv := startDrillSandbox(t, "", "")
+	require.NoError(t, srv.LoadScenario("compliant", sandbox.ScenarioParams{Control: ctrl}))
+	srv.SetFaults(sandbox.Faults{AccessDenied: []sandbox.DeniedOperation{{Operation: "ec2:DeleteRouteTable"}}})
+	code, rep := drillJSON(t, "--timeout", "2s", "--control", ctrl.ID)
+	require.Equal(t, exitFailed, code)
+	r := rep.Results[0]
+	require.Equal(t, drill.Failed, r.Outcome)
+	require.Contains(t, r.Reason, "ec2:DeleteRouteTable rtb-")
+	require.Contains(t, r.Reason, "is left in us-east-1 (tagged trailwatch:drill)")
+	require.Len(t, r.Calls, 2)
+	require.Equal(t, "error", r.Calls[1].Result)
+	require.NotEmpty(t, r.Calls[1].Error)
+}
