@@ -137,21 +137,27 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 	}); err != nil {
 		return err
 	}
+	if err := d.drill(srv, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nThat is the whole story. On your own account, start with: trailwatch check --profile NAME\n")
+	return nil
+}
+
+// drill is the last step: the sandbox's pipeline turned on, and the
+// chain fix completed proven by a drill.
+func (d *demo) drill(srv *sandbox.Server, dir string) error {
 	// CloudTrail's delivery, shortened: a drill on AWS waits minutes.
 	if err := srv.SetPipeline(sandbox.PipelineConfig{Enabled: true, DeliveryDelayMS: demoDeliveryMS, AlarmSecondMS: 1, UndecidedPolicies: "deny"}); err != nil {
 		return fmt.Errorf("demo pipeline: %w", err)
 	}
-	if err := d.run(demoStep{
+	return d.run(demoStep{
 		title: "Does the alarm reach a person?",
 		about: "check predicts; drill proves it. It makes one harmless change the filter must catch (StartLogging\non the trail, which already logs), then follows it: the record in the log group, the filter's\ndatapoint, the alarm going to ALARM, CloudWatch's SNS action, the confirmed subscriber. At a\nterminal it asks first: the subscribers get a real alarm. The sandbox delivers in " + fmt.Sprint(demoDeliveryMS) + " ms;\nCloudTrail takes minutes.",
 		args:  []string{"drill", "--yes", "--timeout", "30s", "--journal", filepath.Join(dir, "journal.jsonl")},
 		shown: []string{"drill", "--yes"},
 		want:  []int{exitOK},
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nThat is the whole story. On your own account, start with: trailwatch check --profile NAME\n")
-	return nil
+	})
 }
 
 // run prints the step's header, runs it in this process against the sandbox

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -132,39 +133,22 @@ type drillAsker interface {
 	ConfirmDrill(n int) (bool, error)
 }
 
+// drillRun is one run of drill: what startDrill opened, then check and
+// plan, ask, drill and report.
+type drillRun struct {
+	e       *env
+	o       drillOptions
+	asker   drillAsker // nil with --yes or --dry-run
+	journal *fix.Journal
+	html    *pendingFile
+	closers []func()
+}
+
 func runDrill(ctx context.Context, e *env, o drillOptions) error {
-	var asker drillAsker
-	if p, ok := e.prompter(); ok {
-		asker, _ = p.(drillAsker)
-	}
-	if !o.yes && !o.dry && asker == nil {
-		return usageError("drill changes AWS resources and sends a real alarm, and there is no terminal to ask at: pass --yes to drill without asking, or --dry-run to preview")
-	}
-	var journal *fix.Journal
-	if !o.dry {
-		path := o.journal
-		if path == "" {
-			var err error
-			if path, err = fix.DefaultJournalPath(e.getenv); err != nil {
-				return usageError("%w", err)
-			}
-		}
-		j, err := fix.OpenJournal(path)
-		if err != nil {
-			return usageError("--journal: %w", err)
-		}
-		defer j.Close()
-		e.atAbort(j.Abandon)
-		journal = j
-	}
-	var html []*pendingFile
-	if o.report != "" {
-		files, err := openPending([]string{o.report}, 0o666)
-		if err != nil {
-			return usageError("--report: %w", err)
-		}
-		html = files
-		defer discard(files)
+	r, err := startDrill(e, o)
+	defer r.close()
+	if err != nil {
+		return err
 	}
 	started := time.Now()
 	if e.now != nil {
@@ -177,60 +161,121 @@ func runDrill(ctx context.Context, e *env, o drillOptions) error {
 	if ctx.Err() != nil {
 		return errCancelled
 	}
-	view := e.stdout
-	if o.json {
-		view = e.stderr
-	}
-	if err := drill.RenderPlans(view, plans, e.palette(view)); err != nil {
+	drills, err := r.ask(plans)
+	if err != nil || o.dry {
 		return err
 	}
-	drills := 0
-	for _, p := range plans {
-		if p.Drills() {
-			drills++
-		}
-	}
-	if o.dry {
-		fmt.Fprintln(view, "Dry run: nothing was called. Run drill without --dry-run to make the changes above.")
-		return nil
-	}
-	if drills > 0 && !o.yes {
-		ok, err := asker.ConfirmDrill(drills)
-		if err != nil {
-			if err == fix.ErrCancelled {
-				return errCancelled
-			}
-			return err
-		}
-		if !ok {
-			fmt.Fprintln(view, "Nothing was called.")
-			return errCancelled
-		}
-	}
-	do, finish := drillRunOptions(e, o, journal, drills)
+	do, finish := drillRunOptions(e, o, r.journal, drills)
 	results := drill.Run(ctx, plans, do)
 	finish()
 	rep := drill.NewReport(tool(), started, results)
-	if o.json {
-		err = drill.EncodeJSON(e.stdout, rep)
-	} else {
-		err = drill.RenderText(e.stdout, rep, e.palette(e.stdout))
-	}
-	if err != nil {
+	if err := r.report(rep); err != nil {
 		return err
 	}
-	if html != nil {
-		if err := html[0].commit(func(w io.Writer) error { return report.WriteDrillHTML(w, rep) }); err != nil {
-			return err
-		}
-	}
-	if journal != nil && drills > 0 {
-		fmt.Fprintf(e.stderr, "journal: %s\n", journal.Path())
+	if r.journal != nil && drills > 0 {
+		fmt.Fprintf(e.stderr, "journal: %s\n", r.journal.Path())
 	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
 	return withCode(drillExitCode(rep))
+}
+
+// startDrill makes sure the run can go to its end before anything is
+// read: someone to ask (or --yes), a writable journal and report file.
+func startDrill(e *env, o drillOptions) (*drillRun, error) {
+	r := &drillRun{e: e, o: o}
+	if p, ok := e.prompter(); ok && !o.yes && !o.dry {
+		r.asker, _ = p.(drillAsker)
+	}
+	if !o.yes && !o.dry && r.asker == nil {
+		return r, usageError("drill changes AWS resources and sends a real alarm, and there is no terminal to ask at: pass --yes to drill without asking, or --dry-run to preview")
+	}
+	if !o.dry {
+		path := o.journal
+		if path == "" {
+			var err error
+			if path, err = fix.DefaultJournalPath(e.getenv); err != nil {
+				return r, usageError("%w", err)
+			}
+		}
+		j, err := fix.OpenJournal(path)
+		if err != nil {
+			return r, usageError("--journal: %w", err)
+		}
+		r.journal = j
+		r.closers = append(r.closers, func() { j.Close() })
+		e.atAbort(j.Abandon)
+	}
+	if o.report != "" {
+		files, err := openPending([]string{o.report}, 0o666)
+		if err != nil {
+			return r, usageError("--report: %w", err)
+		}
+		r.html = files[0]
+		r.closers = append(r.closers, func() { discard(files) })
+	}
+	return r, nil
+}
+
+func (r *drillRun) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+// view is where what will be called is shown: stdout, unless it holds JSON.
+func (r *drillRun) view() io.Writer {
+	if r.o.json {
+		return r.e.stderr
+	}
+	return r.e.stdout
+}
+
+// ask shows every plan and, unless --yes or --dry-run, asks once; it
+// returns how many accounts and controls will be drilled.
+func (r *drillRun) ask(plans []drill.Plan) (drills int, err error) {
+	view := r.view()
+	if err := drill.RenderPlans(view, plans, r.e.palette(view)); err != nil {
+		return 0, err
+	}
+	for _, p := range plans {
+		if p.Drills() {
+			drills++
+		}
+	}
+	if r.o.dry {
+		fmt.Fprintln(view, "Dry run: nothing was called. Run drill without --dry-run to make the changes above.")
+		return drills, nil
+	}
+	if drills == 0 || r.asker == nil {
+		return drills, nil
+	}
+	ok, err := r.asker.ConfirmDrill(drills)
+	switch {
+	case errors.Is(err, fix.ErrCancelled):
+		return 0, errCancelled
+	case err != nil:
+		return 0, err
+	case !ok:
+		fmt.Fprintln(view, "Nothing was called.")
+		return 0, errCancelled
+	}
+	return drills, nil
+}
+
+// report writes the result: text or JSON on stdout, and the HTML page.
+func (r *drillRun) report(rep drill.Report) error {
+	var err error
+	if r.o.json {
+		err = drill.EncodeJSON(r.e.stdout, rep)
+	} else {
+		err = drill.RenderText(r.e.stdout, rep, r.e.palette(r.e.stdout))
+	}
+	if err != nil || r.html == nil {
+		return err
+	}
+	return r.html.commit(func(w io.Writer) error { return report.WriteDrillHTML(w, rep) })
 }
 
 // drillPlans checks each selected control in each account and decides its
