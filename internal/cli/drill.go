@@ -453,15 +453,25 @@ func (p ttyPrompter) ConfirmDrill(n int) (bool, error) {
 	if err := p.say(question); err != nil {
 		return false, err
 	}
+	// answered writes the answer and, as fix does, takes the Enter typed
+	// right after a key with it, so it does not reach the shell.
+	answered := func(yes bool, word string, more bool) (bool, error) {
+		if err := p.say(word + "\n\n"); err != nil || more {
+			return yes, err
+		}
+		return yes, p.swallowEnter()
+	}
 	for {
-		key, _, err := p.key()
+		key, more, err := p.key()
 		if err != nil {
 			return false, err
 		}
 		switch key {
 		case 'y', 'Y':
-			return true, p.say("yes\n\n")
-		case terminal.KeyEnter, '\n', 'n', 'N', terminal.KeyEndTransmission:
+			return answered(true, "yes", more)
+		case 'n', 'N':
+			return answered(false, "no", more)
+		case terminal.KeyEnter, '\n', terminal.KeyEndTransmission:
 			return false, p.say("no\n\n")
 		case terminal.KeyInterrupt:
 			return false, p.cancelled()
