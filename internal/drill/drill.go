@@ -230,7 +230,6 @@ type Call struct {
 	Region    string    `json:"region"`
 	Operation string    `json:"operation"`
 	Target    string    `json:"target"`
-	Request   any       `json:"-"`
 	RequestID string    `json:"request_id,omitempty"`
 	// Result is "ok" or "error".
 	Result string `json:"result"`

@@ -50,14 +50,14 @@ const (
 
 // Result is one account's drill for one control.
 type Result struct {
-	Account     string        `json:"account"`
-	Profile     string        `json:"profile,omitempty"`
-	Region      string        `json:"region"`
-	ControlID   string        `json:"control_id"`
-	SecurityHub string        `json:"security_hub,omitempty"`
-	Check       check.Verdict `json:"-"`
-	CheckText   string        `json:"check"`
-	Outcome     Outcome       `json:"outcome"`
+	Account     string `json:"account"`
+	Profile     string `json:"profile,omitempty"`
+	Region      string `json:"region"`
+	ControlID   string `json:"control_id"`
+	SecurityHub string `json:"security_hub,omitempty"`
+	// CheckText is check's verdict, as check prints it.
+	CheckText string  `json:"check"`
+	Outcome   Outcome `json:"outcome"`
 	// NotDrilled and Reason say why nothing was done, or why the drill
 	// failed.
 	NotDrilled Skip   `json:"not_drilled,omitempty"`
@@ -196,7 +196,7 @@ func (r *runner) callsOf(p Plan) []Call {
 
 func newResult(p Plan) Result {
 	res := Result{Account: p.Account, Profile: p.Profile, Region: p.Region, ControlID: p.Control.ID, SecurityHub: p.Control.SecurityHub,
-		Check: p.Check, CheckText: p.Check.String(), Topic: p.Topic, Subscribers: p.Subscribers}
+		CheckText: p.Check.String(), Topic: p.Topic, Subscribers: p.Subscribers}
 	if tr := p.Path.Trail; tr != nil {
 		res.Path.Trail, res.Path.LogGroup = tr.ARN, tr.LogGroupName
 	}
