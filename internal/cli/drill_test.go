@@ -461,3 +461,20 @@ func TestDrillCleanupRefused(t *testing.T) {
 	require.Equal(t, "error", r.Calls[1].Result)
 	require.NotEmpty(t, r.Calls[1].Error)
 }
+
+// A member account whose chain is the organization's (trail and log group
+// in the management account) is not drilled from the member: its records,
+// metric and alarm are read where they are. Nothing is called.
+func TestDrillOrganizationMember(t *testing.T) {
+	srv := startDrillSandbox(t, "organization", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", sandbox.AccessKeyFor("222222222222"))
+	code, rep := drillJSON(t)
+	require.Len(t, rep.Results, 1)
+	r := rep.Results[0]
+	require.Equal(t, "222222222222", r.Account)
+	require.Equal(t, drill.NotDrilled, r.Outcome, "%+v", r)
+	require.Equal(t, drill.SkipCannot, r.NotDrilled)
+	require.Contains(t, r.Reason, "belongs to account 111111111111")
+	require.Equal(t, exitFailed, code)
+	require.Empty(t, drillWrites(srv))
+}

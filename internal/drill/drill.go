@@ -98,7 +98,12 @@ func Prepare(ctx context.Context, res check.Result, ctrl control.Control, client
 	}
 	tr := p.Path.Trail
 	if tr == nil || tr.LogGroupName == "" || p.Path.Alarm == nil {
-		return skip(SkipCheckFails, "check: "+res.Verdict().String()+": "+res.Message)
+		if res.Status == check.Fail {
+			return skip(SkipCheckFails, "check: "+res.Verdict().String()+": "+res.Message)
+		}
+		// Not a FAIL, yet no alarm to follow from here: the chain lives
+		// in another account (an organization trail's).
+		return skip(SkipCannot, "check: "+res.Verdict().String()+": "+res.Message)
 	}
 	if tr.LogGroupAccount != "" && tr.LogGroupAccount != res.Account {
 		return skip(SkipCannot, fmt.Sprintf("the log group is account %s's: its records, metrics and alarms are read from there", tr.LogGroupAccount))
