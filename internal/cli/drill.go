@@ -83,6 +83,9 @@ func drillOptionsFrom(c *cli.Context) (o drillOptions, err error) {
 	if o.json, err = jsonOutput(c); err != nil {
 		return o, err
 	}
+	if o.json && o.dry {
+		return o, usageError("--dry-run --output json: a dry run drills nothing, so there is no result to report")
+	}
 	if o.timeout <= 0 {
 		return o, usageError("--timeout %s: want a positive duration, e.g. 15m", o.timeout)
 	}

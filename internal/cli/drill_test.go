@@ -391,6 +391,12 @@ func TestDrillReportAndJournal(t *testing.T) {
 	code, _, stderr := runDrillCmd(t, "--dry-run", "--report", page)
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "--report")
+	code, _, stderr = runDrillCmd(t, "--dry-run", "--output", "json")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--dry-run --output json")
+	code, _, stderr = runDrillCmd(t, "--yes", "--timeout", "0s")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--timeout")
 }
 
 // The progress line counts, per stage, the accounts whose change reached it.
