@@ -148,6 +148,9 @@ func TestDrillBrokenLinks(t *testing.T) {
 			if tc.aws != "" {
 				require.Contains(t, last.AWSMessage, tc.aws)
 			}
+			if tc.stage == drill.StageAction {
+				require.NotNil(t, last.At, "CloudWatch's Action item is timed")
+			}
 			require.Empty(t, srv.Deliveries(), "nobody was told")
 			require.Equal(t, []string{"cloudtrail:StartLogging"}, drillWrites(srv))
 		})

@@ -262,7 +262,7 @@ func (r *runner) await(ctx context.Context, st *stageState, name StageName, poll
 			s.Status = StageOK
 			return s, ""
 		case errors.As(err, &b):
-			return Stage{Name: name, Status: StageBroken, Detail: b.detail, AWSMessage: b.aws}, NotDelivered
+			return Stage{Name: name, Status: StageBroken, At: s.At, Detail: b.detail, AWSMessage: b.aws}, NotDelivered
 		case ctx.Err() != nil:
 			return interrupted, Interrupted
 		case !errors.Is(err, errNotYet):
