@@ -359,6 +359,7 @@ func monitoringControls() []Control {
 func init() {
 	ms := monitoringControls()
 	for _, c := range slices.Concat(ms[:4], []Control{cloudtrailChanges()}, ms[4:]) {
+		c.Drill = triggers[c.ID]
 		Register(c)
 	}
 }

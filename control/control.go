@@ -43,6 +43,9 @@ type Control struct {
 	// Trail is what the control asks of the trail beyond logging management
 	// events.
 	Trail TrailNeeds
+	// Drill is the harmless change `trailwatch drill` makes to prove the
+	// chain, or why there is none; nil for a control without one decided.
+	Drill *Trigger
 }
 
 // CISNumber is the control's recommendation number in benchmark versions From

@@ -57,6 +57,7 @@ func newApp(e *env) *cli.App {
 			planCommand(e),
 			fixCommand(e),
 			demoCommand(e),
+			drillCommand(e),
 		},
 	}
 	defaultUsageErrors(app.Commands)

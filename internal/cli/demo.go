@@ -21,10 +21,13 @@ import (
 // demoNotify is the security team's address in the demo's plan and fix.
 const demoNotify = "email:security@example.com"
 
+// demoDeliveryMS is the demo sandbox's CloudTrail delivery delay.
+const demoDeliveryMS = 300
+
 func demoCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "demo",
-		Usage:     "walk through check, pattern, plan and fix against a sandbox account in this process: no AWS account or network needed",
+		Usage:     "walk through check, pattern, plan, fix and drill against a sandbox account in this process: no AWS account or network needed",
 		ArgsUsage: " ",
 		Description: "Starts an in-process sandbox on loopback, seeded with a realistic non-compliant account, and runs the real\n" +
 			"commands against it, saying before each what it shows and what you would type against your own account.\n" +
@@ -102,7 +105,7 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 	}()
 
 	w := e.stdout
-	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: check → pattern → plan → fix → check, against a sandbox AWS account in this process."))
+	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: check → pattern → plan → fix → check → drill, against a sandbox AWS account in this process."))
 	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
 	fmt.Fprintf(w, "a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n")
 	fmt.Fprintf(w, "and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n")
@@ -153,8 +156,27 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 	}); err != nil {
 		return err
 	}
+	if err := d.drill(srv, dir); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nThat is the whole story. On your own account, start with: trailwatch check --profile NAME\n")
 	return nil
+}
+
+// drill is the last step: the sandbox's pipeline turned on, and the
+// chain fix completed proven by a drill.
+func (d *demo) drill(srv *sandbox.Server, dir string) error {
+	// CloudTrail's delivery, shortened: a drill on AWS waits minutes.
+	if err := srv.SetPipeline(sandbox.PipelineConfig{Enabled: true, DeliveryDelayMS: demoDeliveryMS, AlarmSecondMS: 1, UndecidedPolicies: "deny"}); err != nil {
+		return fmt.Errorf("demo pipeline: %w", err)
+	}
+	return d.run(demoStep{
+		title: "Does the alarm reach a person?",
+		about: "check predicts; drill proves it. It makes one harmless change the filter must catch (StartLogging\non the trail, which already logs), then follows it: the record in the log group, the filter's\ndatapoint, the alarm going to ALARM, CloudWatch's SNS action, the confirmed subscriber. At a\nterminal it asks first: the subscribers get a real alarm. The sandbox delivers in " + fmt.Sprint(demoDeliveryMS) + " ms;\nCloudTrail takes minutes.",
+		args:  []string{"drill", "--yes", "--timeout", "30s", "--journal", filepath.Join(dir, "journal.jsonl")},
+		shown: []string{"drill", "--yes"},
+		want:  []int{exitOK},
+	})
 }
 
 // run prints the step's header, runs it in this process against the sandbox
