@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fatih/color"
@@ -34,6 +35,26 @@ type env struct {
 	now func() time.Time
 	// aborts, when set, is what a second interrupt does before exiting.
 	aborts *abortList
+	// stopSignal, when set, holds the first signal that stopped the run
+	// (SIGINT or SIGTERM), which decides the exit code; shared by the
+	// copies the demo makes.
+	stopSignal *atomic.Pointer[os.Signal]
+}
+
+func (e *env) noteSignal(sig os.Signal) {
+	if e.stopSignal != nil {
+		e.stopSignal.Store(&sig)
+	}
+}
+
+func (e *env) stoppedBy() os.Signal {
+	if e.stopSignal == nil {
+		return nil
+	}
+	if s := e.stopSignal.Load(); s != nil {
+		return *s
+	}
+	return nil
 }
 
 type abortList struct {

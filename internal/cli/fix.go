@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -55,7 +56,7 @@ func fixCommand(e *env) *cli.Command {
 		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
 			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +
 			"some still is not (or was declined), 2 on bad input, 3 when an apply failed or an account could not be\n" +
-			"evaluated, 130 when interrupted. See docs/fix.md.",
+			"evaluated, 130 when interrupted (143 for SIGTERM). See docs/fix.md.",
 		Flags: append(planFlags(),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking (needed when not at a terminal)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change and change nothing (no write API is called)"},
@@ -109,11 +110,13 @@ type fixRun struct {
 	e    *env
 	o    fixOptions
 	opts plan.Options // the plan's options: the flags', or the saved plan's
-	// prompt asks per account; nil with --yes.
-	prompt  fix.Prompter
-	saved   *plan.Plan
-	journal *fix.Journal // nil on a dry run
-	html    *pendingFile // --report
+	// prompt asks per account; nil with --yes. promptOut is where it draws:
+	// stderr, or the controlling terminal when stderr is redirected.
+	prompt    fix.Prompter
+	promptOut io.Writer
+	saved     *plan.Plan
+	journal   *fix.Journal // nil on a dry run
+	html      *pendingFile // --report
 	// view is where a person sees the diff and the questions: stdout only
 	// when it is that terminal and holds text.
 	view io.Writer
@@ -128,7 +131,7 @@ type fixRun struct {
 }
 
 func runFix(ctx context.Context, e *env, o fixOptions) error {
-	r, err := startFix(e, o)
+	r, err := startFix(ctx, e, o)
 	defer r.close()
 	if err != nil {
 		return err
@@ -162,14 +165,19 @@ func runFix(ctx context.Context, e *env, o fixOptions) error {
 // startFix makes sure the run can go to its end before anything is read:
 // someone to ask (or --yes), a readable saved plan, a writable journal and
 // report file.
-func startFix(e *env, o fixOptions) (*fixRun, error) {
+func startFix(ctx context.Context, e *env, o fixOptions) (*fixRun, error) {
 	r := &fixRun{e: e, o: o, opts: o.plan}
-	prompt, interactive := e.prompter()
-	if !o.yes && !o.dry && !interactive {
-		return r, usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
-	}
-	if !o.yes {
-		r.prompt = prompt
+	// With --yes or --dry-run nobody is asked, and the controlling
+	// terminal is not opened.
+	if !o.yes && !o.dry {
+		prompt, out, interactive := e.prompter(ctx.Done())
+		if !interactive {
+			return r, usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
+		}
+		r.prompt, r.promptOut = prompt, out
+		if f, ok := out.(*os.File); ok && out != e.stderr {
+			r.closers = append(r.closers, func() { f.Close() })
+		}
 	}
 	if o.planFile != "" {
 		p, err := plan.Read(o.planFile)
@@ -262,7 +270,10 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 	// last stream asked about, which must be the one questions go to.
 	r.pal = e.palette(e.stdout)
 	r.view = e.stdout
-	if r.o.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
+	switch {
+	case r.prompt != nil && (r.o.json || !e.isTerminal(e.stdout)):
+		r.view = r.promptOut
+	case r.o.json:
 		r.view = e.stderr
 	}
 	r.vpal = e.palette(r.view)

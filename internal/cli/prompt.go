@@ -34,6 +34,9 @@ import (
 type ttyPrompter struct {
 	in  ttyFile
 	out io.Writer
+	// done closes when the run is stopped (SIGINT or SIGTERM from outside):
+	// a question waiting for a key gives up at once.
+	done <-chan struct{}
 	// enterWindow is how long a single-key answer waits for an Enter that
 	// belongs to it, so "a" then Enter is one answer, not "all" followed
 	// by an Enter that skips the next question.
@@ -46,16 +49,42 @@ type ttyFile interface {
 }
 
 // prompter returns env's prompt if set, else the terminal prompter when
-// stdin and stderr are a terminal.
-func (e *env) prompter() (fix.Prompter, bool) {
+// stdin is a terminal and there is one to draw on: stderr, or when stderr
+// is redirected (fix 2>fix.log), the controlling terminal, as ssh and gpg
+// ask for a passphrase. out is where the questions are drawn; done stops a
+// waiting question.
+func (e *env) prompter(done <-chan struct{}) (p fix.Prompter, out io.Writer, ok bool) {
 	if e.prompt != nil {
-		return e.prompt, true
+		return e.prompt, e.stderr, true
 	}
 	in, ok := e.stdin.(ttyFile)
-	if !ok || !e.isTerminal(e.stdin) || !e.isTerminal(e.stderr) {
-		return nil, false
+	if !ok || !e.isTerminal(e.stdin) {
+		return nil, nil, false
 	}
-	return ttyPrompter{in: in, out: e.stderr, enterWindow: enterWindow}, true
+	out = e.stderr
+	if !e.isTerminal(e.stderr) {
+		tty, err := e.controllingTerminal()
+		if err != nil {
+			return nil, nil, false
+		}
+		out = tty
+	}
+	return ttyPrompter{in: in, out: out, done: done, enterWindow: enterWindow}, out, true
+}
+
+// controllingTerminal opens /dev/tty for writing; it fails when the
+// process has no controlling terminal (cron, CI, setsid). The caller
+// closes it.
+func (e *env) controllingTerminal() (*os.File, error) {
+	f, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !e.isTerminal(f) {
+		f.Close()
+		return nil, errors.New("/dev/tty is not a terminal")
+	}
+	return f, nil
 }
 
 // enterWindow: a person presses Enter after a key within a few hundred
@@ -253,6 +282,9 @@ func (p ttyPrompter) key() (key rune, more bool, err error) {
 		return 0, false, err
 	}
 	defer restore()
+	if err := p.waitForKey(); err != nil {
+		return 0, false, err
+	}
 	key, size, err := rr.ReadRune()
 	switch {
 	case hungUp(tap.err):
@@ -307,7 +339,7 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 		return "", err
 	}
 	defer restore()
-	in := &keyReader{r: p.in}
+	in := &keyReader{r: p.in, wait: p.waitForKey}
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
@@ -338,6 +370,8 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 	s, err := t.ReadLine()
 	// Not through t.Write, which would redraw the prompt after the text.
 	switch {
+	case in.stopped:
+		return "", fix.ErrCancelled
 	case in.interrupted || in.hungUp:
 		return "", p.cancelled()
 	case errors.Is(err, io.EOF):
@@ -354,8 +388,10 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 // io.EOF, and only Ctrl-D cancels no more than the prompt), and spelling
 // Home and End the way the editor knows them: terminals send several forms.
 type keyReader struct {
-	r                   io.Reader
-	interrupted, hungUp bool
+	r io.Reader
+	// wait blocks until a key can be read; an error is the run stopped.
+	wait                         func() error
+	interrupted, hungUp, stopped bool
 }
 
 var keySpellings = strings.NewReplacer(
@@ -365,6 +401,10 @@ var keySpellings = strings.NewReplacer(
 )
 
 func (c *keyReader) Read(b []byte) (int, error) {
+	if err := c.wait(); err != nil {
+		c.stopped = true
+		return 0, io.EOF
+	}
 	n, err := c.r.Read(b)
 	c.hungUp = c.hungUp || hungUp(err)
 	if bytes.IndexByte(b[:n], terminal.KeyInterrupt) >= 0 {
@@ -375,6 +415,34 @@ func (c *keyReader) Read(b []byte) (int, error) {
 		n = copy(b, keySpellings.Replace(string(b[:n])))
 	}
 	return n, err
+}
+
+// stopPoll is how often a question waiting for a key looks whether the run
+// was stopped by a signal: the terminal is in raw mode, so SIGINT from
+// outside (kill -INT) or SIGTERM is not a key and would otherwise be seen
+// only when the next key is pressed.
+const stopPoll = 50 * time.Millisecond
+
+// waitForKey waits until stdin has something to read, or the run is
+// stopped (fix.ErrCancelled).
+func (p ttyPrompter) waitForKey() error {
+	fds := []unix.PollFd{{Fd: int32(p.in.Fd()), Events: unix.POLLIN}}
+	for {
+		select {
+		case <-p.done:
+			_ = p.say("\n")
+			return fix.ErrCancelled
+		default:
+		}
+		n, err := unix.Poll(fds, int(stopPoll.Milliseconds()))
+		if err == nil && n > 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			// Let the read report what is wrong with the terminal.
+			return nil
+		}
+	}
 }
 
 // hungUp reports a read from a terminal that is gone: a closed terminal
