@@ -84,9 +84,14 @@ type AccountPlan struct {
 	Blocked   string `json:"blocked,omitempty"`
 	// NeedsNotify is set when the account is blocked only for want of an
 	// endpoint to notify: fix asks for one at a terminal.
-	NeedsNotify  bool          `json:"needs_notify,omitempty"`
-	Changes      []Change      `json:"changes"`
-	Fingerprints []Fingerprint `json:"fingerprints"`
+	NeedsNotify bool `json:"needs_notify,omitempty"`
+	// TopicCandidates are the account's topics, in the alarm's region, with
+	// a confirmed subscriber CloudWatch can publish to: what --topic-arn
+	// could name instead of a new topic. Looked up only for an account
+	// with NeedsNotify; never chosen by plan.
+	TopicCandidates []string      `json:"topic_candidates,omitempty"`
+	Changes         []Change      `json:"changes"`
+	Fingerprints    []Fingerprint `json:"fingerprints"`
 }
 
 // Verdict is check's verdict the plan was computed from.

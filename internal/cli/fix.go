@@ -279,13 +279,15 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 	r.vpal = e.palette(r.view)
 	session := fix.Session{Yes: r.o.yes, Prompt: r.prompt,
 		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(r.view, a, r.vpal) },
-		Note: func(msg string) error {
-			_, err := fmt.Fprintln(r.view, termsafe.Escape(msg))
-			return err
-		},
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
+			res := resultOf(before, p.Accounts[i].Account)
+			return planAccount(ctx, targetOf(r.targets, res), res, o)
+		},
+		UseTopic: func(ctx context.Context, i int, arn string) (plan.AccountPlan, error) {
+			o := r.opts
+			o.TopicARN = arn
 			res := resultOf(before, p.Accounts[i].Account)
 			return planAccount(ctx, targetOf(r.targets, res), res, o)
 		}}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,15 +106,15 @@ var approveKeys = []struct {
 }
 
 // approveLegend is drawn with every question; each line fits 80 columns.
-const approveLegend = `  y apply this account   n skip it (Enter)   a apply this and every one after
+const approveLegend = `  y apply this account   n skip it (Enter)   a this one, then ask for the rest
   q quit: apply only the accounts answered y so far  ? help  Ctrl-C cancel all
 `
 
 const approveHelp = `  y  apply this account's changes (after every account has been asked)
   n  skip this account; Enter and Ctrl-D do the same
-  a  apply this account and every remaining one without asking again; an
-     account that needs someone to notify is asked once, and that answer
-     serves the rest
+  a  apply this account, then draw every remaining account's changes (each
+     one that needs someone to notify is asked, earlier answers offered) and
+     ask once whether to apply all of them too (Enter: no)
   q  stop asking: the accounts already answered y are applied, this one
      and the rest are skipped
   Ctrl-C  cancel the whole run: nothing is applied, exit 130
@@ -178,13 +179,21 @@ const notifyHelp = `  Name whoever should receive the alarm. What you type is su
     arn:aws:lambda:us-east-1:123456789012:function:f   lambda
     sms:+14155550100 or +14155550100                   sms
     email-json:you@example.com                         email-json
+  An SNS topic ARN (arn:aws:sns:…) makes the alarm notify that topic instead
+  of a new one, as --topic-arn does. A number picks one of the choices listed.
   Enter on an empty line, or Ctrl-D, skips this account; Ctrl-C cancels the run.
 `
 
-func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
+func (p ttyPrompter) Notify(a plan.AccountPlan, offers []fix.Offer) (string, error) {
 	question := fmt.Sprintf("Who should be notified for account %s?\n"+
-		"  The ENDPOINT above: you@example.com, https://…, an SQS/Lambda ARN, sms:+…\n"+
-		"  Enter skips this account; ? shows examples.\n", who(a))
+		"  The ENDPOINT above: you@example.com, https://…, an SQS/Lambda ARN, sms:+…\n", who(a))
+	if len(offers) > 0 {
+		question += "  or the number of one of these:\n"
+		for i, o := range offers {
+			question += fmt.Sprintf("    %d  %s\n       %s\n", i+1, termsafe.Escape(o.Answer), termsafe.Escape(o.Why))
+		}
+	}
+	question += "  Enter skips this account; ? shows examples.\n"
 	if err := p.say(question); err != nil {
 		return "", err
 	}
@@ -206,6 +215,18 @@ func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
 			}
 			continue
 		}
+		if n, ok := choiceNumber(answer); ok {
+			if n < 1 || n > len(offers) {
+				if err := p.say(fmt.Sprintf("  %d: no such choice\n  try again; Enter skips, ? helps\n", n)); err != nil {
+					return "", err
+				}
+				continue
+			}
+			answer = offers[n-1].Answer
+		}
+		if arn, ok := plan.NotifyTopicARN(answer); ok {
+			return arn, p.say(fmt.Sprintf("  → topic %s, instead of a new one\n\n", termsafe.Escape(arn)))
+		}
 		ep, err := plan.ParseNotify(answer)
 		if err != nil {
 			if err := p.say("  " + termsafe.Escape(strings.TrimPrefix(err.Error(), plan.ErrInvalidInput.Error()+": ")) + "\n  try again; Enter skips, ? helps\n"); err != nil {
@@ -214,6 +235,62 @@ func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
 			continue
 		}
 		return answer, p.say(fmt.Sprintf("  → protocol %s, endpoint %s\n\n", ep.Protocol, termsafe.Escape(ep.Endpoint)))
+	}
+}
+
+// choiceNumber reads an answer that picks a listed choice: a few digits,
+// never a phone number (+14155550100 is an SMS endpoint).
+func choiceNumber(s string) (int, bool) {
+	if len(s) > 3 || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// ApproveRest is asked after "a", once every remaining account's changes
+// are drawn. Only y applies them: Enter, n and Ctrl-D skip them all.
+func (p ttyPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
+	changes := 0
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		changes += len(a.Changes)
+		names[i] = who(a)
+	}
+	to := "account " + names[0]
+	if len(names) > 1 {
+		to = fmt.Sprintf("%d more accounts: %s", len(names), strings.Join(names, ", "))
+	}
+	question := fmt.Sprintf("Apply also the %d %s drawn above to %s? [y,N] ", changes, plural(changes, "change", "changes"), to)
+	if err := p.say(question); err != nil {
+		return false, err
+	}
+	var stray time.Time
+	for {
+		key, more, err := p.key()
+		if err != nil {
+			return false, err
+		}
+		switch key {
+		case terminal.KeyEnter, '\n':
+			if time.Since(stray) < p.enterWindow {
+				continue
+			}
+			return false, p.say("no\n\n")
+		case terminal.KeyEndTransmission, 'n', 'N':
+			return false, p.say("no\n\n")
+		case terminal.KeyInterrupt:
+			return false, p.cancelled()
+		case 'y', 'Y':
+			if err := p.say("yes\n\n"); err != nil || more {
+				return err == nil, err
+			}
+			return true, p.swallowEnter()
+		}
+		if err := p.say("\n  press y to apply them all, n or Enter to skip them all, Ctrl-C to cancel the run\n" + question); err != nil {
+			return false, err
+		}
+		stray = time.Now()
 	}
 }
 
