@@ -466,7 +466,8 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 // Home and End the way the editor knows them: terminals send several forms.
 type keyReader struct {
 	r io.Reader
-	// wait blocks until a key can be read; an error is the run stopped.
+	// wait, when set, blocks until a key can be read; an error is the run
+	// stopped.
 	wait                         func() error
 	interrupted, hungUp, stopped bool
 }
@@ -478,9 +479,11 @@ var keySpellings = strings.NewReplacer(
 )
 
 func (c *keyReader) Read(b []byte) (int, error) {
-	if err := c.wait(); err != nil {
-		c.stopped = true
-		return 0, io.EOF
+	if c.wait != nil {
+		if err := c.wait(); err != nil {
+			c.stopped = true
+			return 0, io.EOF
+		}
 	}
 	n, err := c.r.Read(b)
 	c.hungUp = c.hungUp || hungUp(err)
