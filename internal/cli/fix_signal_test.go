@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,4 +191,46 @@ func TestFixProcessTerminatedBySIGTERM(t *testing.T) {
 	applied := appliedOps(srv, mark)
 	require.Contains(t, applied, "iam:CreateRole ok", "the write in flight completed")
 	require.Equal(t, applied, journaledOps(t, journal), "the journal is what the sandbox applied\n%s", out.String())
+}
+
+// check and plan stopped by SIGTERM exit 143, by SIGINT 130: the cause of
+// the cancelled context (what watchInterrupts records) decides.
+func TestStoppedRunExitCodeNamesTheSignal(t *testing.T) {
+	startSandbox(t, "no-alarm")
+	for _, tc := range []struct {
+		cause error
+		code  int
+		said  string
+	}{
+		{errTerminated, exitTerminated, "trailwatch: terminated (SIGTERM)"},
+		{context.Canceled, exitCancelled, "trailwatch: cancelled"},
+	} {
+		for _, cmd := range []string{"check", "plan"} {
+			t.Run(cmd+" "+tc.said, func(t *testing.T) {
+				ctx, cancel := context.WithCancelCause(context.Background())
+				cancel(tc.cause)
+				e, _, errOut := testEnv()
+				require.Equal(t, tc.code, runApp(ctx, e, []string{"trailwatch", cmd}), errOut.String())
+				require.Contains(t, errOut.String(), tc.said)
+			})
+		}
+	}
+}
+
+// A second signal exits at once, with the code of that signal.
+func TestSecondSIGTERMExitsAtOnceWith143(t *testing.T) {
+	e, _, stderr := testEnv()
+	e.aborts = &abortList{}
+	aborted := false
+	e.atAbort(func() { aborted = true })
+	sigs := make(chan os.Signal, 2)
+	cancelled := make(chan struct{})
+	exited := make(chan int, 1)
+	go watchInterrupts(sigs, func() { close(cancelled) }, e, func(code int) { exited <- code })
+	sigs <- syscall.SIGTERM
+	<-cancelled
+	sigs <- syscall.SIGTERM
+	require.Equal(t, exitTerminated, <-exited)
+	require.True(t, aborted, "the journal is closed before the exit")
+	require.Contains(t, stderr.String(), "exiting now")
 }
