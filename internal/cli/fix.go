@@ -278,7 +278,7 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 	}
 	r.vpal = e.palette(r.view)
 	session := fix.Session{Yes: r.o.yes, Prompt: r.prompt,
-		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(r.view, a, r.vpal) },
+		Show: func(a plan.AccountPlan) error { return r.renderAccount(r.view, a, r.vpal) },
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
@@ -307,7 +307,7 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 		// drawn now, so the summary's "see above" finds their reason.
 		for i, a := range accounts {
 			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
-				if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+				if err := r.renderAccount(r.view, a, r.vpal); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -321,7 +321,7 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 // the accounts with nothing to change and nobody to ask about.
 func (r *fixRun) showUnasked(p plan.Plan) error {
 	if r.prompt == nil {
-		if err := plan.RenderText(r.view, p, r.vpal); err != nil {
+		if err := r.e.render(r.view, func(w io.Writer) error { return plan.RenderText(w, p, r.vpal) }); err != nil {
 			return err
 		}
 		fmt.Fprintln(r.view)
@@ -329,12 +329,17 @@ func (r *fixRun) showUnasked(p plan.Plan) error {
 	}
 	for _, a := range p.Accounts {
 		if len(a.Changes) == 0 && !a.NeedsNotify {
-			if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+			if err := r.renderAccount(r.view, a, r.vpal); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// renderAccount draws one account's plan, wrapped to w's terminal.
+func (r *fixRun) renderAccount(w io.Writer, a plan.AccountPlan, pal style.Palette) error {
+	return r.e.render(w, func(w io.Writer) error { return plan.RenderAccount(w, a, pal) })
 }
 
 // apply writes the approved accounts' changes, side by side, with a
@@ -402,14 +407,16 @@ func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[str
 // with JSON the steps as well, since nothing else shows them there.
 func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
 	text := func(w io.Writer, pal style.Palette, steps bool) error {
-		for _, rep := range reports {
-			if rep.Result != nil && steps {
-				if err := fix.RenderResult(w, rep, pal); err != nil {
-					return err
+		return r.e.render(w, func(w io.Writer) error {
+			for _, rep := range reports {
+				if rep.Result != nil && steps {
+					if err := fix.RenderResult(w, rep, pal); err != nil {
+						return err
+					}
 				}
 			}
-		}
-		return fix.RenderSummary(w, reports, pal)
+			return fix.RenderSummary(w, reports, pal)
+		})
 	}
 	if r.o.json {
 		if err := fix.EncodeJSON(out, reports); err != nil {
@@ -422,7 +429,7 @@ func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal s
 			for _, rep := range reports {
 				if rep.Blocked != "" && len(rep.Changes) == 0 {
 					a := plan.AccountPlan{Account: rep.Account, Profiles: rep.Profiles, Blocked: rep.Blocked}
-					if err := plan.RenderAccount(out, a, pal); err != nil {
+					if err := r.renderAccount(out, a, pal); err != nil {
 						return err
 					}
 				}
@@ -449,7 +456,7 @@ func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal s
 // counts what plan would), and 3 when a saved plan went stale.
 func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
-	if err := plan.RenderText(out, p, pal); err != nil {
+	if err := r.e.render(out, func(w io.Writer) error { return plan.RenderText(w, p, pal) }); err != nil {
 		return err
 	}
 	stale := 0

@@ -136,7 +136,8 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 	if o.json {
 		err = plan.Encode(e.stdout, p)
 	} else {
-		err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+		pal := e.palette(e.stdout)
+		err = e.render(e.stdout, func(w io.Writer) error { return plan.RenderText(w, p, pal) })
 	}
 	if err != nil {
 		return err

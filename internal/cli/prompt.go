@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
+	"github.com/trailwatch/trailwatch/internal/wrap"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -123,7 +124,7 @@ Nothing is written until every account has been asked.
 
 func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	question := fmt.Sprintf("Apply %d %s to account %s? [y,n,a,q,?] ", len(a.Changes), plural(len(a.Changes), "change", "changes"), who(a))
-	if err := p.say(approveLegend + question); err != nil {
+	if err := p.ask(approveLegend + question); err != nil {
 		return fix.Skip, err
 	}
 	// stray is when ? or a key that is no answer was read: an Enter right
@@ -146,7 +147,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 		case terminal.KeyInterrupt:
 			return fix.Skip, p.cancelled()
 		case '?':
-			if err := p.say("?\n" + approveHelp + question); err != nil {
+			if err := p.ask("?\n" + approveHelp + question); err != nil {
 				return fix.Skip, err
 			}
 			stray = time.Now()
@@ -164,7 +165,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 				return k.decision, p.swallowEnter()
 			}
 		}
-		if err := p.say("\n  press y, n, a, q or ? (Enter skips)\n" + question); err != nil {
+		if err := p.ask("\n  press y, n, a, q or ? (Enter skips)\n" + question); err != nil {
 			return fix.Skip, err
 		}
 		stray = time.Now()
@@ -194,7 +195,7 @@ func (p ttyPrompter) Notify(a plan.AccountPlan, offers []fix.Offer) (string, err
 		}
 	}
 	question += "  Enter skips this account; ? shows examples.\n"
-	if err := p.say(question); err != nil {
+	if err := p.ask(question); err != nil {
 		return "", err
 	}
 	for {
@@ -262,7 +263,7 @@ func (p ttyPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
 		to = fmt.Sprintf("%d more accounts: %s", len(names), strings.Join(names, ", "))
 	}
 	question := fmt.Sprintf("Apply also the %d %s drawn above to %s? [y,N] ", changes, plural(changes, "change", "changes"), to)
-	if err := p.say(question); err != nil {
+	if err := p.ask(question); err != nil {
 		return false, err
 	}
 	var stray time.Time
@@ -287,7 +288,7 @@ func (p ttyPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
 			}
 			return true, p.swallowEnter()
 		}
-		if err := p.say("\n  press y to apply them all, n or Enter to skip them all, Ctrl-C to cancel the run\n" + question); err != nil {
+		if err := p.ask("\n  press y to apply them all, n or Enter to skip them all, Ctrl-C to cancel the run\n" + question); err != nil {
 			return false, err
 		}
 		stray = time.Now()
@@ -308,6 +309,22 @@ func (p ttyPrompter) say(s string) error {
 		return fmt.Errorf("prompt: %w", err)
 	}
 	return nil
+}
+
+// ask writes a question as say does, each line wrapped at word boundaries
+// to the terminal's width, so a name in it is never split; the spaces the
+// question ends with, before its answer, are kept. What is echoed back
+// after an answer is written as is.
+func (p ttyPrompter) ask(s string) error {
+	if width, _, err := term.GetSize(int(p.in.Fd())); err == nil && width > 0 {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			body := strings.TrimRight(l, " ")
+			lines[i] = wrap.Line(body, width) + l[len(body):]
+		}
+		s = strings.Join(lines, "\n")
+	}
+	return p.say(s)
 }
 
 func (p ttyPrompter) cancelled() error {
