@@ -70,22 +70,19 @@ const sqsQueue = "arn:aws:sqs:us-east-1:111111111111:q"
 
 const alertTopic = "arn:aws:sns:us-east-1:111111111111:alerts"
 
-// topicCall is how a test records UseTopic among the re-plans.
-func topicCall(i int, arn string) struct {
+// replanCall is one re-plan of account i: with an endpoint, or (topicCall)
+// with a topic.
+type replanCall struct {
 	i  int
 	ep plan.Endpoint
-} {
-	return struct {
-		i  int
-		ep plan.Endpoint
-	}{i, plan.Endpoint{Protocol: "topic", Endpoint: arn}}
+}
+
+// topicCall is how a test records UseTopic among the re-plans.
+func topicCall(i int, arn string) replanCall {
+	return replanCall{i, plan.Endpoint{Protocol: "topic", Endpoint: arn}}
 }
 
 func TestSessionApprove(t *testing.T) {
-	type replanCall struct {
-		i  int
-		ep plan.Endpoint
-	}
 	for _, tc := range []struct {
 		name      string
 		accounts  []plan.AccountPlan
