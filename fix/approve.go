@@ -3,6 +3,7 @@ package fix
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/trailwatch/trailwatch/plan"
@@ -29,8 +30,24 @@ type Prompter interface {
 	Approve(a plan.AccountPlan) (Decision, error)
 	// Notify asks who should be told, for an account whose plan is blocked
 	// only for want of a subscriber; a is that account planned with
-	// Placeholder, already shown. "" declines.
-	Notify(a plan.AccountPlan) (string, error)
+	// Placeholder, already shown. offers are answers the person may pick
+	// instead of typing one: endpoints named for earlier accounts and the
+	// account's own topics with a confirmed subscriber. The answer is an
+	// endpoint, or a topic ARN to notify instead of a new topic; ""
+	// declines.
+	Notify(a plan.AccountPlan, offers []Offer) (string, error)
+	// ApproveRest asks once whether to apply every account drawn after
+	// "all" was answered; false, the default, applies none of them.
+	ApproveRest(accounts []plan.AccountPlan) (bool, error)
+}
+
+// Offer is an answer to "who should be notified?" the person may pick.
+type Offer struct {
+	// Answer is what picking it answers: an endpoint as --notify takes it,
+	// or a topic ARN.
+	Answer string
+	// Why says where it comes from, e.g. "as answered for account 1111…".
+	Why string
 }
 
 // Placeholder stands for the endpoint nobody has named yet: an account
@@ -40,14 +57,14 @@ var Placeholder = plan.Endpoint{Protocol: "PROTOCOL", Endpoint: "ENDPOINT"}
 
 // Session decides which accounts are applied: all with Yes, else by asking
 // through Prompt. Show draws one account's diff before it is asked about;
-// Replan re-plans account i with one more endpoint to notify; Note tells
-// the person what was decided for them (an endpoint reused after "all").
+// Replan re-plans account i with one more endpoint to notify, UseTopic
+// with an existing topic (--topic-arn) instead of a new one.
 type Session struct {
-	Yes    bool
-	Prompt Prompter
-	Show   func(a plan.AccountPlan) error
-	Replan func(ctx context.Context, i int, notify plan.Endpoint) (plan.AccountPlan, error)
-	Note   func(msg string) error
+	Yes      bool
+	Prompt   Prompter
+	Show     func(a plan.AccountPlan) error
+	Replan   func(ctx context.Context, i int, notify plan.Endpoint) (plan.AccountPlan, error)
+	UseTopic func(ctx context.Context, i int, topicARN string) (plan.AccountPlan, error)
 }
 
 // Approval is the outcome of a Session for one account.
@@ -60,37 +77,29 @@ const (
 	Declined
 )
 
-// notifyState is what the walk remembers of the answers to "who should be
-// notified?": after "all", the last endpoint named serves every remaining
-// account, and the question is asked at most once more.
-type notifyState struct {
-	last          *plan.Endpoint
-	lastFrom      string
-	askedAfterAll bool
-}
-
 // Approve walks the accounts in order. It may replace an account's plan
 // (after asking whom to notify), so it returns the plans to apply with the
 // decision for each. The error is ErrCancelled when the person interrupts.
+//
+// "All" does not apply what the person has not seen: every remaining
+// account's changes are drawn (each blocked one asked whom to notify, with
+// earlier answers offered, never reused unasked), then one question covers
+// them together, and its default applies none of them.
 func (s Session) Approve(ctx context.Context, accounts []plan.AccountPlan) ([]plan.AccountPlan, []Approval, error) {
 	out := make([]plan.AccountPlan, len(accounts))
 	copy(out, accounts)
 	approvals := make([]Approval, len(out))
-	all, quit := s.Yes, false
-	var ns notifyState
+	quit := false
+	var answered []Offer
 	for i := range out {
 		if ctx.Err() != nil {
 			return out, approvals, ErrCancelled
 		}
-		a := out[i]
-		shown := false
-		if a.NeedsNotify && s.Prompt != nil && !quit && s.Replan != nil {
-			replanned, wasShown, err := s.askNotify(ctx, i, a, all, &ns)
-			if err != nil {
-				return out, approvals, err
-			}
-			a, out[i], shown = replanned, replanned, wasShown
+		a, shown, err := s.prepare(ctx, i, out[i], quit, &answered)
+		if err != nil {
+			return out, approvals, err
 		}
+		out[i] = a
 		switch {
 		case len(a.Changes) == 0:
 			approvals[i] = NothingToDo
@@ -98,7 +107,7 @@ func (s Session) Approve(ctx context.Context, accounts []plan.AccountPlan) ([]pl
 		case quit:
 			approvals[i] = Declined
 			continue
-		case all:
+		case s.Yes:
 			approvals[i] = Approved
 			continue
 		case s.Prompt == nil:
@@ -120,7 +129,8 @@ func (s Session) Approve(ctx context.Context, accounts []plan.AccountPlan) ([]pl
 		case Yes:
 			approvals[i] = Approved
 		case All:
-			approvals[i], all = Approved, true
+			approvals[i] = Approved
+			return out, approvals, s.approveRest(ctx, out, approvals, i+1, &answered)
 		case Quit:
 			approvals[i], quit = Declined, true
 		default:
@@ -130,30 +140,61 @@ func (s Session) Approve(ctx context.Context, accounts []plan.AccountPlan) ([]pl
 	return out, approvals, nil
 }
 
-// askNotify shows what naming someone to notify would unblock and asks
-// whom; after "all" it reuses the last endpoint named instead, or asks once.
-// shown says the account's diff is on the screen already.
-func (s Session) askNotify(ctx context.Context, i int, a plan.AccountPlan, all bool, ns *notifyState) (_ plan.AccountPlan, shown bool, _ error) {
-	if all && ns.last != nil {
-		replanned, err := s.Replan(ctx, i, *ns.last)
-		if err != nil {
-			return a, false, err
-		}
-		if s.Note != nil && len(replanned.Changes) > 0 {
-			who := a.Account
-			if len(a.Profiles) > 0 {
-				who += " (profile " + strings.Join(a.Profiles, ", ") + ")"
-			}
-			msg := fmt.Sprintf("Account %s: notifying %s %s, as answered for account %s.", who, ns.last.Protocol, ns.last.Endpoint, ns.lastFrom)
-			if err := s.Note(msg); err != nil {
-				return a, false, err
-			}
-		}
-		return replanned, false, nil
-	}
-	if all && ns.askedAfterAll {
+// prepare asks whom to notify for an account that needs it (unless the
+// questions have ended). shown says its diff is on the screen already.
+func (s Session) prepare(ctx context.Context, i int, a plan.AccountPlan, quit bool, answered *[]Offer) (plan.AccountPlan, bool, error) {
+	if !a.NeedsNotify || s.Prompt == nil || quit || s.Replan == nil {
 		return a, false, nil
 	}
+	return s.askNotify(ctx, i, a, answered)
+}
+
+// approveRest draws every account from `from` on and asks once for all of
+// those with changes.
+func (s Session) approveRest(ctx context.Context, out []plan.AccountPlan, approvals []Approval, from int, answered *[]Offer) error {
+	var rest []int
+	for j := from; j < len(out); j++ {
+		if ctx.Err() != nil {
+			return ErrCancelled
+		}
+		a, shown, err := s.prepare(ctx, j, out[j], false, answered)
+		if err != nil {
+			return err
+		}
+		out[j] = a
+		if len(a.Changes) == 0 {
+			approvals[j] = NothingToDo
+			continue
+		}
+		if s.Show != nil && !shown {
+			if err := s.Show(a); err != nil {
+				return err
+			}
+		}
+		approvals[j] = Declined
+		rest = append(rest, j)
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	plans := make([]plan.AccountPlan, len(rest))
+	for k, j := range rest {
+		plans[k] = out[j]
+	}
+	ok, err := s.Prompt.ApproveRest(plans)
+	if err != nil || !ok {
+		return err
+	}
+	for _, j := range rest {
+		approvals[j] = Approved
+	}
+	return nil
+}
+
+// askNotify shows what naming someone to notify would unblock and asks
+// whom, offering the answers given for earlier accounts and the account's
+// own topics. shown says the account's diff is on the screen already.
+func (s Session) askNotify(ctx context.Context, i int, a plan.AccountPlan, answered *[]Offer) (_ plan.AccountPlan, shown bool, _ error) {
 	preview, err := s.Replan(ctx, i, Placeholder)
 	if err != nil {
 		return a, false, err
@@ -167,12 +208,18 @@ func (s Session) askNotify(ctx context.Context, i int, a plan.AccountPlan, all b
 			return a, false, err
 		}
 	}
-	if all {
-		ns.askedAfterAll = true
+	offers := slices.Clone(*answered)
+	for _, arn := range a.TopicCandidates {
+		offers = append(offers, Offer{Answer: arn, Why: "a topic of this account with a confirmed subscriber"})
 	}
-	answer, err := s.Prompt.Notify(preview)
+	answer, err := s.Prompt.Notify(preview, offers)
 	if err != nil || answer == "" {
 		return a, true, err
+	}
+	if arn, ok := plan.NotifyTopicARN(answer); ok && s.UseTopic != nil {
+		replanned, err := s.UseTopic(ctx, i, arn)
+		// The diff drawn was for a new topic: the one to approve differs.
+		return replanned, false, err
 	}
 	ep, err := plan.ParseNotify(answer)
 	if err != nil {
@@ -183,6 +230,12 @@ func (s Session) askNotify(ctx context.Context, i int, a plan.AccountPlan, all b
 	if err != nil {
 		return a, true, err
 	}
-	ns.last, ns.lastFrom = &ep, a.Account
+	who := a.Account
+	if len(a.Profiles) > 0 {
+		who += " (profile " + strings.Join(a.Profiles, ", ") + ")"
+	}
+	offer := Offer{Answer: answer, Why: "as answered for account " + who}
+	*answered = slices.DeleteFunc(*answered, func(o Offer) bool { return o.Answer == answer })
+	*answered = append([]Offer{offer}, *answered...)
 	return replanned, true, nil
 }

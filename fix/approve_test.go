@@ -17,6 +17,7 @@ type scriptedPrompter struct {
 	decisions map[string]Decision // unlisted accounts get the zero Decision, Skip: what Enter gives
 	notify    map[string]string
 	errs      map[string]error // "approve ACCOUNT" or "notify ACCOUNT" → error
+	rest      bool             // the answer to ApproveRest
 	log       *[]string
 }
 
@@ -29,13 +30,26 @@ func (p scriptedPrompter) Approve(a plan.AccountPlan) (Decision, error) {
 	return p.decisions[a.Account], nil
 }
 
-func (p scriptedPrompter) Notify(a plan.AccountPlan) (string, error) {
+func (p scriptedPrompter) Notify(a plan.AccountPlan, offers []Offer) (string, error) {
 	q := "notify " + a.Account
-	*p.log = append(*p.log, q)
+	logged := q
+	for _, o := range offers {
+		logged += " [" + o.Answer + ": " + o.Why + "]"
+	}
+	*p.log = append(*p.log, logged)
 	if err := p.errs[q]; err != nil {
 		return "", err
 	}
 	return p.notify[a.Account], nil
+}
+
+func (p scriptedPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
+	q := "approve rest"
+	for _, a := range accounts {
+		q += fmt.Sprintf(" %s (%d changes)", a.Account, len(a.Changes))
+	}
+	*p.log = append(*p.log, q)
+	return p.rest, p.errs["approve rest"]
 }
 
 func withChanges(id string, changes int) plan.AccountPlan {
@@ -54,11 +68,21 @@ func blockedForNotify(id string) plan.AccountPlan {
 
 const sqsQueue = "arn:aws:sqs:us-east-1:111111111111:q"
 
+const alertTopic = "arn:aws:sns:us-east-1:111111111111:alerts"
+
+// replanCall is one re-plan of account i: with an endpoint, or (topicCall)
+// with a topic.
+type replanCall struct {
+	i  int
+	ep plan.Endpoint
+}
+
+// topicCall is how a test records UseTopic among the re-plans.
+func topicCall(i int, arn string) replanCall {
+	return replanCall{i, plan.Endpoint{Protocol: "topic", Endpoint: arn}}
+}
+
 func TestSessionApprove(t *testing.T) {
-	type replanCall struct {
-		i  int
-		ep plan.Endpoint
-	}
 	for _, tc := range []struct {
 		name      string
 		accounts  []plan.AccountPlan
@@ -67,6 +91,8 @@ func TestSessionApprove(t *testing.T) {
 		decisions map[string]Decision
 		notify    map[string]string
 		errs      map[string]error
+		rest      bool
+		topics    map[string][]string // an account's TopicCandidates
 		cancelled bool
 		// replanChanges is how many changes Replan gives the account it re-plans.
 		replanChanges int
@@ -75,7 +101,6 @@ func TestSessionApprove(t *testing.T) {
 		want        []Approval
 		wantAsked   []string
 		wantReplans []replanCall
-		wantNotes   []string
 		wantErr     error
 		// wantChanges is the number of changes of each returned plan.
 		wantChanges []int
@@ -94,11 +119,27 @@ func TestSessionApprove(t *testing.T) {
 			wantAsked: []string{"show A", "approve A (1 changes)", "show B", "approve B (1 changes)"},
 		},
 		{
-			name:      "All approves this and the rest without asking again",
+			name:      "All draws every remaining account, then asks once for them all: y approves them",
 			accounts:  []plan.AccountPlan{withChanges("A", 1), withChanges("B", 1), withChanges("C", 3), withChanges("D", 0), withChanges("E", 2)},
 			decisions: map[string]Decision{"B": All},
+			rest:      true,
 			want:      []Approval{Declined, Approved, Approved, NothingToDo, Approved},
-			wantAsked: []string{"show A", "approve A (1 changes)", "show B", "approve B (1 changes)"},
+			wantAsked: []string{"show A", "approve A (1 changes)", "show B", "approve B (1 changes)",
+				"show C", "show E", "approve rest C (3 changes) E (2 changes)"},
+		},
+		{
+			name:      "All, then the default answer for the rest declines all of them",
+			accounts:  []plan.AccountPlan{withChanges("A", 1), withChanges("B", 2), withChanges("C", 0)},
+			decisions: map[string]Decision{"A": All},
+			want:      []Approval{Approved, Declined, NothingToDo},
+			wantAsked: []string{"show A", "approve A (1 changes)", "show B", "approve rest B (2 changes)"},
+		},
+		{
+			name:      "All on the last account with changes asks nothing more",
+			accounts:  []plan.AccountPlan{withChanges("A", 1), withChanges("B", 0)},
+			decisions: map[string]Decision{"A": All},
+			want:      []Approval{Approved, NothingToDo},
+			wantAsked: []string{"show A", "approve A (1 changes)"},
 		},
 		{
 			name:      "Quit declines this and the rest without asking again",
@@ -180,40 +221,41 @@ func TestSessionApprove(t *testing.T) {
 			wantChanges: []int{1, 0},
 		},
 		{
-			name:          "All after naming an endpoint: a later account needing one reuses it, unasked, and is told so",
+			name:          "All after naming an endpoint: a later account needing one is asked, the answer offered, not reused",
 			accounts:      []plan.AccountPlan{blockedForNotify("A"), withChanges("B", 1), blockedForNotify("C")},
-			notify:        map[string]string{"A": "sqs:" + sqsQueue},
+			notify:        map[string]string{"A": "sqs:" + sqsQueue, "C": "sqs:" + sqsQueue},
 			decisions:     map[string]Decision{"A": All},
+			rest:          true,
 			replanChanges: 3,
 			want:          []Approval{Approved, Approved, Approved},
-			wantAsked:     []string{"show A", "notify A", "approve A (3 changes)"},
+			wantAsked: []string{"show A", "notify A", "approve A (3 changes)", "show B", "show C",
+				"notify C [sqs:" + sqsQueue + ": as answered for account A]", "approve rest B (1 changes) C (3 changes)"},
 			wantReplans: []replanCall{{0, Placeholder}, {0, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}},
-				{2, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
-			wantNotes:   []string{"Account C: notifying sqs " + sqsQueue + ", as answered for account A."},
+				{2, Placeholder}, {2, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
 			wantChanges: []int{3, 1, 3},
 		},
 		{
-			name:          "All before any endpoint was named: the question is asked once, the answer serves the rest",
-			accounts:      []plan.AccountPlan{withChanges("A", 1), blockedForNotify("B"), blockedForNotify("C")},
-			decisions:     map[string]Decision{"A": All},
-			notify:        map[string]string{"B": "sqs:" + sqsQueue},
-			replanChanges: 3,
-			want:          []Approval{Approved, Approved, Approved},
-			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B"},
-			wantReplans: []replanCall{{1, Placeholder}, {1, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}},
-				{2, plan.Endpoint{Protocol: "sqs", Endpoint: sqsQueue}}},
-			wantNotes:   []string{"Account C: notifying sqs " + sqsQueue + ", as answered for account B."},
-			wantChanges: []int{1, 3, 3},
-		},
-		{
-			name:          "All, then an empty answer: the rest are not asked again and stay blocked",
+			name:          "All, then an empty answer: that account stays blocked and is not in the last question",
 			accounts:      []plan.AccountPlan{withChanges("A", 1), blockedForNotify("B"), blockedForNotify("C")},
 			decisions:     map[string]Decision{"A": All},
 			replanChanges: 3,
 			want:          []Approval{Approved, NothingToDo, NothingToDo},
-			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B"},
-			wantReplans:   []replanCall{{1, Placeholder}},
+			wantAsked:     []string{"show A", "approve A (1 changes)", "show B", "notify B", "show C", "notify C"},
+			wantReplans:   []replanCall{{1, Placeholder}, {2, Placeholder}},
 			wantChanges:   []int{1, 0, 0},
+		},
+		{
+			name:          "NeedsNotify: the account's topics are offered; picking one re-plans with it and draws the new plan",
+			accounts:      []plan.AccountPlan{blockedForNotify("A")},
+			topics:        map[string][]string{"A": {alertTopic}},
+			notify:        map[string]string{"A": alertTopic},
+			decisions:     map[string]Decision{"A": Yes},
+			replanChanges: 2,
+			want:          []Approval{Approved},
+			wantAsked: []string{"show A", "notify A [" + alertTopic + ": a topic of this account with a confirmed subscriber]",
+				"show A", "approve A (2 changes)"},
+			wantReplans: []replanCall{{0, Placeholder}, topicCall(0, alertTopic)},
+			wantChanges: []int{2},
 		},
 		{
 			name:          "NeedsNotify: an answer that is no endpoint is an error, not a re-plan",
@@ -274,12 +316,7 @@ func TestSessionApprove(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var asked []string
 			var replans []replanCall
-			var notes []string
 			s := Session{
-				Note: func(msg string) error {
-					notes = append(notes, msg)
-					return nil
-				},
 				Yes: tc.yes,
 				Show: func(a plan.AccountPlan) error {
 					asked = append(asked, "show "+a.Account)
@@ -292,9 +329,16 @@ func TestSessionApprove(t *testing.T) {
 					}
 					return withChanges(tc.accounts[i].Account, tc.replanChanges), nil
 				},
+				UseTopic: func(_ context.Context, i int, arn string) (plan.AccountPlan, error) {
+					replans = append(replans, topicCall(i, arn))
+					return withChanges(tc.accounts[i].Account, tc.replanChanges), nil
+				},
+			}
+			for i := range tc.accounts {
+				tc.accounts[i].TopicCandidates = tc.topics[tc.accounts[i].Account]
 			}
 			if !tc.noPrompt {
-				s.Prompt = scriptedPrompter{decisions: tc.decisions, notify: tc.notify, errs: tc.errs, log: &asked}
+				s.Prompt = scriptedPrompter{decisions: tc.decisions, notify: tc.notify, errs: tc.errs, rest: tc.rest, log: &asked}
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -313,7 +357,6 @@ func TestSessionApprove(t *testing.T) {
 			require.Equal(t, tc.want, approvals)
 			require.Equal(t, tc.wantAsked, asked)
 			require.Equal(t, tc.wantReplans, replans)
-			require.Equal(t, tc.wantNotes, notes)
 			require.Len(t, got, len(tc.accounts))
 			if tc.wantChanges != nil {
 				var changes []int

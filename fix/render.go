@@ -69,7 +69,7 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for _, s := range res.Steps {
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), esc(s.Change.Operation), esc(s.Change.Target), esc(stepText(s)))
+		fmt.Fprintf(tw, "  %s %s\t%s %s\t%s\t%s\n", mark(s.Status, pal), esc(s.Change.ID), action(s.Change.Action, pal), esc(s.Change.Operation), esc(s.Change.Target), esc(stepText(s)))
 	}
 	tw.Flush()
 	if len(res.Rollback) > 0 {
@@ -153,6 +153,15 @@ func mark(s StepStatus, pal style.Palette) string {
 		return pal.Warn("!")
 	}
 	return pal.Faint("-")
+}
+
+// action marks a step as the diff did: + creates, ~ updates what exists
+// (an alarm or trail of the user's), so the list tells them apart.
+func action(a plan.Action, pal style.Palette) string {
+	if a == plan.Update {
+		return pal.Warn("~")
+	}
+	return pal.Good("+")
 }
 
 func stepText(s Step) string {

@@ -91,9 +91,14 @@ type AccountPlan struct {
 	// Controls is each control's verdict and, when it gets no changes
 	// although it fails, why; set only when several controls are planned
 	// (docs/plan.md, "Several controls").
-	Controls     []ControlPlan `json:"controls,omitempty"`
-	Changes      []Change      `json:"changes"`
-	Fingerprints []Fingerprint `json:"fingerprints"`
+	Controls []ControlPlan `json:"controls,omitempty"`
+	// TopicCandidates are the account's topics, in the alarm's region, with
+	// a confirmed subscriber CloudWatch can publish to: what --topic-arn
+	// could name instead of a new topic. Looked up only for an account
+	// with NeedsNotify; never chosen by plan.
+	TopicCandidates []string      `json:"topic_candidates,omitempty"`
+	Changes         []Change      `json:"changes"`
+	Fingerprints    []Fingerprint `json:"fingerprints"`
 }
 
 // Verdict is check's verdict the plan was computed from.

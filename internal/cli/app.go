@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -83,37 +85,62 @@ func defaultUsageErrors(cmds []*cli.Command) {
 // Run runs trailwatch with the process's arguments and streams and returns
 // its exit code.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal, aborts: &abortList{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, isTerminal: osIsTerminal, aborts: &abortList{},
+		stopSignal: &atomic.Pointer[os.Signal]{}}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt)
+	// SIGTERM is what CI systems and service managers send to cancel a
+	// job: it is handled as Ctrl-C is, so the journal stays truthful.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go watchInterrupts(sigs, cancel, e, os.Exit)
+	go watchInterrupts(sigs, func() { cancel(signalCause(e.stoppedBy())) }, e, os.Exit)
 	return runApp(ctx, e, args)
 }
 
-// watchInterrupts turns the first Ctrl-C into a cancelled context: the
-// commands stop starting work (fix completes the writes already sent and
-// journals them) and report what happened. A second one exits at once,
-// after what is being journaled is on disk.
+// errTerminated is the cause of a context cancelled by SIGTERM; a run it
+// ends exits exitTerminated instead of exitCancelled.
+var errTerminated = errors.New("terminated (SIGTERM)")
+
+// watchInterrupts turns the first Ctrl-C or SIGTERM into a cancelled
+// context: the commands stop starting work (fix completes the writes
+// already sent and journals them) and report what happened. A second one
+// exits at once, after what is being journaled is on disk.
 func watchInterrupts(sigs <-chan os.Signal, cancel func(), e *env, exit func(int)) {
-	if _, ok := <-sigs; !ok {
+	sig, ok := <-sigs
+	if !ok {
 		return
 	}
+	e.noteSignal(sig)
 	cancel()
-	if _, ok := <-sigs; !ok {
+	if sig, ok = <-sigs; !ok {
 		return
 	}
 	e.abort()
 	fmt.Fprintln(e.stderr, "trailwatch: interrupted again: exiting now; writes still in flight are not in the journal")
+	if sig == syscall.SIGTERM {
+		exit(exitTerminated)
+	}
 	exit(exitCancelled)
+}
+
+func signalCause(sig os.Signal) error {
+	if sig == syscall.SIGTERM {
+		return errTerminated
+	}
+	return context.Canceled
 }
 
 func runApp(ctx context.Context, e *env, args []string) int {
 	err := newApp(e).RunContext(ctx, args)
 	if err == nil && ctx.Err() != nil {
 		err = errCancelled
+	}
+	if errors.Is(err, errCancelled) && errors.Is(context.Cause(ctx), errTerminated) {
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			err = &exitError{code: exitTerminated, err: errTerminated}
+		}
 	}
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {

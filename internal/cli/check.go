@@ -111,7 +111,7 @@ func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
 	if ctx.Err() != nil {
 		return errCancelled
 	}
-	if err := report.Write(e.stdout, o.output, rep, e.palette(e.stdout)); err != nil {
+	if err := writeReport(e, o.output, rep); err != nil {
 		return err
 	}
 	for i, f := range o.files {

@@ -104,12 +104,12 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 		}
 	}()
 
-	w := e.stdout
-	fmt.Fprintf(w, "%s\n\n", d.pal.Bold("trailwatch demo: check → pattern → plan → fix → check → drill, against a sandbox AWS account in this process."))
-	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
-	fmt.Fprintf(w, "a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n")
-	fmt.Fprintf(w, "and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n")
-	fmt.Fprintf(w, "the $ line is what you would type against your own account (add --profile NAME to pick one).\n")
+	w := e.narration()
+	fmt.Fprintf(w, "%s\n\n", d.pal.Bold(e.paragraph("trailwatch demo: check → pattern → plan → fix → check → drill, against a sandbox AWS account in this process.")))
+	fmt.Fprintf(w, "%s\n", e.paragraph(fmt.Sprintf("The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n"+
+		"a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n"+
+		"and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n"+
+		"the $ line is what you would type against your own account (add --profile NAME to pick one).", sandbox.DefaultAccount, sandbox.DefaultRegion)))
 
 	for _, s := range []demoStep{{
 		title: "Is the control met?",
@@ -187,10 +187,10 @@ func (d *demo) run(s demoStep) error {
 	if shown == nil {
 		shown = s.args
 	}
-	w := d.e.stdout
+	w := d.e.narration()
 	fmt.Fprintf(w, "\n%s\n", d.pal.Bold(fmt.Sprintf("── %d. %s %s", d.step, s.title, strings.Repeat("─", max(3, 66-len([]rune(s.title)))))))
 	fmt.Fprintf(w, "$ trailwatch %s\n", shellJoin(shown))
-	fmt.Fprintf(w, "%s\n\n", d.pal.Faint(s.about))
+	fmt.Fprintf(w, "%s\n\n", d.pal.Faint(d.e.paragraph(s.about)))
 	code := runApp(d.ctx, d.child, append([]string{"trailwatch"}, s.args...))
 	if code == exitCancelled || d.ctx.Err() != nil {
 		return errCancelled

@@ -148,7 +148,7 @@ type drillRun struct {
 }
 
 func runDrill(ctx context.Context, e *env, o drillOptions) error {
-	r, err := startDrill(e, o)
+	r, err := startDrill(ctx, e, o)
 	defer r.close()
 	if err != nil {
 		return err
@@ -186,9 +186,9 @@ func runDrill(ctx context.Context, e *env, o drillOptions) error {
 
 // startDrill makes sure the run can go to its end before anything is
 // read: someone to ask (or --yes), a writable journal and report file.
-func startDrill(e *env, o drillOptions) (*drillRun, error) {
+func startDrill(ctx context.Context, e *env, o drillOptions) (*drillRun, error) {
 	r := &drillRun{e: e, o: o}
-	if p, ok := e.prompter(); ok && !o.yes && !o.dry {
+	if p, _, ok := e.prompter(ctx.Done()); ok && !o.yes && !o.dry {
 		r.asker, _ = p.(drillAsker)
 	}
 	if !o.yes && !o.dry && r.asker == nil {

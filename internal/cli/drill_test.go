@@ -193,7 +193,12 @@ type drillPrompter struct {
 func (p *drillPrompter) Approve(plan.AccountPlan) (fix.Decision, error) {
 	panic("drill asks no fix question")
 }
-func (p *drillPrompter) Notify(plan.AccountPlan) (string, error) { panic("drill asks no fix question") }
+func (p *drillPrompter) Notify(plan.AccountPlan, []fix.Offer) (string, error) {
+	panic("drill asks no fix question")
+}
+func (p *drillPrompter) ApproveRest([]plan.AccountPlan) (bool, error) {
+	panic("drill asks no fix question")
+}
 func (p *drillPrompter) ConfirmDrill(int) (bool, error) {
 	p.asked++
 	if p.before != nil {

@@ -4,15 +4,18 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 
 	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/internal/wrap"
 )
 
 // env is what a command may touch of the outside world and the dependencies
@@ -38,6 +41,29 @@ type env struct {
 	// controls, when set, are the controls plan and fix work on (the
 	// family demo's); unset, the flags decide.
 	controls []control.Control
+	// stopSignal, when set, holds the first signal that stopped the run
+	// (SIGINT or SIGTERM), which decides the exit code; shared by the
+	// copies the demo makes.
+	stopSignal *atomic.Pointer[os.Signal]
+	// width, when set, stands in for the terminal's width (tests); 0 is
+	// no wrapping.
+	width func(w io.Writer) int
+}
+
+func (e *env) noteSignal(sig os.Signal) {
+	if e.stopSignal != nil {
+		e.stopSignal.Store(&sig)
+	}
+}
+
+func (e *env) stoppedBy() os.Signal {
+	if e.stopSignal == nil {
+		return nil
+	}
+	if s := e.stopSignal.Load(); s != nil {
+		return *s
+	}
+	return nil
 }
 
 type abortList struct {
@@ -72,6 +98,38 @@ func (e *env) palette(w io.Writer) style.Palette {
 		Faint: paint(color.Faint),
 		Bold:  paint(color.Bold),
 	}
+}
+
+// termWidth is the width of the terminal w is, 0 when w is not one: text
+// is then written as is, one line per line.
+func (e *env) termWidth(w io.Writer) int {
+	if e.width != nil {
+		return e.width(w)
+	}
+	f, ok := w.(*os.File)
+	if !ok || !e.isTerminal(w) {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
+}
+
+// render draws text through f onto w, wrapped at word boundaries to w's
+// terminal width (values such as ARNs are never split); without a
+// terminal, exactly as f writes it.
+func (e *env) render(w io.Writer, f func(io.Writer) error) error {
+	width := e.termWidth(w)
+	if width <= 0 {
+		return f(w)
+	}
+	ww := wrap.New(w, width).(*wrap.Writer)
+	if err := f(ww); err != nil {
+		return err
+	}
+	return ww.Flush()
 }
 
 // atAbort registers what must be done before exiting at once on a second

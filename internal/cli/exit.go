@@ -16,6 +16,10 @@ const (
 	exitUsage     = 2   // bad usage or bad input (flags, pattern syntax, files)
 	exitFailed    = 3   // could not evaluate or apply (AWS errors, MANUAL results)
 	exitCancelled = 130 // interrupted or cancelled by the user
+	// exitTerminated is a run of check, plan or fix stopped by SIGTERM:
+	// 128+15, what a shell reports for a process SIGTERM killed, so a CI
+	// log tells a cancelled job from a person's Ctrl-C.
+	exitTerminated = 143
 )
 
 // errCancelled is returned when the user interrupts a run.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -56,7 +57,7 @@ func fixCommand(e *env) *cli.Command {
 		Description: "Runs check and plan, then applies each approved account's changes in order, re-reading every target\n" +
 			"before writing it, and checks again. Exit 0 when every selected account is compliant afterwards, 1 when\n" +
 			"some still is not (or was declined), 2 on bad input, 3 when an apply failed or an account could not be\n" +
-			"evaluated, 130 when interrupted. See docs/fix.md.",
+			"evaluated, 130 when interrupted (143 for SIGTERM). See docs/fix.md.",
 		Flags: append(planFlags(),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking (needed when not at a terminal)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change and change nothing (no write API is called)"},
@@ -111,11 +112,13 @@ type fixRun struct {
 	e    *env
 	o    fixOptions
 	opts plan.Options // the plan's options: the flags', or the saved plan's
-	// prompt asks per account; nil with --yes.
-	prompt  fix.Prompter
-	saved   *plan.Plan
-	journal *fix.Journal // nil on a dry run
-	html    *pendingFile // --report
+	// prompt asks per account; nil with --yes. promptOut is where it draws:
+	// stderr, or the controlling terminal when stderr is redirected.
+	prompt    fix.Prompter
+	promptOut io.Writer
+	saved     *plan.Plan
+	journal   *fix.Journal // nil on a dry run
+	html      *pendingFile // --report
 	// view is where a person sees the diff and the questions: stdout only
 	// when it is that terminal and holds text.
 	view io.Writer
@@ -130,7 +133,7 @@ type fixRun struct {
 }
 
 func runFix(ctx context.Context, e *env, o fixOptions) error {
-	r, err := startFix(e, o)
+	r, err := startFix(ctx, e, o)
 	defer r.close()
 	if err != nil {
 		return err
@@ -164,14 +167,19 @@ func runFix(ctx context.Context, e *env, o fixOptions) error {
 // startFix makes sure the run can go to its end before anything is read:
 // someone to ask (or --yes), a readable saved plan, a writable journal and
 // report file.
-func startFix(e *env, o fixOptions) (*fixRun, error) {
+func startFix(ctx context.Context, e *env, o fixOptions) (*fixRun, error) {
 	r := &fixRun{e: e, o: o, opts: o.plan}
-	prompt, interactive := e.prompter()
-	if !o.yes && !o.dry && !interactive {
-		return r, usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
-	}
-	if !o.yes {
-		r.prompt = prompt
+	// With --yes or --dry-run nobody is asked, and the controlling
+	// terminal is not opened.
+	if !o.yes && !o.dry {
+		prompt, out, interactive := e.prompter(ctx.Done())
+		if !interactive {
+			return r, usageError("fix changes AWS resources and there is no terminal to ask at: pass --yes to apply without asking, or --dry-run to preview")
+		}
+		r.prompt, r.promptOut = prompt, out
+		if f, ok := out.(*os.File); ok && out != e.stderr {
+			r.closers = append(r.closers, func() { f.Close() })
+		}
 	}
 	if o.planFile != "" {
 		p, err := plan.Read(o.planFile)
@@ -271,19 +279,24 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 	// last stream asked about, which must be the one questions go to.
 	r.pal = e.palette(e.stdout)
 	r.view = e.stdout
-	if r.o.json || (r.prompt != nil && !e.isTerminal(e.stdout)) {
+	switch {
+	case r.prompt != nil && (r.o.json || !e.isTerminal(e.stdout)):
+		r.view = r.promptOut
+	case r.o.json:
 		r.view = e.stderr
 	}
 	r.vpal = e.palette(r.view)
 	session := fix.Session{Yes: r.o.yes, Prompt: r.prompt,
-		Show: func(a plan.AccountPlan) error { return plan.RenderAccount(r.view, a, r.vpal) },
-		Note: func(msg string) error {
-			_, err := fmt.Fprintln(r.view, termsafe.Escape(msg))
-			return err
-		},
+		Show: func(a plan.AccountPlan) error { return r.renderAccount(r.view, a, r.vpal) },
 		Replan: func(ctx context.Context, i int, ep plan.Endpoint) (plan.AccountPlan, error) {
 			o := r.opts
 			o.Notify = append(slices.Clone(o.Notify), ep)
+			rs := resultsOf(before, p.Accounts[i].Account)
+			return planAccount(ctx, targetOf(r.targets, rs[0]), rs, o)
+		},
+		UseTopic: func(ctx context.Context, i int, arn string) (plan.AccountPlan, error) {
+			o := r.opts
+			o.TopicARN = arn
 			rs := resultsOf(before, p.Accounts[i].Account)
 			return planAccount(ctx, targetOf(r.targets, rs[0]), rs, o)
 		}}
@@ -303,7 +316,7 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 		// drawn now, so the summary's "see above" finds their reason.
 		for i, a := range accounts {
 			if p.Accounts[i].NeedsNotify && len(a.Changes) == 0 {
-				if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+				if err := r.renderAccount(r.view, a, r.vpal); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -317,7 +330,7 @@ func (r *fixRun) approve(ctx context.Context, p plan.Plan, before check.Report) 
 // the accounts with nothing to change and nobody to ask about.
 func (r *fixRun) showUnasked(p plan.Plan) error {
 	if r.prompt == nil {
-		if err := plan.RenderText(r.view, p, r.vpal); err != nil {
+		if err := r.e.render(r.view, func(w io.Writer) error { return plan.RenderText(w, p, r.vpal) }); err != nil {
 			return err
 		}
 		fmt.Fprintln(r.view)
@@ -325,12 +338,17 @@ func (r *fixRun) showUnasked(p plan.Plan) error {
 	}
 	for _, a := range p.Accounts {
 		if len(a.Changes) == 0 && !a.NeedsNotify {
-			if err := plan.RenderAccount(r.view, a, r.vpal); err != nil {
+			if err := r.renderAccount(r.view, a, r.vpal); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// renderAccount draws one account's plan, wrapped to w's terminal.
+func (r *fixRun) renderAccount(w io.Writer, a plan.AccountPlan, pal style.Palette) error {
+	return r.e.render(w, func(w io.Writer) error { return plan.RenderAccount(w, a, pal) })
 }
 
 // apply writes the approved accounts' changes, side by side, with a
@@ -428,14 +446,16 @@ func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[str
 // with JSON the steps as well, since nothing else shows them there.
 func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal style.Palette, reports []fix.Report) error {
 	text := func(w io.Writer, pal style.Palette, steps bool) error {
-		for _, rep := range reports {
-			if rep.Result != nil && steps {
-				if err := fix.RenderResult(w, rep, pal); err != nil {
-					return err
+		return r.e.render(w, func(w io.Writer) error {
+			for _, rep := range reports {
+				if rep.Result != nil && steps {
+					if err := fix.RenderResult(w, rep, pal); err != nil {
+						return err
+					}
 				}
 			}
-		}
-		return fix.RenderSummary(w, reports, pal)
+			return fix.RenderSummary(w, reports, pal)
+		})
 	}
 	if r.o.json {
 		if err := fix.EncodeJSON(out, reports); err != nil {
@@ -448,7 +468,7 @@ func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal s
 			for _, rep := range reports {
 				if rep.Blocked != "" && len(rep.Changes) == 0 {
 					a := plan.AccountPlan{Account: rep.Account, Profiles: rep.Profiles, Blocked: rep.Blocked}
-					if err := plan.RenderAccount(out, a, pal); err != nil {
+					if err := r.renderAccount(out, a, pal); err != nil {
 						return err
 					}
 				}
@@ -475,7 +495,7 @@ func (r *fixRun) report(out io.Writer, pal style.Palette, view io.Writer, vpal s
 // counts what plan would), and 3 when a saved plan went stale.
 func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, saved bool, failed int) error {
 	out, pal := r.e.stdout, r.e.palette(r.e.stdout)
-	if err := plan.RenderText(out, p, pal); err != nil {
+	if err := r.e.render(out, func(w io.Writer) error { return plan.RenderText(w, p, pal) }); err != nil {
 		return err
 	}
 	stale := 0

@@ -20,6 +20,8 @@ import (
 type answeringPrompter struct {
 	approve map[string]fix.Decision // an account not listed gets Enter: Skip
 	notify  map[string]string
+	// rest answers the question after All.
+	rest bool
 	// interruptAt is the account whose approval prompt gets Ctrl-C.
 	interruptAt string
 	asked       []string
@@ -33,9 +35,18 @@ func (p *answeringPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	return p.approve[a.Account], nil
 }
 
-func (p *answeringPrompter) Notify(a plan.AccountPlan) (string, error) {
+func (p *answeringPrompter) Notify(a plan.AccountPlan, _ []fix.Offer) (string, error) {
 	p.asked = append(p.asked, "notify "+a.Account)
 	return p.notify[a.Account], nil
+}
+
+func (p *answeringPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
+	q := "approve rest"
+	for _, a := range accounts {
+		q += " " + a.Account
+	}
+	p.asked = append(p.asked, q)
+	return p.rest, nil
 }
 
 // runFixAsking runs fix with no terminal but someone to ask.
@@ -101,7 +112,8 @@ func TestFixDeclinedAtThePromptWritesNothing(t *testing.T) {
 }
 
 // Three accounts of a fleet, each with changes: the answers decide which
-// are written, and after All or Quit nobody is asked again.
+// are written; after Quit nobody is asked again, after All the rest are
+// asked once, together.
 func TestFixPromptAcrossAccounts(t *testing.T) {
 	// Fleet accounts 7, 8 and 9 fail NO_MATCHING_FILTER, NO_ALARM and
 	// ALARM_CANNOT_FIRE: each has changes to approve.
@@ -109,7 +121,8 @@ func TestFixPromptAcrossAccounts(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		approve map[string]fix.Decision
-		asked   []string
+		rest    bool
+		asked   []string // each "approve " + this
 		written []string
 		code    int
 	}{
@@ -132,23 +145,32 @@ func TestFixPromptAcrossAccounts(t *testing.T) {
 			code:    exitFindings,
 		},
 		{
-			name:    "Skip then All writes the rest without asking",
+			name:    "Skip then All, then y for the rest writes the rest",
 			approve: map[string]fix.Decision{accounts[1]: fix.All},
-			asked:   accounts[:2],
+			rest:    true,
+			asked:   append(accounts[:2:2], "rest "+accounts[2]),
 			written: accounts[1:],
 			code:    exitFindings,
 		},
 		{
-			name:    "All at the first account writes every one",
+			name:    "All at the first account, then y writes every one",
 			approve: map[string]fix.Decision{accounts[0]: fix.All},
-			asked:   accounts[:1],
+			rest:    true,
+			asked:   []string{accounts[0], "rest " + accounts[1] + " " + accounts[2]},
 			written: accounts,
 			code:    exitOK,
+		},
+		{
+			name:    "All at the first account, then Enter for the rest writes the first only",
+			approve: map[string]fix.Decision{accounts[0]: fix.All},
+			asked:   []string{accounts[0], "rest " + accounts[1] + " " + accounts[2]},
+			written: accounts[:1],
+			code:    exitFindings,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := fleetProfiles(t, accounts)
-			p := &answeringPrompter{approve: tc.approve}
+			p := &answeringPrompter{approve: tc.approve, rest: tc.rest}
 			code, out, stderr := runFixAsking(t, p, "--profile", strings.Join(accounts, ","), "--notify", testQueue)
 			require.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
 			var asked []string

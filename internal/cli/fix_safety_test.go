@@ -165,7 +165,9 @@ func safetyJournal(t *testing.T, path string) []fix.Entry {
 }
 
 // stepLines are the per-step lines of fix's report: a mark, the change ID.
-var safetyStepLine = regexp.MustCompile(`(?m)^  ([✓✗\-↺!]) (\S+)\s+(\S+)\s+(.*)$`)
+// A step reads "✓ ID + OPERATION TARGET STATUS" (~ for an update); a
+// rollback step has no action mark.
+var safetyStepLine = regexp.MustCompile(`(?m)^  ([✓✗\-↺!]) (\S+)\s+(?:[+~] )?(\S+)\s+(.*)$`)
 
 type safetyStep struct{ mark, id, op, rest string }
 

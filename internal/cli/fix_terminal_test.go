@@ -5,6 +5,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -337,12 +338,21 @@ func TestFixAtTerminalYesApplies(t *testing.T) {
 // (only its filter is missing), need nobody.
 var promptFleet = []string{"100000000010", "100000000008", "100000000019"}
 
+// approveRest is the question after "a", for the accounts drawn after it.
+func approveRest(changes, accounts int) string {
+	if accounts == 1 {
+		return fmt.Sprintf("Apply also the %d changes drawn above to account ", changes)
+	}
+	return fmt.Sprintf("Apply also the %d changes drawn above to %d more accounts: ", changes, accounts)
+}
+
 func approveFleet(i, changes int) string {
 	return "Apply " + string(rune('0'+changes)) + " changes to account " + promptFleet[i] + " (profile " + promptFleet[i] + ")?"
 }
 
-// "a" then Enter is one answer, however the two keys arrive: every account
-// is applied, none is skipped, and nobody is asked again. "y" then Enter
+// "a" then Enter is one answer, however the two keys arrive: the Enter
+// does not answer the question for the rest, which y then applies; none is
+// skipped. "y" then Enter
 // does not answer the next account's question either.
 func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
 	for _, tc := range []struct {
@@ -352,11 +362,15 @@ func TestFixAtTerminalKeyThenEnterIsOneAnswer(t *testing.T) {
 		written []int
 		code    int
 	}{
-		{"a and Enter in one read", func(r *fixAtTerminal) { r.answer(approveFleet(0, 3), "a"+keyEnter) }, []int{0, 1, 2}, exitOK},
+		{"a and Enter in one read", func(r *fixAtTerminal) {
+			r.answer(approveFleet(0, 3), "a"+keyEnter)
+			r.answer(approveRest(6, 2), "y")
+		}, []int{0, 1, 2}, exitOK},
 		{"a, then Enter a moment later", func(r *fixAtTerminal) {
 			r.answer(approveFleet(0, 3), "a")
 			time.Sleep(50 * time.Millisecond)
 			r.write(keyEnter)
+			r.answer(approveRest(6, 2), "y")
 		}, []int{0, 1, 2}, exitOK},
 		{"y and Enter in one read, then the next account is still asked", func(r *fixAtTerminal) {
 			r.answer(approveFleet(0, 3), "y"+keyEnter)
@@ -439,21 +453,50 @@ func TestFixAtTerminalNotifyRejectsAndHelps(t *testing.T) {
 	require.Contains(t, out, "a new SNS topic needs someone to notify", "stdout explains what its summary points to")
 }
 
-// After "all", a later account that needs someone to notify is not asked
-// again: the endpoint given is used, and the screen says so.
-func TestFixAtTerminalAllThenASecondBlockedAccountIsNotAskedAgain(t *testing.T) {
-	accounts := promptFleet[:2]
-	srv := fleetProfiles(t, accounts)
-	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
-	r.answer("notify> ", strings.TrimPrefix(testQueue, "sqs:")+keyEnter)
-	r.answer(approveFleet(0, 3), "a")
-	code, out := r.wait()
+// After "a", every remaining account is drawn before anything is applied:
+// a later account that needs someone to notify is asked again, with the
+// endpoint named for the first offered as a choice (never reused unasked),
+// then one question covers the rest, and Enter (its default) applies none
+// of them. The applied list marks each step + (created) or ~ (updated: the
+// alarm account 10 already had).
+func TestFixAtTerminalAllDrawsTheRestAndAsksOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rest    string
+		written []string
+		code    int
+	}{
+		{"y applies the rest", "y", promptFleet[:2], exitOK},
+		{"Enter applies none of the rest", keyEnter, promptFleet[:1], exitFindings},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			accounts := promptFleet[:2]
+			srv := fleetProfiles(t, accounts)
+			r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
+			queue := strings.TrimPrefix(testQueue, "sqs:")
+			r.answer("notify> ", queue+keyEnter)
+			r.answer(approveFleet(0, 3), "a")
+			r.waitFor("Account " + accounts[1] + " (profile " + accounts[1] + ")")
+			r.waitFor("+ sns:CreateTopic")
+			r.waitFor("1  " + queue + "\n       as answered for account " + accounts[0] + " (profile " + accounts[0] + ")")
+			r.answer("notify> ", "1"+keyEnter)
+			r.waitFor("→ protocol sqs, endpoint " + queue)
+			// The question wraps at a word boundary: the account is not split.
+			r.answer(approveRest(3, 1)+accounts[1]+" (profile\n    "+accounts[1]+")? [y,N] ", tc.rest)
+			code, out := r.wait()
 
-	require.Equal(t, exitOK, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
-	require.Equal(t, slices.Sorted(slices.Values(accounts)), writtenAccounts(srv))
-	require.Equal(t, 1, strings.Count(r.view(), "notify> "), r.view())
-	require.Contains(t, r.text(), "Account "+accounts[1]+" (profile "+accounts[1]+"): notifying sqs "+
-		strings.TrimPrefix(testQueue, "sqs:")+", as answered for account "+accounts[0]+".")
+			require.Equal(t, tc.code, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
+			require.Equal(t, slices.Sorted(slices.Values(tc.written)), writtenAccounts(srv))
+			require.Equal(t, 2, strings.Count(r.view(), "notify> "), r.view())
+			require.NotContains(t, r.text(), "as answered for account "+accounts[0]+".", "no endpoint is reused unasked")
+			// Account 10's alarm is the user's, updated; account 8 gets a new one.
+			require.Regexp(t, `✓ topic\s+\+ sns:CreateTopic`, out)
+			require.Regexp(t, `✓ alarm\s+~ cloudwatch:PutMetricAlarm\s+cloudtrail-config-changes`, out)
+			if len(tc.written) == 2 {
+				require.Regexp(t, `✓ alarm\s+\+ cloudwatch:PutMetricAlarm\s+trailwatch-cloudtrail-changes`, out)
+			}
+		})
+	}
 }
 
 // Ctrl-D cancels the prompt it is pressed at (the account is skipped) and
@@ -513,8 +556,11 @@ func TestFixAtTerminalLongWrappedAnswer(t *testing.T) {
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 
 	rows, at := r.notifyRows()
-	require.GreaterOrEqual(t, at, 3, r.view())
-	require.Equal(t, "Who should be notified for account "+sandbox.DefaultAccount+"?", rows[at-3], "the question above the answer survives")
+	require.GreaterOrEqual(t, at, 1, r.view())
+	// The question's last line; above it, the account's alert topic is
+	// offered as a choice.
+	require.Equal(t, "  Enter skips this account; ? shows examples.", rows[at-1], "the question above the answer survives")
+	require.Contains(t, r.view(), "Who should be notified for account "+sandbox.DefaultAccount+"?\n")
 	want := wrapAt("notify> "+longQueue, 80)
 	require.Equal(t, want, rows[at:at+len(want)], "the answer, wrapped at 80 columns\n%s", r.view())
 	require.True(t, strings.HasPrefix(rows[at+len(want)], "  → protocol sqs, endpoint arn:aws:sqs:"), r.view())
@@ -666,6 +712,8 @@ func TestFixAtTerminalTranscriptGolden(t *testing.T) {
 	r := startFixAtTerminal(t, 80, "--parallel", "1", "--profile", strings.Join(accounts, ","))
 	r.answer("notify> ", "security@example.com"+keyEnter)
 	r.answer("Apply 3 changes to account 100000000010", "a")
+	r.answer("notify> ", "1"+keyEnter)
+	r.answer("Apply also the", "y")
 	code, out := r.wait()
 	require.Equal(t, exitFindings, code, "stdout:\n%s\nterminal:\n%s", out, r.view())
 

@@ -71,7 +71,8 @@ func patternRun(e *env, opts *patternOptions) error {
 			return err
 		}
 	} else {
-		renderCoverage(e.stdout, e.palette(e.stdout), p, cov)
+		pal := e.palette(e.stdout)
+		_ = e.render(e.stdout, func(w io.Writer) error { renderCoverage(w, pal, p, cov); return nil })
 	}
 	if cov.Covers == pattern.Match {
 		return nil
@@ -149,7 +150,8 @@ func evaluateEvents(e *env, opts *patternOptions, p *pattern.Pattern, events []l
 			return err
 		}
 	} else {
-		renderEvents(e.stdout, e.palette(e.stdout), out)
+		pal := e.palette(e.stdout)
+		_ = e.render(e.stdout, func(w io.Writer) error { renderEvents(w, pal, out); return nil })
 	}
 	if out.Summary.Match == out.Summary.Events {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -41,6 +42,11 @@ func planOptionsFromContext(c *cli.Context) (plan.Options, error) {
 		return o, usageError("--retention-days applies only with --wire-logs")
 	}
 	for _, n := range c.StringSlice("notify") {
+		if arn, ok := plan.NotifyTopicARN(n); ok {
+			// A topic is what --topic-arn names; --notify subscribes an
+			// endpoint to one.
+			return o, usageError("--notify %s: that is an SNS topic: use --topic-arn %s", arn, arn)
+		}
 		ep, err := plan.ParseNotify(n)
 		if err != nil {
 			return o, usageError("--notify: %w", err)
@@ -132,7 +138,8 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 	if o.json {
 		err = plan.Encode(e.stdout, p)
 	} else {
-		err = plan.RenderText(e.stdout, p, e.palette(e.stdout))
+		pal := e.palette(e.stdout)
+		err = e.render(e.stdout, func(w io.Writer) error { return plan.RenderText(w, p, pal) })
 	}
 	if err != nil {
 		return err
@@ -256,7 +263,72 @@ func planAccount(ctx context.Context, t target, rs []check.Result, opts plan.Opt
 	for i, r := range rs {
 		findings[i] = plan.FromCheck(r, opts.Strict)
 	}
-	return plan.BuildAccount(ctx, readersFor(t), findings, opts)
+	a, err := plan.BuildAccount(ctx, readersFor(t), findings, opts)
+	if err != nil || !a.NeedsNotify || opts.TopicARN != "" || t.aws == nil || len(findings) == 0 {
+		return a, err
+	}
+	return withTopicCandidates(ctx, t, findings[0], a, opts), nil
+}
+
+// withTopicCandidates names, for an account that needs a topic and got
+// none, the topics it already has with a confirmed subscriber CloudWatch
+// can publish to: suggested as --topic-arn in its explanation, offered at
+// fix's notify prompt. None is ever chosen here.
+func withTopicCandidates(ctx context.Context, t target, f plan.Finding, a plan.AccountPlan, opts plan.Options) plan.AccountPlan {
+	region, alarmARN := alarmOf(f, a, opts)
+	if region == "" {
+		return a
+	}
+	found, err := plan.FindTopicCandidates(ctx, t.aws.SNSClient(region), t.aws.KMSClient(region), a.Account, alarmARN)
+	if err != nil {
+		a.Blocked += " (this account's existing topics could not be listed: " + err.Error() + ")"
+		return a
+	}
+	if len(found.Topics) == 0 {
+		return a
+	}
+	var profile []string
+	if len(a.Profiles) > 0 {
+		profile = []string{"--profile", a.Profiles[0]}
+	}
+	hints := make([]string, len(found.Topics))
+	for i, c := range found.Topics {
+		a.TopicCandidates = append(a.TopicCandidates, c.ARN)
+		hints[i] = shellJoin(append(slices.Clone(profile), "--topic-arn", c.ARN))
+	}
+	a.Blocked += "; or notify a topic this account already has, with a confirmed subscriber: re-run with " + strings.Join(hints, ", or ")
+	if found.More {
+		a.Blocked += fmt.Sprintf(" (only its first %d topics were read)", plan.MaxTopicsRead)
+	}
+	return a
+}
+
+// alarmOf is the region and ARN of the alarm that would notify the topic:
+// the account's alarm when it has one, else the one plan would create.
+func alarmOf(f plan.Finding, a plan.AccountPlan, opts plan.Options) (region, arn string) {
+	tr := f.Trail
+	if tr == nil {
+		return "", ""
+	}
+	region = a.Region
+	switch {
+	case region != "":
+	case tr.LogGroupRegion != "":
+		region = tr.LogGroupRegion
+	default:
+		region = tr.HomeRegion
+	}
+	if tr.Alarm != nil && tr.Alarm.ARN != "" {
+		return region, tr.Alarm.ARN
+	}
+	partition := "aws"
+	if parts := strings.SplitN(tr.ARN, ":", 3); len(parts) == 3 && parts[1] != "" {
+		partition = parts[1]
+	}
+	if o, err := opts.WithDefaults(); err == nil {
+		opts = o
+	}
+	return region, "arn:" + partition + ":cloudwatch:" + region + ":" + a.Account + ":alarm:" + opts.NamePrefix + opts.Control.NameStem
 }
 
 // targetOf is the target whose clients reach a result's account: the one

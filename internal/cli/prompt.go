@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
+	"github.com/trailwatch/trailwatch/internal/wrap"
 	"github.com/trailwatch/trailwatch/plan"
 )
 
@@ -34,6 +36,9 @@ import (
 type ttyPrompter struct {
 	in  ttyFile
 	out io.Writer
+	// done closes when the run is stopped (SIGINT or SIGTERM from outside):
+	// a question waiting for a key gives up at once.
+	done <-chan struct{}
 	// enterWindow is how long a single-key answer waits for an Enter that
 	// belongs to it, so "a" then Enter is one answer, not "all" followed
 	// by an Enter that skips the next question.
@@ -46,16 +51,42 @@ type ttyFile interface {
 }
 
 // prompter returns env's prompt if set, else the terminal prompter when
-// stdin and stderr are a terminal.
-func (e *env) prompter() (fix.Prompter, bool) {
+// stdin is a terminal and there is one to draw on: stderr, or when stderr
+// is redirected (fix 2>fix.log), the controlling terminal, as ssh and gpg
+// ask for a passphrase. out is where the questions are drawn; done stops a
+// waiting question.
+func (e *env) prompter(done <-chan struct{}) (p fix.Prompter, out io.Writer, ok bool) {
 	if e.prompt != nil {
-		return e.prompt, true
+		return e.prompt, e.stderr, true
 	}
 	in, ok := e.stdin.(ttyFile)
-	if !ok || !e.isTerminal(e.stdin) || !e.isTerminal(e.stderr) {
-		return nil, false
+	if !ok || !e.isTerminal(e.stdin) {
+		return nil, nil, false
 	}
-	return ttyPrompter{in: in, out: e.stderr, enterWindow: enterWindow}, true
+	out = e.stderr
+	if !e.isTerminal(e.stderr) {
+		tty, err := e.controllingTerminal()
+		if err != nil {
+			return nil, nil, false
+		}
+		out = tty
+	}
+	return ttyPrompter{in: in, out: out, done: done, enterWindow: enterWindow}, out, true
+}
+
+// controllingTerminal opens /dev/tty for writing; it fails when the
+// process has no controlling terminal (cron, CI, setsid). The caller
+// closes it.
+func (e *env) controllingTerminal() (*os.File, error) {
+	f, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !e.isTerminal(f) {
+		f.Close()
+		return nil, errors.New("/dev/tty is not a terminal")
+	}
+	return f, nil
 }
 
 // enterWindow: a person presses Enter after a key within a few hundred
@@ -76,15 +107,15 @@ var approveKeys = []struct {
 }
 
 // approveLegend is drawn with every question; each line fits 80 columns.
-const approveLegend = `  y apply this account   n skip it (Enter)   a apply this and every one after
+const approveLegend = `  y apply this account   n skip it (Enter)   a this one, then ask for the rest
   q quit: apply only the accounts answered y so far  ? help  Ctrl-C cancel all
 `
 
 const approveHelp = `  y  apply this account's changes (after every account has been asked)
   n  skip this account; Enter and Ctrl-D do the same
-  a  apply this account and every remaining one without asking again; an
-     account that needs someone to notify is asked once, and that answer
-     serves the rest
+  a  apply this account, then draw every remaining account's changes (each
+     one that needs someone to notify is asked, earlier answers offered) and
+     ask once whether to apply all of them too (Enter: no)
   q  stop asking: the accounts already answered y are applied, this one
      and the rest are skipped
   Ctrl-C  cancel the whole run: nothing is applied, exit 130
@@ -93,7 +124,7 @@ Nothing is written until every account has been asked.
 
 func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 	question := fmt.Sprintf("Apply %d %s to account %s? [y,n,a,q,?] ", len(a.Changes), plural(len(a.Changes), "change", "changes"), who(a))
-	if err := p.say(approveLegend + question); err != nil {
+	if err := p.ask(approveLegend + question); err != nil {
 		return fix.Skip, err
 	}
 	// stray is when ? or a key that is no answer was read: an Enter right
@@ -116,7 +147,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 		case terminal.KeyInterrupt:
 			return fix.Skip, p.cancelled()
 		case '?':
-			if err := p.say("?\n" + approveHelp + question); err != nil {
+			if err := p.ask("?\n" + approveHelp + question); err != nil {
 				return fix.Skip, err
 			}
 			stray = time.Now()
@@ -134,7 +165,7 @@ func (p ttyPrompter) Approve(a plan.AccountPlan) (fix.Decision, error) {
 				return k.decision, p.swallowEnter()
 			}
 		}
-		if err := p.say("\n  press y, n, a, q or ? (Enter skips)\n" + question); err != nil {
+		if err := p.ask("\n  press y, n, a, q or ? (Enter skips)\n" + question); err != nil {
 			return fix.Skip, err
 		}
 		stray = time.Now()
@@ -149,14 +180,22 @@ const notifyHelp = `  Name whoever should receive the alarm. What you type is su
     arn:aws:lambda:us-east-1:123456789012:function:f   lambda
     sms:+14155550100 or +14155550100                   sms
     email-json:you@example.com                         email-json
+  An SNS topic ARN (arn:aws:sns:…) makes the alarm notify that topic instead
+  of a new one, as --topic-arn does. A number picks one of the choices listed.
   Enter on an empty line, or Ctrl-D, skips this account; Ctrl-C cancels the run.
 `
 
-func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
+func (p ttyPrompter) Notify(a plan.AccountPlan, offers []fix.Offer) (string, error) {
 	question := fmt.Sprintf("Who should be notified for account %s?\n"+
-		"  The ENDPOINT above: you@example.com, https://…, an SQS/Lambda ARN, sms:+…\n"+
-		"  Enter skips this account; ? shows examples.\n", who(a))
-	if err := p.say(question); err != nil {
+		"  The ENDPOINT above: you@example.com, https://…, an SQS/Lambda ARN, sms:+…\n", who(a))
+	if len(offers) > 0 {
+		question += "  or the number of one of these:\n"
+		for i, o := range offers {
+			question += fmt.Sprintf("    %d  %s\n       %s\n", i+1, termsafe.Escape(o.Answer), termsafe.Escape(o.Why))
+		}
+	}
+	question += "  Enter skips this account; ? shows examples.\n"
+	if err := p.ask(question); err != nil {
 		return "", err
 	}
 	for {
@@ -177,6 +216,18 @@ func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
 			}
 			continue
 		}
+		if n, ok := choiceNumber(answer); ok {
+			if n < 1 || n > len(offers) {
+				if err := p.say(fmt.Sprintf("  %d: no such choice\n  try again; Enter skips, ? helps\n", n)); err != nil {
+					return "", err
+				}
+				continue
+			}
+			answer = offers[n-1].Answer
+		}
+		if arn, ok := plan.NotifyTopicARN(answer); ok {
+			return arn, p.say(fmt.Sprintf("  → topic %s, instead of a new one\n\n", termsafe.Escape(arn)))
+		}
 		ep, err := plan.ParseNotify(answer)
 		if err != nil {
 			if err := p.say("  " + termsafe.Escape(strings.TrimPrefix(err.Error(), plan.ErrInvalidInput.Error()+": ")) + "\n  try again; Enter skips, ? helps\n"); err != nil {
@@ -185,6 +236,62 @@ func (p ttyPrompter) Notify(a plan.AccountPlan) (string, error) {
 			continue
 		}
 		return answer, p.say(fmt.Sprintf("  → protocol %s, endpoint %s\n\n", ep.Protocol, termsafe.Escape(ep.Endpoint)))
+	}
+}
+
+// choiceNumber reads an answer that picks a listed choice: a few digits,
+// never a phone number (+14155550100 is an SMS endpoint).
+func choiceNumber(s string) (int, bool) {
+	if len(s) > 3 || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// ApproveRest is asked after "a", once every remaining account's changes
+// are drawn. Only y applies them: Enter, n and Ctrl-D skip them all.
+func (p ttyPrompter) ApproveRest(accounts []plan.AccountPlan) (bool, error) {
+	changes := 0
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		changes += len(a.Changes)
+		names[i] = who(a)
+	}
+	to := "account " + names[0]
+	if len(names) > 1 {
+		to = fmt.Sprintf("%d more accounts: %s", len(names), strings.Join(names, ", "))
+	}
+	question := fmt.Sprintf("Apply also the %d %s drawn above to %s? [y,N] ", changes, plural(changes, "change", "changes"), to)
+	if err := p.ask(question); err != nil {
+		return false, err
+	}
+	var stray time.Time
+	for {
+		key, more, err := p.key()
+		if err != nil {
+			return false, err
+		}
+		switch key {
+		case terminal.KeyEnter, '\n':
+			if time.Since(stray) < p.enterWindow {
+				continue
+			}
+			return false, p.say("no\n\n")
+		case terminal.KeyEndTransmission, 'n', 'N':
+			return false, p.say("no\n\n")
+		case terminal.KeyInterrupt:
+			return false, p.cancelled()
+		case 'y', 'Y':
+			if err := p.say("yes\n\n"); err != nil || more {
+				return err == nil, err
+			}
+			return true, p.swallowEnter()
+		}
+		if err := p.ask("\n  press y to apply them all, n or Enter to skip them all, Ctrl-C to cancel the run\n" + question); err != nil {
+			return false, err
+		}
+		stray = time.Now()
 	}
 }
 
@@ -202,6 +309,22 @@ func (p ttyPrompter) say(s string) error {
 		return fmt.Errorf("prompt: %w", err)
 	}
 	return nil
+}
+
+// ask writes a question as say does, each line wrapped at word boundaries
+// to the terminal's width, so a name in it is never split; the spaces the
+// question ends with, before its answer, are kept. What is echoed back
+// after an answer is written as is.
+func (p ttyPrompter) ask(s string) error {
+	if width, _, err := term.GetSize(int(p.in.Fd())); err == nil && width > 0 {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			body := strings.TrimRight(l, " ")
+			lines[i] = wrap.Line(body, width) + l[len(body):]
+		}
+		s = strings.Join(lines, "\n")
+	}
+	return p.say(s)
 }
 
 func (p ttyPrompter) cancelled() error {
@@ -253,6 +376,9 @@ func (p ttyPrompter) key() (key rune, more bool, err error) {
 		return 0, false, err
 	}
 	defer restore()
+	if err := p.waitForKey(); err != nil {
+		return 0, false, err
+	}
 	key, size, err := rr.ReadRune()
 	switch {
 	case hungUp(tap.err):
@@ -307,7 +433,7 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 		return "", err
 	}
 	defer restore()
-	in := &keyReader{r: p.in}
+	in := &keyReader{r: p.in, wait: p.waitForKey}
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
@@ -338,6 +464,8 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 	s, err := t.ReadLine()
 	// Not through t.Write, which would redraw the prompt after the text.
 	switch {
+	case in.stopped:
+		return "", fix.ErrCancelled
 	case in.interrupted || in.hungUp:
 		return "", p.cancelled()
 	case errors.Is(err, io.EOF):
@@ -354,8 +482,11 @@ func (p ttyPrompter) line(prompt string) (string, error) {
 // io.EOF, and only Ctrl-D cancels no more than the prompt), and spelling
 // Home and End the way the editor knows them: terminals send several forms.
 type keyReader struct {
-	r                   io.Reader
-	interrupted, hungUp bool
+	r io.Reader
+	// wait, when set, blocks until a key can be read; an error is the run
+	// stopped.
+	wait                         func() error
+	interrupted, hungUp, stopped bool
 }
 
 var keySpellings = strings.NewReplacer(
@@ -365,6 +496,12 @@ var keySpellings = strings.NewReplacer(
 )
 
 func (c *keyReader) Read(b []byte) (int, error) {
+	if c.wait != nil {
+		if err := c.wait(); err != nil {
+			c.stopped = true
+			return 0, io.EOF
+		}
+	}
 	n, err := c.r.Read(b)
 	c.hungUp = c.hungUp || hungUp(err)
 	if bytes.IndexByte(b[:n], terminal.KeyInterrupt) >= 0 {
@@ -375,6 +512,34 @@ func (c *keyReader) Read(b []byte) (int, error) {
 		n = copy(b, keySpellings.Replace(string(b[:n])))
 	}
 	return n, err
+}
+
+// stopPoll is how often a question waiting for a key looks whether the run
+// was stopped by a signal: the terminal is in raw mode, so SIGINT from
+// outside (kill -INT) or SIGTERM is not a key and would otherwise be seen
+// only when the next key is pressed.
+const stopPoll = 50 * time.Millisecond
+
+// waitForKey waits until stdin has something to read, or the run is
+// stopped (fix.ErrCancelled).
+func (p ttyPrompter) waitForKey() error {
+	fds := []unix.PollFd{{Fd: int32(p.in.Fd()), Events: unix.POLLIN}}
+	for {
+		select {
+		case <-p.done:
+			_ = p.say("\n")
+			return fix.ErrCancelled
+		default:
+		}
+		n, err := unix.Poll(fds, int(stopPoll.Milliseconds()))
+		if err == nil && n > 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			// Let the read report what is wrong with the terminal.
+			return nil
+		}
+	}
 }
 
 // hungUp reports a read from a terminal that is gone: a closed terminal

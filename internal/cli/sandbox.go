@@ -83,7 +83,9 @@ func sandboxRun(ctx context.Context, e *env, opts *sandboxOptions) error {
 	if err := running.Close(); err != nil {
 		return err
 	}
-	return errCancelled
+	// SIGTERM is how a sandbox is normally stopped, not a cancelled job:
+	// 130 either way.
+	return &exitError{code: exitCancelled, err: errCancelled}
 }
 
 // loopbackOnly refuses an address others could reach: the sandbox takes
