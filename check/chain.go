@@ -78,6 +78,9 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	if !ev.MultiRegion {
 		return ev, failAt(NoMultiRegionTrail, "trail %s records only %s", ev.Name, ev.HomeRegion)
 	}
+	if a.opts.Control.Trail.GlobalServiceEvents && t.IncludeGlobalServiceEvents != nil && !*t.IncludeGlobalServiceEvents {
+		return ev, failAt(ManagementEventsNotCaptured, "trail %s excludes global service events (IncludeGlobalServiceEvents false), where %s are logged", ev.Name, a.opts.Control.EventList())
+	}
 	groupARN := strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
 	groupRegion, groupAccount := arnField(groupARN, 3), arnField(groupARN, 4)
 	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
@@ -147,6 +150,15 @@ type trailReads struct {
 // them in chain order afterwards. A chain broken at logging or selectors
 // thus costs up to two reads it did not need.
 func (a *auditor) readTrail(ctx context.Context, home, arn, groupARN, groupRegion, groupName string) trailReads {
+	rd, _ := a.trails.get(arn, func() (trailReads, error) {
+		return a.readTrailOnce(ctx, home, arn, groupARN, groupRegion, groupName), nil
+	})
+	return rd
+}
+
+// readTrailOnce makes readTrail's reads; every control of the account
+// shares them.
+func (a *auditor) readTrailOnce(ctx context.Context, home, arn, groupARN, groupRegion, groupName string) trailReads {
 	ct := a.clients.CloudTrail(home)
 	var rd trailReads
 	together(ctx,
@@ -336,7 +348,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	noMatch := func(why string) outcome {
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
 	}
-	cov, err := pattern.AnalyzeFor(a.opts.Control, fe.Pattern)
+	cov, err := a.opts.analyses.of(a.opts.Control, fe.Pattern)
 	covers := pattern.Unknown
 	var indeterminate []string
 	if err != nil {
@@ -345,7 +357,8 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		indeterminate = append(indeterminate, fmt.Sprintf("trailwatch cannot evaluate the pattern: %v", err))
 	} else {
 		covers = cov.Covers
-		fe.Coverage, fe.StrictCIS = verdictName(cov.Covers), cov.StrictCIS
+		fe.Coverage, fe.StrictCIS, fe.Exact = verdictName(cov.Covers), cov.StrictCIS, cov.Exact
+		fe.Background, fe.Noise = cov.Background, cov.Noise
 		indeterminate = append(indeterminate, cov.Indeterminate...)
 		for _, e := range cov.Events {
 			if e.Verdict != pattern.Match {
@@ -356,7 +369,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	// The alarms on its metrics are followed even for a filter that misses
 	// events: when they work, the filter is all that is missing, and plan
 	// adds only that. Only a filter --strict rejects goes unfollowed.
-	rejected := a.opts.Strict && (err != nil || !cov.StrictCIS)
+	rejected := a.opts.Strict && (err != nil || !cov.Exact)
 	var outcomes []outcome
 	followed := false
 	follow := func(ctx context.Context) {
@@ -396,6 +409,13 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	if !followed && (covers == pattern.NoMatch || !rejected) {
 		follow(ctx)
 	}
+	if covers == pattern.NoMatch && err == nil && cov.Exact && !pattern.SameText(fe.Pattern, a.opts.Control.Pattern) {
+		// Security Hub's older text, which the recommended one extends.
+		noMatch = func(why string) outcome {
+			return failAt(NoMatchingFilter, "metric filter %s on log group %s %s: its text is Security Hub's, which the recommended text (CIS v5.0) extends with %s",
+				fe.Name, aws.ToString(f.LogGroupName), why, control.JoinAnd(fe.Missed))
+		}
+	}
 	return fe, filterOutcome(&fe, covers, rejected, outcomes, noMatch)
 }
 
@@ -420,11 +440,24 @@ func filterOutcome(fe *FilterEvidence, covers pattern.Verdict, rejected bool, ou
 	case covers == pattern.NoMatch:
 		return noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case rejected:
-		fe.Rejected = "not exactly the CIS pattern (--strict)"
+		fe.Rejected = "not exactly the prescribed pattern (--strict)"
 		return noMatch("is " + fe.Rejected)
+	case len(fe.Background) > 0:
+		// Its metric never rests, so its alarm never transitions again.
+		o := noMatch("")
+		return failAt(FilterTooBroad, "%smatches background activity every account makes (%s): its alarm would never stop firing, so a change tells nobody",
+			o.why, strings.Join(fe.Background, ", "))
 	}
 	indeterminate := fe.Indeterminate
 	best := bestOf(noMatch("emits no metric"), outcomes)
+	if best.kind == complete {
+		if len(fe.Noise) > 0 {
+			best.why += fmt.Sprintf("; filter %s also counts %s (noise, not a gap)", fe.Name, strings.Join(fe.Noise, ", "))
+		}
+		if !fe.Exact {
+			best.why += fmt.Sprintf("; Security Hub will reject filter %s: its text is not the prescribed one", fe.Name)
+		}
+	}
 	if best.kind == complete && len(indeterminate) > 0 {
 		return outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
 			fe.Name, strings.Join(indeterminate, "; "))}

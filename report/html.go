@@ -165,8 +165,15 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 }
 
 func newPage(rep check.Report, title string) pageView {
+	c := check.TheControl
+	switch {
+	case rep.Control != nil:
+		c = *rep.Control
+	case len(rep.Controls) > 0:
+		c = rep.Controls[0].Control
+	}
 	return pageView{
-		Title: title, Tool: rep.Tool, Control: rep.Control, Requirements: requirements(rep.Control),
+		Title: title, Tool: rep.Tool, Control: c, Requirements: requirements(c),
 		CheckedAt: rep.CheckedAt.UTC().Format(time.RFC3339), Total: len(rep.Results), Skipped: len(rep.Skipped), Columns: 6,
 		Statuses: []check.Status{check.Pass, check.Fail, check.Error, check.Manual},
 		CSP:      csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS),

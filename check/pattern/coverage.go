@@ -36,9 +36,16 @@ type Coverage struct {
 	// whatever its people do (control.Background), so the alarm on its
 	// metric never stops firing and a real change tells nobody.
 	TooBroad bool
-	// Exact: the text is the one Security Hub prescribes for the control
-	// (CIS's latest where Security Hub has none), whitespace outside quoted
-	// strings aside. A reordered or extended pattern is not exact.
+	// Background names the background records the pattern matches (event
+	// and caller), in corpus order; empty unless TooBroad.
+	Background []string
+	// Noise names the calls the control may leave out that the pattern
+	// matches, once each: a merely noisy filter still tells a person.
+	Noise []string
+	// Exact: the text is one prescribed for the control — Security Hub's
+	// (ExactText) or the recommended Pattern where they differ (CIS v5's
+	// security-group text) — whitespace outside quoted strings aside. A
+	// reordered or extended pattern is not exact.
 	Exact bool
 	// Indeterminate lists why some verdict is Unknown.
 	Indeterminate []string
@@ -90,6 +97,9 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 		}
 		if !s.Control && verdicts[i] == Match {
 			cov.OverBroad = true
+			if !slices.Contains(cov.Noise, s.Event) {
+				cov.Noise = append(cov.Noise, s.Event)
+			}
 		}
 	}
 	clauses := p.clauses()
@@ -136,8 +146,9 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 	}
 	cov.FailedAttempts, cov.NonIAMCallers = failed, others
 	cov.Indeterminate = reasons.reasons
-	cov.TooBroad = p.tooBroad()
-	cov.Exact = sameText(p.text, ctrl.ExactText())
+	cov.Background = p.background()
+	cov.TooBroad = len(cov.Background) > 0
+	cov.Exact = sameText(p.text, ctrl.ExactText()) || sameText(p.text, ctrl.Pattern)
 	return cov
 }
 
@@ -145,15 +156,20 @@ var background = sync.OnceValue(func() []Sample {
 	return parseRecords(control.Background())
 })
 
-// tooBroad reports whether p matches any background record.
-func (p *Pattern) tooBroad() bool {
+// background names the background records p matches.
+func (p *Pattern) background() []string {
+	var out []string
 	for _, s := range background() {
 		if p.eval(s.Message, s.doc, nil) == Match {
-			return true
+			out = append(out, s.Event+" by "+s.Caller)
 		}
 	}
-	return false
+	return out
 }
+
+// SameText reports whether a and b are one text to Security Hub: equal with
+// whitespace outside double-quoted strings removed.
+func SameText(a, b string) bool { return sameText(a, b) }
 
 // sameText compares two patterns' texts with whitespace outside double-quoted
 // strings removed: Security Hub reads the text, ignoring only spacing.
