@@ -446,7 +446,7 @@ func filterOutcome(fe *FilterEvidence, covers pattern.Verdict, rejected bool, ou
 		// Its metric never rests, so its alarm never transitions again.
 		o := noMatch("")
 		return failAt(FilterTooBroad, "%smatches background activity every account makes (%s): its alarm would never stop firing, so a change tells nobody",
-			o.why, strings.Join(fe.Background, ", "))
+			o.why, pattern.FewOf(fe.Background, 3))
 	}
 	indeterminate := fe.Indeterminate
 	best := bestOf(noMatch("emits no metric"), outcomes)

@@ -28,6 +28,9 @@ type Options struct {
 	// Control is the control decided when Controls is empty; the zero value
 	// is control.Default().
 	Control control.Control
+	// Standard, when named, is the standard the controls were chosen by
+	// (--benchmark): the report numbers them as it does.
+	Standard control.Standard
 	// Strict requires a filter text prescribed for the control, whitespace
 	// aside (Security Hub compares the text, not the meaning).
 	Strict bool
@@ -156,9 +159,10 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	resolveOrganizationTrails(results)
 	rep := Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Results: results, Summary: summarize(results, len(ctrls))}
 	for _, c := range ctrls {
-		rc := ReportControl{ID: c.ID, Control: reportControl(c), Summary: summarize(ofControl(results, c.ID), 1)}
+		rc := ReportControl{ID: c.ID, Number: opts.Standard.Number(c), Control: reportControl(c), Summary: summarize(ofControl(results, c.ID), 1)}
 		rep.Controls = append(rep.Controls, rc)
 	}
+	rep.Benchmark = opts.Standard.Name
 	if len(ctrls) == 1 {
 		rep.Control = &rep.Controls[0].Control
 	}

@@ -124,7 +124,10 @@ type Report struct {
 	// Controls are the controls decided, in the order results list them,
 	// each with its own summary.
 	Controls []ReportControl `json:"controls"`
-	Results  []Result        `json:"results"`
+	// Benchmark is the standard the controls were chosen by (--benchmark),
+	// e.g. "cis-5.0"; empty when none was.
+	Benchmark string   `json:"benchmark,omitempty"`
+	Results   []Result `json:"results"`
 	// Skipped are organization accounts that were listed but not audited
 	// because they are not ACTIVE (suspended, closing, closed).
 	Skipped []Skipped `json:"skipped,omitempty"`
@@ -158,6 +161,9 @@ type Control struct {
 // catalogues name it, and its results counted by status.
 type ReportControl struct {
 	ID string `json:"id"`
+	// Number is the control's ID in the run's Benchmark ("4.5",
+	// "CloudWatch.5"); empty when no benchmark was chosen.
+	Number string `json:"number,omitempty"`
 	Control
 	Summary Summary `json:"summary"`
 }

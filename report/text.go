@@ -28,7 +28,11 @@ func WriteJSON(w io.Writer, r check.Report) error {
 // held or missing with the names that prove it, then a summary line.
 func WriteText(w io.Writer, r check.Report, p style.Palette) error {
 	tw := &textWriter{w: w, p: p}
+	labelled := r.Multi() || r.Benchmark != ""
 	for _, res := range r.Results {
+		if labelled {
+			tw.label = esc(controlLabel(r, res.ControlID)) + "  "
+		}
 		tw.result(res)
 	}
 	for _, sk := range r.Skipped {
@@ -40,7 +44,19 @@ func WriteText(w io.Writer, r check.Report, p style.Palette) error {
 	if s.Skipped > 0 {
 		skipped = fmt.Sprintf(" (%d skipped)", s.Skipped)
 	}
-	tw.printf("%s: %s, %s, %s, %s%s\n", plural(s.Accounts, "account"),
+	if r.Multi() {
+		for _, c := range r.Controls {
+			cs := c.Summary
+			tw.printf("%s: %s, %s, %s, %s\n", esc(controlLabel(r, c.ID)),
+				p.Good(fmt.Sprintf("%d pass", cs.Pass)), p.Bad(fmt.Sprintf("%d fail", cs.Fail)),
+				p.Bad(fmt.Sprintf("%d error", cs.Error)), p.Warn(fmt.Sprintf("%d manual", cs.Manual)))
+		}
+	}
+	of := plural(s.Accounts, "account")
+	if r.Multi() {
+		of += " × " + plural(len(r.Controls), "control")
+	}
+	tw.printf("%s: %s, %s, %s, %s%s\n", of,
 		p.Good(fmt.Sprintf("%d pass", s.Pass)), p.Bad(fmt.Sprintf("%d fail", s.Fail)),
 		p.Bad(fmt.Sprintf("%d error", s.Error)), p.Warn(fmt.Sprintf("%d manual", s.Manual)), skipped)
 	if tw.err != nil {
@@ -54,6 +70,7 @@ type textWriter struct {
 	w       io.Writer
 	p       style.Palette
 	account string // of the result being written: other accounts' topics are not read
+	label   string // the result's control, when the report has several
 	err     error
 }
 
@@ -91,7 +108,7 @@ func (t *textWriter) result(r check.Result) {
 	if len(r.Profiles) > 0 {
 		profiles = " (" + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
-	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
+	t.printf("%s%s  %s%s\n", t.p.Bold(account), profiles, t.label, t.status(r))
 	t.printf("  %s\n", esc(r.Message))
 	if r.RoleARN != "" {
 		t.printf("  %s\n", t.p.Faint("reached by assuming "+esc(r.RoleARN)))
@@ -230,4 +247,18 @@ func (t *textWriter) alarm(a check.AlarmEvidence) {
 		}
 		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", esc(tp.ARN), tp.Confirmed, tp.Pending))
 	}
+}
+
+// controlLabel names a control as the report's standard numbers it, else
+// by its Security Hub ID, with trailwatch's name: "4.5 cloudtrail-changes".
+func controlLabel(r check.Report, id string) string {
+	for _, c := range r.Controls {
+		if c.ID != id {
+			continue
+		}
+		if n := nonBlank(c.Number, c.SecurityHub); n != "" {
+			return n + " " + id
+		}
+	}
+	return id
 }

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -160,11 +161,20 @@ var background = sync.OnceValue(func() []Sample {
 func (p *Pattern) background() []string {
 	var out []string
 	for _, s := range background() {
-		if p.eval(s.Message, s.doc, nil) == Match {
-			out = append(out, s.Event+" by "+s.Caller)
+		if name := s.Event + " by " + s.Caller; p.eval(s.Message, s.doc, nil) == Match && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// FewOf lists up to n names as prose and says how many more there are:
+// "A, B, C and 4 more".
+func FewOf(names []string, n int) string {
+	if len(names) <= n {
+		return control.JoinAnd(names)
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
 }
 
 // SameText reports whether a and b are one text to Security Hub: equal with
