@@ -286,11 +286,59 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		fmt.Fprintf(w, "%s %s (%s)\n", pal.Faint("control:"), ctrl.ID, ctrl.Title)
 	}
 	fmt.Fprintln(w)
+	missed := renderEventLines(w, pal, cov)
+	fmt.Fprintln(w)
+	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
+	paint := func(v pattern.Verdict, yes, no, unknown string) string {
+		switch v {
+		case pattern.Match:
+			return pal.Good(yes)
+		case pattern.NoMatch:
+			return pal.Bad(no)
+		}
+		return pal.Warn(unknown)
+	}
+	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not all caught (some calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
+	note("other callers", paint(cov.NonIAMCallers, "caught (root, role sessions, AWS services)", "not all caught (see the events above)", "indeterminate"))
+	switch {
+	case cov.OverBroad && opts.chosen:
+		note("over-broad", pal.Warn("yes: also counts "+strings.Join(cov.Noise, ", ")+" (noise: a change still notifies)"))
+	case cov.OverBroad:
+		note("over-broad", pal.Warn("yes: also matches DescribeTrails or events of other services (still fine for the control)"))
+	default:
+		note("over-broad", "no")
+	}
+	if cov.TooBroad {
+		note("too broad", pal.Bad("yes: matches background activity every account makes ("+pattern.FewOf(cov.Background, 3)+"), so its alarm would never stop firing"))
+	}
+	note(strictNote(pal, cov, opts))
+	for _, r := range cov.Indeterminate {
+		note("indeterminate", pal.Warn(termsafe.Escape(r)))
+	}
+	fmt.Fprintln(w)
+	what := "all five CloudTrail configuration changes"
+	if opts.chosen {
+		what = fmt.Sprintf("every event of %s (%d)", ctrl.ID, len(cov.Events))
+	}
+	switch {
+	case cov.TooBroad && cov.Covers != pattern.NoMatch:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("too broad: it counts background activity, so its alarm never rests and a change tells nobody"))
+	case cov.Covers == pattern.Match:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Good("catches "+what))
+	case cov.Covers == pattern.NoMatch:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("does not catch every change: "+strings.Join(missed, ", ")))
+	default:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Warn("indeterminate: depends on behaviour AWS has not documented; verify with aws logs test-metric-filter"))
+	}
+}
+
+// renderEventLines writes one line per event of the control and returns
+// those not caught.
+func renderEventLines(w io.Writer, pal style.Palette, cov *pattern.Coverage) (missed []string) {
 	width := 13
 	for _, ec := range cov.Events {
 		width = max(width, len(ec.Event))
 	}
-	var missed []string
 	for _, ec := range cov.Events {
 		var status string
 		switch ec.Verdict {
@@ -320,63 +368,27 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		}
 		fmt.Fprintf(w, "  %-*s %s %s\n", width, ec.Event, status, pal.Faint(termsafe.Escape(detail)))
 	}
-	fmt.Fprintln(w)
-	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
-	paint := func(v pattern.Verdict, yes, no, unknown string) string {
-		switch v {
-		case pattern.Match:
-			return pal.Good(yes)
-		case pattern.NoMatch:
-			return pal.Bad(no)
-		}
-		return pal.Warn(unknown)
-	}
-	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not all caught (some calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
-	note("other callers", paint(cov.NonIAMCallers, "caught (root, role sessions, AWS services)", "not all caught (see the events above)", "indeterminate"))
-	switch {
-	case cov.OverBroad && opts.chosen:
-		note("over-broad", pal.Warn("yes: also counts "+strings.Join(cov.Noise, ", ")+" (noise: a change still notifies)"))
-	case cov.OverBroad:
-		note("over-broad", pal.Warn("yes: also matches DescribeTrails or events of other services (still fine for the control)"))
-	default:
-		note("over-broad", "no")
-	}
-	if cov.TooBroad {
-		note("too broad", pal.Bad("yes: matches background activity every account makes ("+pattern.FewOf(cov.Background, 3)+"), so its alarm would never stop firing"))
-	}
+	return missed
+}
+
+// strictNote is the label and text of the note on the pattern's exactness.
+func strictNote(pal style.Palette, cov *pattern.Coverage, opts *patternOptions) (string, string) {
+	ctrl := opts.control
 	shub := ctrl.SecurityHub
 	if shub == "" {
 		shub = "none: CIS's latest text is the reference"
 	}
 	switch {
 	case !opts.chosen && cov.Exact:
-		note("strict CIS", pal.Good("yes: exactly the CIS pattern (Security Hub CloudWatch.5 accepts it)"))
+		return "strict CIS", pal.Good("yes: exactly the CIS pattern (Security Hub CloudWatch.5 accepts it)")
 	case !opts.chosen && cov.StrictCIS:
-		note("strict CIS", "no: the CIS pattern's clauses, but not its text (Security Hub and check --strict compare the text, whitespace aside)")
+		return "strict CIS", "no: the CIS pattern's clauses, but not its text (Security Hub and check --strict compare the text, whitespace aside)"
 	case !opts.chosen:
-		note("strict CIS", "no: not exactly the five $.eventName disjuncts of the CIS pattern (matters only with check --strict)")
+		return "strict CIS", "no: not exactly the five $.eventName disjuncts of the CIS pattern (matters only with check --strict)"
 	case cov.Exact:
-		note("strict", pal.Good("yes: a prescribed text, whitespace aside (Security Hub: "+shub+")"))
+		return "strict", pal.Good("yes: a prescribed text, whitespace aside (Security Hub: " + shub + ")")
 	default:
-		note("strict", "no: not a prescribed text; Security Hub ("+shub+") and check --strict compare the text, whitespace aside")
-	}
-	for _, r := range cov.Indeterminate {
-		note("indeterminate", pal.Warn(termsafe.Escape(r)))
-	}
-	fmt.Fprintln(w)
-	what := "all five CloudTrail configuration changes"
-	if opts.chosen {
-		what = fmt.Sprintf("every event of %s (%d)", ctrl.ID, len(cov.Events))
-	}
-	switch {
-	case cov.TooBroad && cov.Covers != pattern.NoMatch:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("too broad: it counts background activity, so its alarm never rests and a change tells nobody"))
-	case cov.Covers == pattern.Match:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Good("catches "+what))
-	case cov.Covers == pattern.NoMatch:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("does not catch every change: "+strings.Join(missed, ", ")))
-	default:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Warn("indeterminate: depends on behaviour AWS has not documented; verify with aws logs test-metric-filter"))
+		return "strict", "no: not a prescribed text; Security Hub (" + shub + ") and check --strict compare the text, whitespace aside"
 	}
 }
 
