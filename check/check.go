@@ -441,7 +441,11 @@ func (a *auditor) judge(ctx context.Context, region string, trails []cttypes.Tra
 		}
 		best = better(best, o)
 	}
-	return resultOf(best, evidence)
+	r := resultOf(best, evidence)
+	if r.Remediation == remediationManual && a.opts.Control.ID != control.Default().ID {
+		r.Remediation = fmt.Sprintf("confirm by hand that the filter catches every event of %s (see message), or add a filter with its recommended pattern (trailwatch fix)", a.opts.Control.ID)
+	}
+	return r
 }
 
 func resultOf(o outcome, evidence []TrailEvidence) Result {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
@@ -71,6 +72,7 @@ type textWriter struct {
 	p       style.Palette
 	account string // of the result being written: other accounts' topics are not read
 	label   string // the result's control, when the report has several
+	control string // the result's control ID
 	err     error
 }
 
@@ -99,7 +101,7 @@ func (t *textWriter) status(r check.Result) string {
 }
 
 func (t *textWriter) result(r check.Result) {
-	t.account = r.Account
+	t.account, t.control = r.Account, r.ControlID
 	account := esc(r.Account)
 	if account == "" {
 		account = "(unknown account)"
@@ -178,7 +180,7 @@ func (t *textWriter) trail(tr check.TrailEvidence, message string) {
 
 func (t *textWriter) filter(f check.FilterEvidence) {
 	var ok *bool
-	desc := "catches all five events"
+	desc := catchesAll(t.control)
 	switch f.Coverage {
 	case "match":
 		if len(f.Indeterminate) == 0 {
@@ -195,6 +197,12 @@ func (t *textWriter) filter(f check.FilterEvidence) {
 	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", esc(f.Name), desc, t.p.Faint(esc(f.Pattern))))
 	for _, why := range f.Indeterminate {
 		t.link(3, nil, esc(why))
+	}
+	if len(f.Background) > 0 {
+		t.link(3, held(false), "too broad: matches background activity ("+esc(strings.Join(f.Background, ", "))+"), so its alarm never rests")
+	}
+	if len(f.Noise) > 0 {
+		t.printf("%s%s\n", strings.Repeat("  ", 3), t.p.Faint("also counts "+esc(strings.Join(f.Noise, ", "))+" (noise)"))
 	}
 	if v := f.Verification; v != nil {
 		t.link(3, held(len(v.Disagreements) == 0), fmt.Sprintf("logs:TestMetricFilter agrees on %d of %d records (%d settled by AWS)", v.Agree, v.Records, v.Settled))
@@ -261,4 +269,16 @@ func controlLabel(r check.Report, id string) string {
 		}
 	}
 	return id
+}
+
+// catchesAll describes a filter catching every event of the control id.
+func catchesAll(id string) string {
+	c, ok := control.Lookup(id)
+	switch {
+	case !ok || len(c.Events) == 5:
+		return "catches all five events"
+	case len(c.Events) == 1:
+		return "catches its event"
+	}
+	return fmt.Sprintf("catches all %d events", len(c.Events))
 }
