@@ -101,13 +101,13 @@ type pageView struct {
 	// nil for one control, whose page is as it always was.
 	Matrix *matrixView
 	CSP    string
-	CSS          template.CSS
-	JS           template.JS
+	CSS    template.CSS
+	JS     template.JS
 }
 
 type accountView struct {
-	Index                        int
-	Account, Profiles, Region    string
+	Index                     int
+	Account, Profiles, Region string
 	// Control labels the row's control when the report has several.
 	Control                      string
 	Status, Reason, ErrorCode    string
