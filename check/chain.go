@@ -186,14 +186,36 @@ func (a *auditor) readTrailOnce(ctx context.Context, home, arn, groupARN, groupR
 func (a *auditor) judgeFilters(ctx context.Context, ev *TrailEvidence, filters []logstypes.MetricFilter) outcome {
 	ev.Filters = make([]FilterEvidence, len(filters))
 	outcomes := make([]outcome, len(filters))
+	misses := a.coveringFilter(filters)
 	fanOut(ctx, len(filters), func(ctx context.Context, i int) {
-		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i])
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i], misses)
 	})
 	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
 		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
 	}
 	return best
+}
+
+// coveringFilter reports whether some filter on the log group may catch
+// the control's events (its coverage is not no_match): then a filter that
+// misses them is judged on its pattern alone, its metrics not followed. On
+// a log group carrying the whole family that keeps each control to its
+// own alarm lookup. Without such a filter every filter's alarms are
+// followed, so plan can tell when a filter is all that is missing. With
+// --verify-patterns AWS may settle coverage otherwise: every filter is
+// followed, as before.
+func (a *auditor) coveringFilter(filters []logstypes.MetricFilter) bool {
+	if a.opts.VerifyPatterns {
+		return false
+	}
+	for _, f := range filters {
+		cov, err := a.opts.analyses.of(a.opts.Control, aws.ToString(f.FilterPattern))
+		if err != nil || cov.Covers != pattern.NoMatch {
+			return true
+		}
+	}
+	return false
 }
 
 // bestOf is the best of outcomes, or none when there are none.
@@ -343,7 +365,7 @@ func (a *auditor) metricFilters(ctx context.Context, region, group string) (filt
 }
 
 // filter judges one metric filter's pattern, then follows its metrics.
-func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricFilter) (FilterEvidence, outcome) {
+func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricFilter, skipMisses bool) (FilterEvidence, outcome) {
 	fe := FilterEvidence{Name: aws.ToString(f.FilterName), Pattern: aws.ToString(f.FilterPattern)}
 	noMatch := func(why string) outcome {
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
@@ -406,7 +428,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		}
 	}
 	fe.Indeterminate = append(indeterminate, selectionNotes(f)...)
-	if !followed && (covers == pattern.NoMatch || !rejected) {
+	if !followed && (covers == pattern.NoMatch && !skipMisses || covers != pattern.NoMatch && !rejected) {
 		follow(ctx)
 	}
 	if covers == pattern.NoMatch && err == nil && cov.Exact && !pattern.SameText(fe.Pattern, a.opts.Control.Pattern) {
@@ -753,6 +775,9 @@ type topicRead struct {
 	ev     TopicEvidence
 	policy string
 	key    *Key // nil when the topic is not encrypted
+	// verdicts are receives' answers by alarm: every control whose alarm
+	// notifies the topic asks, and the policies are parsed once.
+	verdicts memo[policyVerdict]
 }
 
 // topic reads a topic's attributes (key, access policy) and counts its
@@ -822,6 +847,12 @@ func (a *auditor) subscriptions(ctx context.Context, c awsapi.SNSAPI, te *TopicE
 // notifications to the topic: its KMS key first, then its access policy.
 // fixable is set only when the policy alone stands in the way.
 func (tr *topicRead) receives(alarmARN, account string) policyVerdict {
+	v, _ := tr.verdicts.get(alarmARN+"\x00"+account, func() (policyVerdict, error) { return tr.decide(alarmARN, account), nil })
+	return v
+}
+
+// decide is receives' answer, worked out.
+func (tr *topicRead) decide(alarmARN, account string) policyVerdict {
 	kv := policyVerdict{allowed: yes}
 	if tr.key != nil {
 		kv = keyVerdict(tr.key, tr.ev.KMSKey, alarmARN, account)

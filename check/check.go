@@ -294,9 +294,32 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, ctrls []control
 		} else {
 			results[i] = a.forControl(ctrls[i]).judge(ctx, t.Region, trails)
 		}
+		if len(ctrls) > 1 {
+			results[i].Trails = ownFilters(results[i].Trails)
+		}
 		results[i].Account, results[i].Region, results[i].ControlID = account, t.Region, ctrls[i].ID
 	})
 	return results
+}
+
+// ownFilters keeps, on each trail of a result of a run of several
+// controls, the filters that may catch the result's control: on a log
+// group carrying the whole family the others are every other control's,
+// fourteen entries of noise per result. A trail where none may keeps them
+// all: they are what NO_MATCHING_FILTER is about.
+func ownFilters(trails []TrailEvidence) []TrailEvidence {
+	for i := range trails {
+		var own []FilterEvidence
+		for _, f := range trails[i].Filters {
+			if f.Coverage != "no_match" {
+				own = append(own, f)
+			}
+		}
+		if len(own) > 0 {
+			trails[i].Filters = own
+		}
+	}
+	return trails
 }
 
 // errorResult is a target that never got to its chain: its credentials,
