@@ -197,16 +197,17 @@ func (a *auditor) judgeFilters(ctx context.Context, ev *TrailEvidence, filters [
 	return best
 }
 
-// coveringFilter reports whether some filter on the log group may catch
-// the control's events (its coverage is not no_match): then a filter that
-// misses them is judged on its pattern alone, its metrics not followed. On
-// a log group carrying the whole family that keeps each control to its
-// own alarm lookup. Without such a filter every filter's alarms are
-// followed, so plan can tell when a filter is all that is missing. With
-// --verify-patterns AWS may settle coverage otherwise: every filter is
-// followed, as before.
+// coveringFilter reports, in a run of several controls, whether some
+// filter on the log group may catch the control's events (its coverage is
+// not no_match): then a filter that misses them is judged on its pattern
+// alone, its metrics not followed. On a log group carrying the whole
+// family that keeps each control to its own alarm lookup (the others'
+// filters are other controls' chains). Without such a filter every
+// filter's alarms are followed, so plan can tell when a filter is all that
+// is missing. A run of one control, and --verify-patterns (AWS may settle
+// coverage otherwise), follow every filter as before.
 func (a *auditor) coveringFilter(filters []logstypes.MetricFilter) bool {
-	if a.opts.VerifyPatterns {
+	if !a.opts.several || a.opts.VerifyPatterns {
 		return false
 	}
 	for _, f := range filters {

@@ -61,6 +61,8 @@ type Options struct {
 
 	// analyses are the run's pattern verdicts, shared by its accounts.
 	analyses *analyses
+	// several: the run decides more than one control (Controls).
+	several bool
 }
 
 // Metric names a CloudWatch metric without dimensions.
@@ -99,7 +101,7 @@ type Target struct {
 // stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
 	ctrls := opts.controls()
-	opts.analyses = &analyses{}
+	opts.analyses, opts.several = &analyses{}, len(ctrls) > 1
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
