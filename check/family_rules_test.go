@@ -71,3 +71,22 @@ func TestUnauthorizedCIS13TextIsTooBroad(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, LinkFilter, link)
 }
+
+// An organization trail settles each member result with its owner's
+// verdict on the same control: the owner passing one control and failing
+// another passes and fails the member the same way.
+func TestResolveOrganizationTrailsPerControl(t *testing.T) {
+	of := func(r Result, id string) Result { r.ControlID = id; return r }
+	results := []Result{
+		of(owner(Pass, "", ownerOrgTrail("")), "root-usage"),
+		of(owner(Fail, NoAlarm, ownerOrgTrail(NoAlarm)), "cloudtrail-changes"),
+		of(manualMember(seenOrgTrail()), "root-usage"),
+		of(manualMember(seenOrgTrail()), "cloudtrail-changes"),
+	}
+	resolveOrganizationTrails(results)
+	require.Equal(t, Pass, results[2].Status, results[2].Message)
+	require.Equal(t, "root-usage", results[2].ControlID)
+	require.Equal(t, Fail, results[3].Status, results[3].Message)
+	require.Equal(t, NoAlarm, results[3].Reason)
+	require.Equal(t, "cloudtrail-changes", results[3].ControlID)
+}
