@@ -439,7 +439,15 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 				fe.Name, aws.ToString(f.LogGroupName), why, control.JoinAnd(fe.Missed))
 		}
 	}
-	return fe, filterOutcome(&fe, covers, rejected, outcomes, noMatch)
+	o := filterOutcome(&fe, covers, rejected, outcomes, noMatch)
+	if o.kind == complete && !fe.Exact {
+		if a.opts.Control.SecurityHub != "" {
+			o.why += fmt.Sprintf("; Security Hub will reject filter %s: its text is not the prescribed one", fe.Name)
+		} else {
+			o.why += fmt.Sprintf("; filter %s's text is not CIS's recommended one (--strict rejects it)", fe.Name)
+		}
+	}
+	return fe, o
 }
 
 // selectionNotes are the filter's settings that keep its pattern from
@@ -476,9 +484,6 @@ func filterOutcome(fe *FilterEvidence, covers pattern.Verdict, rejected bool, ou
 	if best.kind == complete {
 		if len(fe.Noise) > 0 {
 			best.why += fmt.Sprintf("; filter %s also counts %s (noise, not a gap)", fe.Name, strings.Join(fe.Noise, ", "))
-		}
-		if !fe.Exact {
-			best.why += fmt.Sprintf("; Security Hub will reject filter %s: its text is not the prescribed one", fe.Name)
 		}
 	}
 	if best.kind == complete && len(indeterminate) > 0 {

@@ -90,3 +90,17 @@ func TestResolveOrganizationTrailsPerControl(t *testing.T) {
 	require.Equal(t, NoAlarm, results[3].Reason)
 	require.Equal(t, "cloudtrail-changes", results[3].ControlID)
 }
+
+// organizations-changes has no Security Hub control: a passing filter
+// whose text is not CIS's says so without naming Security Hub.
+func TestNotExactWithoutSecurityHub(t *testing.T) {
+	org := mustLookup(t, "organizations-changes")
+	reordered := `{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "UpdateOrganizationalUnit") || ($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy")) }`
+	r, _ := worldFor(reordered).run(t, Options{Control: org})
+	require.Equal(t, Pass, r.Status, r.Message)
+	require.Contains(t, r.Message, "not CIS's recommended one")
+	require.NotContains(t, r.Message, "Security Hub")
+
+	r, _ = worldFor(org.Pattern).run(t, Options{Control: org, Strict: true})
+	require.Equal(t, Pass, r.Status, r.Message)
+}
