@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -81,4 +83,37 @@ func TestControlSelectionErrors(t *testing.T) {
 			require.Empty(t, strings.TrimSpace(out.String()))
 		})
 	}
+}
+
+// Every format writes a run of all fifteen controls: a CSV row, a JUnit
+// case and a finding per control, and the HTML matrix.
+func TestCheckControlAllEveryFormat(t *testing.T) {
+	startFamily(t)
+	dir := t.TempDir()
+	files := map[string]string{}
+	args := []string{"--control", "all"}
+	for _, f := range []string{"csv", "junit", "ocsf", "asff"} {
+		files[f] = filepath.Join(dir, "report."+f)
+		args = append(args, "--output-file", f+"="+files[f])
+	}
+	files["html"] = filepath.Join(dir, "report.html")
+	args = append(args, "--report", files["html"])
+	code, _, stderr := runCheckCmd(t, args...)
+	require.Equal(t, exitOK, code, stderr)
+	read := func(f string) string {
+		b, err := os.ReadFile(files[f])
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.Equal(t, 1+15, strings.Count(read("csv"), "\r\n"))
+	require.Equal(t, 15, strings.Count(read("junit"), "<testcase "))
+	require.Equal(t, 15, strings.Count(read("junit"), "<testsuite "))
+	for _, f := range []string{"ocsf", "asff"} {
+		var findings []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(read(f)), &findings), f)
+		require.Len(t, findings, 15, f)
+	}
+	require.Contains(t, read("asff"), `"trailwatch/Control": "CloudWatch.14"`)
+	require.Contains(t, read("asff"), `"trailwatch/Control": "organizations-changes"`)
+	require.Contains(t, read("html"), "Accounts × controls")
 }
