@@ -108,10 +108,11 @@ func TestHTMLMatrix(t *testing.T) {
 	require.NoError(t, WriteHTML(&b, rep))
 	page := b.String()
 	require.Contains(t, page, "Accounts × controls")
+	require.Contains(t, page, "2 accounts × 3 controls")
 	matrix := page[strings.Index(page, `<table id="matrix">`):strings.Index(page, "<h2>Accounts</h2>")]
 	require.Equal(t, 2, strings.Count(matrix, "<tr><td><code>"), "a row per account")
 	require.Equal(t, 6, strings.Count(matrix, `<td class="cell"><details>`), "a cell per account and control")
-	require.Equal(t, 6, strings.Count(matrix, `<ol class="chain">`), "each cell opens its chain")
+	require.Equal(t, 6, strings.Count(matrix, `<ol class="cellchain">`), "each cell opens its chain")
 	require.Contains(t, matrix, "FAIL NO_<wbr>ALARM")
 	require.NotRegexp(t, `(?i)\s(src|href|action|srcset|xlink:href)\s*=`, page)
 

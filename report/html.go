@@ -141,6 +141,9 @@ func WriteHTML(w io.Writer, rep check.Report) error {
 		v.Matrix = matrixOf(rep)
 	}
 	v.Charts = []chart{statusChart("Accounts by status", rep.Results), reasonChart("FAIL accounts by reason", rep.Results)}
+	if rep.Multi() {
+		v.Charts = []chart{statusChart("Results (account × control) by status", rep.Results), reasonChart("FAIL results by reason", rep.Results)}
+	}
 	v.Reasons = reasonsOf(rep.Results)
 	return render(w, v)
 }
