@@ -432,14 +432,21 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	if !followed && (covers == pattern.NoMatch && !skipMisses || covers != pattern.NoMatch && !rejected) {
 		follow(ctx)
 	}
-	if covers == pattern.NoMatch && err == nil && cov.Exact && !pattern.SameText(fe.Pattern, a.opts.Control.Pattern) {
+	return fe, a.filterVerdict(&fe, aws.ToString(f.LogGroupName), covers, rejected, outcomes, noMatch)
+}
+
+// filterVerdict is filterOutcome with what the control's texts add: a
+// miss by Security Hub's older text names what the recommended one adds,
+// and a pass by a text that is not prescribed says who will reject it.
+func (a *auditor) filterVerdict(fe *FilterEvidence, group string, covers pattern.Verdict, rejected bool, outcomes []outcome, noMatch func(string) outcome) outcome {
+	if covers == pattern.NoMatch && fe.Exact && !pattern.SameText(fe.Pattern, a.opts.Control.Pattern) {
 		// Security Hub's older text, which the recommended one extends.
 		noMatch = func(why string) outcome {
 			return failAt(NoMatchingFilter, "metric filter %s on log group %s %s: its text is Security Hub's, which the recommended text (CIS v5.0) extends with %s",
-				fe.Name, aws.ToString(f.LogGroupName), why, control.JoinAnd(fe.Missed))
+				fe.Name, group, why, control.JoinAnd(fe.Missed))
 		}
 	}
-	o := filterOutcome(&fe, covers, rejected, outcomes, noMatch)
+	o := filterOutcome(fe, covers, rejected, outcomes, noMatch)
 	if o.kind == complete && !fe.Exact {
 		if a.opts.Control.SecurityHub != "" {
 			o.why += fmt.Sprintf("; Security Hub will reject filter %s: its text is not the prescribed one", fe.Name)
@@ -447,7 +454,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 			o.why += fmt.Sprintf("; filter %s's text is not CIS's recommended one (--strict rejects it)", fe.Name)
 		}
 	}
-	return fe, o
+	return o
 }
 
 // selectionNotes are the filter's settings that keep its pattern from
