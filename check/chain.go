@@ -78,6 +78,9 @@ func (a *auditor) chain(ctx context.Context, t cttypes.Trail) (TrailEvidence, ou
 	if !ev.MultiRegion {
 		return ev, failAt(NoMultiRegionTrail, "trail %s records only %s", ev.Name, ev.HomeRegion)
 	}
+	if a.opts.Control.Trail.GlobalServiceEvents && t.IncludeGlobalServiceEvents != nil && !*t.IncludeGlobalServiceEvents {
+		return ev, failAt(ManagementEventsNotCaptured, "trail %s excludes global service events (IncludeGlobalServiceEvents false), where %s are logged", ev.Name, a.opts.Control.EventList())
+	}
 	groupARN := strings.TrimSuffix(aws.ToString(t.CloudWatchLogsLogGroupArn), ":*")
 	groupRegion, groupAccount := arnField(groupARN, 3), arnField(groupARN, 4)
 	groupName := strings.TrimPrefix(arnResource(groupARN), "log-group:")
@@ -147,6 +150,15 @@ type trailReads struct {
 // them in chain order afterwards. A chain broken at logging or selectors
 // thus costs up to two reads it did not need.
 func (a *auditor) readTrail(ctx context.Context, home, arn, groupARN, groupRegion, groupName string) trailReads {
+	rd, _ := a.trails.get(arn, func() (trailReads, error) {
+		return a.readTrailOnce(ctx, home, arn, groupARN, groupRegion, groupName), nil
+	})
+	return rd
+}
+
+// readTrailOnce makes readTrail's reads; every control of the account
+// shares them.
+func (a *auditor) readTrailOnce(ctx context.Context, home, arn, groupARN, groupRegion, groupName string) trailReads {
 	ct := a.clients.CloudTrail(home)
 	var rd trailReads
 	together(ctx,
@@ -174,14 +186,37 @@ func (a *auditor) readTrail(ctx context.Context, home, arn, groupARN, groupRegio
 func (a *auditor) judgeFilters(ctx context.Context, ev *TrailEvidence, filters []logstypes.MetricFilter) outcome {
 	ev.Filters = make([]FilterEvidence, len(filters))
 	outcomes := make([]outcome, len(filters))
+	misses := a.coveringFilter(filters)
 	fanOut(ctx, len(filters), func(ctx context.Context, i int) {
-		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i])
+		ev.Filters[i], outcomes[i] = a.filter(ctx, ev.LogGroupRegion, filters[i], misses)
 	})
 	best := bestOf(failAt(NoMatchingFilter, "log group %s has no metric filter", ev.LogGroupName), outcomes)
 	if best.kind == complete {
 		best.why = fmt.Sprintf("trail %s: every link holds; %s", ev.Name, best.why)
 	}
 	return best
+}
+
+// coveringFilter reports, in a run of several controls, whether some
+// filter on the log group may catch the control's events (its coverage is
+// not no_match): then a filter that misses them is judged on its pattern
+// alone, its metrics not followed. On a log group carrying the whole
+// family that keeps each control to its own alarm lookup (the others'
+// filters are other controls' chains). Without such a filter every
+// filter's alarms are followed, so plan can tell when a filter is all that
+// is missing. A run of one control, and --verify-patterns (AWS may settle
+// coverage otherwise), follow every filter as before.
+func (a *auditor) coveringFilter(filters []logstypes.MetricFilter) bool {
+	if !a.opts.several || a.opts.VerifyPatterns {
+		return false
+	}
+	for _, f := range filters {
+		cov, err := a.opts.analyses.of(a.opts.Control, aws.ToString(f.FilterPattern))
+		if err != nil || cov.Covers != pattern.NoMatch {
+			return true
+		}
+	}
+	return false
 }
 
 // bestOf is the best of outcomes, or none when there are none.
@@ -331,12 +366,12 @@ func (a *auditor) metricFilters(ctx context.Context, region, group string) (filt
 }
 
 // filter judges one metric filter's pattern, then follows its metrics.
-func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricFilter) (FilterEvidence, outcome) {
+func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricFilter, skipMisses bool) (FilterEvidence, outcome) {
 	fe := FilterEvidence{Name: aws.ToString(f.FilterName), Pattern: aws.ToString(f.FilterPattern)}
 	noMatch := func(why string) outcome {
 		return failAt(NoMatchingFilter, "metric filter %s on log group %s %s", fe.Name, aws.ToString(f.LogGroupName), why)
 	}
-	cov, err := pattern.AnalyzeFor(a.opts.Control, fe.Pattern)
+	cov, err := a.opts.analyses.of(a.opts.Control, fe.Pattern)
 	covers := pattern.Unknown
 	var indeterminate []string
 	if err != nil {
@@ -345,7 +380,8 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		indeterminate = append(indeterminate, fmt.Sprintf("trailwatch cannot evaluate the pattern: %v", err))
 	} else {
 		covers = cov.Covers
-		fe.Coverage, fe.StrictCIS = verdictName(cov.Covers), cov.StrictCIS
+		fe.Coverage, fe.StrictCIS, fe.Exact = verdictName(cov.Covers), cov.StrictCIS, cov.Exact
+		fe.Background, fe.Noise = cov.Background, cov.Noise
 		indeterminate = append(indeterminate, cov.Indeterminate...)
 		for _, e := range cov.Events {
 			if e.Verdict != pattern.Match {
@@ -356,7 +392,7 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 	// The alarms on its metrics are followed even for a filter that misses
 	// events: when they work, the filter is all that is missing, and plan
 	// adds only that. Only a filter --strict rejects goes unfollowed.
-	rejected := a.opts.Strict && (err != nil || !cov.StrictCIS)
+	rejected := a.opts.Strict && (err != nil || !cov.Exact)
 	var outcomes []outcome
 	followed := false
 	follow := func(ctx context.Context) {
@@ -393,10 +429,32 @@ func (a *auditor) filter(ctx context.Context, region string, f logstypes.MetricF
 		}
 	}
 	fe.Indeterminate = append(indeterminate, selectionNotes(f)...)
-	if !followed && (covers == pattern.NoMatch || !rejected) {
+	if !followed && (covers == pattern.NoMatch && !skipMisses || covers != pattern.NoMatch && !rejected) {
 		follow(ctx)
 	}
-	return fe, filterOutcome(&fe, covers, rejected, outcomes, noMatch)
+	return fe, a.filterVerdict(&fe, aws.ToString(f.LogGroupName), covers, rejected, outcomes, noMatch)
+}
+
+// filterVerdict is filterOutcome with what the control's texts add: a
+// miss by Security Hub's older text names what the recommended one adds,
+// and a pass by a text that is not prescribed says who will reject it.
+func (a *auditor) filterVerdict(fe *FilterEvidence, group string, covers pattern.Verdict, rejected bool, outcomes []outcome, noMatch func(string) outcome) outcome {
+	if covers == pattern.NoMatch && fe.Exact && !pattern.SameText(fe.Pattern, a.opts.Control.Pattern) {
+		// Security Hub's older text, which the recommended one extends.
+		noMatch = func(why string) outcome {
+			return failAt(NoMatchingFilter, "metric filter %s on log group %s %s: its text is Security Hub's, which the recommended text (CIS v5.0) extends with %s",
+				fe.Name, group, why, control.JoinAnd(fe.Missed))
+		}
+	}
+	o := filterOutcome(fe, covers, rejected, outcomes, noMatch)
+	if o.kind == complete && !fe.Exact {
+		if a.opts.Control.SecurityHub != "" {
+			o.why += fmt.Sprintf("; Security Hub will reject filter %s: its text is not the prescribed one", fe.Name)
+		} else {
+			o.why += fmt.Sprintf("; filter %s's text is not CIS's recommended one (--strict rejects it)", fe.Name)
+		}
+	}
+	return o
 }
 
 // selectionNotes are the filter's settings that keep its pattern from
@@ -420,11 +478,21 @@ func filterOutcome(fe *FilterEvidence, covers pattern.Verdict, rejected bool, ou
 	case covers == pattern.NoMatch:
 		return noMatch("misses " + strings.Join(fe.Missed, ", "))
 	case rejected:
-		fe.Rejected = "not exactly the CIS pattern (--strict)"
+		fe.Rejected = "not exactly the prescribed pattern (--strict)"
 		return noMatch("is " + fe.Rejected)
+	case len(fe.Background) > 0:
+		// Its metric never rests, so its alarm never transitions again.
+		o := noMatch("")
+		return failAt(FilterTooBroad, "%smatches background activity every account makes (%s): its alarm would never stop firing, so a change tells nobody",
+			o.why, pattern.FewOf(fe.Background, 3))
 	}
 	indeterminate := fe.Indeterminate
 	best := bestOf(noMatch("emits no metric"), outcomes)
+	if best.kind == complete {
+		if len(fe.Noise) > 0 {
+			best.why += fmt.Sprintf("; filter %s also counts %s (noise, not a gap)", fe.Name, strings.Join(fe.Noise, ", "))
+		}
+	}
 	if best.kind == complete && len(indeterminate) > 0 {
 		return outcome{kind: manual, why: fmt.Sprintf("metric filter %s has a complete alarm chain but its coverage is indeterminate: %s",
 			fe.Name, strings.Join(indeterminate, "; "))}
@@ -720,6 +788,9 @@ type topicRead struct {
 	ev     TopicEvidence
 	policy string
 	key    *Key // nil when the topic is not encrypted
+	// verdicts are receives' answers by alarm: every control whose alarm
+	// notifies the topic asks, and the policies are parsed once.
+	verdicts memo[policyVerdict]
 }
 
 // topic reads a topic's attributes (key, access policy) and counts its
@@ -789,6 +860,12 @@ func (a *auditor) subscriptions(ctx context.Context, c awsapi.SNSAPI, te *TopicE
 // notifications to the topic: its KMS key first, then its access policy.
 // fixable is set only when the policy alone stands in the way.
 func (tr *topicRead) receives(alarmARN, account string) policyVerdict {
+	v, _ := tr.verdicts.get(alarmARN+"\x00"+account, func() (policyVerdict, error) { return tr.decide(alarmARN, account), nil })
+	return v
+}
+
+// decide is receives' answer, worked out.
+func (tr *topicRead) decide(alarmARN, account string) policyVerdict {
 	kv := policyVerdict{allowed: yes}
 	if tr.key != nil {
 		kv = keyVerdict(tr.key, tr.ev.KMSKey, alarmARN, account)

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,9 +23,17 @@ import (
 
 // Options tune a check run. The command layer fills them from flags.
 type Options struct {
-	// Control is the control decided; the zero value is control.Default().
+	// Controls are the controls decided, one result per account and
+	// control in this order; empty means Control alone.
+	Controls []control.Control
+	// Control is the control decided when Controls is empty; the zero value
+	// is control.Default().
 	Control control.Control
-	// Strict requires exactly the control's pattern (Security Hub's reading).
+	// Standard, when named, is the standard the controls were chosen by
+	// (--benchmark): the report numbers them as it does.
+	Standard control.Standard
+	// Strict requires a filter text prescribed for the control, whitespace
+	// aside (Security Hub compares the text, not the meaning).
 	Strict bool
 	// Parallel is how many accounts are checked at once (below 1: one).
 	Parallel int
@@ -50,6 +59,11 @@ type Options struct {
 	// Select, when set, keeps only the accounts it accepts; the others are
 	// left out of the report (--accounts, --exclude-accounts).
 	Select func(account string) bool
+
+	// analyses are the run's pattern verdicts, shared by its accounts.
+	analyses *analyses
+	// several: the run decides more than one control (Controls).
+	several bool
 }
 
 // Metric names a CloudWatch metric without dimensions.
@@ -81,12 +95,14 @@ type Target struct {
 // Run checks every target's account. Each target goes through one
 // pipeline: its identity (sts:GetCallerIdentity) is asked at the same time
 // as its trails, and the first target to reach an account runs that
-// account's chain; targets reaching an account already taken join its
-// result with their profile (their trail read is the one extra call).
-// Results keep the order of the targets; a failure in one account never
+// account's chains; targets reaching an account already taken join its
+// results with their profile (their trail read is the one extra call).
+// Each account gets one result per control, in the order of the controls;
+// accounts keep the order of the targets; a failure in one account never
 // stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
-	opts = opts.withControl()
+	ctrls := opts.controls()
+	opts.analyses, opts.several = &analyses{}, len(ctrls) > 1
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -99,15 +115,15 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	finished := owners{}
 	parallel.ForEach(ctx, len(targets), opts.Parallel, func(ctx context.Context, i int) {
 		t := targets[i]
-		var res Result
+		var res []Result
 		joined := false
 		switch {
 		case t.Account != "" && opts.Select != nil && !opts.Select(t.Account):
 			joined = true // left out before anything is asked or assumed
 		case t.Err != nil:
-			res = errorResult(t.Account, t.Profile, t.Region, t.Err)
+			res = perControl(ctrls, errorResult(t.Account, t.Profile, t.Region, t.Err))
 		default:
-			res = identifyAndRun(ctx, t, opts, func(account string) bool {
+			res = identifyAndRun(ctx, t, opts, ctrls, func(account string) bool {
 				mu.Lock()
 				defer mu.Unlock()
 				if opts.Select != nil && !opts.Select(account) {
@@ -131,68 +147,128 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 			duplicates++
 			return
 		}
-		res.RoleARN = t.RoleARN
-		slots[i].result = res
+		shown := make([]Result, len(res))
+		for j := range res {
+			res[j].RoleARN = t.RoleARN
+			shown[j] = finished.add(res[j])
+		}
+		slots[i].results = res
 		done++
 		if opts.Progress != nil {
-			opts.Progress(done, len(targets)-duplicates, finished.add(res))
+			opts.Progress(done, len(targets)-duplicates, worst(shown))
 		}
 	})
 	results := place(slots, targets)
 	resolveOrganizationTrails(results)
-	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: reportControl(opts.Control), Results: results, Summary: summarize(results)}
+	rep := Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Results: results, Summary: summarize(results, len(ctrls))}
+	for _, c := range ctrls {
+		rc := ReportControl{ID: c.ID, Number: opts.Standard.Number(c), Control: reportControl(c), Summary: summarize(ofControl(results, c.ID), 1)}
+		rep.Controls = append(rep.Controls, rc)
+	}
+	rep.Benchmark = opts.Standard.Name
+	if len(ctrls) == 1 {
+		rep.Control = &rep.Controls[0].Control
+	}
+	return rep
+}
+
+// perControl is one copy of r per control, each naming its control.
+func perControl(ctrls []control.Control, r Result) []Result {
+	out := make([]Result, len(ctrls))
+	for i, c := range ctrls {
+		out[i] = r
+		out[i].ControlID = c.ID
+	}
+	return out
+}
+
+// ofControl are the results judging the control id.
+func ofControl(results []Result, id string) []Result {
+	var out []Result
+	for _, r := range results {
+		if r.ControlID == id {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// worst is the account's result progress shows: its first ERROR, else
+// FAIL, else MANUAL, else its first result.
+func worst(results []Result) Result {
+	for _, st := range []Status{Error, Fail, Manual} {
+		for _, r := range results {
+			if r.Status == st {
+				return r
+			}
+		}
+	}
+	if len(results) == 0 {
+		return Result{}
+	}
+	return results[0]
 }
 
 // slot is one target's share of a run.
 type slot struct {
-	result   Result
-	joined   bool  // no result here: the account was another target's, or Select left it out
-	profiles []int // the targets that reached this account
+	results  []Result // one per control
+	joined   bool     // no result here: the account was another target's, or Select left it out
+	profiles []int    // the targets that reached this account
 }
 
 // place orders the results: whichever target claimed an account first, its
-// result goes where the account's first target is, under that target's
-// profile.
+// results go where the account's first target is, under that target's
+// profile, one per control in the controls' order.
 func place(slots []slot, targets []Target) []Result {
 	type placed struct {
 		at int
-		r  Result
+		rs []Result
 	}
 	var order []placed
 	for i := range slots {
 		if slots[i].joined {
 			continue
 		}
-		r := slots[i].result
 		sort.Ints(slots[i].profiles)
 		var names []string
 		for _, j := range slots[i].profiles {
 			names = append(names, targets[j].Profile)
 		}
-		r.Profiles = nonEmpty(names)
-		if len(r.Profiles) > 0 {
-			r.Profile = r.Profiles[0]
+		rs := slots[i].results
+		for j := range rs {
+			rs[j].Profiles = nonEmpty(names)
+			rs[j].Profile = ""
+			if len(rs[j].Profiles) > 0 {
+				rs[j].Profile = rs[j].Profiles[0]
+			}
 		}
-		order = append(order, placed{slots[i].profiles[0], r})
+		order = append(order, placed{slots[i].profiles[0], rs})
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].at < order[j].at })
-	results := make([]Result, len(order))
-	for i, p := range order {
-		results[i] = p.r
+	var results []Result
+	for _, p := range order {
+		results = append(results, p.rs...)
+	}
+	if results == nil {
+		results = []Result{}
 	}
 	return results
 }
 
 // identifyAndRun asks who the target is while it reads the trails, then
-// follows the chain if claim gives it the account. A target whose account
-// is already known (Target.Account) is not asked again.
-func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(account string) bool) Result {
+// follows every control's chain if claim gives it the account. A target
+// whose account is already known (Target.Account) is not asked again.
+// The controls' chains run side by side on one auditor, so a read two
+// controls need (a trail's status and selectors, a log group's filters, an
+// alarm lookup, a topic, a key) is made once and the critical path is one
+// control's.
+func identifyAndRun(ctx context.Context, t Target, opts Options, ctrls []control.Control, claim func(account string) bool) []Result {
 	if t.Connect != nil {
 		if err := t.Connect(ctx); err != nil {
 			if !claim(t.Account) {
-				return Result{}
+				return nil
 			}
-			return errorResult(t.Account, t.Profile, t.Region, err)
+			return perControl(ctrls, errorResult(t.Account, t.Profile, t.Region, err))
 		}
 	}
 	a := newAuditor(t.Clients, opts, t.Account)
@@ -208,20 +284,45 @@ func identifyAndRun(ctx context.Context, t Target, opts Options, claim func(acco
 		func(ctx context.Context) { trails, trailsErr = a.describeTrails(ctx, t.Region) },
 	)
 	if idErr != nil {
-		return errorResult("", t.Profile, t.Region, idErr)
+		return perControl(ctrls, errorResult("", t.Profile, t.Region, idErr))
 	}
 	if !claim(account) {
-		return Result{}
+		return nil
 	}
 	a.account = account
-	var r Result
-	if trailsErr != nil {
-		r = errorOf(trailsErr)
-	} else {
-		r = a.judge(ctx, t.Region, trails)
+	results := make([]Result, len(ctrls))
+	fanOut(ctx, len(ctrls), func(ctx context.Context, i int) {
+		if trailsErr != nil {
+			results[i] = errorOf(trailsErr)
+		} else {
+			results[i] = a.forControl(ctrls[i]).judge(ctx, t.Region, trails)
+		}
+		if len(ctrls) > 1 {
+			results[i].Trails = ownFilters(results[i].Trails)
+		}
+		results[i].Account, results[i].Region, results[i].ControlID = account, t.Region, ctrls[i].ID
+	})
+	return results
+}
+
+// ownFilters keeps, on each trail of a result of a run of several
+// controls, the filters that may catch the result's control: on a log
+// group carrying the whole family the others are every other control's,
+// fourteen entries of noise per result. A trail where none may keeps them
+// all: they are what NO_MATCHING_FILTER is about.
+func ownFilters(trails []TrailEvidence) []TrailEvidence {
+	for i := range trails {
+		var own []FilterEvidence
+		for _, f := range trails[i].Filters {
+			if f.Coverage != "no_match" {
+				own = append(own, f)
+			}
+		}
+		if len(own) > 0 {
+			trails[i].Filters = own
+		}
 	}
-	r.Account, r.Region = account, t.Region
-	return r
+	return trails
 }
 
 // errorResult is a target that never got to its chain: its credentials,
@@ -250,8 +351,10 @@ func nonEmpty(profiles []string) []string {
 	return out
 }
 
-func summarize(results []Result) Summary {
-	s := Summary{Accounts: len(results)}
+// summarize counts results by status; there is one result per account and
+// control, so of n controls.
+func summarize(results []Result, n int) Summary {
+	s := Summary{Accounts: len(results) / max(n, 1)}
 	for _, r := range results {
 		switch r.Status {
 		case Pass:
@@ -267,13 +370,21 @@ func summarize(results []Result) Summary {
 	return s
 }
 
-// auditor walks one account's chain. Reads are cached per resource so two
-// trails delivering to one log group, or two alarms notifying one topic,
-// cost one call each, however many paths ask at once.
+// auditor walks one account's chain for one control (opts.Control). Reads
+// are cached per resource and shared by the auditors of every control of
+// the account (forControl), so two trails delivering to one log group, two
+// alarms notifying one topic, or fifteen controls reading one trail cost
+// one call each, however many paths ask at once.
 type auditor struct {
-	clients  awsapi.Clients
-	opts     Options
-	account  string
+	clients awsapi.Clients
+	opts    Options
+	account string
+	*reads
+}
+
+// reads are one account's cached reads.
+type reads struct {
+	trails   memo[trailReads]
 	filters  memo[filterRead]
 	alarms   memo[[]cwtypes.MetricAlarm]
 	topics   memo[*topicRead]
@@ -282,7 +393,23 @@ type auditor struct {
 }
 
 func newAuditor(clients awsapi.Clients, opts Options, account string) *auditor {
-	return &auditor{clients: clients, opts: opts.withControl(), account: account}
+	if opts.analyses == nil {
+		opts.analyses = &analyses{}
+	}
+	return &auditor{clients: clients, opts: opts.withControl(), account: account, reads: &reads{}}
+}
+
+// forControl is an auditor of the same account for ctrl, sharing its reads.
+// In a run of several controls, ctrl follows only the candidate metrics
+// named after its own metric: another control's working alarm is no
+// alarm of ctrl's.
+func (a *auditor) forControl(ctrl control.Control) *auditor {
+	b := *a
+	b.opts.Control = ctrl
+	if len(a.opts.Controls) > 1 {
+		b.opts.Candidates = slices.DeleteFunc(slices.Clone(a.opts.Candidates), func(m Metric) bool { return m.Name != ctrl.MetricName })
+	}
+	return &b
 }
 
 // withControl fills in the default control.
@@ -291,6 +418,15 @@ func (o Options) withControl() Options {
 		o.Control = control.Default()
 	}
 	return o
+}
+
+// controls are the controls a run decides: Controls, else Control alone,
+// else the default control.
+func (o Options) controls() []control.Control {
+	if len(o.Controls) > 0 {
+		return o.Controls
+	}
+	return []control.Control{o.withControl().Control}
 }
 
 // call bounds one AWS request by the per-call timeout.
@@ -337,7 +473,11 @@ func (a *auditor) judge(ctx context.Context, region string, trails []cttypes.Tra
 		}
 		best = better(best, o)
 	}
-	return resultOf(best, evidence)
+	r := resultOf(best, evidence)
+	if r.Remediation == remediationManual && a.opts.Control.ID != control.Default().ID {
+		r.Remediation = fmt.Sprintf("confirm by hand that the filter catches every event of %s (see message), or add a filter with its recommended pattern (trailwatch fix)", a.opts.Control.ID)
+	}
+	return r
 }
 
 func resultOf(o outcome, evidence []TrailEvidence) Result {

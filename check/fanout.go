@@ -3,6 +3,9 @@ package check
 import (
 	"context"
 	"sync"
+
+	"github.com/trailwatch/trailwatch/check/pattern"
+	"github.com/trailwatch/trailwatch/control"
 )
 
 // together runs independent reads of one account at once and returns when
@@ -64,4 +67,33 @@ func (m *memo[V]) get(key string, read func() (V, error)) (V, error) {
 	m.mu.Unlock()
 	<-e.done
 	return e.v, e.err
+}
+
+// analyses are a run's pattern verdicts: a fleet repeats the same texts, so
+// each (control, text) is evaluated once per run.
+type analyses struct{ m sync.Map }
+
+type analysisKey struct {
+	control string
+	records *control.Record // tells made-up controls of one ID apart
+	text    string
+}
+
+type analysis struct {
+	cov *pattern.Coverage
+	err error
+}
+
+// of is text's coverage of ctrl; the Coverage is shared: read it only.
+func (x *analyses) of(ctrl control.Control, text string) (*pattern.Coverage, error) {
+	key := analysisKey{control: ctrl.ID, text: text}
+	if len(ctrl.Records) > 0 {
+		key.records = &ctrl.Records[0]
+	}
+	once, _ := x.m.LoadOrStore(key, sync.OnceValue(func() analysis {
+		cov, err := pattern.AnalyzeFor(ctrl, text)
+		return analysis{cov, err}
+	}))
+	a := once.(func() analysis)()
+	return a.cov, a.err
 }

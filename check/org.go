@@ -31,13 +31,23 @@ func resolveOrganizationTrails(results []Result) {
 	}
 }
 
-// owners are the results that may settle another account's, by account.
-type owners map[string]Result
+// owners are the results that may settle another account's, by account
+// and control: a member's verdict on a control is its owner's on that same
+// control.
+type owners map[ownerKey]Result
+
+type ownerKey struct{ account, control string }
 
 func (o owners) record(r Result) {
 	if r.Account != "" && r.Status != Error {
-		o[r.Account] = r
+		o[ownerKey{r.Account, r.ControlID}] = r
 	}
+}
+
+// of is account's result on control, if the run has it.
+func (o owners) of(account, control string) (Result, bool) {
+	r, ok := o[ownerKey{account, control}]
+	return r, ok
 }
 
 // add records a finished result and returns it as far as the results
@@ -63,7 +73,7 @@ func resolve(r *Result, owners owners) {
 	copy(trails, r.Trails)
 	for j, ev := range trails {
 		cur := resolved{outcome: evidenceOutcome(ev)}
-		if o, via, ok := viaOwner(ev, r.Account, owners); ok {
+		if o, via, ok := viaOwner(ev, r.Account, r.ControlID, owners); ok {
 			cur = resolved{outcome: o, via: via}
 			trails[j].Complete = o.kind == complete
 			trails[j].Failed = ""
@@ -81,6 +91,7 @@ func resolve(r *Result, owners owners) {
 	}
 	res := resultOf(best.outcome, trails)
 	res.Account, res.Profile, res.Profiles, res.Region, res.RoleARN = r.Account, r.Profile, r.Profiles, r.Region, r.RoleARN
+	res.ControlID = r.ControlID
 	res.Via = best.via
 	if res.Status == Fail && best.via != nil {
 		res.Remediation = fmt.Sprintf("%s — in account %s, which owns %s (trailwatch plan/fix with --org or its profile changes it there, once)",
@@ -114,10 +125,10 @@ func evidenceOutcome(ev TrailEvidence) outcome {
 // viaOwner is the verdict of the account that owns ev's trail (an
 // organization trail) or its log group, when that account is in the run
 // and its own audit decided that chain.
-func viaOwner(ev TrailEvidence, account string, owners owners) (outcome, *Via, bool) {
+func viaOwner(ev TrailEvidence, account, control string, owners owners) (outcome, *Via, bool) {
 	switch {
 	case ev.Account != "" && ev.Account != account:
-		owner, ok := owners[ev.Account]
+		owner, ok := owners.of(ev.Account, control)
 		if !ok {
 			return outcome{}, nil, false
 		}
@@ -136,9 +147,9 @@ func viaOwner(ev TrailEvidence, account string, owners owners) (outcome, *Via, b
 			}
 		}
 	case ev.Failed == "" && !ev.Complete && ev.LogGroupAccount == account:
-		return viaTopic(ev, account, owners)
+		return viaTopic(ev, account, control, owners)
 	case ev.LogGroupAccount != "" && ev.LogGroupAccount != account && ev.Failed == "" && !ev.Complete:
-		owner, ok := owners[ev.LogGroupAccount]
+		owner, ok := owners.of(ev.LogGroupAccount, control)
 		if !ok {
 			return outcome{}, nil, false
 		}
@@ -166,7 +177,7 @@ func viaOwner(ev TrailEvidence, account string, owners owners) (outcome, *Via, b
 // read of the topic: confirmed subscribers complete the chain; none, on
 // every such topic, fail it — unless some filter's coverage is
 // indeterminate, which still needs a person.
-func viaTopic(ev TrailEvidence, account string, owners owners) (outcome, *Via, bool) {
+func viaTopic(ev TrailEvidence, account, control string, owners owners) (outcome, *Via, bool) {
 	var unconfirmed *Via
 	settled, open := false, false
 	for _, f := range ev.Filters {
@@ -185,7 +196,8 @@ func viaTopic(ev TrailEvidence, account string, owners owners) (outcome, *Via, b
 					if tp.Account == account {
 						continue
 					}
-					read, ok := readTopic(owners[tp.Account], tp.ARN)
+					owner, _ := owners.of(tp.Account, control)
+					read, ok := readTopic(owner, tp.ARN)
 					if !ok {
 						open = true
 						continue

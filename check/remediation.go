@@ -9,6 +9,7 @@ var remediation = map[Reason]string{
 	LogsDeliveryFailing:         "fix the trail's CloudWatch Logs role or log group so delivery succeeds (check CloudWatchLogsRoleArn's trust and permissions)",
 	LogGroupNotFound:            "recreate the log group the trail names, under the same name (trailwatch fix), or point the trail at another group",
 	NoMatchingFilter:            "add a metric filter with the CIS pattern on the trail's log group (trailwatch fix)",
+	FilterTooBroad:              "narrow the filter to the control's events: it counts calls every account makes all the time, so its alarm never rests (trailwatch fix adds a filter with the recommended pattern beside it)",
 	NoAlarm:                     "create an alarm on the filter's metric, namespace and dimensions (trailwatch fix)",
 	AlarmCannotFire:             "make the alarm fire on each change: actions enabled, metric value 1, Sum >= 1 over 1 datapoint, no Unit or the filter's, TreatMissingData notBreaching (trailwatch fix adds an alarm beside it)",
 	NoAlarmTopic:                "add an SNS topic to the alarm's ALARM actions (trailwatch fix --notify PROTOCOL:ENDPOINT)",

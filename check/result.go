@@ -1,6 +1,7 @@
-// Package check decides the control "CloudTrail configuration changes are
-// monitored" for AWS accounts, link by link (docs/design.md), and returns findings
-// as data. It never imports the command-line, prompt or colour libraries.
+// Package check decides the CIS monitoring controls (control/) for AWS
+// accounts, link by link (docs/design.md), and returns findings as data: one
+// result per account and control. It never imports the command-line, prompt
+// or colour libraries.
 package check
 
 import (
@@ -30,6 +31,7 @@ const (
 	LogsDeliveryFailing         Reason = "LOGS_DELIVERY_FAILING"
 	LogGroupNotFound            Reason = "LOG_GROUP_NOT_FOUND"
 	NoMatchingFilter            Reason = "NO_MATCHING_FILTER"
+	FilterTooBroad              Reason = "FILTER_TOO_BROAD"
 	NoAlarm                     Reason = "NO_ALARM"
 	AlarmCannotFire             Reason = "ALARM_CANNOT_FIRE"
 	NoAlarmTopic                Reason = "NO_ALARM_TOPIC"
@@ -84,6 +86,7 @@ var reasonLinks = map[Reason]Link{
 	LogsDeliveryFailing:         LinkLogGroup,
 	LogGroupNotFound:            LinkLogGroup,
 	NoMatchingFilter:            LinkFilter,
+	FilterTooBroad:              LinkFilter,
 	NoAlarm:                     LinkAlarm,
 	AlarmCannotFire:             LinkAlarm,
 	NoAlarmTopic:                LinkTopic,
@@ -102,7 +105,7 @@ func (r Reason) Link() (Link, bool) {
 // trail got further, which is how the reported trail is chosen.
 var Reasons = []Reason{
 	NoMultiRegionTrail, TrailNotLogging, ManagementEventsNotCaptured,
-	NoCloudWatchLogs, LogsDeliveryFailing, LogGroupNotFound, NoMatchingFilter,
+	NoCloudWatchLogs, LogsDeliveryFailing, LogGroupNotFound, NoMatchingFilter, FilterTooBroad,
 	NoAlarm, AlarmCannotFire, NoAlarmTopic, TopicCannotReceive, NoConfirmedSubscriber,
 }
 
@@ -115,8 +118,16 @@ type Report struct {
 	Tool          Tool   `json:"tool"`
 	// CheckedAt is when the run started, in UTC.
 	CheckedAt time.Time `json:"checked_at"`
-	Control   Control   `json:"control"`
-	Results   []Result  `json:"results"`
+	// Control is the control decided, for a run of one control (as in 1.1);
+	// nil when several are: Controls names each.
+	Control *Control `json:"control,omitempty"`
+	// Controls are the controls decided, in the order results list them,
+	// each with its own summary.
+	Controls []ReportControl `json:"controls"`
+	// Benchmark is the standard the controls were chosen by (--benchmark),
+	// e.g. "cis-5.0"; empty when none was.
+	Benchmark string   `json:"benchmark,omitempty"`
+	Results   []Result `json:"results"`
 	// Skipped are organization accounts that were listed but not audited
 	// because they are not ACTIVE (suspended, closing, closed).
 	Skipped []Skipped `json:"skipped,omitempty"`
@@ -125,8 +136,9 @@ type Report struct {
 
 // SchemaVersion of the JSON report: 1.1 added schema_version, tool,
 // checked_at, control, error_code, via, skipped and summary.skipped to 1.0's
-// results and summary.
-const SchemaVersion = "1.1"
+// results and summary; 1.2 added controls, control_id on every result,
+// FILTER_TOO_BROAD and the filters' exact, background and noise.
+const SchemaVersion = "1.2"
 
 // Tool names the program that made a report; the command layer fills it.
 type Tool struct {
@@ -145,6 +157,17 @@ type Control struct {
 	CIS []CISRecommendation `json:"cis"`
 }
 
+// ReportControl is one control decided in a run: its registry ID, how the
+// catalogues name it, and its results counted by status.
+type ReportControl struct {
+	ID string `json:"id"`
+	// Number is the control's ID in the run's Benchmark ("4.5",
+	// "CloudWatch.5"); empty when no benchmark was chosen.
+	Number string `json:"number,omitempty"`
+	Control
+	Summary Summary `json:"summary"`
+}
+
 // CISRecommendation is the control's number in benchmark versions From to
 // To (inclusive); To is empty for every later version.
 type CISRecommendation struct {
@@ -155,6 +178,26 @@ type CISRecommendation struct {
 
 // TheControl is the control trailwatch decides when none is selected.
 var TheControl = reportControl(control.Default())
+
+// ControlOf is how the report names the control r judges: its entry in
+// Controls, else the run's one Control.
+func (rep *Report) ControlOf(r Result) Control {
+	for _, c := range rep.Controls {
+		if c.ID == r.ControlID {
+			return c.Control
+		}
+	}
+	if rep.Control != nil {
+		return *rep.Control
+	}
+	if len(rep.Controls) > 0 {
+		return rep.Controls[0].Control
+	}
+	return TheControl
+}
+
+// Multi reports a run of more than one control.
+func (rep *Report) Multi() bool { return len(rep.Controls) > 1 }
 
 // reportControl is c as the report names it.
 func reportControl(c control.Control) Control {
@@ -181,7 +224,9 @@ type Via struct {
 	Account string `json:"account"`
 }
 
-// Summary counts results by status.
+// Summary counts results by status. Accounts counts the accounts; with
+// several controls there is one result per account and control, so the
+// statuses add up to accounts × controls.
 type Summary struct {
 	Accounts int `json:"accounts"`
 	Pass     int `json:"pass"`
@@ -197,7 +242,7 @@ type Result struct {
 	Account string `json:"account"`
 	// ControlID is the registry ID of the control this result judges
 	// (control.Control.ID): one result per account and control.
-	ControlID string `json:"control_id,omitempty"`
+	ControlID string `json:"control_id"`
 	// Profile is the first profile that reached this account;
 	// Profiles names them all.
 	Profile  string   `json:"profile"`
@@ -259,11 +304,21 @@ type TrailEvidence struct {
 type FilterEvidence struct {
 	Name    string `json:"name"`
 	Pattern string `json:"pattern"`
-	// Coverage is "match", "no_match" or "unknown" for the five events.
+	// Coverage is "match", "no_match" or "unknown" for the control's events.
 	Coverage string `json:"coverage"`
 	// Missed names the control events the pattern does not catch.
-	Missed        []string `json:"missed,omitempty"`
-	StrictCIS     bool     `json:"strict_cis"`
+	Missed    []string `json:"missed,omitempty"`
+	StrictCIS bool     `json:"strict_cis"`
+	// Exact: the text is one the control's catalogues prescribe (Security
+	// Hub's, CIS's latest where Security Hub has none), whitespace aside;
+	// Security Hub rejects any other.
+	Exact bool `json:"exact"`
+	// Background names the background activity the pattern matches: a
+	// too-broad filter's alarm never stops firing (FILTER_TOO_BROAD).
+	Background []string `json:"background,omitempty"`
+	// Noise names calls the control may leave out that the pattern counts
+	// too: they raise false alarms but a change still notifies.
+	Noise         []string `json:"noise,omitempty"`
 	Indeterminate []string `json:"indeterminate,omitempty"`
 	// Rejected says why a filter that catches the events still does not
 	// count (--strict and not the exact CIS pattern).

@@ -106,6 +106,7 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			sev = "LOW"
 		}
 		part := partition(r.Region)
+		ctrl := rep.ControlOf(r)
 		links := Chain(r)
 		f := asffFinding{
 			SchemaVersion:         ASFFSchemaVersion,
@@ -113,17 +114,17 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			ProductArn:            "arn:" + part + ":securityhub:" + r.Region + ":" + r.Account + ":product/" + r.Account + "/default",
 			ProductName:           rep.Tool.Name,
 			CompanyName:           rep.Tool.Name,
-			GeneratorID:           generatorID(rep),
+			GeneratorID:           generatorID(rep, r),
 			AwsAccountID:          r.Account,
 			Types:                 []string{asffType},
 			CreatedAt:             at,
 			UpdatedAt:             at,
 			Severity:              asffSeverity{Label: sev},
 			FindingProviderFields: asffProviderFields{Severity: asffSeverity{Label: sev}, Types: []string{asffType}},
-			Title:                 clip(rep.Control.SecurityHub+" "+rep.Control.Title, asffTitleMax),
+			Title:                 clip(strings.TrimSpace(ctrl.SecurityHub+" "+ctrl.Title), asffTitleMax),
 			Description:           clip(nonBlank(r.Message, string(r.Status)), asffDescriptionMax),
 			ProductFields: map[string]string{
-				"trailwatch/Control": rep.Control.SecurityHub,
+				"trailwatch/Control": controlKey(rep, r),
 				"trailwatch/Status":  string(r.Status), "trailwatch/Profiles": clip(strings.Join(r.Profiles, ", "), asffProductFieldMax),
 				"trailwatch/ToolVersion": clip(rep.Tool.Version, asffProductFieldMax),
 			},
@@ -131,7 +132,7 @@ func WriteASFF(w io.Writer, rep check.Report) error {
 			// No Compliance.SecurityControlId: Security Hub fills it for its
 			// own controls, and clients older than 2023 (Debian's AWS CLI
 			// 2.9) refuse the member; the control is in ProductFields.
-			Compliance:  asffCompliance{Status: asffStatus[r.Status], RelatedRequirements: requirements(rep.Control)},
+			Compliance:  asffCompliance{Status: asffStatus[r.Status], RelatedRequirements: requirements(ctrl)},
 			RecordState: "ACTIVE",
 		}
 		f.Remediation.Recommendation.Text = clip(nonBlank(r.Remediation, "none"), asffRemediationMax)

@@ -18,7 +18,7 @@ var csvHeader = []string{
 	"control", "cis", "checked_at", "tool_version", "via",
 }
 
-// WriteCSV writes one row per account after a header row, quoted as RFC 4180
+// WriteCSV writes one row per account and control after a header row, quoted as RFC 4180
 // says (encoding/csv), with CRLF line ends.
 func WriteCSV(w io.Writer, rep check.Report) error {
 	cw := csv.NewWriter(w)
@@ -26,8 +26,8 @@ func WriteCSV(w io.Writer, rep check.Report) error {
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("write CSV report: %w", err)
 	}
-	cis := strings.Join(requirements(rep.Control), "; ")
 	for _, r := range rep.Results {
+		cis := strings.Join(requirements(rep.ControlOf(r)), "; ")
 		links := Chain(r)
 		at := func(kind string) Link {
 			for _, l := range links {
@@ -41,7 +41,7 @@ func WriteCSV(w io.Writer, rep check.Report) error {
 			r.Account, strings.Join(r.Profiles, "; "), r.Region, string(r.Status), string(r.Reason), r.ErrorCode,
 			BrokenLink(links), r.Message,
 			at(LinkTrail).ARN, at(LinkLogGroup).ARN, at(LinkFilter).Name, at(LinkAlarm).ARN, at(LinkTopic).ARN,
-			r.Remediation, rep.Control.SecurityHub, cis, rep.CheckedAt.Format(time.RFC3339), rep.Tool.Version, viaText(r),
+			r.Remediation, controlKey(rep, r), cis, rep.CheckedAt.Format(time.RFC3339), rep.Tool.Version, viaText(r),
 		}
 		for i := range row {
 			row[i] = csvCell(row[i])

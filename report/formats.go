@@ -65,12 +65,21 @@ func findingID(rep check.Report, r check.Result) string {
 	if subject == "" {
 		subject = "profile/" + r.Profile
 	}
-	return fmt.Sprintf("%s/%s/%s", rep.Tool.Name, rep.Control.SecurityHub, subject)
+	return fmt.Sprintf("%s/%s/%s", rep.Tool.Name, controlKey(rep, r), subject)
 }
 
 // generatorID is stable per control.
-func generatorID(rep check.Report) string {
-	return rep.Tool.Name + "/" + rep.Control.SecurityHub
+func generatorID(rep check.Report, r check.Result) string {
+	return rep.Tool.Name + "/" + controlKey(rep, r)
+}
+
+// controlKey names r's control where findings are keyed: its Security Hub
+// ID, or trailwatch's own ID for a control Security Hub lacks.
+func controlKey(rep check.Report, r check.Result) string {
+	if id := rep.ControlOf(r).SecurityHub; id != "" {
+		return id
+	}
+	return r.ControlID
 }
 
 // requirements names the control in each CIS benchmark range, e.g.

@@ -85,7 +85,7 @@ func hostileReport() check.Report {
 	long := strings.Repeat("x", 3000)
 	return check.Report{
 		SchemaVersion: check.SchemaVersion, Tool: check.Tool{Name: "trailwatch", Version: "1.2.3"},
-		CheckedAt: checkedAt, Control: check.TheControl,
+		CheckedAt: checkedAt, Control: &check.TheControl,
 		Results: []check.Result{
 			{Account: "100000000001", Profiles: []string{"=cmd|'/c calc'!A1"}, Profile: "=cmd|'/c calc'!A1", Region: "us-east-1",
 				Status: check.Fail, Reason: check.NoMatchingFilter, Message: "-2+3 misses StopLogging \x1b[31m<script>alert(1)</script> ]]> \x00 \u202egnp.exe",

@@ -97,14 +97,19 @@ type pageView struct {
 	Statuses     []check.Status
 	Reasons      []string
 	Accounts     []accountView
-	CSP          string
-	CSS          template.CSS
-	JS           template.JS
+	// Matrix is the accounts × controls grid of a run of several controls;
+	// nil for one control, whose page is as it always was.
+	Matrix *matrixView
+	CSP    string
+	CSS    template.CSS
+	JS     template.JS
 }
 
 type accountView struct {
-	Index                        int
-	Account, Profiles, Region    string
+	Index                     int
+	Account, Profiles, Region string
+	// Control labels the row's control when the report has several.
+	Control                      string
 	Status, Reason, ErrorCode    string
 	Broken, Message, Remediation string
 	// Via names the other account's resource whose chain decided this one.
@@ -120,11 +125,25 @@ type accountView struct {
 
 // WriteHTML writes check's report as one self-contained page.
 func WriteHTML(w io.Writer, rep check.Report) error {
-	v := newPage(rep, "trailwatch check: CloudTrail configuration changes monitored")
+	title := "trailwatch check: CloudTrail configuration changes monitored"
+	if rep.Multi() {
+		title = fmt.Sprintf("trailwatch check: %d CIS monitoring controls", len(rep.Controls))
+	}
+	v := newPage(rep, title)
 	for i, r := range rep.Results {
-		v.Accounts = append(v.Accounts, accountOf(i, r))
+		av := accountOf(i, r)
+		if rep.Multi() {
+			av.Control = termsafe.Escape(controlLabel(rep, r.ControlID))
+		}
+		v.Accounts = append(v.Accounts, av)
+	}
+	if rep.Multi() {
+		v.Matrix = matrixOf(rep)
 	}
 	v.Charts = []chart{statusChart("Accounts by status", rep.Results), reasonChart("FAIL accounts by reason", rep.Results)}
+	if rep.Multi() {
+		v.Charts = []chart{statusChart("Results (account × control) by status", rep.Results), reasonChart("FAIL results by reason", rep.Results)}
+	}
 	v.Reasons = reasonsOf(rep.Results)
 	return render(w, v)
 }
@@ -165,8 +184,15 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 }
 
 func newPage(rep check.Report, title string) pageView {
+	c := check.TheControl
+	switch {
+	case rep.Control != nil:
+		c = *rep.Control
+	case len(rep.Controls) > 0:
+		c = rep.Controls[0].Control
+	}
 	return pageView{
-		Title: title, Tool: rep.Tool, Control: rep.Control, Requirements: requirements(rep.Control),
+		Title: title, Tool: rep.Tool, Control: c, Requirements: requirements(c),
 		CheckedAt: rep.CheckedAt.UTC().Format(time.RFC3339), Total: len(rep.Results), Skipped: len(rep.Skipped), Columns: 6,
 		Statuses: []check.Status{check.Pass, check.Fail, check.Error, check.Manual},
 		CSP:      csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS),
@@ -328,4 +354,53 @@ func reasonChart(caption string, results []check.Result) chart {
 		}
 	}
 	return newChart(caption, reasons, classes, counts)
+}
+
+// matrixView is the accounts × controls grid: a column per control, a row
+// per account, each cell its verdict opening that chain.
+type matrixView struct {
+	Controls []string // column headings: the controls as the report numbers them
+	Rows     []matrixRow
+}
+
+type matrixRow struct {
+	Account, Profiles string
+	Cells             []matrixCell
+}
+
+type matrixCell struct {
+	Status, Verdict, Remediation string
+	Links                        []Link
+}
+
+// matrixOf lays a report of several controls out as accounts × controls;
+// an account's results are together, in the controls' order.
+func matrixOf(rep check.Report) *matrixView {
+	m := &matrixView{}
+	col := map[string]int{}
+	for i, c := range rep.Controls {
+		m.Controls = append(m.Controls, termsafe.Escape(controlLabel(rep, c.ID)))
+		col[c.ID] = i
+	}
+	for i := 0; i < len(rep.Results); {
+		first := rep.Results[i]
+		row := matrixRow{Account: termsafe.Escape(first.Account), Profiles: termsafe.Escape(strings.Join(first.Profiles, ", ")),
+			Cells: make([]matrixCell, len(rep.Controls))}
+		for ; i < len(rep.Results) && sameAccount(rep.Results[i], first); i++ {
+			r := rep.Results[i]
+			j, ok := col[r.ControlID]
+			if !ok {
+				continue
+			}
+			row.Cells[j] = matrixCell{Status: string(r.Status), Verdict: termsafe.Escape(verdict(r)),
+				Remediation: termsafe.Escape(r.Remediation), Links: visibleLinks(Chain(r))}
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	return m
+}
+
+// sameAccount: a and b are results of one account (one target's).
+func sameAccount(a, b check.Result) bool {
+	return a.Account == b.Account && a.Profile == b.Profile && a.Region == b.Region
 }

@@ -117,6 +117,7 @@ func WriteOCSF(w io.Writer, rep check.Report) error {
 	findings := make([]ocsfFinding, 0, len(rep.Results))
 	for _, r := range rep.Results {
 		st := ocsfComplianceStatus[r.Status]
+		ctrl := rep.ControlOf(r)
 		sevID, sev := 1, "Informational"
 		switch r.Status {
 		case check.Fail:
@@ -135,11 +136,11 @@ func WriteOCSF(w io.Writer, rep check.Report) error {
 			Metadata: ocsfMetadata{Version: OCSFVersion, Profiles: []string{"cloud"},
 				Product: ocsfProduct{Name: rep.Tool.Name, VendorName: rep.Tool.Name, Version: rep.Tool.Version}},
 			Cloud: ocsfCloud{Provider: "AWS", Region: r.Region},
-			FindingInfo: ocsfFindingInfo{UID: findingID(rep, r), Title: rep.Control.Title, Desc: r.Message,
+			FindingInfo: ocsfFindingInfo{UID: findingID(rep, r), Title: ctrl.Title, Desc: r.Message,
 				CreatedTime: ms, Types: []string{asffType}},
 			Compliance: ocsfCompliance{
-				Standards: []string{cisBenchmark, securityHubStandard}, Control: rep.Control.SecurityHub,
-				Requirements: requirements(rep.Control), StatusID: st.id, Status: st.caption,
+				Standards: []string{cisBenchmark, securityHubStandard}, Control: controlKey(rep, r),
+				Requirements: requirements(ctrl), StatusID: st.id, Status: st.caption,
 				StatusCode: statusCode(r), StatusDetail: r.Message,
 			},
 			Resources:   ocsfResources(r),

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/internal/termsafe"
 )
@@ -28,7 +29,11 @@ func WriteJSON(w io.Writer, r check.Report) error {
 // held or missing with the names that prove it, then a summary line.
 func WriteText(w io.Writer, r check.Report, p style.Palette) error {
 	tw := &textWriter{w: w, p: p}
+	labelled := r.Multi() || r.Benchmark != ""
 	for _, res := range r.Results {
+		if labelled {
+			tw.label = esc(controlLabel(r, res.ControlID)) + "  "
+		}
 		tw.result(res)
 	}
 	for _, sk := range r.Skipped {
@@ -40,7 +45,19 @@ func WriteText(w io.Writer, r check.Report, p style.Palette) error {
 	if s.Skipped > 0 {
 		skipped = fmt.Sprintf(" (%d skipped)", s.Skipped)
 	}
-	tw.printf("%s: %s, %s, %s, %s%s\n", plural(s.Accounts, "account"),
+	if r.Multi() {
+		for _, c := range r.Controls {
+			cs := c.Summary
+			tw.printf("%s: %s, %s, %s, %s\n", esc(controlLabel(r, c.ID)),
+				p.Good(fmt.Sprintf("%d pass", cs.Pass)), p.Bad(fmt.Sprintf("%d fail", cs.Fail)),
+				p.Bad(fmt.Sprintf("%d error", cs.Error)), p.Warn(fmt.Sprintf("%d manual", cs.Manual)))
+		}
+	}
+	of := plural(s.Accounts, "account")
+	if r.Multi() {
+		of += " × " + plural(len(r.Controls), "control")
+	}
+	tw.printf("%s: %s, %s, %s, %s%s\n", of,
 		p.Good(fmt.Sprintf("%d pass", s.Pass)), p.Bad(fmt.Sprintf("%d fail", s.Fail)),
 		p.Bad(fmt.Sprintf("%d error", s.Error)), p.Warn(fmt.Sprintf("%d manual", s.Manual)), skipped)
 	if tw.err != nil {
@@ -54,6 +71,8 @@ type textWriter struct {
 	w       io.Writer
 	p       style.Palette
 	account string // of the result being written: other accounts' topics are not read
+	label   string // the result's control, when the report has several
+	control string // the result's control ID
 	err     error
 }
 
@@ -82,7 +101,7 @@ func (t *textWriter) status(r check.Result) string {
 }
 
 func (t *textWriter) result(r check.Result) {
-	t.account = r.Account
+	t.account, t.control = r.Account, r.ControlID
 	account := esc(r.Account)
 	if account == "" {
 		account = "(unknown account)"
@@ -91,7 +110,7 @@ func (t *textWriter) result(r check.Result) {
 	if len(r.Profiles) > 0 {
 		profiles = " (" + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
-	t.printf("%s%s  %s\n", t.p.Bold(account), profiles, t.status(r))
+	t.printf("%s%s  %s%s\n", t.p.Bold(account), profiles, t.label, t.status(r))
 	t.printf("  %s\n", esc(r.Message))
 	if r.RoleARN != "" {
 		t.printf("  %s\n", t.p.Faint("reached by assuming "+esc(r.RoleARN)))
@@ -161,7 +180,7 @@ func (t *textWriter) trail(tr check.TrailEvidence, message string) {
 
 func (t *textWriter) filter(f check.FilterEvidence) {
 	var ok *bool
-	desc := "catches all five events"
+	desc := catchesAll(t.control)
 	switch f.Coverage {
 	case "match":
 		if len(f.Indeterminate) == 0 {
@@ -178,6 +197,12 @@ func (t *textWriter) filter(f check.FilterEvidence) {
 	t.link(2, ok, fmt.Sprintf("filter %s: %s  %s", esc(f.Name), desc, t.p.Faint(esc(f.Pattern))))
 	for _, why := range f.Indeterminate {
 		t.link(3, nil, esc(why))
+	}
+	if len(f.Background) > 0 {
+		t.link(3, held(false), "too broad: matches background activity ("+esc(strings.Join(f.Background, ", "))+"), so its alarm never rests")
+	}
+	if len(f.Noise) > 0 {
+		t.printf("%s%s\n", strings.Repeat("  ", 3), t.p.Faint("also counts "+esc(strings.Join(f.Noise, ", "))+" (noise)"))
 	}
 	if v := f.Verification; v != nil {
 		t.link(3, held(len(v.Disagreements) == 0), fmt.Sprintf("logs:TestMetricFilter agrees on %d of %d records (%d settled by AWS)", v.Agree, v.Records, v.Settled))
@@ -230,4 +255,30 @@ func (t *textWriter) alarm(a check.AlarmEvidence) {
 		}
 		t.link(5, held(tp.Confirmed > 0), fmt.Sprintf("topic %s: %d confirmed, %d pending subscriptions", esc(tp.ARN), tp.Confirmed, tp.Pending))
 	}
+}
+
+// controlLabel names a control as the report's standard numbers it, else
+// by its Security Hub ID, with trailwatch's name: "4.5 cloudtrail-changes".
+func controlLabel(r check.Report, id string) string {
+	for _, c := range r.Controls {
+		if c.ID != id {
+			continue
+		}
+		if n := nonBlank(c.Number, c.SecurityHub); n != "" {
+			return n + " " + id
+		}
+	}
+	return id
+}
+
+// catchesAll describes a filter catching every event of the control id.
+func catchesAll(id string) string {
+	c, ok := control.Lookup(id)
+	switch {
+	case !ok || len(c.Events) == 5:
+		return "catches all five events"
+	case len(c.Events) == 1:
+		return "catches its event"
+	}
+	return fmt.Sprintf("catches all %d events", len(c.Events))
 }

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -36,9 +37,16 @@ type Coverage struct {
 	// whatever its people do (control.Background), so the alarm on its
 	// metric never stops firing and a real change tells nobody.
 	TooBroad bool
-	// Exact: the text is the one Security Hub prescribes for the control
-	// (CIS's latest where Security Hub has none), whitespace outside quoted
-	// strings aside. A reordered or extended pattern is not exact.
+	// Background names the background records the pattern matches (event
+	// and caller), in corpus order; empty unless TooBroad.
+	Background []string
+	// Noise names the calls the control may leave out that the pattern
+	// matches, once each: a merely noisy filter still tells a person.
+	Noise []string
+	// Exact: the text is one prescribed for the control — Security Hub's
+	// (ExactText) or the recommended Pattern where they differ (CIS v5's
+	// security-group text) — whitespace outside quoted strings aside. A
+	// reordered or extended pattern is not exact.
 	Exact bool
 	// Indeterminate lists why some verdict is Unknown.
 	Indeterminate []string
@@ -90,6 +98,9 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 		}
 		if !s.Control && verdicts[i] == Match {
 			cov.OverBroad = true
+			if !slices.Contains(cov.Noise, s.Event) {
+				cov.Noise = append(cov.Noise, s.Event)
+			}
 		}
 	}
 	clauses := p.clauses()
@@ -136,8 +147,9 @@ func (p *Pattern) AnalyzeFor(ctrl control.Control) *Coverage {
 	}
 	cov.FailedAttempts, cov.NonIAMCallers = failed, others
 	cov.Indeterminate = reasons.reasons
-	cov.TooBroad = p.tooBroad()
-	cov.Exact = sameText(p.text, ctrl.ExactText())
+	cov.Background = p.background()
+	cov.TooBroad = len(cov.Background) > 0
+	cov.Exact = sameText(p.text, ctrl.ExactText()) || sameText(p.text, ctrl.Pattern)
 	return cov
 }
 
@@ -145,15 +157,29 @@ var background = sync.OnceValue(func() []Sample {
 	return parseRecords(control.Background())
 })
 
-// tooBroad reports whether p matches any background record.
-func (p *Pattern) tooBroad() bool {
+// background names the background records p matches.
+func (p *Pattern) background() []string {
+	var out []string
 	for _, s := range background() {
-		if p.eval(s.Message, s.doc, nil) == Match {
-			return true
+		if name := s.Event + " by " + s.Caller; p.eval(s.Message, s.doc, nil) == Match && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
-	return false
+	return out
 }
+
+// FewOf lists up to n names as prose and says how many more there are:
+// "A, B, C and 4 more".
+func FewOf(names []string, n int) string {
+	if len(names) <= n {
+		return control.JoinAnd(names)
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
+}
+
+// SameText reports whether a and b are one text to Security Hub: equal with
+// whitespace outside double-quoted strings removed.
+func SameText(a, b string) bool { return sameText(a, b) }
 
 // sameText compares two patterns' texts with whitespace outside double-quoted
 // strings removed: Security Hub reads the text, ignoring only spacing.

@@ -42,17 +42,18 @@ type checkCmdOptions struct {
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
-		Usage:     "audit whether CloudTrail configuration changes are monitored, per account",
+		Usage:     "audit the CIS monitoring controls (default: CloudTrail configuration changes), per account and control",
 		ArgsUsage: " ",
 		Description: "Follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber for every account\n" +
-			"reached by the selected profiles. Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +
+			"reached by the selected profiles, for each control --control or --benchmark selects (docs/controls.md).\n" +
+			"Read-only: docs/iam/check-policy.json lists every permission it uses.\n" +
 			"Exit 0 when every account passes, 1 when any fails, 3 when any is ERROR or MANUAL. See docs/check.md;\n" +
 			"the formats are described in docs/outputs.md.",
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "`FORMAT` of the report on stdout: " + formatNames()},
 			&cli.GenericFlag{Name: "output-file", Value: &outputFiles{}, Usage: "also write the report as FORMAT to PATH (`FORMAT=PATH`, repeatable)"},
 			&cli.StringFlag{Name: "report", Usage: "also write a self-contained HTML report to `FILE` (opens offline in any browser)"},
-			&cli.BoolFlag{Name: "strict", Usage: "require exactly the CIS filter pattern (Security Hub's reading)"},
+			&cli.BoolFlag{Name: "strict", Usage: "require a prescribed filter text, whitespace aside (Security Hub compares the text, not the meaning)"},
 			&cli.BoolFlag{Name: "verify-patterns", Usage: "also ask CloudWatch Logs (logs:TestMetricFilter, read-only, one call per filter) whether each filter matches trailwatch's CloudTrail records, and report where it disagrees"},
 		),
 		Action: func(c *cli.Context) error {

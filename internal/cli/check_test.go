@@ -82,7 +82,7 @@ func TestCheckCommandJSONShape(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &raw))
-	require.ElementsMatch(t, []string{"schema_version", "tool", "checked_at", "control", "results", "summary"}, keys(raw))
+	require.ElementsMatch(t, []string{"schema_version", "tool", "checked_at", "control", "controls", "results", "summary"}, keys(raw))
 	require.Equal(t, check.SchemaVersion, raw["schema_version"])
 	require.Equal(t, map[string]any{"name": "trailwatch", "version": version}, raw["tool"])
 	// The control's identifiers, spelled out as consumers join on them: CIS

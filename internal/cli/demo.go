@@ -242,8 +242,7 @@ func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error)
 			err = cerr
 		}
 	}()
-	d.child.controls = control.All()
-	n := len(d.child.controls)
+	n := len(control.All())
 	w := e.stdout
 	fmt.Fprintf(w, "%s\n\n", d.pal.Bold(fmt.Sprintf("trailwatch demo --family: plan → fix → plan for all %d CIS monitoring controls, against a sandbox AWS account in this process.", n)))
 	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs, and there\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
@@ -257,13 +256,13 @@ func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error)
 	for _, s := range []demoStep{{
 		title: "What would monitor the whole section?",
 		about: fmt.Sprintf("plan lists one SNS topic with its subscription, shared by every alarm, then per control its\nmetric filter (the control's recommended pattern) and its alarm, under the control's name. Nothing\nis changed yet."),
-		args:  []string{"plan", "--notify", demoNotify},
+		args:  []string{"plan", "--control", "all", "--notify", demoNotify},
 		want:  []int{exitFindings},
 	}, {
 		title: "Apply it",
 		about: "fix applies the plan (--yes approves), journals each write and checks every control again.\nThe email subscription then waits for its confirmation link.",
-		args:  []string{"fix", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
-		shown: []string{"fix", "--yes", "--notify", demoNotify},
+		args:  []string{"fix", "--control", "all", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
+		shown: []string{"fix", "--control", "all", "--yes", "--notify", demoNotify},
 		want:  []int{exitOK, exitFindings},
 	}} {
 		if err := d.run(s); err != nil {
@@ -276,7 +275,7 @@ func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error)
 	if err := d.run(demoStep{
 		title: "Anything left?",
 		about: fmt.Sprintf("plan again: every one of the %d controls passes, so there is nothing to change.", n),
-		args:  []string{"plan"},
+		args:  []string{"plan", "--control", "all"},
 		want:  []int{exitOK},
 	}); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +55,6 @@ func drillCommand(e *env) *cli.Command {
 			"every selected chain delivered, 1 when some did not or check fails it, 3 when the drill could not run,\n" +
 			"130 when interrupted or declined. See docs/drill.md.",
 		Flags: append(selectionFlags(),
-			&cli.StringSliceFlag{Name: "control", Usage: "drill the control `ID` (registry ID, e.g. security-group-changes, or Security Hub ID, e.g. CloudWatch.10; repeatable; default cloudtrail-changes)"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "drill without asking (needed when not at a terminal)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would be called and who notified, and call nothing"},
 			&cli.DurationFlag{Name: "timeout", Value: drill.DefaultTimeout, Usage: "one deadline for every account's change to reach its last stage (`DURATION`; CloudTrail delivers in minutes)"},
@@ -94,40 +92,14 @@ func drillOptionsFrom(c *cli.Context) (o drillOptions, err error) {
 			return o, usageError("--report: want a file name, and a run that drills")
 		}
 	}
-	if o.controls, err = drillControls(c.StringSlice("control")); err != nil {
+	if o.sel, err = selectionFromContext(c); err != nil {
 		return o, err
 	}
-	o.sel, err = selectionFromContext(c)
-	return o, err
-}
-
-// drillControls reads --control: registry IDs or Security Hub IDs.
-func drillControls(ids []string) ([]control.Control, error) {
-	if len(ids) == 0 {
-		return []control.Control{control.Default()}, nil
+	o.controls = o.sel.controls.controls
+	if len(o.controls) == 0 {
+		o.controls = []control.Control{control.Default()}
 	}
-	var out []control.Control
-	for _, arg := range ids {
-		for _, id := range strings.Split(arg, ",") {
-			id = strings.TrimSpace(id)
-			c, ok := control.Lookup(id)
-			if !ok {
-				i := slices.IndexFunc(control.All(), func(c control.Control) bool { return c.SecurityHub != "" && strings.EqualFold(c.SecurityHub, id) })
-				if i < 0 {
-					var known []string
-					for _, c := range control.All() {
-						known = append(known, c.ID)
-					}
-					return nil, usageError("--control %q: no such control; known: %s", id, strings.Join(known, ", "))
-				}
-				c = control.All()[i]
-			}
-			if !slices.ContainsFunc(out, func(o control.Control) bool { return o.ID == c.ID }) {
-				out = append(out, c)
-			}
-		}
-	}
-	return out, nil
+	return o, nil
 }
 
 // drillAsker is the one question a drill asks; the terminal prompter and
@@ -239,7 +211,8 @@ func (r *drillRun) view() io.Writer {
 // returns how many accounts and controls will be drilled.
 func (r *drillRun) ask(plans []drill.Plan) (drills int, err error) {
 	view := r.view()
-	if err := drill.RenderPlans(view, plans, r.e.palette(view)); err != nil {
+	pal := r.e.palette(view)
+	if err := r.e.render(view, func(w io.Writer) error { return drill.RenderPlans(w, plans, pal) }); err != nil {
 		return 0, err
 	}
 	for _, p := range plans {
@@ -273,7 +246,8 @@ func (r *drillRun) report(rep drill.Report) error {
 	if r.o.json {
 		err = drill.EncodeJSON(r.e.stdout, rep)
 	} else {
-		err = drill.RenderText(r.e.stdout, rep, r.e.palette(r.e.stdout))
+		pal := r.e.palette(r.e.stdout)
+		err = r.e.render(r.e.stdout, func(w io.Writer) error { return drill.RenderText(w, rep, pal) })
 	}
 	if err != nil || r.html == nil {
 		return err
@@ -289,26 +263,28 @@ func drillPlans(ctx context.Context, e *env, o drillOptions) ([]drill.Plan, erro
 		return nil, err
 	}
 	noteSkipped(e, skipped)
+	co := o.sel.checkOptions(e, false)
+	co.Controls = o.controls
+	var finish func()
+	co.Progress, finish = e.checkProgress("check")
+	rep := check.Run(ctx, checkTargets(targets), co)
+	finish()
 	var plans []drill.Plan
 	clients := map[*awsenv.Clients]drill.Clients{}
-	for _, ctrl := range o.controls {
-		co := o.sel.checkOptions(e, false)
-		co.Control = ctrl
-		var finish func()
-		co.Progress, finish = e.checkProgress("check " + ctrl.ID)
-		rep := check.Run(ctx, checkTargets(targets), co)
-		finish()
-		for _, res := range rep.Results {
-			t := targetOf(targets, res)
-			var dc drill.Clients
-			if t.aws != nil {
-				if dc = clients[t.aws]; dc.Trail == nil {
-					dc = drillClients(t.aws)
-					clients[t.aws] = dc
-				}
-			}
-			plans = append(plans, drill.Prepare(ctx, res, ctrl, dc))
+	for _, res := range rep.Results {
+		ctrl, ok := control.Lookup(res.ControlID)
+		if !ok {
+			ctrl = control.Default()
 		}
+		t := targetOf(targets, res)
+		var dc drill.Clients
+		if t.aws != nil {
+			if dc = clients[t.aws]; dc.Trail == nil {
+				dc = drillClients(t.aws)
+				clients[t.aws] = dc
+			}
+		}
+		plans = append(plans, drill.Prepare(ctx, res, ctrl, dc))
 	}
 	return plans, nil
 }

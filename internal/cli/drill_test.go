@@ -455,7 +455,7 @@ func TestDrillControls(t *testing.T) {
 
 	code, _, stderr := runDrillCmd(t, "--yes", "--control", "CloudWatch.99")
 	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, `--control "CloudWatch.99": no such control`)
+	require.Contains(t, stderr, `--control: unknown control "CloudWatch.99": did you mean "CloudWatch.9"?`)
 }
 
 // A clean-up AWS refuses fails the drill (exit 3) and says what is left

@@ -11,7 +11,6 @@ import (
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
 
-	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/style"
@@ -38,9 +37,6 @@ type env struct {
 	now func() time.Time
 	// aborts, when set, is what a second interrupt does before exiting.
 	aborts *abortList
-	// controls, when set, are the controls plan and fix work on (the
-	// family demo's); unset, the flags decide.
-	controls []control.Control
 	// stopSignal, when set, holds the first signal that stopped the run
 	// (SIGINT or SIGTERM), which decides the exit code; shared by the
 	// copies the demo makes.

@@ -26,8 +26,10 @@ func runFamily(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	if args[0] == "fix" {
 		args = append(args, "--journal", filepath.Join(t.TempDir(), "journal.jsonl"))
 	}
+	if args[0] == "plan" || args[0] == "fix" {
+		args = append([]string{args[0], "--control", "all"}, args[1:]...)
+	}
 	e, out, errOut := testEnv()
-	e.controls = control.All()
 	code = runApp(context.Background(), e, append([]string{"trailwatch"}, args...))
 	return code, out.String(), errOut.String()
 }

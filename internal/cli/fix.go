@@ -72,7 +72,7 @@ func fixCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts.plan.Controls = e.controls
+			opts.plan.Controls = opts.sel.controls.controls
 			return runFix(c.Context, e, opts)
 		},
 	}

@@ -23,26 +23,7 @@ import (
 // with latencyMS added to every API request to stand in for the network.
 func benchFleet(b *testing.B, n, latencyMS int) *sandbox.Server {
 	b.Helper()
-	srv, err := sandbox.New(sandbox.Options{Scenario: "fleet", Accounts: n})
-	require.NoError(b, err)
-	running, err := srv.Start("127.0.0.1:0")
-	require.NoError(b, err)
-	b.Cleanup(func() { running.Close() })
-	dir := b.TempDir()
-	var config, creds strings.Builder
-	for _, c := range srv.Credentials() {
-		config.WriteString("[profile a" + c.Account + "]\nregion = " + sandbox.DefaultRegion + "\n")
-		creds.WriteString("[a" + c.Account + "]\naws_access_key_id = " + c.AccessKey + "\naws_secret_access_key = s\n")
-	}
-	require.NoError(b, os.WriteFile(filepath.Join(dir, "config"), []byte(config.String()), 0o600))
-	require.NoError(b, os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds.String()), 0o600))
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": running.URL, "AWS_CONFIG_FILE": filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
-		"AWS_PROFILE": "", "AWS_REGION": sandbox.DefaultRegion, "AWS_EC2_METADATA_DISABLED": "true", "XDG_STATE_HOME": dir,
-	} {
-		b.Setenv(k, v)
-	}
+	srv := benchFleetOf(b, sandbox.Options{Scenario: "fleet", Accounts: n})
 	srv.SetFaults(sandbox.Faults{LatencyMS: latencyMS})
 	return srv
 }

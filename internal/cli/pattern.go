@@ -22,22 +22,28 @@ type patternOptions struct {
 	pattern string
 	events  []string // files of log events, "-" for stdin
 	output  string
+	// control is the control explained; chosen is false when --control
+	// was not given (the default control, explained as before).
+	control control.Control
+	chosen  bool
 }
 
 func patternCommand(e *env) *cli.Command {
 	opts := &patternOptions{}
 	return &cli.Command{
 		Name:      "pattern",
-		Usage:     "explain which of the five CloudTrail configuration changes a CloudWatch Logs filter pattern catches",
+		Usage:     "explain which of a control's events a CloudWatch Logs filter pattern catches (default: the five CloudTrail configuration changes)",
 		ArgsUsage: "PATTERN",
 		Description: "Evaluates the pattern offline against realistic CloudTrail records of the events the\n" +
 			"control must catch (" + control.Default().EventList() + ",\n" +
 			"from IAM users, root, role sessions and AWS services),\n" +
 			"or, with --event, against your own log events, one per line, like the console's Test pattern box.\n" +
+			"--control explains the pattern for another control (docs/controls.md lists them).\n" +
 			"Put flags before the pattern; use -- before a pattern that starts with '-'. See docs/pattern.md.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "event", Usage: "evaluate the log events in `FILE` (one per line, - for stdin) instead; repeatable"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT` of the result: text or json", Destination: &opts.output},
+			controlFlags()[0],
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -45,6 +51,17 @@ func patternCommand(e *env) *cli.Command {
 			}
 			opts.pattern = c.Args().First()
 			opts.events = c.StringSlice("event")
+			opts.control, opts.chosen = control.Default(), c.IsSet("control")
+			if opts.chosen {
+				sel, err := controlsFromContext(c)
+				if err != nil {
+					return err
+				}
+				if len(sel.controls) != 1 {
+					return usageError("--control: pattern explains one control, got %d", len(sel.controls))
+				}
+				opts.control = sel.controls[0]
+			}
 			return patternRun(e, opts)
 		},
 	}
@@ -65,16 +82,16 @@ func patternRun(e *env, opts *patternOptions) error {
 		}
 		return evaluateEvents(e, opts, p, events)
 	}
-	cov := p.Analyze()
+	cov := p.AnalyzeFor(opts.control)
 	if opts.output == "json" {
-		if err := writeJSON(e.stdout, coverageJSON(p, cov)); err != nil {
+		if err := writeJSON(e.stdout, coverageJSON(p, cov, opts)); err != nil {
 			return err
 		}
 	} else {
 		pal := e.palette(e.stdout)
-		_ = e.render(e.stdout, func(w io.Writer) error { renderCoverage(w, pal, p, cov); return nil })
+		_ = e.render(e.stdout, func(w io.Writer) error { renderCoverage(w, pal, p, cov, opts); return nil })
 	}
-	if cov.Covers == pattern.Match {
+	if cov.Covers == pattern.Match && !cov.TooBroad {
 		return nil
 	}
 	return withCode(exitFindings)
@@ -161,8 +178,10 @@ func evaluateEvents(e *env, opts *patternOptions, p *pattern.Pattern, events []l
 
 // JSON output: see docs/pattern.md; field names and tokens are stable.
 type coverageOutput struct {
-	Pattern        string        `json:"pattern"`
-	Kind           string        `json:"kind"`
+	Pattern string `json:"pattern"`
+	Kind    string `json:"kind"`
+	// Control is the control explained, when --control chose it.
+	Control        string        `json:"control,omitempty"`
 	Verdict        string        `json:"verdict"`
 	Events         []eventOutput `json:"events"`
 	FailedAttempts string        `json:"failed_attempts"`
@@ -170,7 +189,12 @@ type coverageOutput struct {
 	OverBroad      bool          `json:"over_broad"`
 	MatchAll       bool          `json:"match_all"`
 	StrictCIS      bool          `json:"strict_cis"`
-	Indeterminate  []string      `json:"indeterminate"`
+	// Strict: the text is one prescribed for the control (what Security
+	// Hub and check --strict accept), whitespace aside.
+	Strict bool `json:"strict"`
+	// Background names the background activity a too-broad pattern matches.
+	Background    []string `json:"background,omitempty"`
+	Indeterminate []string `json:"indeterminate"`
 }
 
 type eventOutput struct {
@@ -200,11 +224,18 @@ type eventResult struct {
 	Why     []string `json:"why"`
 }
 
-func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage) coverageOutput {
+func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage, opts *patternOptions) coverageOutput {
+	verdict := verdictToken(cov.Covers)
+	if cov.TooBroad && cov.Covers != pattern.NoMatch {
+		verdict = "too_broad"
+	}
 	out := coverageOutput{
-		Pattern: cov.Pattern, Kind: kindToken(p.Kind()), Verdict: verdictToken(cov.Covers),
+		Pattern: cov.Pattern, Kind: kindToken(p.Kind()), Verdict: verdict, Strict: cov.Exact, Background: cov.Background,
 		FailedAttempts: verdictToken(cov.FailedAttempts), NonIAMCallers: verdictToken(cov.NonIAMCallers),
 		OverBroad: cov.OverBroad, MatchAll: cov.MatchAll, StrictCIS: cov.StrictCIS, Indeterminate: nonNil(cov.Indeterminate),
+	}
+	if opts.chosen {
+		out.Control = opts.control.ID
 	}
 	for _, ec := range cov.Events {
 		out.Events = append(out.Events, eventOutput{Event: ec.Event, Verdict: verdictToken(ec.Verdict), Clause: ec.Clause, Missed: nonNil(ec.Missed)})
@@ -249,10 +280,67 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pattern.Coverage) {
+func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pattern.Coverage, opts *patternOptions) {
+	ctrl := opts.control
 	fmt.Fprintf(w, "%s %s\n", pal.Faint("pattern:"), termsafe.Escape(strings.TrimSpace(cov.Pattern)))
-	fmt.Fprintf(w, "%s %s\n\n", pal.Faint("kind:   "), p.Kind())
-	var missed []string
+	fmt.Fprintf(w, "%s %s\n", pal.Faint("kind:   "), p.Kind())
+	if opts.chosen {
+		fmt.Fprintf(w, "%s %s (%s)\n", pal.Faint("control:"), ctrl.ID, ctrl.Title)
+	}
+	fmt.Fprintln(w)
+	missed := renderEventLines(w, pal, cov)
+	fmt.Fprintln(w)
+	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
+	paint := func(v pattern.Verdict, yes, no, unknown string) string {
+		switch v {
+		case pattern.Match:
+			return pal.Good(yes)
+		case pattern.NoMatch:
+			return pal.Bad(no)
+		}
+		return pal.Warn(unknown)
+	}
+	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not all caught (some calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
+	note("other callers", paint(cov.NonIAMCallers, "caught (root, role sessions, AWS services)", "not all caught (see the events above)", "indeterminate"))
+	switch {
+	case cov.OverBroad && opts.chosen:
+		note("over-broad", pal.Warn("yes: also counts "+strings.Join(cov.Noise, ", ")+" (noise: a change still notifies)"))
+	case cov.OverBroad:
+		note("over-broad", pal.Warn("yes: also matches DescribeTrails or events of other services (still fine for the control)"))
+	default:
+		note("over-broad", "no")
+	}
+	if cov.TooBroad {
+		note("too broad", pal.Bad("yes: matches background activity every account makes ("+pattern.FewOf(cov.Background, 3)+"), so its alarm would never stop firing"))
+	}
+	note(strictNote(pal, cov, opts))
+	for _, r := range cov.Indeterminate {
+		note("indeterminate", pal.Warn(termsafe.Escape(r)))
+	}
+	fmt.Fprintln(w)
+	what := "all five CloudTrail configuration changes"
+	if opts.chosen {
+		what = fmt.Sprintf("every event of %s (%d)", ctrl.ID, len(cov.Events))
+	}
+	switch {
+	case cov.TooBroad && cov.Covers != pattern.NoMatch:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("too broad: it counts background activity, so its alarm never rests and a change tells nobody"))
+	case cov.Covers == pattern.Match:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Good("catches "+what))
+	case cov.Covers == pattern.NoMatch:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("does not catch every change: "+strings.Join(missed, ", ")))
+	default:
+		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Warn("indeterminate: depends on behaviour AWS has not documented; verify with aws logs test-metric-filter"))
+	}
+}
+
+// renderEventLines writes one line per event of the control and returns
+// those not caught.
+func renderEventLines(w io.Writer, pal style.Palette, cov *pattern.Coverage) (missed []string) {
+	width := 13
+	for _, ec := range cov.Events {
+		width = max(width, len(ec.Event))
+	}
 	for _, ec := range cov.Events {
 		var status string
 		switch ec.Verdict {
@@ -280,42 +368,29 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		default:
 			detail = "no clause matches it"
 		}
-		fmt.Fprintf(w, "  %-13s %s %s\n", ec.Event, status, pal.Faint(termsafe.Escape(detail)))
+		fmt.Fprintf(w, "  %-*s %s %s\n", width, ec.Event, status, pal.Faint(termsafe.Escape(detail)))
 	}
-	fmt.Fprintln(w)
-	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
-	paint := func(v pattern.Verdict, yes, no, unknown string) string {
-		switch v {
-		case pattern.Match:
-			return pal.Good(yes)
-		case pattern.NoMatch:
-			return pal.Bad(no)
-		}
-		return pal.Warn(unknown)
+	return missed
+}
+
+// strictNote is the label and text of the note on the pattern's exactness.
+func strictNote(pal style.Palette, cov *pattern.Coverage, opts *patternOptions) (string, string) {
+	ctrl := opts.control
+	shub := ctrl.SecurityHub
+	if shub == "" {
+		shub = "none: CIS's latest text is the reference"
 	}
-	note("failed attempts", paint(cov.FailedAttempts, "caught (calls denied with errorCode match too)", "not all caught (some calls that fail, e.g. AccessDenied, do not match)", "indeterminate"))
-	note("other callers", paint(cov.NonIAMCallers, "caught (root, role sessions, AWS services)", "not all caught (see the events above)", "indeterminate"))
-	if cov.OverBroad {
-		note("over-broad", pal.Warn("yes: also matches DescribeTrails or events of other services (still fine for the control)"))
-	} else {
-		note("over-broad", "no")
-	}
-	if cov.StrictCIS {
-		note("strict CIS", pal.Good("yes: exactly the CIS pattern (Security Hub CloudWatch.5 accepts it)"))
-	} else {
-		note("strict CIS", "no: not exactly the five $.eventName disjuncts of the CIS pattern (matters only with check --strict)")
-	}
-	for _, r := range cov.Indeterminate {
-		note("indeterminate", pal.Warn(termsafe.Escape(r)))
-	}
-	fmt.Fprintln(w)
-	switch cov.Covers {
-	case pattern.Match:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Good("catches all five CloudTrail configuration changes"))
-	case pattern.NoMatch:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Bad("does not catch every change: "+strings.Join(missed, ", ")))
+	switch {
+	case !opts.chosen && cov.Exact:
+		return "strict CIS", pal.Good("yes: exactly the CIS pattern (Security Hub CloudWatch.5 accepts it)")
+	case !opts.chosen && cov.StrictCIS:
+		return "strict CIS", "no: the CIS pattern's clauses, but not its text (Security Hub and check --strict compare the text, whitespace aside)"
+	case !opts.chosen:
+		return "strict CIS", "no: not exactly the five $.eventName disjuncts of the CIS pattern (matters only with check --strict)"
+	case cov.Exact:
+		return "strict", pal.Good("yes: a prescribed text, whitespace aside (Security Hub: " + shub + ")")
 	default:
-		fmt.Fprintf(w, "%s %s\n", pal.Bold("verdict:"), pal.Warn("indeterminate: depends on behaviour AWS has not documented; verify with aws logs test-metric-filter"))
+		return "strict", "no: not a prescribed text; Security Hub (" + shub + ") and check --strict compare the text, whitespace aside"
 	}
 }
 

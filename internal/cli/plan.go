@@ -90,7 +90,7 @@ func planCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts.plan.Controls = e.controls
+			opts.plan.Controls = opts.sel.controls.controls
 			return planRun(c.Context, e, opts)
 		},
 	}
@@ -190,53 +190,24 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 }
 
 // checkControls is check's report on every control plan is asked for: one
-// result per account and control, each naming its control (ControlID),
-// for several controls; check as it always was for one. Each control's
-// check looks for the metric a new filter of that control would emit: an
-// alarm already working on it means the filter is all a failing account
-// needs.
+// result per account and control (each names its control), from one run
+// whose reads the controls share. Each control's check also looks for the
+// metric a new filter of that control would emit: an alarm already
+// working on it means the filter is all a failing account needs.
 func checkControls(ctx context.Context, targets []check.Target, co check.Options, opts plan.Options) check.Report {
 	if len(opts.Controls) < 2 {
 		co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 		return check.Run(ctx, targets, co)
 	}
-	var report check.Report
-	var results [][]check.Result
-	for i, c := range opts.Controls {
-		cco := co
-		cco.Control = c
+	co.Controls, co.Candidates = opts.Controls, nil
+	for _, c := range opts.Controls {
 		ns := c.Namespace
 		if opts.Namespace != control.Default().Namespace {
 			ns = opts.Namespace // --namespace names every control's new metric
 		}
-		cco.Candidates = []check.Metric{{Namespace: ns, Name: c.MetricName}}
-		if i > 0 {
-			cco.Progress = nil // one progress line: the first control's
-		}
-		r := check.Run(ctx, targets, cco)
-		for j := range r.Results {
-			r.Results[j].ControlID = c.ID
-		}
-		if i == 0 {
-			report = r
-		} else {
-			report.Summary.Pass += r.Summary.Pass
-			report.Summary.Fail += r.Summary.Fail
-			report.Summary.Error += r.Summary.Error
-			report.Summary.Manual += r.Summary.Manual
-		}
-		results = append(results, r.Results)
+		co.Candidates = append(co.Candidates, check.Metric{Namespace: ns, Name: c.MetricName})
 	}
-	// Account by account, each account's controls in the selection's order.
-	report.Results = nil
-	for j := range results[0] {
-		for i := range results {
-			if j < len(results[i]) {
-				report.Results = append(report.Results, results[i][j])
-			}
-		}
-	}
-	return report
+	return check.Run(ctx, targets, co)
 }
 
 // accountResults groups a report's results by account, in the order

@@ -27,6 +27,8 @@ type selection struct {
 	org      orgSelection
 	// accounts and exclude filter any selection by account ID.
 	accounts, exclude []string
+	// controls are the controls decided (--control, --benchmark).
+	controls controlSelection
 }
 
 // target is a check target with the SDK clients it was built from: plan's
@@ -49,7 +51,8 @@ func checkTargets(ts []target) []check.Target {
 
 // checkOptions is how every command runs check over the selection.
 func (s selection) checkOptions(e *env, strict bool) check.Options {
-	return check.Options{Strict: strict, Parallel: s.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now, Select: s.keep()}
+	return check.Options{Strict: strict, Parallel: s.parallel, CallTimeout: callTimeout, Tool: tool(), Now: e.now, Select: s.keep(),
+		Controls: s.controls.controls, Standard: s.controls.standard}
 }
 
 func selectionFlags() []cli.Flag {
@@ -58,7 +61,7 @@ func selectionFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "all-profiles", Usage: "every profile in the shared config and credentials files"},
 		&cli.StringFlag{Name: "region", Usage: "`REGION` where trails are discovered (default: the profile's region, else " + awsenv.DefaultRegion + ")"},
 		&cli.IntFlag{Name: "parallel", Value: 4, Usage: fmt.Sprintf("how many accounts at once (`N`, 1 to %d)", maxParallel)},
-	}, orgFlags()...)
+	}, append(controlFlags(), orgFlags()...)...)
 }
 
 // selectionFromContext validates the selection flags; mistakes are usage errors.
@@ -84,6 +87,10 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 		if err := awsenv.CheckRegionShape(s.region); err != nil {
 			return s, usageError("--region: %w", err)
 		}
+	}
+	var err error
+	if s.controls, err = controlsFromContext(c); err != nil {
+		return s, err
 	}
 	return s, s.orgFromContext(c)
 }

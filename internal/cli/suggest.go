@@ -29,8 +29,8 @@ func unknownCommand(kind, name string, app *cli.App) error {
 func nearest(s string, candidates []string) string {
 	best, bestDist := "", max(1, len(s)/3)+1
 	for _, c := range candidates {
-		d := distance(strings.ToLower(s), c)
-		if strings.HasPrefix(c, strings.ToLower(s)) && s != "" {
+		d := distance(strings.ToLower(s), strings.ToLower(c))
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(s)) && s != "" {
 			d = min(d, 1)
 		}
 		if d < bestDist {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -20,9 +19,9 @@ import (
 func BenchmarkFixFamilyFleet50(b *testing.B) {
 	const n = 50
 	for _, tc := range []struct {
-		name     string
-		controls []control.Control
-	}{{"1-control", nil}, {"15-controls", control.All()}} {
+		name    string
+		control string
+	}{{"1-control", "cloudtrail-changes"}, {"15-controls", "all"}} {
 		b.Run(tc.name, func(b *testing.B) {
 			srv := benchFleet(b, n, 5)
 			calls, writes := 0, 0
@@ -33,8 +32,7 @@ func BenchmarkFixFamilyFleet50(b *testing.B) {
 				start := totalRequests(srv)
 				b.StartTimer()
 				e, _, _ := testEnv()
-				e.controls = tc.controls
-				code := runApp(context.Background(), e, []string{"trailwatch", "fix", "--yes", "--all-profiles", "--parallel", "8", "--wire-logs",
+				code := runApp(context.Background(), e, []string{"trailwatch", "fix", "--control", tc.control, "--yes", "--all-profiles", "--parallel", "8", "--wire-logs",
 					"--notify", "sqs:arn:aws:sqs:us-east-1:111111111111:alerts", "--journal", filepath.Join(b.TempDir(), "j.jsonl")})
 				if code != exitFindings {
 					b.Fatalf("fix exited %d, want %d (some accounts need a person)", code, exitFindings)
