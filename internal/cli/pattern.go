@@ -67,11 +67,11 @@ func patternRun(e *env, opts *patternOptions) error {
 	}
 	cov := p.Analyze()
 	if opts.output == "json" {
-		if err := writeJSON(e.stdout, coverageJSON(p, cov)); err != nil {
+		if err := writeJSON(e.stdout, coverageJSON(p, cov, pattern.Diagnose(opts.pattern, control.Default().Events))); err != nil {
 			return err
 		}
 	} else {
-		renderCoverage(e.stdout, e.palette(e.stdout), p, cov)
+		renderCoverage(e.stdout, e.palette(e.stdout), p, cov, pattern.Diagnose(opts.pattern, control.Default().Events))
 	}
 	if cov.Covers == pattern.Match {
 		return nil
@@ -169,6 +169,14 @@ type coverageOutput struct {
 	MatchAll       bool          `json:"match_all"`
 	StrictCIS      bool          `json:"strict_cis"`
 	Indeterminate  []string      `json:"indeterminate"`
+	Hints          []hintOutput  `json:"hints,omitempty"`
+}
+
+// hintOutput is a likely typo: Start and End are byte offsets in pattern.
+type hintOutput struct {
+	Start   int    `json:"start"`
+	End     int    `json:"end"`
+	Message string `json:"message"`
 }
 
 type eventOutput struct {
@@ -198,7 +206,7 @@ type eventResult struct {
 	Why     []string `json:"why"`
 }
 
-func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage) coverageOutput {
+func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage, hints []pattern.Hint) coverageOutput {
 	out := coverageOutput{
 		Pattern: cov.Pattern, Kind: kindToken(p.Kind()), Verdict: verdictToken(cov.Covers),
 		FailedAttempts: verdictToken(cov.FailedAttempts), NonIAMCallers: verdictToken(cov.NonIAMCallers),
@@ -206,6 +214,9 @@ func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage) coverageOutput {
 	}
 	for _, ec := range cov.Events {
 		out.Events = append(out.Events, eventOutput{Event: ec.Event, Verdict: verdictToken(ec.Verdict), Clause: ec.Clause, Missed: nonNil(ec.Missed)})
+	}
+	for _, h := range hints {
+		out.Hints = append(out.Hints, hintOutput{Start: h.Start, End: h.End, Message: h.Message})
 	}
 	return out
 }
@@ -247,7 +258,7 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pattern.Coverage) {
+func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pattern.Coverage, hints []pattern.Hint) {
 	fmt.Fprintf(w, "%s %s\n", pal.Faint("pattern:"), termsafe.Escape(strings.TrimSpace(cov.Pattern)))
 	fmt.Fprintf(w, "%s %s\n\n", pal.Faint("kind:   "), p.Kind())
 	var missed []string
@@ -279,6 +290,18 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 			detail = "no clause matches it"
 		}
 		fmt.Fprintf(w, "  %-13s %s %s\n", ec.Event, status, pal.Faint(termsafe.Escape(detail)))
+	}
+	if len(hints) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, h := range hints {
+		for i, line := range wrapHint(termsafe.Escape(h.Message), 80-len("  hint: ")) {
+			label := "  hint: "
+			if i > 0 {
+				label = "        "
+			}
+			fmt.Fprintf(w, "%s%s\n", pal.Warn(label), line)
+		}
 	}
 	fmt.Fprintln(w)
 	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
@@ -337,6 +360,28 @@ func renderEvents(w io.Writer, pal style.Palette, out eventsOutput) {
 	}
 	s := out.Summary
 	fmt.Fprintf(w, "\n%s %d events: %d matched, %d did not, %d indeterminate\n", pal.Bold("verdict:"), s.Events, s.Match, s.NoMatch, s.Indeterminate)
+}
+
+// wrapHint breaks s at spaces into lines of at most width runes, keeping
+// each comparison ("$.eventName = X") whole; a word longer than width stays
+// whole on its own line.
+func wrapHint(s string, width int) []string {
+	const glue = "\x00"
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(strings.ReplaceAll(s, " = ", glue+"="+glue)) {
+		word = strings.ReplaceAll(word, glue, " ")
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
 
 func abbreviate(s string, n int) string {
