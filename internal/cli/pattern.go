@@ -291,18 +291,7 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 		}
 		fmt.Fprintf(w, "  %-13s %s %s\n", ec.Event, status, pal.Faint(termsafe.Escape(detail)))
 	}
-	if len(hints) > 0 {
-		fmt.Fprintln(w)
-	}
-	for _, h := range hints {
-		for i, line := range wrapHint(termsafe.Escape(h.Message), 80-len("  hint: ")) {
-			label := "  hint: "
-			if i > 0 {
-				label = "        "
-			}
-			fmt.Fprintf(w, "%s%s\n", pal.Warn(label), line)
-		}
-	}
+	renderHints(w, pal, hints)
 	fmt.Fprintln(w)
 	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
 	paint := func(v pattern.Verdict, yes, no, unknown string) string {
@@ -360,6 +349,23 @@ func renderEvents(w io.Writer, pal style.Palette, out eventsOutput) {
 	}
 	s := out.Summary
 	fmt.Fprintf(w, "\n%s %d events: %d matched, %d did not, %d indeterminate\n", pal.Bold("verdict:"), s.Events, s.Match, s.NoMatch, s.Indeterminate)
+}
+
+// renderHints draws pattern.Diagnose's hints under the events, in 80
+// columns.
+func renderHints(w io.Writer, pal style.Palette, hints []pattern.Hint) {
+	if len(hints) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, h := range hints {
+		for i, line := range wrapHint(termsafe.Escape(h.Message), 80-len("  hint: ")) {
+			label := "  hint: "
+			if i > 0 {
+				label = "        "
+			}
+			fmt.Fprintf(w, "%s%s\n", pal.Warn(label), line)
+		}
+	}
 }
 
 // wrapHint breaks s at spaces into lines of at most width runes, keeping

@@ -22,7 +22,7 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
 		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
-		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
+		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value)", DefaultText: "never expire"},
 		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
 		&cli.StringFlag{Name: "metric-name", Value: plan.DefaultMetricName, Usage: "metric `NAME` of a new metric filter"},
 		&cli.StringFlag{Name: "name-prefix", Value: plan.DefaultNamePrefix, Usage: "`PREFIX` of the names of created filters, alarms, topics, roles and log groups"},

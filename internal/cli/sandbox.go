@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -22,6 +24,7 @@ type sandboxOptions struct {
 	accounts      int
 	allowRemote   bool
 	printEndpoint bool
+	listScenarios bool
 }
 
 func sandboxCommand(e *env) *cli.Command {
@@ -35,7 +38,8 @@ func sandboxCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
-			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
+			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with (--list-scenarios lists them)", DefaultText: "one empty account", Destination: &opts.scenario},
+			&cli.BoolFlag{Name: "list-scenarios", Usage: "print the scenario names, one a line, and exit", Destination: &opts.listScenarios},
 			&cli.IntFlag{Name: "accounts",
 				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
 				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
@@ -43,6 +47,15 @@ func sandboxCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
+				return err
+			}
+			if opts.listScenarios {
+				for _, n := range sandbox.ScenarioNames() {
+					fmt.Fprintln(e.stdout, n)
+				}
+				return nil
+			}
+			if err := knownScenario(opts.scenario); err != nil {
 				return err
 			}
 			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
@@ -54,6 +67,22 @@ func sandboxCommand(e *env) *cli.Command {
 			return sandboxRun(c.Context, e, opts)
 		},
 	}
+}
+
+// knownScenario refuses a name the sandbox has no scenario for, with the
+// nearest one. The sandbox also takes a FAIL reason (NO_ALARM) for its
+// scenario (no-alarm).
+func knownScenario(name string) error {
+	names := sandbox.ScenarioNames()
+	key := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	if name == "" || slices.Contains(names, name) || slices.Contains(names, key) {
+		return nil
+	}
+	hint := ""
+	if s := nearest(key, names); s != "" {
+		hint = "; did you mean " + s + "?"
+	}
+	return usageError("--scenario %s: unknown scenario%s\n(trailwatch sandbox --list-scenarios lists them)", termsafe.Escape(name), hint)
 }
 
 // sandboxRun serves the sandbox until interrupted or terminated.
