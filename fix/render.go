@@ -46,7 +46,13 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		head += " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", pal.Bold(head), outcomeText(*res, pal))
-	if res.Error != "" {
+	switch {
+	case res.Outcome == Stale && len(res.Stale) > 0:
+		// One resource a line, its name (often an ARN) under it whole.
+		for _, s := range res.Stale {
+			fmt.Fprintf(&b, "  %s in %s %s:\n    %s\n", esc(s.Kind), esc(s.Region), esc(s.Change()), esc(s.Key))
+		}
+	case res.Error != "":
 		fmt.Fprintf(&b, "  %s\n", esc(res.Error))
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -65,6 +71,9 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	if !r.After.IsZero() {
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
 	}
+	if res.Outcome == Stale {
+		fmt.Fprintf(&b, "  %s run trailwatch plan again and review the new plan\n", pal.Warn("next:"))
+	}
 	for _, p := range res.Pending {
 		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), esc(howToConfirm(p)))
 	}
@@ -79,7 +88,10 @@ func outcomeText(r Result, pal style.Palette) string {
 	case Done:
 		return pal.Good(fmt.Sprintf("applied %d of %d changes", r.Applied(), planned))
 	case Stale:
-		return pal.Bad("plan is stale, nothing more changed")
+		if n := countStatus(r.Steps, Applied); n > 0 {
+			return pal.Bad(fmt.Sprintf("stopped after %d of %d changes: the plan is stale", n, planned))
+		}
+		return pal.Bad("not applied: the plan is stale")
 	case Interrupted:
 		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", countStatus(r.Steps, Applied), planned))
 	case NoneStarted:
@@ -184,6 +196,8 @@ func summaryResult(r Report) string {
 		notes = append(notes, "was "+r.Before.String())
 	}
 	switch {
+	case r.Result != nil && r.Result.Outcome == Stale:
+		notes = append(notes, "changed since planning")
 	case r.Result != nil && r.Result.Outcome != Done:
 		notes = append(notes, "apply "+string(r.Result.Outcome))
 	case r.Approval == Declined:

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strings"
 )
 
 // Encode writes a plan as indented JSON, the format of `plan --out` and
@@ -73,24 +72,6 @@ func Parse(r io.Reader) (Plan, error) {
 }
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)
-
-// Stale is a resource that no longer looks as it did when planned.
-type Stale struct {
-	Fingerprint
-	Now string `json:"now"`
-}
-
-func (s Stale) String() string {
-	return fmt.Sprintf("%s %s in %s: planned %s, now %s", s.Kind, s.Key, s.Region, short(s.Hash), short(s.Now))
-}
-
-// short abbreviates a hash; descriptions (fix's re-read of a trail) stay whole.
-func short(h string) string {
-	if strings.HasPrefix(h, "sha256:") && len(h) > 19 {
-		return h[:19] + "…"
-	}
-	return h
-}
 
 // Verify re-reads every resource an account's plan fingerprinted, with the
 // same reads Build made, and returns those that changed. fix refuses to

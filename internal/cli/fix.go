@@ -150,7 +150,7 @@ func runFix(ctx context.Context, e *env, o fixOptions) error {
 	jobs, results := r.apply(ctx, accounts, approvals, before)
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := fixReports(accounts, approvals, before, after, results)
-	if err := r.finish(reports, before, after, len(jobs)); err != nil {
+	if err := r.finish(reports, before, after); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -367,8 +367,9 @@ func fixReports(accounts []plan.AccountPlan, approvals []fix.Approval, before ch
 	return reports
 }
 
-// finish reports the run: stdout, the HTML page, the journal's path.
-func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string]check.Result, applied int) error {
+// finish reports the run: stdout, the HTML page, and the journal's path
+// when this run wrote to it.
+func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string]check.Result) error {
 	if err := r.report(r.e.stdout, r.pal, r.view, r.vpal, reports); err != nil {
 		return err
 	}
@@ -377,7 +378,7 @@ func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[str
 			return err
 		}
 	}
-	if r.journal != nil && applied > 0 {
+	if r.journal != nil && r.journal.Written() > 0 {
 		fmt.Fprintf(r.e.stderr, "journal: %s\n", r.journal.Path())
 	}
 	return nil
@@ -451,15 +452,20 @@ func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, s
 				return fmt.Errorf("verify saved plan: %w", err)
 			}
 			for _, s := range found {
+				if stale == 0 {
+					fmt.Fprintln(out, pal.Bad("The plan is stale: fix would refuse it, as these changed since planning:"))
+				}
 				stale++
-				fmt.Fprintf(out, "stale: account %s: %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.String()))
+				fmt.Fprintf(out, "  account %s: %s in %s %s:\n    %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.Kind),
+					termsafe.Escape(s.Region), termsafe.Escape(s.Change()), termsafe.Escape(s.Key))
 			}
 		}
 	}
-	fmt.Fprintln(out, "Dry run: nothing was changed. Run fix without --dry-run to apply.")
 	if stale > 0 {
+		fmt.Fprintln(out, "Dry run: nothing was changed. Next: run trailwatch plan again and review it.")
 		return withCode(exitFailed)
 	}
+	fmt.Fprintln(out, "Dry run: nothing was changed. Run fix without --dry-run to apply.")
 	return withCode(planExitCode(p, failed))
 }
 
