@@ -140,6 +140,9 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	})
 	results := place(slots, targets)
 	resolveOrganizationTrails(results)
+	for i := range results {
+		results[i].Remediation = withCommands(results[i])
+	}
 	return Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Control: reportControl(opts.Control), Results: results, Summary: summarize(results)}
 }
 

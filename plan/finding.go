@@ -8,6 +8,9 @@ import "github.com/trailwatch/trailwatch/check"
 type Finding struct {
 	Account  string
 	Profiles []string
+	// Region is where check found the account's trails; a command in a
+	// hint names it with the first profile.
+	Region string
 	// Status and Reason are check's verdict (see Verdict).
 	Status  check.Status
 	Reason  check.Reason
