@@ -134,20 +134,33 @@ func loopbackOnly(addr string, allowRemote bool) error {
 	return fmt.Errorf("%q is not a loopback address and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote", addr)
 }
 
-// printSandboxBanner tells how to point the AWS CLI or an SDK at the sandbox.
+// printSandboxBanner tells how to point the AWS CLI or an SDK at the
+// sandbox. The --endpoint-url form comes first: it is the one every client
+// honours. AWS_ENDPOINT_URL and endpoint_url in a profile are read only by
+// AWS CLI 2.13 (v1 1.29) and SDKs of that vintage or later; an older client
+// (Debian 12 ships AWS CLI 2.9) ignores both and sends the request, signed
+// with the sandbox's keys, to real AWS.
 func printSandboxBanner(w io.Writer, url, scenario string, creds []sandbox.Credential) {
 	if scenario == "" {
 		scenario = "default (one empty account)"
 	}
+	key := creds[0].AccessKey
 	fmt.Fprintf(w, "trailwatch sandbox serving %s (scenario: %s)\n\n", url, scenario)
-	fmt.Fprintf(w, "Point the AWS CLI or an SDK at it (any secret key works):\n\n")
-	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s\n", url)
-	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", creds[0].AccessKey)
+	fmt.Fprintf(w, "Any AWS CLI or SDK, any version: credentials in the environment (any secret\n")
+	fmt.Fprintf(w, "key works) and --endpoint-url on every command:\n\n")
+	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", key)
 	fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=sandbox\n")
-	fmt.Fprintf(w, "  export AWS_REGION=%s\n\n", sandbox.DefaultRegion)
-	fmt.Fprintf(w, "(AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: pass --endpoint-url %s)\n\n", url)
-	fmt.Fprintf(w, "or as a profile in ~/.aws/config:\n\n")
-	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, creds[0].AccessKey)
+	fmt.Fprintf(w, "  export AWS_REGION=%s\n", sandbox.DefaultRegion)
+	fmt.Fprintf(w, "  aws --endpoint-url %s sts get-caller-identity\n\n", url)
+	fmt.Fprintf(w, "AWS CLI 2.13 or later (v1: 1.29) and SDKs of that vintage (boto3 1.28, the Go\n")
+	fmt.Fprintf(w, "SDK v2 since late 2023) also read the endpoint from the environment or from a\n")
+	fmt.Fprintf(w, "profile. Older clients ignore both and call real AWS with these keys (Debian\n")
+	fmt.Fprintf(w, "12's AWS CLI is 2.9; see aws --version):\n\n")
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s\n\n", url)
+	fmt.Fprintf(w, "or in ~/.aws/config, used as aws --profile sandbox …:\n\n")
+	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, key)
+	fmt.Fprintf(w, "With an older client and that profile, still pass the endpoint:\n\n")
+	fmt.Fprintf(w, "  aws --profile sandbox --endpoint-url %s sts get-caller-identity\n\n", url)
 	const shown = 5
 	fmt.Fprintf(w, "Accounts (%d):\n", len(creds))
 	for i, c := range creds {
