@@ -86,19 +86,46 @@ type Target struct {
 // Results keep the order of the targets; a failure in one account never
 // stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
+	batches := make(chan []Target, 1)
+	batches <- targets
+	close(batches)
+	return RunStream(ctx, batches, opts)
+}
+
+// RunStream is Run over targets that arrive in batches while it runs (the
+// members of an organization, page by page as it is listed): each target
+// starts as soon as it arrives and a slot is free. Results keep the order
+// in which the targets arrived. It returns once batches is closed and every
+// target is done.
+func RunStream(ctx context.Context, batches <-chan []Target, opts Options) Report {
 	opts = opts.withControl()
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	started := now().UTC().Truncate(time.Second)
-	slots := make([]slot, len(targets))
-	var mu sync.Mutex
-	byAccount := map[string]int{}
-	done, duplicates := 0, 0
-	finished := owners{}
-	parallel.ForEach(ctx, len(targets), opts.Parallel, func(ctx context.Context, i int) {
-		t := targets[i]
+	var (
+		mu               sync.Mutex
+		targets          []Target
+		slots            []slot
+		byAccount        = map[string]int{}
+		done, duplicates int
+		finished         = owners{}
+	)
+	items := make(chan Target)
+	go func() {
+		defer close(items)
+		for b := range batches {
+			for _, t := range b {
+				mu.Lock()
+				targets = append(targets, t)
+				slots = append(slots, slot{})
+				mu.Unlock()
+				items <- t
+			}
+		}
+	}()
+	parallel.ForEachStream(ctx, items, opts.Parallel, func(ctx context.Context, i int, t Target) {
 		var res Result
 		joined := false
 		switch {

@@ -34,6 +34,9 @@ type Report struct {
 	// Transient marks an account check could not evaluate because AWS
 	// throttled or kept failing: it needs a later run, not a person.
 	Transient bool
+	// Member is how an account reached through its organization (--org) is
+	// named where a profile would be: its account name, else its ID.
+	Member string
 }
 
 // RenderResult draws one account's apply: each step with its status, any
@@ -42,6 +45,9 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	var b strings.Builder
 	res := r.Result
 	head := "Account " + esc(r.Account)
+	if r.Account == "" {
+		head = "Account unknown" // STS never answered, as plan says
+	}
 	if len(r.Profiles) > 0 {
 		head += " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
@@ -162,7 +168,10 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 	fmt.Fprintln(tw, "ACCOUNT\tPROFILE\tCHANGES\tRESULT")
 	for _, r := range rows {
 		profile := strings.Join(r.Profiles, ",")
-		if profile == "" {
+		switch {
+		case r.Member != "":
+			profile = r.Member
+		case profile == "":
 			profile = "(default)"
 		}
 		changes := "-"

@@ -9,7 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/report"
 )
@@ -97,7 +96,7 @@ func checkCmdOptionsFrom(c *cli.Context) (o checkCmdOptions, err error) {
 }
 
 func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
-	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	reached, err := o.sel.reach(ctx, e, e.aws)
 	if err != nil {
 		return err
 	}
@@ -105,9 +104,12 @@ func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
 	co.VerifyPatterns = o.verify
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	rep := check.Run(ctx, checkTargets(targets), co)
+	rep, err := reached.check(ctx, co)
 	finish()
-	rep.Skip(skipped)
+	if err != nil {
+		return err
+	}
+	rep.Skip(reached.skipped)
 	if ctx.Err() != nil {
 		return errCancelled
 	}

@@ -150,6 +150,7 @@ func runFix(ctx context.Context, e *env, o fixOptions) error {
 	jobs, results := r.apply(ctx, accounts, approvals, before)
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := fixReports(accounts, approvals, before, after, results)
+	nameMembers(reports, r.targets)
 	if err := r.finish(reports, before, after); err != nil {
 		return err
 	}
@@ -235,20 +236,25 @@ func (r *fixRun) planned(ctx context.Context) (p plan.Plan, before check.Report,
 	if r.saved != nil && len(r.o.sel.profiles) == 0 && !r.o.sel.all {
 		r.o.sel.profiles = r.saved.SavedProfiles()
 	}
-	var skipped []check.Skipped
-	if r.targets, skipped, err = r.o.sel.reach(ctx, r.e, r.e.aws); err != nil {
+	reached, err := r.o.sel.reach(ctx, r.e, r.e.aws)
+	if err != nil {
 		return p, before, 0, err
 	}
-	noteSkipped(r.e, skipped)
 	if r.saved == nil {
-		p, before, failed = runPlan(ctx, r.e, r.targets, r.opts, r.co)
-		return p, before, failed, nil
+		p, before, failed, err = runPlan(ctx, r.e, reached, r.opts, r.co)
+		r.targets = reached.targets
+		return p, before, failed, err
 	}
 	co := r.co
 	var finish func()
 	co.Progress, finish = r.e.checkProgress("check")
-	before = check.Run(ctx, checkTargets(r.targets), co)
+	before, err = reached.check(ctx, co)
 	finish()
+	if err != nil {
+		return p, before, 0, err
+	}
+	noteSkipped(r.e, reached.skipped)
+	r.targets = reached.targets
 	p = plan.Reconcile(*r.saved, before)
 	failed = before.Summary.Error + before.Summary.Manual
 	return p, before, failed, checkBefore(ctx, p, before, r.targets)

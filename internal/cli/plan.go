@@ -112,12 +112,14 @@ func planCmdOptionsFrom(c *cli.Context) (o planCmdOptions, err error) {
 }
 
 func planRun(ctx context.Context, e *env, o planCmdOptions) error {
-	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	reached, err := o.sel.reach(ctx, e, e.aws)
 	if err != nil {
 		return err
 	}
-	noteSkipped(e, skipped)
-	p, _, failed := runPlan(ctx, e, targets, o.plan, o.sel.checkOptions(e, o.plan.Strict))
+	p, _, failed, err := runPlan(ctx, e, reached, o.plan, o.sel.checkOptions(e, o.plan.Strict))
+	if err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
@@ -137,18 +139,23 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 	return withCode(planExitCode(p, failed))
 }
 
-// runPlan checks the targets and plans each account with the clients of the
-// first profile that reached it. failed counts accounts that could not be
-// evaluated or planned.
-// Both phases show progress on stderr.
-func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+// runPlan checks the targets as they are reached and plans each account
+// with the clients of the first profile that reached it. failed counts
+// accounts that could not be evaluated or planned. Both phases show
+// progress on stderr; the organization accounts skipped are noted there.
+func runPlan(ctx context.Context, e *env, reached *reached, opts plan.Options, co check.Options) (plan.Plan, check.Report, int, error) {
 	// The metric a new filter would emit: an alarm already working on it
 	// means the filter is all a failing account needs.
 	co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	report := check.Run(ctx, checkTargets(targets), co)
+	report, err := reached.check(ctx, co)
 	finish()
+	if err != nil {
+		return plan.Plan{}, report, 0, err
+	}
+	noteSkipped(e, reached.skipped)
+	targets := reached.targets
 	m := e.meter("plan", len(report.Results), time.Now())
 	defer m.Finish()
 	accounts := make([]plan.AccountPlan, len(report.Results))
@@ -176,7 +183,7 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 			failed++
 		}
 	}
-	return plan.New(version, time.Now(), opts, accounts), report, failed
+	return plan.New(version, time.Now(), opts, accounts), report, failed, nil
 }
 
 func planAccount(ctx context.Context, t target, r check.Result, opts plan.Options) (plan.AccountPlan, error) {

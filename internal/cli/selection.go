@@ -36,6 +36,8 @@ type selection struct {
 type target struct {
 	check.Target
 	aws *awsenv.Clients
+	// name is an organization member's account name (--org).
+	name string
 }
 
 // checkTargets is what check.Run takes of the targets.
