@@ -182,7 +182,11 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 			}
 			changes = fmt.Sprintf("%d/%d", applied, len(r.Changes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(r.Account), esc(profile), changes, summaryResult(r))
+		account := esc(r.Account)
+		if account == "" {
+			account = "unknown" // STS never answered
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", account, esc(profile), changes, summaryResult(r))
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())

@@ -79,18 +79,18 @@ func checkCmdOptionsFrom(c *cli.Context) (o checkCmdOptions, err error) {
 	}
 	o.strict, o.verify = c.Bool("strict"), c.Bool("verify-patterns")
 	o.files = *c.Generic("output-file").(*outputFiles)
-	paths := make([]string, 0, len(o.files)+1)
+	paths := make([]outPath, 0, len(o.files)+1)
 	for _, f := range o.files {
-		paths = append(paths, f.path)
+		paths = append(paths, outPath{"--output-file " + string(f.format) + "=", f.path})
 	}
 	if o.html = c.IsSet("report"); o.html {
 		if c.String("report") == "" {
 			return o, usageError("--report: want a file name, e.g. report.html")
 		}
-		paths = append(paths, c.String("report"))
+		paths = append(paths, outPath{"--report", c.String("report")})
 	}
 	if o.pending, err = openPending(paths, 0o666); err != nil {
-		return o, usageError("--output-file/--report: %w", err)
+		return o, usageError("%w", err)
 	}
 	return o, nil
 }

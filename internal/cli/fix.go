@@ -192,9 +192,9 @@ func startFix(e *env, o fixOptions) (*fixRun, error) {
 		if o.dry || o.report == "" {
 			return r, usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
 		}
-		files, err := openPending([]string{o.report}, 0o666)
+		files, err := openPending([]outPath{{"--report", o.report}}, 0o666)
 		if err != nil {
-			return r, usageError("--report: %w", err)
+			return r, usageError("%w", err)
 		}
 		r.html = files[0]
 		r.closers = append(r.closers, func() { discard(files) })

@@ -101,9 +101,9 @@ func planCmdOptionsFrom(c *cli.Context) (o planCmdOptions, err error) {
 	}
 	if out := c.String("out"); out != "" {
 		// A plan names endpoints and ARNs: private to the user.
-		files, err := openPending([]string{out}, 0o600)
+		files, err := openPending([]outPath{{"--out", out}}, 0o600)
 		if err != nil {
-			return o, usageError("--out: %w", err)
+			return o, usageError("%w", err)
 		}
 		o.outFile = files[0]
 	}

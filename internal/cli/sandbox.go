@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -88,7 +89,7 @@ func knownScenario(name string) error {
 // sandboxRun serves the sandbox until interrupted or terminated.
 func sandboxRun(ctx context.Context, e *env, opts *sandboxOptions) error {
 	if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
-		return usageError("--listen: %w", err)
+		return usageError("--listen %s: %w", termsafe.Escape(opts.listen), err)
 	}
 	// Unset, each sized scenario takes its own default size.
 	so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
@@ -123,7 +124,7 @@ func loopbackOnly(addr string, allowRemote bool) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:4566: %w", addr, err)
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:4566")
 	}
 	if host == "localhost" {
 		return nil
@@ -131,7 +132,7 @@ func loopbackOnly(addr string, allowRemote bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("%q is not a loopback address and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote", addr)
+	return errors.New("not a loopback address, and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote")
 }
 
 // printSandboxBanner tells how to point the AWS CLI or an SDK at the
