@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 )
@@ -22,18 +24,19 @@ func Encode(w io.Writer, p Plan) error {
 	return nil
 }
 
-// Read loads a plan file and checks it is one this version can apply.
+// Read loads a plan file and checks it is one this version can apply. Its
+// errors do not repeat the path: the caller names the file once.
 func Read(path string) (Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Plan{}, fmt.Errorf("read plan: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return Plan{}, fmt.Errorf("cannot read it: %w", err)
 	}
 	defer f.Close()
-	p, err := Parse(f)
-	if err != nil {
-		return Plan{}, fmt.Errorf("read plan %s: %w", path, err)
-	}
-	return p, nil
+	return Parse(f)
 }
 
 // Parse decodes a plan and refuses one fix must not apply: another format

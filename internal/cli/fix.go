@@ -176,7 +176,7 @@ func startFix(e *env, o fixOptions) (*fixRun, error) {
 		p, err := plan.Read(o.planFile)
 		if err != nil {
 			// Unreadable or invalid, the file is bad input either way.
-			return r, usageError("%w", err)
+			return r, usageError("--plan %s: %w", termsafe.Escape(o.planFile), err)
 		}
 		r.saved = &p
 		r.opts = plan.Options{Strict: p.Options.Strict}

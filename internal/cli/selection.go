@@ -84,7 +84,7 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 		return s, usageError("--region: want a region name, e.g. %s", awsenv.DefaultRegion)
 	case s.region != "":
 		if err := awsenv.CheckRegionShape(s.region); err != nil {
-			return s, usageError("--region: %w", err)
+			return s, usageError("--region %q: %w", s.region, err)
 		}
 	}
 	return s, s.orgFromContext(c)
