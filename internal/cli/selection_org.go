@@ -241,11 +241,11 @@ func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) (*reac
 // check runs check over the targets as they are reached. Results come in
 // the order they always have: the seats', then each organization's members
 // by account ID. A listing that fails stops the run with its error.
-func (r *reached) check(ctx context.Context, co check.Options) (check.Report, error) {
+func (r *reached) check(parent context.Context, co check.Options) (check.Report, error) {
 	if r.listing == nil {
-		return check.Run(ctx, checkTargets(r.seats), co), nil
+		return check.Run(parent, checkTargets(r.seats), co), nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	// Pages queue here while every slot is busy, so listing goes on.
 	batches := make(chan []check.Target, 64)
@@ -264,9 +264,11 @@ func (r *reached) check(ctx context.Context, co check.Options) (check.Report, er
 		}
 	}()
 	rep := check.RunStream(ctx, batches, co)
-	if listErr != nil {
+	if listErr != nil && parent.Err() == nil {
 		return check.Report{}, listErr
 	}
+	// Interrupted while listing: what was audited, for the caller to
+	// report as cancelled.
 	r.targets, r.skipped = all, found.skipped
 	rank := make(map[string]int, len(found.order))
 	for i, id := range found.order {
