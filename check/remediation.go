@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/shell"
 )
 
 // remediation is the one-line hint for each FAIL reason.
@@ -37,10 +39,10 @@ type Reach struct {
 func (w Reach) Flags() string {
 	s := ""
 	if w.Region != "" {
-		s += " --region " + ShellQuote(w.Region)
+		s += " --region " + shell.Quote(w.Region)
 	}
 	if w.Profile != "" {
-		s += " --profile " + ShellQuote(w.Profile)
+		s += " --profile " + shell.Quote(w.Profile)
 	}
 	return s
 }
@@ -57,7 +59,7 @@ func (w Reach) in(region string) Reach {
 // StartLoggingCommand starts a trail's logging; CloudTrail takes the call in
 // the trail's home region.
 func StartLoggingCommand(trail, homeRegion string, w Reach) string {
-	return "aws cloudtrail start-logging --name " + ShellQuote(trail) + w.in(homeRegion).Flags()
+	return "aws cloudtrail start-logging --name " + shell.Quote(trail) + w.in(homeRegion).Flags()
 }
 
 // CreateTrailCommand creates a multi-region trail and starts it, with the
@@ -69,15 +71,6 @@ func CreateTrailCommand(w Reach) string {
 	return "aws cloudtrail create-trail --name NAME --s3-bucket-name BUCKET --is-multi-region-trail" + w.Flags() +
 		", then aws cloudtrail start-logging --name NAME" + w.Flags() +
 		" (BUCKET must already exist, with the bucket policy CloudTrail requires: see \"Amazon S3 bucket policy for CloudTrail\" in the CloudTrail User Guide)"
-}
-
-// ShellQuote leaves a word of safe characters as it is and single-quotes
-// anything else, so a profile or trail name pastes into a shell whole.
-func ShellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=,+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // withCommands makes the commands in a FAIL result's hint run as printed:
@@ -106,7 +99,7 @@ func withCommands(r Result) string {
 		hint := "create a multi-region trail and start it: " + CreateTrailCommand(w)
 		if len(r.Trails) == 1 && r.Trails[0].Name != "" && r.Trails[0].Account == r.Account {
 			ev := r.Trails[0]
-			hint += "; or make trail " + ev.Name + " multi-region: aws cloudtrail update-trail --name " + ShellQuote(ev.Name) + " --is-multi-region-trail" + w.in(ev.HomeRegion).Flags()
+			hint += "; or make trail " + ev.Name + " multi-region: aws cloudtrail update-trail --name " + shell.Quote(ev.Name) + " --is-multi-region-trail" + w.in(ev.HomeRegion).Flags()
 		}
 		return hint + suffix
 	}

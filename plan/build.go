@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/shell"
 	"slices"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func profileFlag(f Finding) string {
 	if len(f.Profiles) == 0 {
 		return ""
 	}
-	return " --profile " + check.ShellQuote(f.Profiles[0])
+	return " --profile " + shell.Quote(f.Profiles[0])
 }
 
 // reachOf is the profile and region the account was found with, so a

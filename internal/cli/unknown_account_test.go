@@ -19,6 +19,7 @@ func TestUnknownAccountSaidOneWay(t *testing.T) {
 	code, out, stderr := runCheckCmd(t, "--profile", "stale")
 	require.Equal(t, exitFailed, code, out+stderr)
 	require.Contains(t, out, "account unknown (profile stale)  ERROR\n")
+	require.Contains(t, out, "(`aws sts get-caller-identity --profile stale` shows whom they sign as)", "the hint's command reaches the same profile")
 
 	code, out, stderr = runSafetyCmd(t, "plan", "--profile", "stale")
 	require.Equal(t, exitFailed, code, out+stderr)
