@@ -101,6 +101,18 @@ type Target struct {
 // accounts keep the order of the targets; a failure in one account never
 // stops the others.
 func Run(ctx context.Context, targets []Target, opts Options) Report {
+	batches := make(chan []Target, 1)
+	batches <- targets
+	close(batches)
+	return RunStream(ctx, batches, opts)
+}
+
+// RunStream is Run over targets that arrive in batches while it runs (the
+// members of an organization, page by page as it is listed): each target
+// starts as soon as it arrives and a slot is free. Results keep the order
+// in which the targets arrived. It returns once batches is closed and every
+// target is done.
+func RunStream(ctx context.Context, batches <-chan []Target, opts Options) Report {
 	ctrls := opts.controls()
 	opts.analyses, opts.several = &analyses{}, len(ctrls) > 1
 	now := time.Now
@@ -108,13 +120,28 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 		now = opts.Now
 	}
 	started := now().UTC().Truncate(time.Second)
-	slots := make([]slot, len(targets))
-	var mu sync.Mutex
-	byAccount := map[string]int{}
-	done, duplicates := 0, 0
-	finished := owners{}
-	parallel.ForEach(ctx, len(targets), opts.Parallel, func(ctx context.Context, i int) {
-		t := targets[i]
+	var (
+		mu               sync.Mutex
+		targets          []Target
+		slots            []slot
+		byAccount        = map[string]int{}
+		done, duplicates int
+		finished         = owners{}
+	)
+	items := make(chan Target)
+	go func() {
+		defer close(items)
+		for b := range batches {
+			for _, t := range b {
+				mu.Lock()
+				targets = append(targets, t)
+				slots = append(slots, slot{})
+				mu.Unlock()
+				items <- t
+			}
+		}
+	}()
+	parallel.ForEachStream(ctx, items, opts.Parallel, func(ctx context.Context, i int, t Target) {
 		var res []Result
 		joined := false
 		switch {
@@ -160,6 +187,15 @@ func Run(ctx context.Context, targets []Target, opts Options) Report {
 	})
 	results := place(slots, targets)
 	resolveOrganizationTrails(results)
+	for i := range results {
+		results[i].Remediation = withCommands(results[i])
+	}
+	return report(opts, ctrls, started, results)
+}
+
+// report is a run's report: its results, and per control its numbering
+// and summary.
+func report(opts Options, ctrls []control.Control, started time.Time, results []Result) Report {
 	rep := Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, CheckedAt: started, Results: results, Summary: summarize(results, len(ctrls))}
 	for _, c := range ctrls {
 		rc := ReportControl{ID: c.ID, Number: opts.Standard.Number(c), Control: reportControl(c), Summary: summarize(ofControl(results, c.ID), 1)}

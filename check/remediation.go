@@ -1,5 +1,12 @@
 package check
 
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/shell"
+)
+
 // remediation is the one-line hint for each FAIL reason.
 var remediation = map[Reason]string{
 	NoMultiRegionTrail:          "create a multi-region trail (aws cloudtrail create-trail --is-multi-region-trail) or make an existing one multi-region",
@@ -20,3 +27,90 @@ var remediation = map[Reason]string{
 const (
 	remediationManual = "confirm by hand that the filter catches all five events (see message), or add a filter with the CIS pattern (trailwatch fix)"
 )
+
+// Reach is how a command reaches an account: the profile it was found with
+// ("" for the default credentials) and the region. A hint's commands carry
+// both, so they run as printed against the account they are about.
+type Reach struct {
+	Profile string
+	Region  string
+}
+
+// Flags is " --region R --profile P", each only when known, shell-quoted.
+func (w Reach) Flags() string {
+	s := ""
+	if w.Region != "" {
+		s += " --region " + shell.Quote(w.Region)
+	}
+	if w.Profile != "" {
+		s += " --profile " + shell.Quote(w.Profile)
+	}
+	return s
+}
+
+// in is w in another region (a trail's home region, where CloudTrail
+// takes its calls).
+func (w Reach) in(region string) Reach {
+	if region != "" {
+		w.Region = region
+	}
+	return w
+}
+
+// StartLoggingCommand starts a trail's logging; CloudTrail takes the call in
+// the trail's home region.
+func StartLoggingCommand(trail, homeRegion string, w Reach) string {
+	return "aws cloudtrail start-logging --name " + shell.Quote(trail) + w.in(homeRegion).Flags()
+}
+
+// CreateTrailCommand creates a multi-region trail and starts it, with the
+// arguments create-trail requires; NAME and BUCKET are the reader's to
+// choose. A new trail does not log until start-logging, and CloudTrail
+// writes only to a bucket whose policy lets it (the CloudTrail User Guide's
+// "Amazon S3 bucket policy for CloudTrail").
+func CreateTrailCommand(w Reach) string {
+	return "aws cloudtrail create-trail --name NAME --s3-bucket-name BUCKET --is-multi-region-trail" + w.Flags() +
+		", then aws cloudtrail start-logging --name NAME" + w.Flags() +
+		" (BUCKET must already exist, with the bucket policy CloudTrail requires: see \"Amazon S3 bucket policy for CloudTrail\" in the CloudTrail User Guide)"
+}
+
+// withCommands makes the commands in a FAIL result's hint run as printed:
+// the trail's real name and home region, and the profile and region the
+// account was found with. An account reached through a role (--org) has no
+// profile of its own, so its hint says whose credentials to use; a verdict
+// decided in another account keeps resolve's hint, which points there.
+func withCommands(r Result) string {
+	if r.Status != Fail || r.Via != nil {
+		return r.Remediation
+	}
+	w := Reach{Profile: r.Profile, Region: r.Region}
+	suffix := ""
+	if r.RoleARN != "" {
+		w.Profile = ""
+		suffix = fmt.Sprintf(" (with credentials for account %s, e.g. through role %s)", r.Account, r.RoleARN)
+	}
+	switch r.Reason {
+	case TrailNotLogging:
+		for _, ev := range r.Trails {
+			if ev.Failed == TrailNotLogging && ev.Name != "" {
+				return "start logging on the trail: " + StartLoggingCommand(ev.Name, ev.HomeRegion, w) + suffix
+			}
+		}
+	case NoMultiRegionTrail:
+		hint := "create a multi-region trail and start it: " + CreateTrailCommand(w)
+		if len(r.Trails) == 1 && r.Trails[0].Name != "" && r.Trails[0].Account == r.Account {
+			ev := r.Trails[0]
+			hint += "; or make trail " + ev.Name + " multi-region: aws cloudtrail update-trail --name " + shell.Quote(ev.Name) + " --is-multi-region-trail" + w.in(ev.HomeRegion).Flags()
+		}
+		return hint + suffix
+	}
+	if r.RoleARN != "" {
+		return r.Remediation
+	}
+	// trailwatch's own commands: the same profile and region reach the
+	// same account; without a profile, the same environment does.
+	if w.Profile == "" {
+		return r.Remediation
+	}
+	return strings.ReplaceAll(r.Remediation, "(trailwatch fix", "(trailwatch fix"+w.Flags())
+}

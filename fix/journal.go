@@ -35,6 +35,7 @@ type Journal struct {
 	f         *os.File
 	path      string
 	abandoned bool
+	written   int
 }
 
 // OpenJournal opens (creating it and its directory if needed) the journal
@@ -72,7 +73,15 @@ func (j *Journal) Record(e Entry) error {
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
+	j.written++
 	return nil
+}
+
+// Written is how many entries this run recorded.
+func (j *Journal) Written() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.written
 }
 
 // Abandon stops the journal when the process is about to exit at once: an

@@ -34,6 +34,9 @@ type Report struct {
 	// Transient marks an account check could not evaluate because AWS
 	// throttled or kept failing: it needs a later run, not a person.
 	Transient bool
+	// Member is how an account reached through its organization (--org) is
+	// named where a profile would be: its account name, else its ID.
+	Member string
 	// Controls are each control's verdicts when several were fixed
 	// (Before and After are then the account's worst); empty for one.
 	Controls []ControlVerdicts
@@ -60,11 +63,20 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 	var b strings.Builder
 	res := r.Result
 	head := "Account " + esc(r.Account)
+	if r.Account == "" {
+		head = "Account unknown" // STS never answered, as plan says
+	}
 	if len(r.Profiles) > 0 {
 		head += " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", pal.Bold(head), outcomeText(*res, pal))
-	if res.Error != "" {
+	switch {
+	case res.Outcome == Stale && len(res.Stale) > 0:
+		// One resource a line, its name (often an ARN) under it whole.
+		for _, s := range res.Stale {
+			fmt.Fprintf(&b, "  %s in %s %s:\n    %s\n", esc(s.Kind), esc(s.Region), esc(s.Change()), esc(s.Key))
+		}
+	case res.Error != "":
 		fmt.Fprintf(&b, "  %s\n", esc(res.Error))
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -85,6 +97,9 @@ func RenderResult(w io.Writer, r Report, pal style.Palette) error {
 		renderControls(&b, r, pal)
 	case !r.After.IsZero():
 		fmt.Fprintf(&b, "  check: %s → %s\n", r.Before, verdict(r.After, pal))
+	}
+	if res.Outcome == Stale {
+		fmt.Fprintf(&b, "  %s run trailwatch plan again and review the new plan\n", pal.Warn("next:"))
 	}
 	for _, p := range res.Pending {
 		fmt.Fprintf(&b, "  %s %s\n", pal.Warn("waiting for a person:"), esc(howToConfirm(p)))
@@ -122,7 +137,10 @@ func outcomeText(r Result, pal style.Palette) string {
 	case Done:
 		return pal.Good(fmt.Sprintf("applied %d of %d changes", r.Applied(), planned))
 	case Stale:
-		return pal.Bad("plan is stale, nothing more changed")
+		if n := countStatus(r.Steps, Applied); n > 0 {
+			return pal.Bad(fmt.Sprintf("stopped after %d of %d changes: the plan is stale", n, planned))
+		}
+		return pal.Bad("not applied: the plan is stale")
 	case Interrupted:
 		return pal.Warn(fmt.Sprintf("interrupted after %d of %d changes", countStatus(r.Steps, Applied), planned))
 	case NoneStarted:
@@ -202,7 +220,10 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 	fmt.Fprintln(tw, "ACCOUNT\tPROFILE\tCHANGES\tRESULT")
 	for _, r := range rows {
 		profile := strings.Join(r.Profiles, ",")
-		if profile == "" {
+		switch {
+		case r.Member != "":
+			profile = r.Member
+		case profile == "":
 			profile = "(default)"
 		}
 		changes := "-"
@@ -213,7 +234,11 @@ func RenderSummary(w io.Writer, rows []Report, pal style.Palette) error {
 			}
 			changes = fmt.Sprintf("%d/%d", applied, len(r.Changes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(r.Account), esc(profile), changes, summaryResult(r))
+		account := esc(r.Account)
+		if account == "" {
+			account = "unknown" // STS never answered
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", account, esc(profile), changes, summaryResult(r))
 	}
 	tw.Flush()
 	controlSummary(&b, rows)
@@ -273,6 +298,8 @@ func summaryResult(r Report) string {
 		notes = append(notes, "was "+r.Before.String())
 	}
 	switch {
+	case r.Result != nil && r.Result.Outcome == Stale:
+		notes = append(notes, "changed since planning")
 	case r.Result != nil && r.Result.Outcome != Done:
 		notes = append(notes, "apply "+string(r.Result.Outcome))
 	case r.Approval == Declined:

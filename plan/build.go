@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/internal/shell"
 	"slices"
 	"strings"
 	"time"
@@ -84,10 +85,11 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		return f.ViaARN + " of account " + f.ViaAccount + " decides this account's verdict: its chain is planned in that account, once, not here", false
 	}
 	t := f.Trail
-	profile := profileFlag(f)
+	reach := reachOf(f)
+	profile := reach.Flags()
 	switch {
 	case f.Reason == check.NoMultiRegionTrail || t == nil:
-		return "no multi-region trail to monitor: create one (aws cloudtrail create-trail --is-multi-region-trail" + profile + ", then start-logging) — trailwatch does not create trails, which need an S3 bucket policy and cost decisions — then re-run plan", false
+		return "no multi-region trail to monitor, and trailwatch does not create trails (they need an S3 bucket and cost decisions): run " + check.CreateTrailCommand(reach) + "; then re-run plan", false
 	case t.OwnerAccount != "" && t.OwnerAccount != f.Account:
 		kind := ""
 		if t.Organization {
@@ -95,7 +97,7 @@ func blocked(f Finding, o Options) (why string, needsNotify bool) {
 		}
 		return "trail " + t.ARN + " belongs to account " + t.OwnerAccount + kind + "; only that account can change it: run plan there", false
 	case f.Reason == check.TrailNotLogging:
-		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run aws cloudtrail start-logging --name " + t.Name + " --region " + t.HomeRegion + profile + " and re-run plan", false
+		return "trail " + t.Name + " is not logging; logging may have been stopped on purpose, so trailwatch will not restart it: run " + check.StartLoggingCommand(t.Name, t.HomeRegion, reach) + " and re-run plan", false
 	case f.Reason == check.ManagementEventsNotCaptured:
 		return "trail " + t.Name + " does not capture all management events; changing event selectors changes what is recorded and billed, so trailwatch leaves it to you: add a management-events selector (ReadWriteType All) and re-run plan", false
 	case f.Reason == check.LogsDeliveryFailing:
@@ -117,7 +119,18 @@ func profileFlag(f Finding) string {
 	if len(f.Profiles) == 0 {
 		return ""
 	}
-	return " --profile " + f.Profiles[0]
+	return " --profile " + shell.Quote(f.Profiles[0])
+}
+
+// reachOf is the profile and region the account was found with, so a
+// command in a hint reaches the same account; no profile for the default
+// credentials.
+func reachOf(f Finding) check.Reach {
+	r := check.Reach{Region: f.Region}
+	if len(f.Profiles) > 0 {
+		r.Profile = f.Profiles[0]
+	}
+	return r
 }
 
 type builder struct {

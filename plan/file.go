@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
-	"strings"
 )
 
 // Encode writes a plan as indented JSON, the format of `plan --out` and
@@ -23,18 +24,19 @@ func Encode(w io.Writer, p Plan) error {
 	return nil
 }
 
-// Read loads a plan file and checks it is one this version can apply.
+// Read loads a plan file and checks it is one this version can apply. Its
+// errors do not repeat the path: the caller names the file once.
 func Read(path string) (Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Plan{}, fmt.Errorf("read plan: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return Plan{}, fmt.Errorf("cannot read it: %w", err)
 	}
 	defer f.Close()
-	p, err := Parse(f)
-	if err != nil {
-		return Plan{}, fmt.Errorf("read plan %s: %w", path, err)
-	}
-	return p, nil
+	return Parse(f)
 }
 
 // Parse decodes a plan and refuses one fix must not apply: another format
@@ -73,24 +75,6 @@ func Parse(r io.Reader) (Plan, error) {
 }
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)
-
-// Stale is a resource that no longer looks as it did when planned.
-type Stale struct {
-	Fingerprint
-	Now string `json:"now"`
-}
-
-func (s Stale) String() string {
-	return fmt.Sprintf("%s %s in %s: planned %s, now %s", s.Kind, s.Key, s.Region, short(s.Hash), short(s.Now))
-}
-
-// short abbreviates a hash; descriptions (fix's re-read of a trail) stay whole.
-func short(h string) string {
-	if strings.HasPrefix(h, "sha256:") && len(h) > 19 {
-		return h[:19] + "…"
-	}
-	return h
-}
 
 // Verify re-reads every resource an account's plan fingerprinted, with the
 // same reads Build made, and returns those that changed. fix refuses to

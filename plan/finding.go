@@ -14,6 +14,9 @@ type Finding struct {
 	Control  control.Control
 	Account  string
 	Profiles []string
+	// Region is where check found the account's trails; a command in a
+	// hint names it with the first profile.
+	Region string
 	// Status and Reason are check's verdict (see Verdict).
 	Status  check.Status
 	Reason  check.Reason

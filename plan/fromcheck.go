@@ -11,7 +11,7 @@ import (
 // FromCheck picks, from check's verdict on an account, the trail to fix and
 // the links of its chain that already work and can be reused.
 func FromCheck(r check.Result, strict bool) Finding {
-	f := Finding{Account: r.Account, Profiles: r.Profiles, Status: r.Status, Reason: r.Reason, Message: r.Message,
+	f := Finding{Account: r.Account, Profiles: r.Profiles, Region: r.Region, Status: r.Status, Reason: r.Reason, Message: r.Message,
 		OtherAccount: r.OtherAccount, Remediation: r.Remediation, ErrorCode: r.ErrorCode}
 	if c, ok := control.Lookup(r.ControlID); ok {
 		f.Control = c

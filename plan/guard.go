@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Resource names what a change writes, in the terms of the fingerprint that
@@ -71,6 +72,37 @@ func (a AccountPlan) guarded(c Change) error {
 		return fmt.Errorf("change %s writes %s %s in %s, which the plan never read: refusing a blind write (was the file edited? re-run plan)", c.ID, r.Kind, r.Key, r.Region)
 	}
 	return nil
+}
+
+// Stale is a resource that no longer looks as it did when planned.
+type Stale struct {
+	Fingerprint
+	Now string `json:"now"`
+}
+
+// String names the resource and how it moved on, in words:
+// "sns:Topic ARN in us-east-1 now exists".
+func (s Stale) String() string {
+	return fmt.Sprintf("%s %s in %s %s", s.Kind, s.Key, s.Region, s.Change())
+}
+
+// Change says how the resource moved on since planning: "now exists",
+// "was deleted", "was changed" (its fingerprint differs), or, for what fix
+// re-read and described itself, "now " and that description ("now
+// delivers to …"). Hashes mean nothing to a reader; the JSON keeps them.
+func (s Stale) Change() string {
+	hashed := func(h string) bool { return strings.HasPrefix(h, "sha256:") }
+	switch {
+	case s.Hash == Absent && s.Now != Absent:
+		if hashed(s.Now) {
+			return "now exists"
+		}
+	case s.Now == Absent:
+		return "was deleted"
+	case hashed(s.Hash) && hashed(s.Now):
+		return "was changed"
+	}
+	return "now " + s.Now
 }
 
 // VerifyFingerprints re-reads the given fingerprints with the reads Build

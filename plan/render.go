@@ -92,6 +92,9 @@ func plural(n int, one, many string) string {
 func renderAccount(b *strings.Builder, a AccountPlan, pal style.Palette) {
 	esc := termsafe.Escape
 	head := "Account " + esc(a.Account)
+	if a.Account == "" {
+		head = "Account unknown" // STS never answered; check says "account unknown" too
+	}
 	if len(a.Profiles) > 0 {
 		head += " (" + plural(len(a.Profiles), "profile ", "profiles ") + esc(strings.Join(a.Profiles, ", ")) + ")"
 	}

@@ -103,12 +103,16 @@ func (t *textWriter) status(r check.Result) string {
 func (t *textWriter) result(r check.Result) {
 	t.account, t.control = r.Account, r.ControlID
 	account := esc(r.Account)
-	if account == "" {
-		account = "(unknown account)"
-	}
 	profiles := ""
 	if len(r.Profiles) > 0 {
 		profiles = " (" + esc(strings.Join(r.Profiles, ", ")) + ")"
+	}
+	if account == "" {
+		// STS never answered: said as plan and fix say it.
+		account = "account unknown"
+		if len(r.Profiles) > 0 {
+			profiles = " (profile " + esc(strings.Join(r.Profiles, ", ")) + ")"
+		}
 	}
 	t.printf("%s%s  %s%s\n", t.p.Bold(account), profiles, t.label, t.status(r))
 	t.printf("  %s\n", esc(r.Message))

@@ -39,15 +39,16 @@ var knownRegions = []string{
 }
 
 // CheckRegionShape refuses a name no AWS region could have, before anything
-// is loaded: "foo", "US-EAST-1", "us-east-1 ".
+// is loaded: "foo", "US-EAST-1", "us-east-1 ". The error does not repeat
+// the name: the caller says where it came from.
 func CheckRegionShape(name string) error {
 	if regionShape.MatchString(name) {
 		return nil
 	}
 	if l := strings.ToLower(name); l != name && regionShape.MatchString(l) {
-		return fmt.Errorf("region %q: region names are lower case, e.g. %s", name, l)
+		return fmt.Errorf("region names are lower case, e.g. %s", l)
 	}
-	return fmt.Errorf("region %q is not a region name (like %s)", name, DefaultRegion)
+	return fmt.Errorf("not a region name (like %s)", DefaultRegion)
 }
 
 // CheckKnownRegion refuses a well-formed region AWS does not have

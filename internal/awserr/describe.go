@@ -1,6 +1,7 @@
 package awserr
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/internal/shell"
 )
 
 // Code is the error_code of an ERROR result: one word per kind of problem,
@@ -85,10 +88,12 @@ func Describe(err error, profile string) Problem {
 		err = e.Err
 	}
 	who := profileName(profile)
-	login := "aws sso login"
+	// The aws commands in the hints reach the same profile.
+	profileFlag := ""
 	if profile != "" {
-		login += " --profile " + profile
+		profileFlag = " --profile " + shell.Quote(profile)
 	}
+	login := "aws sso login" + profileFlag
 	var tokenErr *ssocreds.InvalidTokenError
 	switch {
 	case errors.As(err, &tokenErr) || ssoToken(err):
@@ -108,7 +113,7 @@ func Describe(err error, profile string) Problem {
 	var ce *ConfigError
 	if errors.As(err, &ce) {
 		return Problem{ConfigInvalid, oneLine(ce.Err.Error()),
-			"fix the profile in the shared config or credentials file (`aws configure list --profile NAME` shows what is read)"}
+			"fix the profile in the shared config or credentials file (`aws configure list" + cmp.Or(profileFlag, " --profile NAME") + "` shows what is read)"}
 	}
 	if p, ok := transient(err); ok {
 		// Time cures it, not permissions or credentials.
@@ -123,7 +128,7 @@ func Describe(err error, profile string) Problem {
 				"get fresh credentials (a new session, `" + login + "`, or whatever issued them), then run the command again"}
 		case invalidCode(code):
 			return Problem{InvalidCredentials, fmt.Sprintf("AWS refused the credentials of %s (%s on %s): %s", who, code, actionOf(err), oneLine(ae.ErrorMessage())),
-				"check the access key and secret of " + who + " (`aws sts get-caller-identity` shows whom they sign as), or use another profile"}
+				"check the access key and secret of " + who + " (`aws sts get-caller-identity" + profileFlag + "` shows whom they sign as), or use another profile"}
 		case isPermissionCode(code):
 			action := actionOf(err)
 			return Problem{AccessDenied, fmt.Sprintf("%s on %s — missing permission %s", code, action, action),

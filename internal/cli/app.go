@@ -5,12 +5,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -29,6 +32,28 @@ var version = "dev"
 // the linker's -X has set version.
 func tool() check.Tool { return check.Tool{Name: "trailwatch", Version: version} }
 
+func init() {
+	// A boolean flag is off unless given: "(default: false)" on each says
+	// nothing.
+	stringer := cli.FlagStringer
+	cli.FlagStringer = func(f cli.Flag) string {
+		s := stringer(f)
+		if _, ok := f.(*cli.BoolFlag); ok {
+			s = strings.TrimSuffix(s, " (default: false)")
+		}
+		return s
+	}
+	// urfave/cli's templates leave spaces at the ends of some lines.
+	printer := cli.HelpPrinter
+	cli.HelpPrinter = func(w io.Writer, templ string, data any) {
+		var b bytes.Buffer
+		printer(&b, templ, data)
+		_, _ = w.Write(trailingSpace.ReplaceAll(b.Bytes(), nil))
+	}
+}
+
+var trailingSpace = regexp.MustCompile(`(?m)[ \t]+$`)
+
 func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:            "trailwatch",
@@ -39,11 +64,11 @@ func newApp(e *env) *cli.App {
 		ErrWriter:       e.stderr,
 		HideHelpCommand: true,
 		// urfave/cli adds --help itself only beside its own help command,
-		// which helpCommand replaces.
-		Flags: []cli.Flag{cli.HelpFlag},
+		// which helpCommand replaces; --version is named here so that a
+		// mistyped flag can be matched against it.
+		Flags: []cli.Flag{cli.HelpFlag, cli.VersionFlag},
 		// Errors are printed and mapped to exit codes by Run, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError:   flagUsageError,
 		// Without a command, the help; with an unknown one, a usage error.
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -51,34 +76,51 @@ func newApp(e *env) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
+		// In the order they are used: audit, understand a filter, plan,
+		// fix, prove delivery; then the tools to try it without an AWS
+		// account.
 		Commands: []*cli.Command{
 			helpCommand(),
-			sandboxCommand(e),
-			patternCommand(e),
 			checkCommand(e),
+			patternCommand(e),
 			planCommand(e),
 			fixCommand(e),
-			demoCommand(e),
 			drillCommand(e),
+			demoCommand(e),
+			sandboxCommand(e),
+			versionCommand(),
 		},
 	}
-	defaultUsageErrors(app.Commands)
+	app.OnUsageError = flagUsageError(app.Name, app.Flags)
+	defaultUsageErrors(app.Name, app.Commands)
 	return app
 }
 
-func flagUsageError(_ *cli.Context, err error, _ bool) error {
-	return usageError("%w", err)
+// versionCommand is `trailwatch version`, the same as --version.
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version (as --version does)",
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			cli.ShowVersion(c)
+			return nil
+		},
+	}
 }
 
-// defaultUsageErrors gives every command without its own OnUsageError the
-// app's: urfave/cli applies the app's only to the app's own flags, so a
-// command's flag mistake would otherwise print help on stdout and exit 3.
-func defaultUsageErrors(cmds []*cli.Command) {
+// defaultUsageErrors gives every command without its own OnUsageError one
+// that knows its flags: urfave/cli applies the app's only to the app's own
+// flags, so a command's flag mistake would otherwise print help on stdout
+// and exit 3.
+func defaultUsageErrors(parent string, cmds []*cli.Command) {
 	for _, c := range cmds {
 		if c.OnUsageError == nil {
-			c.OnUsageError = flagUsageError
+			c.OnUsageError = flagUsageError(parent+" "+c.Name, c.Flags)
 		}
-		defaultUsageErrors(c.Subcommands)
+		defaultUsageErrors(parent+" "+c.Name, c.Subcommands)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/internal/style"
 	"github.com/trailwatch/trailwatch/report"
 )
@@ -81,24 +80,24 @@ func checkCmdOptionsFrom(c *cli.Context) (o checkCmdOptions, err error) {
 	}
 	o.strict, o.verify = c.Bool("strict"), c.Bool("verify-patterns")
 	o.files = *c.Generic("output-file").(*outputFiles)
-	paths := make([]string, 0, len(o.files)+1)
+	paths := make([]outPath, 0, len(o.files)+1)
 	for _, f := range o.files {
-		paths = append(paths, f.path)
+		paths = append(paths, outPath{"--output-file " + string(f.format) + "=", f.path})
 	}
 	if o.html = c.IsSet("report"); o.html {
 		if c.String("report") == "" {
 			return o, usageError("--report: want a file name, e.g. report.html")
 		}
-		paths = append(paths, c.String("report"))
+		paths = append(paths, outPath{"--report", c.String("report")})
 	}
 	if o.pending, err = openPending(paths, 0o666); err != nil {
-		return o, usageError("--output-file/--report: %w", err)
+		return o, usageError("%w", err)
 	}
 	return o, nil
 }
 
 func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
-	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	reached, err := o.sel.reach(ctx, e, e.aws)
 	if err != nil {
 		return err
 	}
@@ -106,9 +105,12 @@ func checkRun(ctx context.Context, e *env, o checkCmdOptions) error {
 	co.VerifyPatterns = o.verify
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	rep := check.Run(ctx, checkTargets(targets), co)
+	rep, err := reached.check(ctx, co)
 	finish()
-	rep.Skip(skipped)
+	if err != nil {
+		return err
+	}
+	rep.Skip(reached.skipped)
 	if ctx.Err() != nil {
 		return errCancelled
 	}

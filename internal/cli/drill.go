@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/urfave/cli/v2"
 
-	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/control"
 	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
@@ -183,9 +182,9 @@ func startDrill(ctx context.Context, e *env, o drillOptions) (*drillRun, error) 
 		e.atAbort(j.Abandon)
 	}
 	if o.report != "" {
-		files, err := openPending([]string{o.report}, 0o666)
+		files, err := openPending([]outPath{{"--report", o.report}}, 0o666)
 		if err != nil {
-			return r, usageError("--report: %w", err)
+			return r, usageError("%w", err)
 		}
 		r.html = files[0]
 		r.closers = append(r.closers, func() { discard(files) })
@@ -258,17 +257,21 @@ func (r *drillRun) report(rep drill.Report) error {
 // drillPlans checks each selected control in each account and decides its
 // drill.
 func drillPlans(ctx context.Context, e *env, o drillOptions) ([]drill.Plan, error) {
-	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	reached, err := o.sel.reach(ctx, e, e.aws)
 	if err != nil {
 		return nil, err
 	}
-	noteSkipped(e, skipped)
 	co := o.sel.checkOptions(e, false)
 	co.Controls = o.controls
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	rep := check.Run(ctx, checkTargets(targets), co)
+	rep, err := reached.check(ctx, co)
 	finish()
+	if err != nil {
+		return nil, err
+	}
+	noteSkipped(e, reached.skipped)
+	targets := reached.targets
 	var plans []drill.Plan
 	clients := map[*awsenv.Clients]drill.Clients{}
 	for _, res := range rep.Results {

@@ -155,7 +155,8 @@ func runFix(ctx context.Context, e *env, o fixOptions) error {
 	jobs, results := r.apply(ctx, accounts, approvals, before)
 	after := r.recheck(context.WithoutCancel(ctx), before, jobs)
 	reports := fixReports(accounts, approvals, before, after, results)
-	if err := r.finish(reports, before, after, len(jobs)); err != nil {
+	nameMembers(reports, r.targets)
+	if err := r.finish(reports, before, after); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -185,7 +186,7 @@ func startFix(ctx context.Context, e *env, o fixOptions) (*fixRun, error) {
 		p, err := plan.Read(o.planFile)
 		if err != nil {
 			// Unreadable or invalid, the file is bad input either way.
-			return r, usageError("%w", err)
+			return r, usageError("--plan %s: %w", termsafe.Escape(o.planFile), err)
 		}
 		r.saved = &p
 		r.opts = plan.Options{Strict: p.Options.Strict}
@@ -208,9 +209,9 @@ func startFix(ctx context.Context, e *env, o fixOptions) (*fixRun, error) {
 		if o.dry || o.report == "" {
 			return r, usageError("--report: want a file name, and a run that applies (for a preview, check --report shows the accounts as they are)")
 		}
-		files, err := openPending([]string{o.report}, 0o666)
+		files, err := openPending([]outPath{{"--report", o.report}}, 0o666)
 		if err != nil {
-			return r, usageError("--report: %w", err)
+			return r, usageError("%w", err)
 		}
 		r.html = files[0]
 		r.closers = append(r.closers, func() { discard(files) })
@@ -252,20 +253,25 @@ func (r *fixRun) planned(ctx context.Context) (p plan.Plan, before check.Report,
 	if r.saved != nil && len(r.o.sel.profiles) == 0 && !r.o.sel.all {
 		r.o.sel.profiles = r.saved.SavedProfiles()
 	}
-	var skipped []check.Skipped
-	if r.targets, skipped, err = r.o.sel.reach(ctx, r.e, r.e.aws); err != nil {
+	reached, err := r.o.sel.reach(ctx, r.e, r.e.aws)
+	if err != nil {
 		return p, before, 0, err
 	}
-	noteSkipped(r.e, skipped)
 	if r.saved == nil {
-		p, before, failed = runPlan(ctx, r.e, r.targets, r.opts, r.co)
-		return p, before, failed, nil
+		p, before, failed, err = runPlan(ctx, r.e, reached, r.opts, r.co)
+		r.targets = reached.targets
+		return p, before, failed, err
 	}
 	co := r.co
 	var finish func()
 	co.Progress, finish = r.e.checkProgress("check")
-	before = r.check(ctx, checkTargets(r.targets), co)
+	before, err = reached.check(ctx, r.familyOptions(co))
 	finish()
+	if err != nil {
+		return p, before, 0, err
+	}
+	noteSkipped(r.e, reached.skipped)
+	r.targets = reached.targets
 	p = plan.Reconcile(*r.saved, before)
 	failed = before.Summary.Error + before.Summary.Manual
 	return p, before, failed, checkBefore(ctx, p, before, r.targets)
@@ -424,8 +430,9 @@ func worst(rs []check.Result) check.Verdict {
 	return v
 }
 
-// finish reports the run: stdout, the HTML page, the journal's path.
-func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string][]check.Result, applied int) error {
+// finish reports the run: stdout, the HTML page, and the journal's path
+// when this run wrote to it.
+func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[string][]check.Result) error {
 	if err := r.report(r.e.stdout, r.pal, r.view, r.vpal, reports); err != nil {
 		return err
 	}
@@ -434,7 +441,7 @@ func (r *fixRun) finish(reports []fix.Report, before check.Report, after map[str
 			return err
 		}
 	}
-	if r.journal != nil && applied > 0 {
+	if r.journal != nil && r.journal.Written() > 0 {
 		fmt.Fprintf(r.e.stderr, "journal: %s\n", r.journal.Path())
 	}
 	return nil
@@ -510,15 +517,20 @@ func (r *fixRun) dryRun(ctx context.Context, p plan.Plan, before check.Report, s
 				return fmt.Errorf("verify saved plan: %w", err)
 			}
 			for _, s := range found {
+				if stale == 0 {
+					fmt.Fprintln(out, pal.Bad("The plan is stale: fix would refuse it, as these changed since planning:"))
+				}
 				stale++
-				fmt.Fprintf(out, "stale: account %s: %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.String()))
+				fmt.Fprintf(out, "  account %s: %s in %s %s:\n    %s\n", termsafe.Escape(a.Account), termsafe.Escape(s.Kind),
+					termsafe.Escape(s.Region), termsafe.Escape(s.Change()), termsafe.Escape(s.Key))
 			}
 		}
 	}
-	fmt.Fprintln(out, "Dry run: nothing was changed. Run fix without --dry-run to apply.")
 	if stale > 0 {
+		fmt.Fprintln(out, "Dry run: nothing was changed. Next: run trailwatch plan again and review it.")
 		return withCode(exitFailed)
 	}
+	fmt.Fprintln(out, "Dry run: nothing was changed. Run fix without --dry-run to apply.")
 	return withCode(planExitCode(p, failed))
 }
 
@@ -560,10 +572,16 @@ func (r *fixRun) recheck(ctx context.Context, before check.Report, jobs []fix.Jo
 
 // check runs check as plan did: for every control of the plan.
 func (r *fixRun) check(ctx context.Context, targets []check.Target, co check.Options) check.Report {
+	return check.Run(ctx, targets, r.familyOptions(co))
+}
+
+// familyOptions is co for the controls fix works on: as it is for one, and
+// for several one run that shares its reads (planCheckOptions).
+func (r *fixRun) familyOptions(co check.Options) check.Options {
 	if len(r.opts.Controls) < 2 {
-		return check.Run(ctx, targets, co)
+		return co
 	}
-	return checkControls(ctx, targets, co, r.opts)
+	return planCheckOptions(co, r.opts)
 }
 
 // applyStatus counts an applied account as PASS, a failed apply as ERROR

@@ -454,7 +454,7 @@ func TestFixSafetySavedPlan(t *testing.T) {
 		srv, file := savePlan(t)
 		_, err := sns.NewFromConfig(safetySDKConfig(t)).CreateTopic(context.Background(), &sns.CreateTopicInput{Name: aws.String(safetyName)})
 		require.NoError(t, err)
-		requireStale(t, srv, file, "sns:Topic "+safetyTopic+" in us-east-1: planned absent, now sha256:")
+		requireStale(t, srv, file, "sns:Topic in us-east-1 now exists:\n    "+safetyTopic+"\n")
 	})
 
 	t.Run("alarm created since planning", func(t *testing.T) {
@@ -464,7 +464,7 @@ func TestFixSafetySavedPlan(t *testing.T) {
 			Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(3),
 			ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold})
 		require.NoError(t, err)
-		requireStale(t, srv, file, "cloudwatch:Alarm "+safetyName+" in us-east-1: planned absent, now sha256:")
+		requireStale(t, srv, file, "cloudwatch:Alarm in us-east-1 now exists:\n    "+safetyName+"\n")
 	})
 
 	t.Run("untouched plan applies, then is stale", func(t *testing.T) {
@@ -481,7 +481,7 @@ func TestFixSafetySavedPlan(t *testing.T) {
 		require.Equal(t, exitOK, code, out+stderr)
 
 		// The same file again: what it would create now exists.
-		requireStale(t, srv, file, "sns:Topic "+safetyTopic)
+		requireStale(t, srv, file, "sns:Topic in us-east-1 now exists:\n    "+safetyTopic)
 	})
 
 	t.Run("user's alarm edited since planning", func(t *testing.T) {
@@ -489,7 +489,7 @@ func TestFixSafetySavedPlan(t *testing.T) {
 		// Someone documents the alarm meanwhile: applying the update planned
 		// from the old copy would erase the description.
 		documentUserAlarm(t)
-		requireStale(t, srv, file, "cloudwatch:Alarm cloudtrail-config-changes in us-east-1: planned sha256:")
+		requireStale(t, srv, file, "cloudwatch:Alarm in us-east-1 was changed:\n    cloudtrail-config-changes\n")
 	})
 
 	t.Run("trail wired since a --wire-logs plan", func(t *testing.T) {
@@ -504,7 +504,7 @@ func TestFixSafetySavedPlan(t *testing.T) {
 			CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:111111111111:log-group:" + safetyGroup + ":*"),
 			CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::111111111111:role/CloudTrail_CloudWatchLogs_Role")})
 		require.NoError(t, err)
-		requireStale(t, srv, file, "delivers to arn:aws:logs:us-east-1:111111111111:log-group:"+safetyGroup)
+		requireStale(t, srv, file, "now delivers to arn:aws:logs:us-east-1:111111111111:log-group:"+safetyGroup)
 	})
 
 	t.Run("edited to write what it never read", func(t *testing.T) {

@@ -27,11 +27,11 @@ type outputFile struct {
 func (o *outputFiles) Set(v string) error {
 	name, path, ok := strings.Cut(v, "=")
 	if !ok || path == "" {
-		return fmt.Errorf("%q: want FORMAT=PATH, e.g. junit=results.xml", v)
+		return errors.New("want FORMAT=PATH, e.g. junit=results.xml")
 	}
 	f, err := report.ParseFormat(name)
 	if err != nil {
-		return fmt.Errorf("%q: %w", v, err)
+		return err
 	}
 	*o = append(*o, outputFile{format: f, path: path})
 	return nil
@@ -53,35 +53,68 @@ type pendingFile struct {
 	tmp  *os.File
 }
 
+// outPath is a file a flag names: the flag as typed before it in errors
+// ("--report", "--output-file csv=").
+type outPath struct {
+	flag, path string
+}
+
+func (o outPath) String() string {
+	if strings.HasSuffix(o.flag, "=") {
+		return o.flag + o.path
+	}
+	return o.flag + " " + o.path
+}
+
 // openPending creates the temporary files for paths before anything is
 // read from AWS, so a path that cannot be written stops the run early. The
-// files get perm less the umask, as a file the shell creates would.
-func openPending(paths []string, perm os.FileMode) ([]*pendingFile, error) {
-	seen := map[string]bool{}
+// files get perm less the umask, as a file the shell creates would. Errors
+// read "--flag PATH: why", naming the directory at fault, never the
+// temporary file.
+func openPending(paths []outPath, perm os.FileMode) ([]*pendingFile, error) {
+	seen := map[string]outPath{}
 	var out []*pendingFile
 	for _, p := range paths {
-		abs, err := filepath.Abs(p)
+		abs, err := filepath.Abs(p.path)
 		if err != nil {
 			discard(out)
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		if seen[abs] {
+		if first, ok := seen[abs]; ok {
 			discard(out)
-			return nil, fmt.Errorf("%s: named twice", p)
+			return nil, fmt.Errorf("%s: named twice (also %s)", p, first)
 		}
-		seen[abs] = true
+		seen[abs] = p
 		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 			discard(out)
-			return nil, fmt.Errorf("%s: is a directory", p)
+			return nil, fmt.Errorf("%s: is a directory: want a file name in it", p)
 		}
 		tmp, err := createTemp(filepath.Dir(abs), "."+filepath.Base(abs), perm)
 		if err != nil {
 			discard(out)
-			return nil, fmt.Errorf("%s: cannot write there: %w", p, err)
+			return nil, fmt.Errorf("%s: %s", p, whyUnwritable(filepath.Dir(p.path), err))
 		}
 		out = append(out, &pendingFile{path: abs, tmp: tmp})
 	}
 	return out, nil
+}
+
+// whyUnwritable says why a file cannot be created in dir, about dir.
+func whyUnwritable(dir string, err error) string {
+	fi, serr := os.Stat(dir)
+	switch {
+	case errors.Is(serr, fs.ErrNotExist):
+		return "directory " + dir + " does not exist"
+	case serr == nil && !fi.IsDir():
+		return dir + " is not a directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "cannot write in directory " + dir + ": permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the temporary file's name means nothing to the reader
+	}
+	return "cannot write in directory " + dir + ": " + err.Error()
 }
 
 // commit writes the report with write and moves it into place.
@@ -95,6 +128,14 @@ func (p *pendingFile) commit(write func(io.Writer) error) error {
 	}
 	if err != nil {
 		os.Remove(p.tmp.Name())
+		// The temporary file's name means nothing to the reader.
+		var le *os.LinkError
+		var pe *fs.PathError
+		if errors.As(err, &le) {
+			err = le.Err
+		} else if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
 	return nil

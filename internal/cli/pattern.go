@@ -195,6 +195,15 @@ type coverageOutput struct {
 	// Background names the background activity a too-broad pattern matches.
 	Background    []string `json:"background,omitempty"`
 	Indeterminate []string `json:"indeterminate"`
+	// Hints are likely typos (pattern.Diagnose).
+	Hints []hintOutput `json:"hints,omitempty"`
+}
+
+// hintOutput is a likely typo: Start and End are byte offsets in pattern.
+type hintOutput struct {
+	Start   int    `json:"start"`
+	End     int    `json:"end"`
+	Message string `json:"message"`
 }
 
 type eventOutput struct {
@@ -239,6 +248,9 @@ func coverageJSON(p *pattern.Pattern, cov *pattern.Coverage, opts *patternOption
 	}
 	for _, ec := range cov.Events {
 		out.Events = append(out.Events, eventOutput{Event: ec.Event, Verdict: verdictToken(ec.Verdict), Clause: ec.Clause, Missed: nonNil(ec.Missed)})
+	}
+	for _, h := range pattern.Diagnose(opts.pattern, opts.control.Events) {
+		out.Hints = append(out.Hints, hintOutput{Start: h.Start, End: h.End, Message: h.Message})
 	}
 	return out
 }
@@ -289,6 +301,7 @@ func renderCoverage(w io.Writer, pal style.Palette, p *pattern.Pattern, cov *pat
 	}
 	fmt.Fprintln(w)
 	missed := renderEventLines(w, pal, cov)
+	renderHints(w, pal, pattern.Diagnose(opts.pattern, ctrl.Events))
 	fmt.Fprintln(w)
 	note := func(label, text string) { fmt.Fprintf(w, "%s %s\n", pal.Faint(fmt.Sprintf("%-16s", label)), text) }
 	paint := func(v pattern.Verdict, yes, no, unknown string) string {
@@ -421,4 +434,14 @@ func abbreviate(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// renderHints draws pattern.Diagnose's hints under the events.
+func renderHints(w io.Writer, pal style.Palette, hints []pattern.Hint) {
+	if len(hints) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, h := range hints {
+		fmt.Fprintf(w, "%s%s\n", pal.Warn("  hint: "), termsafe.Escape(h.Message))
+	}
 }

@@ -67,7 +67,16 @@ func TestPatternCommand(t *testing.T) {
 		}},
 		{"and", `{ ($.eventName = CreateTrail) && ($.eventName = UpdateTrail) }`, exitFindings, []string{
 			"  CreateTrail   missed        no clause matches it",
+			"  hint: a record has one eventName, so $.eventName = CreateTrail && $.eventName = UpdateTrail never matches; did you mean ||?",
 			"verdict: does not catch every change: CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging",
+		}},
+		{"typo-event", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLoging) || ($.eventName = StopLogging) }`, exitFindings, []string{
+			"  StartLogging  missed        no clause matches it",
+			"  hint: StartLoging is not an event name the control watches; did you mean StartLogging?",
+		}},
+		{"selector-case", `{ $.eventname = CreateTrail || $.eventName = UpdateTrail || $.eventName = DeleteTrail || $.eventName = StartLogging || $.eventName = StopLogging }`, exitFindings, []string{
+			"  CreateTrail   missed        no clause matches it",
+			"  hint: selectors are case-sensitive: $.eventname selects nothing in a CloudTrail record; did you mean $.eventName?",
 		}},
 		{"missing-stop", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) }`, exitFindings, []string{
 			"  StartLogging  caught",
@@ -202,7 +211,17 @@ func TestPatternCommandJSON(t *testing.T) {
 	require.Equal(t, "match", out.Verdict)
 	require.True(t, out.StrictCIS)
 	require.Equal(t, []string{}, out.Indeterminate)
+	require.NotContains(t, r.stdout, `"hints"`, "a pattern without likely typos has no hints field")
 	golden(t, "cis-json", r.stdout)
+
+	typo := `{ $.eventName = StopLoging }`
+	r = runPattern(t, "", "-o", "json", typo)
+	require.Equal(t, exitFindings, r.code)
+	out = coverageOutput{}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &out))
+	require.Len(t, out.Hints, 1)
+	require.Equal(t, "StopLoging", typo[out.Hints[0].Start+len("$.eventName = "):out.Hints[0].End])
+	require.Contains(t, out.Hints[0].Message, "did you mean StopLogging?")
 }
 
 func TestPatternCommandExclusionAfterDoubleDash(t *testing.T) {

@@ -25,7 +25,7 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "topic-arn", Usage: "notify this existing SNS topic `ARN` instead of creating one"},
 		&cli.StringFlag{Name: "kms-key-id", Usage: "encrypt a topic trailwatch creates with this customer managed KMS `KEY` (ID, ARN or alias) whose policy lets cloudwatch.amazonaws.com use it; never alias/aws/sns"},
 		&cli.BoolFlag{Name: "wire-logs", Usage: "for a trail without CloudWatch Logs, plan a log group, a delivery role and the trail update"},
-		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value; default: never expire)"},
+		&cli.IntFlag{Name: "retention-days", Usage: "retention of a log group created by --wire-logs, in `DAYS` (a CloudWatch Logs value)", DefaultText: "never expire"},
 		&cli.StringFlag{Name: "namespace", Value: plan.DefaultNamespace, Usage: "metric `NAMESPACE` of a new metric filter"},
 		&cli.StringFlag{Name: "metric-name", Value: plan.DefaultMetricName, Usage: "metric `NAME` of a new metric filter"},
 		&cli.StringFlag{Name: "name-prefix", Value: plan.DefaultNamePrefix, Usage: "`PREFIX` of the names of created filters, alarms, topics, roles and log groups"},
@@ -110,9 +110,9 @@ func planCmdOptionsFrom(c *cli.Context) (o planCmdOptions, err error) {
 	}
 	if out := c.String("out"); out != "" {
 		// A plan names endpoints and ARNs: private to the user.
-		files, err := openPending([]string{out}, 0o600)
+		files, err := openPending([]outPath{{"--out", out}}, 0o600)
 		if err != nil {
-			return o, usageError("--out: %w", err)
+			return o, usageError("%w", err)
 		}
 		o.outFile = files[0]
 	}
@@ -121,12 +121,14 @@ func planCmdOptionsFrom(c *cli.Context) (o planCmdOptions, err error) {
 }
 
 func planRun(ctx context.Context, e *env, o planCmdOptions) error {
-	targets, skipped, err := o.sel.reach(ctx, e, e.aws)
+	reached, err := o.sel.reach(ctx, e, e.aws)
 	if err != nil {
 		return err
 	}
-	noteSkipped(e, skipped)
-	p, _, failed := runPlan(ctx, e, targets, o.plan, o.sel.checkOptions(e, o.plan.Strict))
+	p, _, failed, err := runPlan(ctx, e, reached, o.plan, o.sel.checkOptions(e, o.plan.Strict))
+	if err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return errCancelled
 	}
@@ -147,16 +149,21 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 	return withCode(planExitCode(p, failed))
 }
 
-// runPlan checks the targets and plans each account with the clients of the
-// first profile that reached it: one account plan covers every control
-// checked there. failed counts accounts that could not be evaluated or
-// planned.
-// Both phases show progress on stderr.
-func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, co check.Options) (plan.Plan, check.Report, int) {
+// runPlan checks the targets as they are reached and plans each account
+// with the clients of the first profile that reached it: one account plan
+// covers every control checked there. failed counts accounts that could
+// not be evaluated or planned. Both phases show progress on stderr; the
+// organization accounts skipped are noted there.
+func runPlan(ctx context.Context, e *env, reached *reached, opts plan.Options, co check.Options) (plan.Plan, check.Report, int, error) {
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
-	report := checkControls(ctx, checkTargets(targets), co, opts)
+	report, err := reached.check(ctx, planCheckOptions(co, opts))
 	finish()
+	if err != nil {
+		return plan.Plan{}, report, 0, err
+	}
+	noteSkipped(e, reached.skipped)
+	targets := reached.targets
 	byAccount := accountResults(report.Results)
 	m := e.meter("plan", len(byAccount), time.Now())
 	defer m.Finish()
@@ -186,18 +193,17 @@ func runPlan(ctx context.Context, e *env, targets []target, opts plan.Options, c
 			failed++
 		}
 	}
-	return plan.New(version, time.Now(), opts, accounts), report, failed
+	return plan.New(version, time.Now(), opts, accounts), report, failed, nil
 }
 
-// checkControls is check's report on every control plan is asked for: one
-// result per account and control (each names its control), from one run
-// whose reads the controls share. Each control's check also looks for the
-// metric a new filter of that control would emit: an alarm already
-// working on it means the filter is all a failing account needs.
-func checkControls(ctx context.Context, targets []check.Target, co check.Options, opts plan.Options) check.Report {
+// planCheckOptions is check's options for the controls plan is asked
+// for: one run whose reads the controls share, each control also looking
+// for the metric a new filter of it would emit (an alarm already working
+// on it means the filter is all a failing account needs).
+func planCheckOptions(co check.Options, opts plan.Options) check.Options {
 	if len(opts.Controls) < 2 {
 		co.Candidates = []check.Metric{{Namespace: opts.Namespace, Name: opts.MetricName}}
-		return check.Run(ctx, targets, co)
+		return co
 	}
 	co.Controls, co.Candidates = opts.Controls, nil
 	for _, c := range opts.Controls {
@@ -207,7 +213,7 @@ func checkControls(ctx context.Context, targets []check.Target, co check.Options
 		}
 		co.Candidates = append(co.Candidates, check.Metric{Namespace: ns, Name: c.MetricName})
 	}
-	return check.Run(ctx, targets, co)
+	return co
 }
 
 // accountResults groups a report's results by account, in the order

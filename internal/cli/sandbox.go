@@ -3,15 +3,18 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailwatch/trailwatch/internal/termsafe"
 	"github.com/trailwatch/trailwatch/sandbox"
 )
 
@@ -22,6 +25,7 @@ type sandboxOptions struct {
 	accounts      int
 	allowRemote   bool
 	printEndpoint bool
+	listScenarios bool
 }
 
 func sandboxCommand(e *env) *cli.Command {
@@ -35,7 +39,8 @@ func sandboxCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:4566", Usage: "`ADDRESS` to listen on (port 0: any free port; see --print-endpoint)", Destination: &opts.listen},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who can reach it can read and change every account)", Destination: &opts.allowRemote},
-			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with: " + strings.Join(sandbox.ScenarioNames(), ", ") + " (default: one empty account)", Destination: &opts.scenario},
+			&cli.StringFlag{Name: "scenario", Usage: "`NAME` of the world to start with (--list-scenarios lists them)", DefaultText: "one empty account", Destination: &opts.scenario},
+			&cli.BoolFlag{Name: "list-scenarios", Usage: "print the scenario names, one a line, and exit", Destination: &opts.listScenarios},
 			&cli.IntFlag{Name: "accounts",
 				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
 				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
@@ -43,6 +48,15 @@ func sandboxCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
+				return err
+			}
+			if opts.listScenarios {
+				for _, n := range sandbox.ScenarioNames() {
+					fmt.Fprintln(e.stdout, n)
+				}
+				return nil
+			}
+			if err := knownScenario(opts.scenario); err != nil {
 				return err
 			}
 			if c.IsSet("accounts") && !sandbox.TakesAccounts(opts.scenario) {
@@ -56,10 +70,26 @@ func sandboxCommand(e *env) *cli.Command {
 	}
 }
 
+// knownScenario refuses a name the sandbox has no scenario for, with the
+// nearest one. The sandbox also takes a FAIL reason (NO_ALARM) for its
+// scenario (no-alarm).
+func knownScenario(name string) error {
+	names := sandbox.ScenarioNames()
+	key := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	if name == "" || slices.Contains(names, name) || slices.Contains(names, key) {
+		return nil
+	}
+	hint := ""
+	if s := nearest(key, names); s != "" {
+		hint = "; did you mean " + s + "?"
+	}
+	return usageError("--scenario %s: unknown scenario%s\n(trailwatch sandbox --list-scenarios lists them)", termsafe.Escape(name), hint)
+}
+
 // sandboxRun serves the sandbox until interrupted or terminated.
 func sandboxRun(ctx context.Context, e *env, opts *sandboxOptions) error {
 	if err := loopbackOnly(opts.listen, opts.allowRemote); err != nil {
-		return usageError("--listen: %w", err)
+		return usageError("--listen %s: %w", termsafe.Escape(opts.listen), err)
 	}
 	// Unset, each sized scenario takes its own default size.
 	so := sandbox.Options{Scenario: opts.scenario, Accounts: opts.accounts}
@@ -96,7 +126,7 @@ func loopbackOnly(addr string, allowRemote bool) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:4566: %w", addr, err)
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:4566")
 	}
 	if host == "localhost" {
 		return nil
@@ -104,23 +134,36 @@ func loopbackOnly(addr string, allowRemote bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("%q is not a loopback address and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote", addr)
+	return errors.New("not a loopback address, and the sandbox has no authentication: listen on 127.0.0.1 or ::1, or pass --allow-remote")
 }
 
-// printSandboxBanner tells how to point the AWS CLI or an SDK at the sandbox.
+// printSandboxBanner tells how to point the AWS CLI or an SDK at the
+// sandbox. The --endpoint-url form comes first: it is the one every client
+// honours. AWS_ENDPOINT_URL and endpoint_url in a profile are read only by
+// AWS CLI 2.13 (v1 1.29) and SDKs of that vintage or later; an older client
+// (Debian 12 ships AWS CLI 2.9) ignores both and sends the request, signed
+// with the sandbox's keys, to real AWS.
 func printSandboxBanner(w io.Writer, url, scenario string, creds []sandbox.Credential) {
 	if scenario == "" {
 		scenario = "default (one empty account)"
 	}
+	key := creds[0].AccessKey
 	fmt.Fprintf(w, "trailwatch sandbox serving %s (scenario: %s)\n\n", url, scenario)
-	fmt.Fprintf(w, "Point the AWS CLI or an SDK at it (any secret key works):\n\n")
-	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s\n", url)
-	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", creds[0].AccessKey)
+	fmt.Fprintf(w, "Any AWS CLI or SDK, any version: credentials in the environment (any secret\n")
+	fmt.Fprintf(w, "key works) and --endpoint-url on every command:\n\n")
+	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=%s\n", key)
 	fmt.Fprintf(w, "  export AWS_SECRET_ACCESS_KEY=sandbox\n")
-	fmt.Fprintf(w, "  export AWS_REGION=%s\n\n", sandbox.DefaultRegion)
-	fmt.Fprintf(w, "(AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: pass --endpoint-url %s)\n\n", url)
-	fmt.Fprintf(w, "or as a profile in ~/.aws/config:\n\n")
-	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, creds[0].AccessKey)
+	fmt.Fprintf(w, "  export AWS_REGION=%s\n", sandbox.DefaultRegion)
+	fmt.Fprintf(w, "  aws --endpoint-url %s sts get-caller-identity\n\n", url)
+	fmt.Fprintf(w, "AWS CLI 2.13 or later (v1: 1.29) and SDKs of that vintage (boto3 1.28, the Go\n")
+	fmt.Fprintf(w, "SDK v2 since late 2023) also read the endpoint from the environment or from a\n")
+	fmt.Fprintf(w, "profile. Older clients ignore both and call real AWS with these keys (Debian\n")
+	fmt.Fprintf(w, "12's AWS CLI is 2.9; see aws --version):\n\n")
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s\n\n", url)
+	fmt.Fprintf(w, "or in ~/.aws/config, used as aws --profile sandbox …:\n\n")
+	fmt.Fprintf(w, "  [profile sandbox]\n  endpoint_url = %s\n  region = %s\n  aws_access_key_id = %s\n  aws_secret_access_key = sandbox\n\n", url, sandbox.DefaultRegion, key)
+	fmt.Fprintf(w, "With an older client and that profile, still pass the endpoint:\n\n")
+	fmt.Fprintf(w, "  aws --profile sandbox --endpoint-url %s sts get-caller-identity\n\n", url)
 	const shown = 5
 	fmt.Fprintf(w, "Accounts (%d):\n", len(creds))
 	for i, c := range creds {

@@ -27,11 +27,11 @@ func TestSandboxCommandRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"all interfaces", []string{"--listen", "0.0.0.0:0"}, `"0.0.0.0:0" is not a loopback address`},
+		{"all interfaces", []string{"--listen", "0.0.0.0:0"}, "--listen 0.0.0.0:0: not a loopback address"},
 		{"no host", []string{"--listen", ":0"}, "pass --allow-remote"},
 		{"a LAN address", []string{"--listen", "192.168.1.10:4566"}, "not a loopback address"},
 		{"a host name", []string{"--listen", "sandbox.example.com:4566"}, "not a loopback address"},
-		{"not host:port", []string{"--listen", "4566"}, "want HOST:PORT"},
+		{"not host:port", []string{"--listen", "4566"}, "--listen 4566: want HOST:PORT, e.g. 127.0.0.1:4566\n"},
 		{"accounts without the fleet", []string{"--listen", "127.0.0.1:0", "--accounts", "5"}, `--accounts sizes the fleet and org scenarios only, not "the default"`},
 		{"accounts with another scenario", []string{"--listen", "127.0.0.1:0", "--scenario", "compliant", "--accounts", "5"}, `not "compliant"`},
 		{"too many accounts", []string{"--listen", "127.0.0.1:0", "--scenario", "fleet", "--accounts", "1001"}, "want 1 to 1000"},

@@ -208,7 +208,7 @@ func TestFixRefusesAnEditedBefore(t *testing.T) {
 		n := len(srv.Requests())
 		code, out, stderr := runSafetyCmd(t, "fix", "--dry-run", "--plan", file)
 		require.Equal(t, exitFailed, code, "stale wins: %s%s", out, stderr)
-		require.Contains(t, out, "stale: account 111111111111: cloudwatch:Alarm cloudtrail-config-changes")
+		require.Contains(t, out, "  account 111111111111: cloudwatch:Alarm in us-east-1 was changed:\n    cloudtrail-config-changes\n")
 		require.Empty(t, safetyWritesSince(srv, n))
 	})
 }

@@ -38,6 +38,8 @@ type selection struct {
 type target struct {
 	check.Target
 	aws *awsenv.Clients
+	// name is an organization member's account name (--org).
+	name string
 }
 
 // checkTargets is what check.Run takes of the targets.
@@ -85,7 +87,7 @@ func selectionFromContext(c *cli.Context) (selection, error) {
 		return s, usageError("--region: want a region name, e.g. %s", awsenv.DefaultRegion)
 	case s.region != "":
 		if err := awsenv.CheckRegionShape(s.region); err != nil {
-			return s, usageError("--region: %w", err)
+			return s, usageError("--region %q: %w", s.region, err)
 		}
 	}
 	var err error

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailwatch/trailwatch/check"
+	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/awsenv"
 	"github.com/trailwatch/trailwatch/internal/awserr"
 	"github.com/trailwatch/trailwatch/internal/org"
@@ -132,86 +133,195 @@ func (s selection) keep() func(account string) bool {
 	}
 }
 
-// reach is every target the selection reaches: the profiles' own, then,
-// with --org, each member of their organizations through the role, and the
-// organization accounts skipped because they are not active. A seat whose
-// organization cannot be listed stops the run: auditing only the seat
-// would read as if the organization had been audited.
-func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) ([]target, []check.Skipped, error) {
+// reached is what a selection reaches: its profiles' own targets (the
+// seats) at once and, with --org, the members of their organizations as
+// each is listed, page by page, so auditing starts with the first page
+// instead of after the last (about 5 s at 1,000 accounts).
+type reached struct {
+	seats []target
+	// listing lists the organizations and hands send each page's new
+	// members; nil without --org.
+	listing func(ctx context.Context, send func([]target)) (listed, error)
+	// targets is every target reached and skipped the organization
+	// accounts not audited because they are not active; both complete once
+	// check has returned.
+	targets []target
+	skipped []check.Skipped
+}
+
+// listed is what listing the organizations found: the accounts skipped,
+// and the members audited in the order results are reported, each
+// organization's by account ID.
+type listed struct {
+	skipped []check.Skipped
+	order   []string
+}
+
+// reach identifies the selection's seats and, with --org, describes their
+// organizations; a seat whose organization cannot be described or listed
+// stops the run: auditing only the seat would read as if the organization
+// had been audited.
+func (s selection) reach(ctx context.Context, e *env, o awsenv.Overrides) (*reached, error) {
 	seats, err := s.targets(ctx, e, o)
-	if err != nil || !s.org.on {
-		return seats, nil, err
+	if err != nil {
+		return nil, err
 	}
-	keep := s.keep()
-	if keep == nil {
-		keep = func(string) bool { return true }
+	r := &reached{seats: seats, targets: seats}
+	if !s.org.on {
+		return r, nil
 	}
-	out := slices.Clone(seats)
 	// Every seat is identified first, so a member that is also a selected
 	// profile is audited with that profile's credentials and never assumed.
-	partitions := identifySeats(ctx, out)
-	reached := map[string]bool{}
-	for _, seat := range out {
-		reached[seat.Account] = seat.Account != ""
+	partitions := identifySeats(ctx, seats)
+	type organization struct {
+		seat int
+		id   string
 	}
-	var skipped []check.Skipped
-	listed := map[string]bool{} // organization IDs, so two seats in one organization list it once
-	for i := range seats {
-		seat := out[i]
+	var orgs []organization
+	described := map[string]bool{} // so two seats in one organization list it once
+	for i, seat := range seats {
 		if seat.Err != nil {
 			continue
 		}
-		listing, err := s.listOrganization(ctx, e, seat, listed)
+		desc, err := org.Describe(ctx, organizations.NewFromConfig(seat.aws.ConfigFor("")))
 		if err != nil {
-			return nil, nil, err
+			return nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
 		}
-		if listing == nil {
-			continue
-		}
-		assumer := seat.aws.Assumer()
-		for _, a := range listing.Active {
-			if reached[a.ID] || !keep(a.ID) {
-				continue
-			}
-			reached[a.ID] = true
-			out = append(out, s.member(seat, assumer, cmp.Or(partitions[i], "aws"), a.ID))
-		}
-		for _, a := range listing.Inactive {
-			if keep(a.ID) {
-				skipped = append(skipped, check.Skipped{Account: a.ID, Name: a.Name, State: a.State})
-			}
+		if !described[desc.ID] {
+			described[desc.ID] = true
+			orgs = append(orgs, organization{i, desc.ID})
 		}
 	}
-	return out, skipped, nil
+	r.listing = func(ctx context.Context, send func([]target)) (listed, error) {
+		keep := s.keep()
+		if keep == nil {
+			keep = func(string) bool { return true }
+		}
+		reachedIDs := map[string]bool{}
+		for _, seat := range seats {
+			reachedIDs[seat.Account] = seat.Account != ""
+		}
+		var out listed
+		for _, o := range orgs {
+			seat := seats[o.seat]
+			assumer := seat.aws.Assumer()
+			var members []string
+			listing, err := s.listOrganization(ctx, e, seat, o.id, func(page []org.Account) {
+				var batch []target
+				for _, a := range page {
+					if !a.Active() || reachedIDs[a.ID] || !keep(a.ID) {
+						continue
+					}
+					reachedIDs[a.ID] = true
+					members = append(members, a.ID)
+					m := s.member(seat, assumer, cmp.Or(partitions[o.seat], "aws"), a.ID)
+					m.name = a.Name
+					batch = append(batch, m)
+				}
+				if len(batch) > 0 {
+					send(batch)
+				}
+			})
+			if err != nil {
+				return listed{}, err
+			}
+			slices.Sort(members)
+			out.order = append(out.order, members...)
+			for _, a := range listing.Inactive {
+				if keep(a.ID) {
+					out.skipped = append(out.skipped, check.Skipped{Account: a.ID, Name: a.Name, State: a.State})
+				}
+			}
+		}
+		return out, nil
+	}
+	return r, nil
 }
 
-// listOrganization lists the accounts of seat's organization, or returns
-// nil when another seat already listed it (listed holds the organization
-// IDs): a second seat in an organization is audited as itself only.
-func (s selection) listOrganization(ctx context.Context, e *env, seat target, listed map[string]bool) (*org.Listing, error) {
+// check runs check over the targets as they are reached. Results come in
+// the order they always have: the seats', then each organization's members
+// by account ID. A listing that fails stops the run with its error.
+func (r *reached) check(parent context.Context, co check.Options) (check.Report, error) {
+	if r.listing == nil {
+		return check.Run(parent, checkTargets(r.seats), co), nil
+	}
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	// Pages queue here while every slot is busy, so listing goes on.
+	batches := make(chan []check.Target, 64)
+	batches <- checkTargets(r.seats)
+	all := slices.Clone(r.seats)
+	var found listed
+	var listErr error
+	go func() {
+		defer close(batches)
+		found, listErr = r.listing(ctx, func(ts []target) {
+			all = append(all, ts...)
+			batches <- checkTargets(ts)
+		})
+		if listErr != nil {
+			cancel()
+		}
+	}()
+	rep := check.RunStream(ctx, batches, co)
+	if listErr != nil && parent.Err() == nil {
+		return check.Report{}, listErr
+	}
+	// Interrupted while listing: what was audited, for the caller to
+	// report as cancelled.
+	r.targets, r.skipped = all, found.skipped
+	rank := make(map[string]int, len(found.order))
+	for i, id := range found.order {
+		rank[id] = i
+	}
+	key := func(res check.Result) int {
+		if i, ok := rank[res.Account]; ok {
+			return i
+		}
+		return -1 // a seat: first, as reached
+	}
+	slices.SortStableFunc(rep.Results, func(a, b check.Result) int { return key(a) - key(b) })
+	return rep, nil
+}
+
+// listOrganization lists the accounts of seat's organization (ID
+// organization), handing page each page's new accounts as it is read.
+func (s selection) listOrganization(ctx context.Context, e *env, seat target, organization string, page func([]org.Account)) (org.Listing, error) {
 	api := organizations.NewFromConfig(seat.aws.ConfigFor(""))
-	organization, err := org.Describe(ctx, api)
-	if err != nil {
-		return nil, fmt.Errorf("--org: %s: %w", seatName(seat), err)
-	}
-	if listed[organization.ID] {
-		return nil, nil
-	}
-	listed[organization.ID] = true
-	// Listing takes a page per 20 accounts before the first is audited:
-	// say so at a terminal, on a line the progress line then replaces.
+	// At a terminal, say what happens until the first page is read; the
+	// progress line then replaces it.
 	live := e.liveStderr()
 	if live {
-		fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization.ID), termsafe.Escape(seatName(seat)))
+		fmt.Fprintf(e.stderr, "\r\033[K--org: listing the accounts of organization %s from %s", termsafe.Escape(organization), termsafe.Escape(seatName(seat)))
 	}
-	listing, err := org.List(ctx, api, s.org.ous, s.parallel)
-	if live {
+	first := true
+	listing, err := org.Walk(ctx, api, s.org.ous, s.parallel, func(accounts []org.Account) {
+		if first && live {
+			fmt.Fprint(e.stderr, "\r\033[K")
+		}
+		first = false
+		page(accounts)
+	})
+	if first && live {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization.ID, seatName(seat), err)
+		return org.Listing{}, fmt.Errorf("--org: list the accounts of organization %s from %s: %w", organization, seatName(seat), err)
 	}
-	return &listing, nil
+	return listing, nil
+}
+
+// nameMembers names each account reached through its organization, in
+// fix's summary, by its account name there (else its ID) instead of the
+// seat's profile, which it was not reached with.
+func nameMembers(reports []fix.Report, targets []target) {
+	for i := range reports {
+		for _, t := range targets {
+			if t.RoleARN != "" && t.Account == reports[i].Account {
+				reports[i].Member = cmp.Or(t.name, t.Account)
+			}
+		}
+	}
 }
 
 // member is the target of an organization's member account, reached from

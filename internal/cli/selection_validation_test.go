@@ -17,12 +17,12 @@ func TestSelectionAndOutputValidation(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"region not a name", []string{"check", "--region", "foo"}, `--region: region "foo" is not a region name`},
+		{"region not a name", []string{"check", "--region", "foo"}, `--region "foo": not a region name (like us-east-1)`},
 		{"region in capitals", []string{"plan", "--region", "US-EAST-1"}, "lower case, e.g. us-east-1"},
-		{"region with a space", []string{"fix", "--dry-run", "--region", "us-east-1 x"}, "is not a region name"},
+		{"region with a space", []string{"fix", "--dry-run", "--region", "us-east-1 x"}, `--region "us-east-1 x": not a region name`},
 		{"parallel too many", []string{"check", "--parallel", "100000"}, "--parallel 100000: want 1 to 512"},
 		{"parallel zero", []string{"plan", "--parallel", "0"}, "want 1 to 512"},
-		{"out in a missing directory", []string{"plan", "--out", missingDir}, "--out: " + missingDir + ": cannot write there"},
+		{"out in a missing directory", []string{"plan", "--out", missingDir}, "--out " + missingDir + ": directory " + filepath.Dir(missingDir) + " does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := len(srv.Requests())

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -22,6 +23,54 @@ func unknownCommand(kind, name string, app *cli.App) error {
 		hint = fmt.Sprintf("did you mean %q? (see trailwatch --help)", s)
 	}
 	return usageError("unknown %s %q: %s", kind, name, hint)
+}
+
+// Go's flag package words its errors with one dash ("flag provided but not
+// defined: -profiel"); flagUsageError rewords the three it produces.
+var (
+	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	flagNeedsArg  = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	invalidValue  = regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]*): (.*)$`)
+)
+
+// flagUsageError turns a flag the command does not have into
+// "--profiel: unknown flag; did you mean --profile?", and the flag
+// package's other errors into the same "--flag VALUE: why" form.
+func flagUsageError(command string, flags []cli.Flag) cli.OnUsageErrorFunc {
+	return func(_ *cli.Context, err error, _ bool) error {
+		msg := err.Error()
+		if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+			var names []string
+			for _, f := range flags {
+				names = append(names, f.Names()...)
+			}
+			hint := "see " + command + " --help"
+			// One letter is too little to guess from.
+			if s := nearest(m[1], names); s != "" && len(m[1]) > 1 {
+				hint = "did you mean " + dashed(s) + "?"
+			}
+			return usageError("%s: unknown flag; %s", dashed(m[1]), hint)
+		}
+		if m := flagNeedsArg.FindStringSubmatch(msg); m != nil {
+			return usageError("%s: needs a value", dashed(m[1]))
+		}
+		if m := invalidValue.FindStringSubmatch(msg); m != nil {
+			why := m[3]
+			if why == "parse error" || strings.Contains(why, "invalid syntax") {
+				why = "not a number"
+			}
+			return usageError("%s %q: %s", dashed(m[2]), m[1], why)
+		}
+		return usageError("%w", err)
+	}
+}
+
+// dashed writes a flag name as it is typed: -y, --profile.
+func dashed(name string) string {
+	if len([]rune(name)) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // nearest is the candidate within a small edit distance of s (a third of

@@ -32,7 +32,8 @@ func TestUnknownFlagIsUsageErrorForEveryCommand(t *testing.T) {
 			args := append(append([]string{"trailwatch"}, path...), "--no-such-flag")
 			code := runApp(context.Background(), e, args)
 			require.Equal(t, exitUsage, code, "stderr: %s", errOut.String())
-			require.Contains(t, errOut.String(), "no-such-flag")
+			require.Contains(t, errOut.String(), "trailwatch: --no-such-flag: unknown flag; see trailwatch "+strings.Join(path, " ")+" --help\n",
+				"two dashes, as typed, and where the flags are listed")
 			require.Empty(t, out.String(), "a usage error prints no help or report on stdout")
 		})
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"path/filepath"
@@ -88,4 +89,27 @@ func TestDemoWrapsAt80Columns(t *testing.T) {
 	e, plain, errOut := demoEnv()
 	require.NoError(t, runDemo(context.Background(), e, srv), errOut.String())
 	requireWrappedAt(t, 80, maskDemo(out.String()), maskDemo(plain.String()))
+}
+
+// pattern's typo hints at 80 columns: wrapped at word boundaries, each name
+// whole; without a terminal they stay one line each (pattern-*.golden).
+func TestPatternHintsWrapAt80Columns(t *testing.T) {
+	for _, tc := range []struct{ golden, pattern string }{
+		{"pattern-typo-event-80.golden", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLoging) || ($.eventName = StopLogging) }`},
+		{"pattern-and-80.golden", `{ ($.eventName = CreateTrail) && ($.eventName = UpdateTrail) }`},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			run := func(e *env) string {
+				out := e.stdout.(*bytes.Buffer)
+				require.Equal(t, exitFindings, runApp(context.Background(), e, []string{"trailwatch", "pattern", tc.pattern}))
+				return out.String()
+			}
+			e, _, _ := testEnv()
+			got := run(at80(e))
+			plain, _, _ := testEnv()
+			requireGolden(t, filepath.Join("testdata", tc.golden), got)
+			requireWrappedAt(t, 80, got, run(plain))
+			require.Contains(t, got, "hint:")
+		})
+	}
 }

@@ -44,6 +44,10 @@ type Account struct {
 	State string `json:"state"` // ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION
 }
 
+// Active is whether the account can be audited: not suspended, closing,
+// closed or still being created.
+func (a Account) Active() bool { return a.State == string(types.AccountStateActive) }
+
 // Organization is what DescribeOrganization says of the seat's organization.
 type Organization struct {
 	ID         string
@@ -77,34 +81,54 @@ func Describe(ctx context.Context, api API) (Organization, error) {
 // administrators may. Reads of different OUs run concurrently, at most
 // limit at once; pages of one listing are sequential, as NextToken is.
 func List(ctx context.Context, api API, ous []string, limit int) (Listing, error) {
-	var l Listing
+	return Walk(ctx, api, ous, limit, nil)
+}
+
+// Walk is List that also hands page the accounts of each page it reads
+// that no earlier page had, as soon as that page is read, so that work on
+// them can start while the rest is listed (a page per 20 accounts: about 5 s
+// for 1,000). page is never called concurrently; pages of different OUs
+// come in the order they are read. A nil page is List.
+func Walk(ctx context.Context, api API, ous []string, limit int, page func([]Account)) (Listing, error) {
+	var (
+		mu   sync.Mutex
+		l    Listing
+		seen = map[string]bool{}
+	)
+	emit := func(accounts []types.Account) {
+		mu.Lock()
+		defer mu.Unlock()
+		var fresh []Account
+		for _, a := range accounts {
+			id := aws.ToString(a.Id)
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			acc := Account{ID: id, Name: aws.ToString(a.Name), State: string(a.State)}
+			if acc.State == "" {
+				// Before September 2026 some answers carried only Status.
+				acc.State = string(a.Status)
+			}
+			if acc.Active() {
+				l.Active = append(l.Active, acc)
+			} else {
+				l.Inactive = append(l.Inactive, acc)
+			}
+			fresh = append(fresh, acc)
+		}
+		if page != nil && len(fresh) > 0 {
+			page(fresh)
+		}
+	}
 	var err error
-	var accounts []types.Account
 	if len(ous) == 0 {
-		accounts, err = listAll(ctx, api)
+		err = listAll(ctx, api, emit)
 	} else {
-		accounts, err = listUnder(ctx, api, ous, limit)
+		err = listUnder(ctx, api, ous, limit, emit)
 	}
 	if err != nil {
 		return Listing{}, err
-	}
-	seen := map[string]bool{}
-	for _, a := range accounts {
-		id := aws.ToString(a.Id)
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		acc := Account{ID: id, Name: aws.ToString(a.Name), State: string(a.State)}
-		if acc.State == "" {
-			// Before September 2026 some answers carried only Status.
-			acc.State = string(a.Status)
-		}
-		if acc.State == string(types.AccountStateActive) {
-			l.Active = append(l.Active, acc)
-		} else {
-			l.Inactive = append(l.Inactive, acc)
-		}
 	}
 	byID := func(a, b Account) int { return strings.Compare(a.ID, b.ID) }
 	slices.SortFunc(l.Active, byID)
@@ -112,26 +136,24 @@ func List(ctx context.Context, api API, ous []string, limit int) (Listing, error
 	return l, nil
 }
 
-func listAll(ctx context.Context, api API) ([]types.Account, error) {
-	var out []types.Account
+func listAll(ctx context.Context, api API, emit func([]types.Account)) error {
 	p := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{MaxResults: aws.Int32(pageSize)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, awserr.Classify("organizations:ListAccounts", err)
+			return awserr.Classify("organizations:ListAccounts", err)
 		}
-		out = append(out, page.Accounts...)
+		emit(page.Accounts)
 	}
-	return out, nil
+	return nil
 }
 
 // listUnder walks the OU tree below each parent breadth-first, each
-// parent's accounts and child OUs read concurrently, in no order: List
+// parent's accounts and child OUs read concurrently, in no order: Walk
 // removes duplicates and sorts.
-func listUnder(ctx context.Context, api API, parents []string, limit int) ([]types.Account, error) {
+func listUnder(ctx context.Context, api API, parents []string, limit int, emit func([]types.Account)) error {
 	var (
 		mu       sync.Mutex
-		accounts []types.Account
 		firstErr error
 		wg       sync.WaitGroup
 		visited  = map[string]bool{}
@@ -157,15 +179,11 @@ func listUnder(ctx context.Context, api API, parents []string, limit int) ([]typ
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
-			found, err := accountsFor(ctx, api, parent)
+			err := accountsFor(ctx, api, parent, emit)
 			<-sem
 			if err != nil {
 				fail(err)
-				return
 			}
-			mu.Lock()
-			accounts = append(accounts, found...)
-			mu.Unlock()
 		}()
 		go func() {
 			defer wg.Done()
@@ -185,23 +203,19 @@ func listUnder(ctx context.Context, api API, parents []string, limit int) ([]typ
 		visit(p)
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return accounts, nil
+	return firstErr
 }
 
-func accountsFor(ctx context.Context, api API, parent string) ([]types.Account, error) {
-	var out []types.Account
+func accountsFor(ctx context.Context, api API, parent string, emit func([]types.Account)) error {
 	p := organizations.NewListAccountsForParentPaginator(api, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent), MaxResults: aws.Int32(pageSize)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, parentError("organizations:ListAccountsForParent", parent, err)
+			return parentError("organizations:ListAccountsForParent", parent, err)
 		}
-		out = append(out, page.Accounts...)
+		emit(page.Accounts)
 	}
-	return out, nil
+	return nil
 }
 
 func unitsFor(ctx context.Context, api API, parent string) ([]string, error) {

@@ -19,17 +19,33 @@ import (
 // ctx that carries its slot; cancelling ctx does not stop ForEach from
 // starting the rest (fn decides what an interrupted account does).
 func ForEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int)) {
+	items := make(chan int, n)
+	for i := range n {
+		items <- i
+	}
+	close(items)
+	ForEachStream(ctx, items, limit, func(ctx context.Context, i, _ int) { fn(ctx, i) })
+}
+
+// ForEachStream is ForEach over items that arrive while the work goes on
+// (an organization listed page by page): the i-th item received starts as
+// soon as a slot is free, without waiting for the next, and ForEachStream
+// returns when items is closed and every fn has returned. It drains items
+// whatever fn does.
+func ForEachStream[T any](ctx context.Context, items <-chan T, limit int, fn func(ctx context.Context, i int, item T)) {
 	p := &pool{free: max(limit, 1)}
 	var wg sync.WaitGroup
-	for i := range n {
+	i := 0
+	for item := range items {
 		p.acquire(nil, false)
 		a := &account{pool: p, held: true}
 		wg.Add(1)
-		go func() {
+		go func(i int) {
 			defer wg.Done()
 			defer a.finish()
-			fn(context.WithValue(ctx, accountKey{}, a), i)
-		}()
+			fn(context.WithValue(ctx, accountKey{}, a), i, item)
+		}(i)
+		i++
 	}
 	wg.Wait()
 }
