@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,6 +27,7 @@ type sandboxOptions struct {
 	allowRemote   bool
 	printEndpoint bool
 	listScenarios bool
+	pipelineDelay time.Duration
 }
 
 func sandboxCommand(e *env) *cli.Command {
@@ -44,6 +46,7 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "accounts",
 				Usage:       fmt.Sprintf("number of accounts (`N`, 1 to %[1]d) of the fleet scenario, or of members (2 to %[1]d) of the org scenarios; refused with any other", sandbox.MaxFleetAccounts),
 				DefaultText: fmt.Sprintf("%d for fleet, %d for org", sandbox.DefaultFleetAccounts, sandbox.OrgDefaultMembers), Destination: &opts.accounts},
+			&cli.DurationFlag{Name: "pipeline-delay", Value: 2 * time.Second, Usage: "`DURATION` the emulated CloudTrail takes to deliver a call's record to the trail's log group, from which filters, alarms and SNS follow (what drill watches; AWS takes minutes)", Destination: &opts.pipelineDelay},
 			&cli.BoolFlag{Name: "print-endpoint", Usage: "print the endpoint URL, and nothing else, as one line on stdout once listening (for scripts that pass port 0)", Destination: &opts.printEndpoint},
 		},
 		Action: func(c *cli.Context) error {
@@ -96,6 +99,13 @@ func sandboxRun(ctx context.Context, e *env, opts *sandboxOptions) error {
 	srv, err := sandbox.New(so)
 	if err != nil {
 		return usageError("--scenario: %w", err)
+	}
+	// Unlike the tests' sandboxes, this one runs the alerting pipeline, so
+	// that drill can be tried against it.
+	pipe := sandbox.DefaultPipeline
+	pipe.Enabled, pipe.DeliveryDelayMS = true, int(opts.pipelineDelay/time.Millisecond)
+	if err := srv.SetPipeline(pipe); err != nil {
+		return usageError("--pipeline-delay %s: %w", opts.pipelineDelay, err)
 	}
 	// SIGTERM (a service manager, docker stop, kill) stops it as
 	// Ctrl-C does, closing the listener instead of dying mid-request.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -130,4 +131,37 @@ func TestSandboxStopsOnSIGTERM(t *testing.T) {
 	require.Equal(t, exitCancelled, exit.ExitCode(), "stopped, not killed: %s", stderr.String())
 	_, err = http.Get(url + "/_sandbox/counts")
 	require.Error(t, err, "the listener is closed")
+}
+
+// The sandbox command runs the alerting pipeline (what drill follows), with
+// CloudTrail's delivery delay from --pipeline-delay; a negative one is bad
+// usage.
+func TestSandboxRunsThePipeline(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		delay int
+	}{{nil, 2000}, {[]string{"--pipeline-delay", "150ms"}, 150}} {
+		stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+		e := sandboxTestEnv(stderr)
+		e.stdout = stdout
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			done <- runApp(ctx, e, append([]string{"trailwatch", "sandbox", "--listen", "127.0.0.1:0", "--print-endpoint"}, tc.args...))
+		}()
+		require.Eventually(t, func() bool { return strings.HasSuffix(stdout.String(), "\n") }, 5*time.Second, 10*time.Millisecond)
+		resp, err := http.Get(strings.TrimSpace(stdout.String()) + "/_sandbox/pipeline")
+		require.NoError(t, err)
+		var got sandbox.PipelineConfig
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		resp.Body.Close()
+		cancel()
+		require.Equal(t, exitCancelled, <-done)
+		require.True(t, got.Enabled, "the pipeline runs")
+		require.Equal(t, tc.delay, got.DeliveryDelayMS)
+	}
+	e, _, errOut := testEnv()
+	code := runApp(context.Background(), e, []string{"trailwatch", "sandbox", "--listen", "127.0.0.1:0", "--pipeline-delay", "-1s"})
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut.String(), "--pipeline-delay -1s")
 }
