@@ -72,7 +72,6 @@ func fixCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts.plan.Controls = opts.sel.controls.controls
 			return runFix(c.Context, e, opts)
 		},
 	}
@@ -98,10 +97,11 @@ func fixOptionsFrom(c *cli.Context) (o fixOptions, err error) {
 				return o, usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
 			}
 		}
-	} else if o.plan, err = planOptionsFromContext(c); err != nil {
+	}
+	if o.sel, err = selectionFromContext(c); err != nil || o.planFile != "" {
 		return o, err
 	}
-	o.sel, err = selectionFromContext(c)
+	o.plan, err = planOptionsFromContext(c, o.sel.controls.controls)
 	return o, err
 }
 
