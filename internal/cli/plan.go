@@ -59,7 +59,7 @@ func planOptionsFromContext(c *cli.Context, controls []control.Control) (plan.Op
 		}
 		ep, err := plan.ParseNotify(n)
 		if err != nil {
-			return o, usageError("--notify: %w", err)
+			return o, usageError("--notify %q: %w", n, err)
 		}
 		o.Notify = append(o.Notify, ep)
 	}
