@@ -250,7 +250,9 @@ func (o Options) record() Recorded {
 	for _, n := range o.Notify {
 		r.Notify = append(r.Notify, n.String())
 	}
-	if len(o.Controls) > 1 {
+	// One control is recorded when it is not the default, so that fix
+	// --plan re-checks the control the plan fixes.
+	if len(o.Controls) > 1 || len(o.Controls) == 1 && o.Controls[0].ID != control.Default().ID {
 		for _, c := range o.Controls {
 			r.Controls = append(r.Controls, c.ID)
 		}

@@ -578,7 +578,11 @@ func (r *fixRun) check(ctx context.Context, targets []check.Target, co check.Opt
 // familyOptions is co for the controls fix works on: as it is for one, and
 // for several one run that shares its reads (planCheckOptions).
 func (r *fixRun) familyOptions(co check.Options) check.Options {
-	if len(r.opts.Controls) < 2 {
+	switch len(r.opts.Controls) {
+	case 0:
+		return co
+	case 1:
+		co.Controls = r.opts.Controls
 		return co
 	}
 	return planCheckOptions(co, r.opts)

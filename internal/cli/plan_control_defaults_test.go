@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -90,4 +92,38 @@ func TestMetricNameWithSeveralControlsIsUsageError(t *testing.T) {
 		require.Contains(t, errOut, "trailwatch: --metric-name Mine: applies to one control, and 2 are selected")
 		require.Empty(t, srv.Requests())
 	}
+}
+
+// A saved plan of one control other than the default names it, and fix
+// --plan checks that control before and after, without --control again.
+func TestSavedPlanOfOneControlNamesIt(t *testing.T) {
+	srv := startFixSandbox(t, "family-bare")
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := runSafetyCmd(t, "plan", "--control", "CloudWatch.1", "--notify", "email:security@example.com", "--out", file)
+	require.Equal(t, exitFindings, code, errOut)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var saved struct {
+		Options struct {
+			Controls   []string `json:"controls"`
+			MetricName string   `json:"metric_name"`
+		} `json:"options"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &saved))
+	require.Equal(t, []string{"root-usage"}, saved.Options.Controls)
+	require.Equal(t, "RootAccountUsage", saved.Options.MetricName)
+
+	code, out, errOut := runFixCmd(t, "--plan", file, "--yes")
+	require.Equal(t, exitFindings, code, "the subscription waits for its confirmation\n%s\n%s", out, errOut)
+	require.Contains(t, out, "check: FAIL NO_MATCHING_FILTER → FAIL NO_CONFIRMED_SUBSCRIBER", "root-usage re-checked, not cloudtrail-changes")
+	require.Len(t, srv.ConfirmPendingSubscriptions(), 1)
+	code, out, errOut = runSafetyCmd(t, "check", "--control", "root-usage")
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+
+	// The default control's plan file is as it always was.
+	code, _, errOut = runSafetyCmd(t, "plan", "--notify", "email:security@example.com", "--out", file)
+	require.Equal(t, exitFindings, code, errOut)
+	raw, err = os.ReadFile(file)
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), `"controls"`)
 }
