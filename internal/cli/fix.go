@@ -97,6 +97,12 @@ func fixOptionsFrom(c *cli.Context) (o fixOptions, err error) {
 				return o, usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
 			}
 		}
+		// The file names the controls it fixes, and fix checks those.
+		for _, name := range []string{"control", "benchmark"} {
+			if c.IsSet(name) {
+				return o, usageError("--%s cannot change a saved plan: it names the controls it fixes; re-run plan with --%s instead", name, name)
+			}
+		}
 	}
 	if o.sel, err = selectionFromContext(c); err != nil || o.planFile != "" {
 		return o, err

@@ -127,3 +127,19 @@ func TestSavedPlanOfOneControlNamesIt(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(raw), `"controls"`)
 }
+
+// A saved plan names its controls: --control and --benchmark cannot change
+// them, and are refused before anything is read.
+func TestSavedPlanRefusesControlFlags(t *testing.T) {
+	srv := startFixSandbox(t, "family-bare")
+	file := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := runSafetyCmd(t, "plan", "--control", "root-usage", "--notify", "email:security@example.com", "--out", file)
+	require.Equal(t, exitFindings, code, errOut)
+	for _, flag := range [][]string{{"--control", "4.4"}, {"--benchmark", "cis-5.0"}} {
+		n := len(srv.Requests())
+		code, out, errOut := runFixCmd(t, append([]string{"--plan", file, "--yes"}, flag...)...)
+		require.Equal(t, exitUsage, code, out+errOut)
+		require.Contains(t, errOut, "trailwatch: "+flag[0]+" cannot change a saved plan: it names the controls it fixes")
+		require.Len(t, srv.Requests(), n)
+	}
+}
