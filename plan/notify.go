@@ -45,9 +45,9 @@ func ValidateKMSKeyID(s string) error {
 	case s == "":
 		return nil
 	case !kmsKeyIDShape.MatchString(s):
-		return fmt.Errorf("%w: --kms-key-id %q: want a KMS key ID, key ARN, alias name (alias/…) or alias ARN", ErrInvalidInput, s)
+		return invalid("--kms-key-id %q: want a KMS key ID, key ARN, alias name (alias/…) or alias ARN", s)
 	case s == check.AWSManagedSNSKey || strings.HasSuffix(s, ":"+check.AWSManagedSNSKey):
-		return fmt.Errorf("%w: --kms-key-id %q: CloudWatch cannot use the AWS managed key for SNS, so alarms could never notify the topic; pass a customer managed key whose policy allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*", ErrInvalidInput, s)
+		return invalid("--kms-key-id %q: CloudWatch cannot use the AWS managed key for SNS, so alarms could never notify the topic; pass a customer managed key whose policy allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*", s)
 	}
 	return nil
 }

@@ -49,6 +49,20 @@ type Options struct {
 // the command layer maps it to exit 2.
 var ErrInvalidInput = errors.New("invalid input")
 
+// inputError is an ErrInvalidInput whose text is only what the user needs:
+// "--flag "value": why" and what to give instead, the form of every usage
+// error, without "invalid input: " before it.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string        { return e.err.Error() }
+func (e *inputError) Unwrap() error        { return e.err }
+func (e *inputError) Is(target error) bool { return target == ErrInvalidInput }
+
+// invalid is an ErrInvalidInput reading as fmt.Errorf(format, args...).
+func invalid(format string, args ...any) error {
+	return &inputError{fmt.Errorf(format, args...)}
+}
+
 // Endpoint is one --notify PROTOCOL:ENDPOINT.
 type Endpoint struct {
 	Protocol string `json:"protocol"`
@@ -73,8 +87,9 @@ var (
 // (a bare email address, an http(s) URL, an SQS queue or Lambda function
 // ARN, an E.164 phone number). It validates the endpoint for its protocol,
 // so a typo is refused before anything is read rather than becoming a
-// subscription that can never be confirmed. Errors do not name a flag: the
-// same parser serves --notify and fix's prompt.
+// subscription that can never be confirmed. Errors say only why, naming
+// neither the flag nor the value: the same parser serves --notify, whose
+// error puts them first, and fix's prompt, where they were just typed.
 func ParseNotify(s string) (Endpoint, error) {
 	s = strings.TrimSpace(s)
 	e, err := splitNotify(s)
@@ -82,7 +97,7 @@ func ParseNotify(s string) (Endpoint, error) {
 		err = validEndpoint(e)
 	}
 	if err != nil {
-		return Endpoint{}, fmt.Errorf("%w: %q: %w", ErrInvalidInput, s, err)
+		return Endpoint{}, invalid("%w", err)
 	}
 	return e, nil
 }
@@ -181,7 +196,7 @@ func ValidateRetention(days int32) error {
 	if days == 0 || slices.Contains(RetentionValues, days) {
 		return nil
 	}
-	return fmt.Errorf("%w: --retention-days %d: CloudWatch Logs accepts only %s (or 0 to keep events forever)", ErrInvalidInput, days, joinInts(RetentionValues))
+	return invalid("--retention-days %d: CloudWatch Logs accepts only %s (or 0 to keep events forever)", days, joinInts(RetentionValues))
 }
 
 // ValidateTopicARN checks --topic-arn's shape; whether the topic exists is
@@ -192,7 +207,7 @@ func ValidateTopicARN(s string) error {
 	}
 	m := arnShape.FindStringSubmatch(s)
 	if m == nil || m[2] != "sns" || strings.ContainsAny(m[5], ":/") {
-		return fmt.Errorf("%w: --topic-arn %q: want an SNS topic ARN, e.g. arn:aws:sns:us-east-1:123456789012:alerts", ErrInvalidInput, s)
+		return invalid("--topic-arn %q: want an SNS topic ARN, e.g. arn:aws:sns:us-east-1:123456789012:alerts (--notify subscribes an email address, URL, queue, function or phone)", s)
 	}
 	return nil
 }
@@ -215,10 +230,10 @@ func (o Options) WithDefaults() (Options, error) {
 		o.NamePrefix = DefaultNamePrefix
 	}
 	if !namePart.MatchString(o.NamePrefix) || len(o.NamePrefix) > 32 {
-		return o, fmt.Errorf("%w: --name-prefix %q: use at most 32 letters, digits and _+=,.@-", ErrInvalidInput, o.NamePrefix)
+		return o, invalid("--name-prefix %q: use at most 32 letters, digits and _+=,.@-", o.NamePrefix)
 	}
 	if strings.HasPrefix(o.Namespace, "AWS/") {
-		return o, fmt.Errorf("%w: --namespace %q: namespaces starting with AWS/ are reserved for AWS", ErrInvalidInput, o.Namespace)
+		return o, invalid("--namespace %q: namespaces starting with AWS/ are reserved for AWS; choose another, or leave it out for the control's (CISBenchmark)", o.Namespace)
 	}
 	if err := ValidateRetention(o.RetentionDays); err != nil {
 		return o, err
@@ -235,7 +250,9 @@ func (o Options) record() Recorded {
 	for _, n := range o.Notify {
 		r.Notify = append(r.Notify, n.String())
 	}
-	if len(o.Controls) > 1 {
+	// One control is recorded when it is not the default, so that fix
+	// --plan re-checks the control the plan fixes.
+	if len(o.Controls) > 1 || len(o.Controls) == 1 && o.Controls[0].ID != control.Default().ID {
 		for _, c := range o.Controls {
 			r.Controls = append(r.Controls, c.ID)
 		}

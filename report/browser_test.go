@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -285,4 +286,33 @@ func BenchmarkHTMLReport1000InBrowser(b *testing.B) {
 		b.Errorf("1,000 accounts: load %.0f ms + filter %.0f ms = %.0f ms, not under a second",
 			loadMS/float64(b.N), filterMS/float64(b.N), total)
 	}
+}
+
+// The fix page of several controls in a real browser: the matrix shows
+// every account × control cell as before → after; the fixed cell opens on
+// its chain as it is now; the page makes no request beyond itself.
+func TestFixMatrixInBrowser(t *testing.T) {
+	ctx := browser(t)
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	rep, accounts := familyFix(t)
+	path := filepath.Join(t.TempDir(), "fix.html")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, WriteFixHTML(f, rep, accounts))
+	require.NoError(t, f.Close())
+	page := (&url.URL{Scheme: "file", Path: path}).String()
+
+	var reqs requests
+	reqs.listen(t, tab)
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#matrix"))))
+	cells := run(t, tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#matrix td.cell summary")).filter(s => s.getClientRects().length > 0).map(s => s.innerText)`))
+	require.Len(t, cells, 6, "every account × control is shown")
+	require.Equal(t, 4, slices.Index(cells, "FAIL NO_ALARM → PASS"), "account 2's cloudtrail-changes (its 2nd of 3 controls) was fixed: %q", cells)
+	require.Equal(t, 5, strings.Count(strings.Join(cells, "\n"), "PASS → PASS"))
+
+	const fixed = `#matrix td.cell[data-before="FAIL NO_ALARM"]`
+	require.NoError(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS(fixed+" summary")), chromedp.WaitVisible(chromedp.CSS(fixed+" ol.cellchain"))))
+	require.True(t, run(t, tab, chromedp.Evaluate[bool](`document.querySelector('`+fixed+` details').open`)))
+	require.Equal(t, []string{page}, reqs.all(), "the page itself is the only request")
 }

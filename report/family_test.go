@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/trailwatch/trailwatch/check"
 	"github.com/trailwatch/trailwatch/control"
+	"github.com/trailwatch/trailwatch/fix"
 	"github.com/trailwatch/trailwatch/internal/style"
+	"github.com/trailwatch/trailwatch/plan"
 )
 
 // familyReport is two accounts × three controls, one of them without a
@@ -120,4 +123,55 @@ func TestHTMLMatrix(t *testing.T) {
 	require.NoError(t, WriteText(&text, rep, style.Plain()))
 	require.Contains(t, text.String(), "222222222222 (p2)  CloudWatch.5 cloudtrail-changes  FAIL NO_ALARM")
 	require.Contains(t, text.String(), "2 accounts × 3 controls: 5 pass, 1 fail, 0 error, 0 manual")
+}
+
+// familyFix is familyReport fixed: account 222222222222's failing control
+// applied and re-checked (every control), 111111111111 with nothing to do.
+func familyFix(t *testing.T) (check.Report, []FixAccount) {
+	t.Helper()
+	rep := familyReport(t)
+	var accounts []FixAccount
+	for _, acct := range []string{"111111111111", "222222222222"} {
+		var before []check.Result
+		for _, r := range rep.Results {
+			if r.Account == acct {
+				before = append(before, r)
+			}
+		}
+		a := FixAccount{Before: before[0], Report: fix.Report{Account: acct, Before: check.Verdict{Status: check.Pass}}}
+		if acct == "222222222222" {
+			after := slices.Clone(before)
+			for i := range after {
+				after[i].Status, after[i].Reason, after[i].Message = check.Pass, "", "every link holds"
+			}
+			a.After, a.AfterControls = &after[0], after
+			a.Report.Before, a.Report.After = check.Verdict{Status: check.Fail, Reason: check.NoAlarm}, check.Verdict{Status: check.Pass}
+			a.Report.Changes, a.Report.Approval = make([]plan.Change, 1), fix.Approved
+			a.Report.Result = &fix.Result{Outcome: fix.Done, Steps: []fix.Step{{Change: plan.Change{Action: plan.Create, Operation: "cloudwatch:PutMetricAlarm", Target: "trailwatch-cloudtrail-changes"}, Status: fix.Applied}}}
+		}
+		accounts = append(accounts, a)
+	}
+	return rep, accounts
+}
+
+// fix --report of several controls shows every control of every account
+// before → after in the matrix check's page has, and each account's row
+// its worst control before and after, not its first control's.
+func TestFixHTMLMatrix(t *testing.T) {
+	rep, accounts := familyFix(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteFixHTML(&b, rep, accounts))
+	page := b.String()
+	selfContained(t, page)
+	require.Contains(t, page, "2 accounts × 3 controls")
+	matrix := page[strings.Index(page, `<table id="matrix">`):strings.Index(page, "<h2>Accounts</h2>")]
+	require.Equal(t, 2, strings.Count(matrix, "<tr><td><code>"), "a row per account")
+	require.Equal(t, 6, strings.Count(matrix, `<td class="cell" data-before=`), "a cell per account and control")
+	require.Equal(t, 5, strings.Count(matrix, `data-before="PASS" data-after="PASS"`))
+	require.Equal(t, 1, strings.Count(matrix, `data-before="FAIL NO_ALARM" data-after="PASS"`), "the fixed control, before → after")
+	require.Contains(t, matrix, `<span class="s-FAIL">FAIL NO_<wbr>ALARM</span> → <b>PASS</b>`)
+	require.Contains(t, page, `data-account="222222222222"`)
+	row := page[strings.Index(page, `data-account="222222222222"`):]
+	require.Contains(t, row[:400], `data-before="FAIL NO_ALARM" data-after="PASS"`, "the account's row is its worst control, not its first")
+	require.Contains(t, row, "chain of CloudWatch.1 root-usage", "the row says whose chain it opens")
 }

@@ -138,7 +138,7 @@ func WriteHTML(w io.Writer, rep check.Report) error {
 		v.Accounts = append(v.Accounts, av)
 	}
 	if rep.Multi() {
-		v.Matrix = matrixOf(rep)
+		v.Matrix = matrixOf(rep, nil)
 	}
 	v.Charts = []chart{statusChart("Accounts by status", rep.Results), reasonChart("FAIL accounts by reason", rep.Results)}
 	if rep.Multi() {
@@ -153,7 +153,10 @@ func WriteHTML(w io.Writer, rep check.Report) error {
 type FixAccount struct {
 	Before check.Result
 	After  *check.Result
-	Report fix.Report
+	// AfterControls is the re-check of every control when several were
+	// fixed (After is then its first); nil when nothing was re-checked.
+	AfterControls []check.Result
+	Report        fix.Report
 }
 
 // WriteFixHTML writes a fix run as one page: each account's verdict before
@@ -170,6 +173,17 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 		}
 		av := accountOf(i, now)
 		av.Before, av.BeforeStatus, av.After = termsafe.Escape(verdict(a.Before)), string(a.Before.Status), termsafe.Escape(verdict(now))
+		if rep.Multi() && !a.Report.Before.IsZero() {
+			// The row is the account's: its worst control before and after;
+			// the matrix has each control's, and the chain is the first's.
+			worst := a.Report.Before
+			if !a.Report.After.IsZero() {
+				worst = a.Report.After
+			}
+			av.Before, av.BeforeStatus = termsafe.Escape(a.Report.Before.String()), string(a.Report.Before.Status)
+			av.After, av.Status, av.Reason = termsafe.Escape(worst.String()), string(worst.Status), termsafe.Escape(string(worst.Reason))
+			av.Control = termsafe.Escape("chain of " + controlLabel(rep, now.ControlID))
+		}
 		av.Outcome, av.Steps = termsafe.Escape(outcomeOf(a.Report)), stepsOf(a.Report)
 		if a.After != nil {
 			av.BeforeLinks, av.BeforeRemediation = visibleLinks(Chain(a.Before)), termsafe.Escape(a.Before.Remediation)
@@ -178,6 +192,15 @@ func WriteFixHTML(w io.Writer, rep check.Report, accounts []FixAccount) error {
 		before, after = append(before, a.Before), append(after, now)
 	}
 	v.Total = len(accounts)
+	if rep.Multi() {
+		now := map[string]check.Result{}
+		for _, a := range accounts {
+			for _, r := range a.AfterControls {
+				now[r.Account+"\x00"+r.ControlID] = r
+			}
+		}
+		v.Matrix = matrixOf(rep, now)
+	}
 	v.Charts = []chart{statusChart("Before the fix", before), statusChart("After the fix", after), reasonChart("Still failing, by reason", after)}
 	v.Reasons = reasonsOf(after) // the filter matches the verdict after
 	return render(w, v)
@@ -371,11 +394,17 @@ type matrixRow struct {
 type matrixCell struct {
 	Status, Verdict, Remediation string
 	Links                        []Link
+	// Before is the verdict before a fix (the fix page's cells read
+	// "before → after"); "" on check's page.
+	Before, BeforeStatus string
 }
 
 // matrixOf lays a report of several controls out as accounts × controls;
-// an account's results are together, in the controls' order.
-func matrixOf(rep check.Report) *matrixView {
+// an account's results are together, in the controls' order. With after
+// (fix's re-check, keyed by account and control ID), each cell re-checked
+// is its verdict before → after and opens the chain as it is now; nil on
+// check's page.
+func matrixOf(rep check.Report, after map[string]check.Result) *matrixView {
 	m := &matrixView{}
 	col := map[string]int{}
 	for i, c := range rep.Controls {
@@ -392,8 +421,15 @@ func matrixOf(rep check.Report) *matrixView {
 			if !ok {
 				continue
 			}
-			row.Cells[j] = matrixCell{Status: string(r.Status), Verdict: termsafe.Escape(verdict(r)),
-				Remediation: termsafe.Escape(r.Remediation), Links: visibleLinks(Chain(r))}
+			now := r
+			if a, ok := after[r.Account+"\x00"+r.ControlID]; ok {
+				now = a
+			}
+			row.Cells[j] = matrixCell{Status: string(now.Status), Verdict: termsafe.Escape(verdict(now)),
+				Remediation: termsafe.Escape(now.Remediation), Links: visibleLinks(Chain(now))}
+			if after != nil {
+				row.Cells[j].Before, row.Cells[j].BeforeStatus = termsafe.Escape(verdict(r)), string(r.Status)
+			}
 		}
 		m.Rows = append(m.Rows, row)
 	}

@@ -73,7 +73,11 @@ func checkCmdOptionsFrom(c *cli.Context) (o checkCmdOptions, err error) {
 		return o, err
 	}
 	if o.output, err = report.ParseFormat(c.String("output")); err != nil {
-		return o, usageError("--output: %w", err)
+		names := make([]string, len(report.Formats))
+		for i, f := range report.Formats {
+			names[i] = string(f)
+		}
+		return o, usageError("--output %q: want one of %s (docs/outputs.md); an HTML page is --report FILE", c.String("output"), strings.Join(names, ", "))
 	}
 	if o.sel, err = selectionFromContext(c); err != nil {
 		return o, err

@@ -72,7 +72,6 @@ func fixCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts.plan.Controls = opts.sel.controls.controls
 			return runFix(c.Context, e, opts)
 		},
 	}
@@ -98,10 +97,17 @@ func fixOptionsFrom(c *cli.Context) (o fixOptions, err error) {
 				return o, usageError("--%s cannot change a saved plan: re-run plan with it instead", name)
 			}
 		}
-	} else if o.plan, err = planOptionsFromContext(c); err != nil {
+		// The file names the controls it fixes, and fix checks those.
+		for _, name := range []string{"control", "benchmark"} {
+			if c.IsSet(name) {
+				return o, usageError("--%s cannot change a saved plan: it names the controls it fixes; re-run plan with --%s instead", name, name)
+			}
+		}
+	}
+	if o.sel, err = selectionFromContext(c); err != nil || o.planFile != "" {
 		return o, err
 	}
-	o.sel, err = selectionFromContext(c)
+	o.plan, err = planOptionsFromContext(c, o.sel.controls.controls)
 	return o, err
 }
 
@@ -578,7 +584,11 @@ func (r *fixRun) check(ctx context.Context, targets []check.Target, co check.Opt
 // familyOptions is co for the controls fix works on: as it is for one, and
 // for several one run that shares its reads (planCheckOptions).
 func (r *fixRun) familyOptions(co check.Options) check.Options {
-	if len(r.opts.Controls) < 2 {
+	switch len(r.opts.Controls) {
+	case 0:
+		return co
+	case 1:
+		co.Controls = r.opts.Controls
 		return co
 	}
 	return planCheckOptions(co, r.opts)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,4 +41,20 @@ func TestFixReportUsageErrors(t *testing.T) {
 		require.Contains(t, stderr, "--report")
 		require.Equal(t, before, srv.Counts())
 	}
+}
+
+// fix --report of several controls shows every control of the account,
+// before → after: the one fixed and the fourteen that already passed.
+func TestFixReportOfSeveralControls(t *testing.T) {
+	startFixSandbox(t, "family-missing-alarm")
+	page := filepath.Join(t.TempDir(), "fix.html")
+	code, out, stderr := runFixCmd(t, "--control", "all", "--yes", "--report", page)
+	require.Equal(t, exitOK, code, "%s%s", out, stderr)
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	html := string(b)
+	require.Contains(t, html, "1 account × 15 controls")
+	require.Equal(t, 15, strings.Count(html, `<td class="cell" data-before=`))
+	require.Equal(t, 1, strings.Count(html, `<td class="cell" data-before="FAIL NO_ALARM" data-after="PASS">`))
+	require.Equal(t, 14, strings.Count(html, `<td class="cell" data-before="PASS" data-after="PASS">`))
 }

@@ -15,7 +15,7 @@ func writeFixReport(p *pendingFile, before check.Report, after map[string][]chec
 	for i, r := range reports {
 		accounts[i] = report.FixAccount{Before: resultOf(before, r.Account), Report: r}
 		if a, ok := after[r.Account]; ok {
-			accounts[i].After = &a[0]
+			accounts[i].After, accounts[i].AfterControls = &a[0], a
 		}
 	}
 	return p.commit(func(w io.Writer) error { return report.WriteFixHTML(w, before, accounts) })

@@ -230,7 +230,7 @@ func (p ttyPrompter) Notify(a plan.AccountPlan, offers []fix.Offer) (string, err
 		}
 		ep, err := plan.ParseNotify(answer)
 		if err != nil {
-			if err := p.say("  " + termsafe.Escape(strings.TrimPrefix(err.Error(), plan.ErrInvalidInput.Error()+": ")) + "\n  try again; Enter skips, ? helps\n"); err != nil {
+			if err := p.say("  " + termsafe.Escape(err.Error()) + "\n  try again; Enter skips, ? helps\n"); err != nil {
 				return "", err
 			}
 			continue
