@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/control"
+)
+
+// planMetrics runs plan --output json and returns, per write operation,
+// the metric names its requests name (a filter's transformation, an
+// alarm's metric).
+func planMetrics(t *testing.T, args ...string) map[string][]string {
+	t.Helper()
+	e, out, errOut := testEnv()
+	code := runApp(context.Background(), e, append([]string{"trailwatch", "plan", "--output", "json"}, args...))
+	require.Equal(t, exitFindings, code, errOut.String())
+	var p struct {
+		Accounts []struct {
+			Changes []struct {
+				Operation string          `json:"operation"`
+				Request   json.RawMessage `json:"request"`
+			} `json:"changes"`
+		} `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &p), out.String())
+	got := map[string][]string{}
+	for _, a := range p.Accounts {
+		for _, c := range a.Changes {
+			var req struct {
+				MetricName            string
+				MetricTransformations []struct{ MetricName string }
+			}
+			require.NoError(t, json.Unmarshal(c.Request, &req))
+			if req.MetricName != "" {
+				got[c.Operation] = append(got[c.Operation], req.MetricName)
+			}
+			for _, m := range req.MetricTransformations {
+				got[c.Operation] = append(got[c.Operation], m.MetricName)
+			}
+		}
+	}
+	return got
+}
+
+// On an account whose CloudTrail-changes chain works, every other control
+// gets its own filter and alarm on its own metric: that chain's filter
+// catches none of their events, so its working alarm is not theirs to
+// reuse (reused, fourteen filters would count into CloudTrailConfigChanges
+// and every root sign-in would read as a CloudTrail change).
+func TestPlanOfTheFamilyReusesNoOtherControlsAlarm(t *testing.T) {
+	startSandbox(t, "compliant")
+	var want []string
+	for _, c := range control.All() {
+		if c.ID != control.Default().ID {
+			want = append(want, c.MetricName)
+		}
+	}
+	got := planMetrics(t, "--control", "all", "--notify", "email:security@example.com")
+	require.ElementsMatch(t, want, got["logs:PutMetricFilter"])
+	require.ElementsMatch(t, want, got["cloudwatch:PutMetricAlarm"])
+}
