@@ -155,6 +155,9 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 // not be evaluated or planned. Both phases show progress on stderr; the
 // organization accounts skipped are noted there.
 func runPlan(ctx context.Context, e *env, reached *reached, opts plan.Options, co check.Options) (plan.Plan, check.Report, int, error) {
+	if len(opts.Controls) == 1 {
+		opts = plan.ForControl(opts, opts.Controls[0])
+	}
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
 	report, err := reached.check(ctx, planCheckOptions(co, opts))

@@ -63,3 +63,19 @@ func TestPlanOfTheFamilyReusesNoOtherControlsAlarm(t *testing.T) {
 	require.ElementsMatch(t, want, got["logs:PutMetricFilter"])
 	require.ElementsMatch(t, want, got["cloudwatch:PutMetricAlarm"])
 }
+
+// A control chosen alone gets its own metric, as it does among several:
+// the flags' default metric is the CloudTrail-changes control's, and a
+// root-usage filter counting into it would fire that control's alarm on
+// every root sign-in (and the candidate alarm check follows would be that
+// alarm, so plan would add only the filter). --metric-name still wins.
+func TestPlanOfOneControlUsesItsOwnMetric(t *testing.T) {
+	startSandbox(t, "compliant")
+	got := planMetrics(t, "--control", "CloudWatch.1", "--notify", "email:security@example.com")
+	require.Equal(t, []string{"RootAccountUsage"}, got["logs:PutMetricFilter"])
+	require.Equal(t, []string{"RootAccountUsage"}, got["cloudwatch:PutMetricAlarm"])
+
+	got = planMetrics(t, "--control", "root-usage", "--metric-name", "RootLogins", "--notify", "email:security@example.com")
+	require.Equal(t, []string{"RootLogins"}, got["logs:PutMetricFilter"])
+	require.Equal(t, []string{"RootLogins"}, got["cloudwatch:PutMetricAlarm"])
+}
