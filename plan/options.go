@@ -235,7 +235,7 @@ func (o Options) record() Recorded {
 	for _, n := range o.Notify {
 		r.Notify = append(r.Notify, n.String())
 	}
-	if len(o.Controls) > 1 {
+	if len(o.Controls) > 1 || len(o.Controls) == 1 && o.Controls[0].ID != control.Default().ID {
 		for _, c := range o.Controls {
 			r.Controls = append(r.Controls, c.ID)
 		}

@@ -64,8 +64,9 @@ type Recorded struct {
 	NamePrefix    string   `json:"name_prefix"`
 	Strict        bool     `json:"strict"`
 	KMSKeyID      string   `json:"kms_key_id,omitempty"`
-	// Controls are the controls planned for when more than one is; a plan
-	// of one control leaves it out (the default, or the file's changes say).
+	// Controls are the controls planned for when more than one is, or when
+	// the one is not the default; a plan of the default control leaves it
+	// out, as plans did before there were others.
 	Controls []string `json:"controls,omitempty"`
 }
 

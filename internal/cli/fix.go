@@ -579,6 +579,8 @@ func (r *fixRun) check(ctx context.Context, targets []check.Target, co check.Opt
 // for several one run that shares its reads (planCheckOptions).
 func (r *fixRun) familyOptions(co check.Options) check.Options {
 	if len(r.opts.Controls) < 2 {
+		// A saved plan's controls (none: the default), whatever --control says.
+		co.Controls = r.opts.Controls
 		return co
 	}
 	return planCheckOptions(co, r.opts)

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -78,4 +80,27 @@ func TestPlanOfOneControlUsesItsOwnMetric(t *testing.T) {
 	got = planMetrics(t, "--control", "root-usage", "--metric-name", "RootLogins", "--notify", "email:security@example.com")
 	require.Equal(t, []string{"RootLogins"}, got["logs:PutMetricFilter"])
 	require.Equal(t, []string{"RootLogins"}, got["cloudwatch:PutMetricAlarm"])
+}
+
+// A saved plan of one control other than the default names it, and fix
+// --plan checks that control before and after applying, not the default:
+// the root-usage alarm's new subscription is pending, so root-usage still
+// FAILs (the CloudTrail-changes control, which passes, said PASS → PASS).
+func TestFixOfASavedPlanChecksItsControl(t *testing.T) {
+	startFixSandbox(t, "compliant")
+	file := filepath.Join(t.TempDir(), "plan.json")
+	e, _, errOut := testEnv()
+	code := runApp(context.Background(), e, []string{"trailwatch", "plan", "--control", "root-usage", "--notify", "email:security@example.com", "--out", file})
+	require.Equal(t, exitFindings, code, errOut.String())
+	var saved struct {
+		Options struct{ Controls []string } `json:"options"`
+	}
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &saved))
+	require.Equal(t, []string{"root-usage"}, saved.Options.Controls)
+
+	code, out, errFix := runFixCmd(t, "--plan", file, "--yes")
+	require.Equal(t, exitFindings, code, out+errFix)
+	require.Contains(t, out, "check: FAIL NO_MATCHING_FILTER → FAIL NO_CONFIRMED_SUBSCRIBER")
 }
