@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailwatch/trailwatch/control"
+	"github.com/trailwatch/trailwatch/sandbox"
 )
 
 // planMetrics runs plan --output json and returns, per write operation,
@@ -103,4 +105,16 @@ func TestFixOfASavedPlanChecksItsControl(t *testing.T) {
 	code, out, errFix := runFixCmd(t, "--plan", file, "--yes")
 	require.Equal(t, exitFindings, code, out+errFix)
 	require.Contains(t, out, "check: FAIL NO_MATCHING_FILTER → FAIL NO_CONFIRMED_SUBSCRIBER")
+}
+
+// An account STS would not name is one account however many controls are
+// decided: plan lists it once and counts it once, as it does for one.
+func TestPlanOfControlsCountsAnUnknownAccountOnce(t *testing.T) {
+	startSandbox(t, "compliant")
+	require.NoError(t, os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte("[profile stale]\nregion = "+sandbox.DefaultRegion+
+		"\naws_access_key_id = AKIANOBODYKNOWSTHIS1\naws_secret_access_key = x\n"), 0o600))
+	code, out, stderr := runSafetyCmd(t, "plan", "--profile", "stale", "--control", "CloudWatch.1,CloudWatch.5,CloudWatch.4")
+	require.Equal(t, exitFailed, code, out+stderr)
+	require.Equal(t, 1, strings.Count(out, "Account unknown (profile stale): no changes planned\n"), out)
+	require.Contains(t, out, "1 account could not be evaluated")
 }
