@@ -118,3 +118,17 @@ func TestPlanOfControlsCountsAnUnknownAccountOnce(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out, "Account unknown (profile stale): no changes planned\n"), out)
 	require.Contains(t, out, "1 account could not be evaluated")
 }
+
+// fix of every control on an account whose CloudTrail-changes chain works:
+// one filter and one alarm for each other control, notifying the topic
+// that chain's alarm already notifies (no new topic), then nothing to do.
+func TestFixOfTheFamilyBesideAWorkingChain(t *testing.T) {
+	srv := startFixSandbox(t, "compliant")
+	others := len(control.All()) - 1
+	code, out, errOut := runFamily(t, "fix", "--yes")
+	require.Equal(t, exitOK, code, out+errOut)
+	require.Equal(t, map[string]int{"logs:PutMetricFilter": others, "cloudwatch:PutMetricAlarm": others}, fixWriteCounts(srv, 0))
+	code, out, errOut = runFamily(t, "plan")
+	require.Equal(t, exitOK, code, out+errOut)
+	require.Contains(t, out, "No changes. Nothing to create or update.")
+}
