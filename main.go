@@ -1,5 +1,6 @@
-// Command trailwatch audits and fixes the control "CloudTrail configuration
-// changes are monitored" (CIS AWS Foundations 4.5, Security Hub CloudWatch.5).
+// Command trailwatch audits, fixes and drills the CIS AWS Foundations
+// monitoring controls (Security Hub CloudWatch.1–14): a trail's log group, a
+// metric filter, an alarm, an SNS topic and someone who receives it.
 // The command layer is internal/cli.
 package main
 

@@ -115,7 +115,7 @@ func (b *builder) wire(t *Trail) (string, error) {
 func BuildAccount(ctx context.Context, r Readers, findings []Finding, o Options) (AccountPlan, error) {
 	if len(findings) == 1 {
 		if findings[0].Control.ID != "" {
-			o.Control = findings[0].Control
+			o = ForControl(o, findings[0].Control)
 		}
 		return Build(ctx, r, findings[0], o)
 	}
@@ -167,6 +167,20 @@ func controlOptions(o Options, c control.Control) Options {
 		ns = o.Namespace
 	}
 	o.Control, o.Namespace, o.MetricName = c, ns, c.MetricName
+	return o
+}
+
+// ForControl is o for planning control c alone: its names, pattern and
+// alarm description, and its namespace and metric unless --namespace or
+// --metric-name named others.
+func ForControl(o Options, c control.Control) Options {
+	if o.Namespace == "" {
+		o.Namespace = c.Namespace
+	}
+	if o.MetricName == "" {
+		o.MetricName = c.MetricName
+	}
+	o.Control = c
 	return o
 }
 

@@ -27,20 +27,20 @@ func FromCheck(r check.Result, strict bool) Finding {
 	// multi-region unless the reason says no trail is.
 	for _, ev := range r.Trails {
 		if ev.Failed == r.Reason && (ev.MultiRegion || r.Reason == check.NoMultiRegionTrail) {
-			f.Trail = trailOf(ev, r.Reason, strict)
+			f.Trail = trailOf(ev, r.Reason, strict, f.Control)
 			break
 		}
 	}
 	return f
 }
 
-func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool) *Trail {
+func trailOf(ev check.TrailEvidence, reason check.Reason, strict bool, ctrl control.Control) *Trail {
 	t := &Trail{Name: ev.Name, ARN: ev.ARN, HomeRegion: ev.HomeRegion, OwnerAccount: ev.Account,
 		Organization: ev.OrganizationTrail,
 		LogGroupARN:  ev.LogGroupARN, LogGroupName: ev.LogGroupName, LogGroupRegion: ev.LogGroupRegion, LogGroupAccount: ev.LogGroupAccount}
 	switch reason {
 	case check.NoMatchingFilter, check.NoCloudWatchLogs, check.LogGroupNotFound:
-		t.ReadyMetric = readyMetric(ev, ev.Account)
+		t.ReadyMetric = readyMetric(ev, ev.Account, ctrl)
 	}
 	// Prefer the metric whose alarm got furthest, so the smallest change
 	// closes the chain: an alarm needing a subscriber, then one whose topic
@@ -107,10 +107,18 @@ func readyTopic(al check.AlarmEvidence, account string) string {
 
 // readyMetric finds, on the metrics of the log group's filters (which do
 // not catch every event) or those a new filter would emit, an alarm that
-// would complete the chain.
-func readyMetric(ev check.TrailEvidence, account string) *ReadyMetric {
+// would complete the chain. A filter that catches none of ctrl's events is
+// another control's (or nobody's): its alarm tells of something else, and
+// a filter of ctrl's counting into its metric would fire it.
+func readyMetric(ev check.TrailEvidence, account string, ctrl control.Control) *ReadyMetric {
+	if ctrl.ID == "" {
+		ctrl = control.Default()
+	}
 	var metrics []check.MetricEvidence
 	for _, fe := range ev.Filters {
+		if fe.Coverage == "no_match" && len(fe.Missed) >= len(ctrl.Events) {
+			continue
+		}
 		metrics = append(metrics, fe.Metrics...)
 	}
 	for _, me := range append(metrics, ev.Candidates...) {

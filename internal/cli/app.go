@@ -57,7 +57,7 @@ var trailingSpace = regexp.MustCompile(`(?m)[ \t]+$`)
 func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:            "trailwatch",
-		Usage:           `audit and fix "CloudTrail configuration changes are monitored" (CIS AWS 4.5, Security Hub CloudWatch.5)`,
+		Usage:           `audit, fix and drill the CIS AWS monitoring controls: metric filter → alarm → SNS topic → subscriber (Security Hub CloudWatch.1–14)`,
 		Version:         version,
 		Reader:          e.stdin,
 		Writer:          e.stdout,

@@ -166,6 +166,9 @@ func planRun(ctx context.Context, e *env, o planCmdOptions) error {
 // not be evaluated or planned. Both phases show progress on stderr; the
 // organization accounts skipped are noted there.
 func runPlan(ctx context.Context, e *env, reached *reached, opts plan.Options, co check.Options) (plan.Plan, check.Report, int, error) {
+	if len(opts.Controls) == 1 {
+		opts = plan.ForControl(opts, opts.Controls[0])
+	}
 	var finish func()
 	co.Progress, finish = e.checkProgress("check")
 	report, err := reached.check(ctx, planCheckOptions(co, opts))
@@ -229,13 +232,22 @@ func planCheckOptions(co check.Options, opts plan.Options) check.Options {
 
 // accountResults groups a report's results by account, in the order
 // accounts first appear: a report of several controls has one result per
-// account and control.
+// account and control. An account STS would not name has no ID to group
+// by: its results, one per control, come one after another.
 func accountResults(results []check.Result) [][]check.Result {
 	var out [][]check.Result
 	index := map[string]int{}
 	for _, r := range results {
+		if r.Account == "" {
+			if n := len(out); n > 0 && sameUnknown(out[n-1], r) {
+				out[n-1] = append(out[n-1], r)
+			} else {
+				out = append(out, []check.Result{r})
+			}
+			continue
+		}
 		i, ok := index[r.Account]
-		if !ok || r.Account == "" {
+		if !ok {
 			index[r.Account] = len(out)
 			out = append(out, []check.Result{r})
 			continue
@@ -243,6 +255,13 @@ func accountResults(results []check.Result) [][]check.Result {
 		out[i] = append(out[i], r)
 	}
 	return out
+}
+
+// sameUnknown: r is another control's result of the unnamed account whose
+// results group holds.
+func sameUnknown(group []check.Result, r check.Result) bool {
+	return group[0].Account == "" && slices.Equal(group[0].Profiles, r.Profiles) &&
+		!slices.ContainsFunc(group, func(g check.Result) bool { return g.ControlID == r.ControlID })
 }
 
 // planAccount plans one account from its results, one per control.

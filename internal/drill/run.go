@@ -452,7 +452,9 @@ func pollFilter(ctx context.Context, st *stageState) (Stage, error) {
 	}
 	now := time.Now()
 	start := st.f.at.Add(-time.Minute).Truncate(time.Minute)
-	out, err := st.p.clients.Metrics(st.p.Region).GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+	// The filter emits its metric in the log group's region, which need
+	// not be the region trails were discovered from (--region).
+	out, err := st.p.clients.Metrics(logRegion(st)).GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(start), EndTime: aws.Time(now.Add(time.Minute).Truncate(time.Minute).Add(time.Minute)),
 		MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("drill"),
 			MetricStat: &cwtypes.MetricStat{Metric: &metric, Period: aws.Int32(60), Stat: aws.String("Sum")}}},
