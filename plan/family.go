@@ -114,10 +114,18 @@ func (b *builder) wire(t *Trail) (string, error) {
 // reason in Controls; the others still get their changes.
 func BuildAccount(ctx context.Context, r Readers, findings []Finding, o Options) (AccountPlan, error) {
 	if len(findings) == 1 {
-		if findings[0].Control.ID != "" {
-			o = ForControl(o, findings[0].Control)
+		f := findings[0]
+		if f.Control.ID != "" {
+			o = ForControl(o, f.Control)
 		}
-		return Build(ctx, r, findings[0], o)
+		if t := f.Trail; t != nil && t.ReadyMetric == nil && o.TopicARN == "" && len(o.Notify) == 0 && len(f.WorkingTopics) > 0 &&
+			arnRegion(f.WorkingTopics[0]) == t.LogGroupRegion {
+			// The account already tells someone through this topic (another
+			// control's working alarm notifies it): one topic per account,
+			// as for several controls, with no --notify needed.
+			o.TopicARN = f.WorkingTopics[0]
+		}
+		return Build(ctx, r, f, o)
 	}
 	o, err := o.WithDefaults()
 	if err != nil {

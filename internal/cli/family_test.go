@@ -213,3 +213,21 @@ func TestFixTheFamilySavedPlan(t *testing.T) {
 	require.Equal(t, []string{"cloudwatch:PutMetricAlarm"}, fixWritesSince(srv, mark))
 	require.Contains(t, out, "check root-usage:  FAIL NO_ALARM → PASS\n  check: 14 of 15 controls PASS before and after\n")
 }
+
+// The control of the one missing alarm, chosen alone, gets the same one
+// alarm on the topic the account's other alarms already notify: one topic
+// per account whether one control or all are selected, and no --notify.
+func TestFixOneControlUsesTheAccountsWorkingTopic(t *testing.T) {
+	srv := startFixSandbox(t, "family-missing-alarm")
+	missing := sandbox.FamilyMissingAlarm()
+	e, out, errOut := testEnv()
+	code := runApp(context.Background(), e, []string{"trailwatch", "plan", "--control", missing.ID})
+	require.Equal(t, exitFindings, code, errOut.String())
+	require.Contains(t, out.String(), "+ cloudwatch:PutMetricAlarm trailwatch-"+missing.NameStem)
+	require.Contains(t, out.String(), `AlarmActions       = ["arn:aws:sns:us-east-1:111111111111:security-alerts"]`)
+	require.NotContains(t, out.String(), "sns:CreateTopic")
+
+	code, stdout, stderr := runFixCmd(t, "--yes", "--control", missing.ID)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	require.Equal(t, []string{"cloudwatch:PutMetricAlarm"}, fixWritesSince(srv, 0))
+}
