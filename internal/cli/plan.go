@@ -311,7 +311,8 @@ func withTopicCandidates(ctx context.Context, t target, f plan.Finding, a plan.A
 }
 
 // alarmOf is the region and ARN of the alarm that would notify the topic:
-// the account's alarm when it has one, else the one plan would create.
+// the account's alarm when it has one, else the one plan would create for
+// the finding's control.
 func alarmOf(f plan.Finding, a plan.AccountPlan, opts plan.Options) (region, arn string) {
 	tr := f.Trail
 	if tr == nil {
@@ -335,7 +336,11 @@ func alarmOf(f plan.Finding, a plan.AccountPlan, opts plan.Options) (region, arn
 	if o, err := opts.WithDefaults(); err == nil {
 		opts = o
 	}
-	return region, "arn:" + partition + ":cloudwatch:" + region + ":" + a.Account + ":alarm:" + opts.NamePrefix + opts.Control.NameStem
+	stem := opts.Control.NameStem
+	if f.Control.ID != "" {
+		stem = f.Control.NameStem // the control this finding judges
+	}
+	return region, "arn:" + partition + ":cloudwatch:" + region + ":" + a.Account + ":alarm:" + opts.NamePrefix + stem
 }
 
 // targetOf is the target whose clients reach a result's account: the one
