@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/trailwatch/trailwatch/internal/editdist"
 )
 
 // Hint is a likely mistake in a filter pattern that parses: the pattern is
@@ -92,7 +94,7 @@ func (d *diagnoser) eventName(c *cond) {
 	}
 	best, bestDist := []string(nil), 3
 	for _, n := range d.names {
-		dist := editDistance(v.s, n)
+		dist := editdist.Distance(v.s, n)
 		if dist > 2 || dist*3 >= len(n) {
 			continue
 		}
@@ -176,32 +178,6 @@ func namesOnly(path []segment) bool {
 
 func isEventNamePath(path []segment) bool {
 	return len(path) == 1 && path[0].kind == segName && path[0].name == "eventName"
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and transpositions of neighbours each cost one
-// (StartLoging and StartLgoging are both one edit from StartLogging).
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2, prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // recordFields are the fields of a CloudTrail record (the record contents

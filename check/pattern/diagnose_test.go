@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailwatch/trailwatch/internal/editdist"
 )
 
 // controlEvents stands for the caller's list: Diagnose knows no event
@@ -86,7 +88,7 @@ func TestEditDistance(t *testing.T) {
 		{"abc", "", 3},
 		{"ConsoleLogin", "StopLogging", 8},
 	} {
-		require.Equal(t, tc.want, editDistance(tc.a, tc.b), "%s %s", tc.a, tc.b)
-		require.Equal(t, tc.want, editDistance(tc.b, tc.a), "%s %s", tc.b, tc.a)
+		require.Equal(t, tc.want, editdist.Distance(tc.a, tc.b), "%s %s", tc.a, tc.b)
+		require.Equal(t, tc.want, editdist.Distance(tc.b, tc.a), "%s %s", tc.b, tc.a)
 	}
 }

@@ -3,10 +3,11 @@ package cli
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/trailwatch/trailwatch/internal/editdist"
 )
 
 // unknownCommand is a mistyped command or help topic: a usage error, with
@@ -78,7 +79,7 @@ func dashed(name string) string {
 func nearest(s string, candidates []string) string {
 	best, bestDist := "", max(1, len(s)/3)+1
 	for _, c := range candidates {
-		d := distance(strings.ToLower(s), strings.ToLower(c))
+		d := editdist.Distance(strings.ToLower(s), strings.ToLower(c))
 		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(s)) && s != "" {
 			d = min(d, 1)
 		}
@@ -87,34 +88,6 @@ func nearest(s string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-// distance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of neighbours each cost one, so
-// "chekc" is one step from "check".
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, slices.Clone(prev2)
-	}
-	return prev[len(rb)]
 }
 
 // helpCommand is `trailwatch help [COMMAND]`; an unknown topic is a usage
