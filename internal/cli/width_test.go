@@ -57,6 +57,8 @@ func TestTextWrapsAt80Columns(t *testing.T) {
 		{"plan blocked, with a topic suggestion", "no-alarm", "plan-blocked-80.golden", []string{"plan"}},
 		{"plan diff", "no-alarm", "plan-diff-80.golden", []string{"plan", "--notify", testQueue}},
 		{"fix applied list", "no-alarm", "fix-applied-80.golden", []string{"fix", "--yes", "--notify", testQueue}},
+		{"check remediation, trail not logging", "trail-not-logging", "remediation-trail-not-logging-80.golden", []string{"check"}},
+		{"check remediation, no multi-region trail", "no-multi-region-trail", "remediation-no-multi-region-trail-80.golden", []string{"check"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			startFixSandbox(t, tc.scenario)
