@@ -242,7 +242,23 @@ func (r *runner) follow(ctx context.Context, p Plan, f fired, deadline time.Time
 		r.progress(p, s.Name, "")
 	}
 	res.Outcome = Delivered
+	orderTimes(res.Stages)
 	r.settle(p, res, true, "")
+}
+
+// orderTimes keeps the stages' times in the change's order. A stage's time
+// is when the drill saw it, except where AWS stamps it (the alarm's
+// history): CloudWatch does not say when a datapoint arrived, so a filter
+// seen after the alarm it fired is given the alarm's time, by which it had
+// counted the change.
+func orderTimes(stages []Stage) {
+	for i := len(stages) - 2; i >= 0; i-- {
+		next := stages[i+1].At
+		if at := stages[i].At; at != nil && next != nil && at.After(*next) {
+			t := *next
+			stages[i].At = &t
+		}
+	}
 }
 
 // await reads one stage until it shows the change, AWS says it never
