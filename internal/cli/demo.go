@@ -92,8 +92,9 @@ func serveDemo(ctx context.Context, e *env, srv *sandbox.Server) (d *demo, stop 
 	return &demo{ctx: ctx, e: e, child: &child, pal: e.palette(e.stdout)}, running.Close, nil
 }
 
-// runDemo serves srv on loopback for the length of the story.
-func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
+// withDemo serves srv on loopback for the length of story, then stops it;
+// a failure to stop is reported when the story itself went well.
+func withDemo(ctx context.Context, e *env, srv *sandbox.Server, story func(d *demo) error) (err error) {
 	d, stop, err := serveDemo(ctx, e, srv)
 	if err != nil {
 		return err
@@ -103,64 +104,70 @@ func runDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
 			err = cerr
 		}
 	}()
+	return story(d)
+}
 
-	w := e.narration()
-	fmt.Fprintf(w, "%s\n\n", d.pal.Bold(e.paragraph("trailwatch demo: check → pattern → plan → fix → check → drill, against a sandbox AWS account in this process.")))
-	fmt.Fprintf(w, "%s\n", e.paragraph(fmt.Sprintf("The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n"+
-		"a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n"+
-		"and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n"+
-		"the $ line is what you would type against your own account (add --profile NAME to pick one).", sandbox.DefaultAccount, sandbox.DefaultRegion)))
+// runDemo tells the story of one control against srv.
+func runDemo(ctx context.Context, e *env, srv *sandbox.Server) error {
+	return withDemo(ctx, e, srv, func(d *demo) error {
+		w := e.narration()
+		fmt.Fprintf(w, "%s\n\n", d.pal.Bold(e.paragraph("trailwatch demo: check → pattern → plan → fix → check → drill, against a sandbox AWS account in this process.")))
+		fmt.Fprintf(w, "%s\n", e.paragraph(fmt.Sprintf("The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs,\n"+
+			"a metric filter names all five CloudTrail changes, and no alarm watches it. Your AWS_* variables\n"+
+			"and ~/.aws files are not read, and nothing leaves this machine. Each step runs the real command;\n"+
+			"the $ line is what you would type against your own account (add --profile NAME to pick one).", sandbox.DefaultAccount, sandbox.DefaultRegion)))
 
-	for _, s := range []demoStep{{
-		title: "Is the control met?",
-		about: "check follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber\nand names the first link that breaks. It only reads.",
-		args:  []string{"check"},
-		want:  []int{exitFindings},
-	}, {
-		title: "Why does that filter not count?",
-		about: "pattern evaluates the filter against realistic CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so " + demoMissed() + " counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
-		args:  []string{"pattern", sandbox.DemoFilterPattern},
-		want:  []int{exitFindings},
-	}, {
-		title: "What would fix it?",
-		about: "plan lists, in order, the changes fix would make for the missing links. Your filter is left\nas it is; a new one is added beside it. Nothing is changed yet.",
-		args:  []string{"plan", "--notify", demoNotify},
-		want:  []int{exitFindings},
-	}} {
-		if err := d.run(s); err != nil {
+		for _, s := range []demoStep{{
+			title: "Is the control met?",
+			about: "check follows trail → log group → metric filter → alarm → SNS topic → confirmed subscriber\nand names the first link that breaks. It only reads.",
+			args:  []string{"check"},
+			want:  []int{exitFindings},
+		}, {
+			title: "Why does that filter not count?",
+			about: "pattern evaluates the filter against realistic CloudTrail records of the five changes. A text search\nwould pass it, all five names are there; but && binds tighter than ||, so " + demoMissed() + " counts\nonly when an IAM user calls it, not a role session, root or an AWS service.",
+			args:  []string{"pattern", sandbox.DemoFilterPattern},
+			want:  []int{exitFindings},
+		}, {
+			title: "What would fix it?",
+			about: "plan lists, in order, the changes fix would make for the missing links. Your filter is left\nas it is; a new one is added beside it. Nothing is changed yet.",
+			args:  []string{"plan", "--notify", demoNotify},
+			want:  []int{exitFindings},
+		}} {
+			if err := d.run(s); err != nil {
+				return err
+			}
+		}
+		dir, err := os.MkdirTemp("", "trailwatch-demo-")
+		if err != nil {
+			return fmt.Errorf("demo journal: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if err := d.run(demoStep{
+			title: "Apply it",
+			about: "fix shows the plan again and applies it (--yes approves; at a terminal it asks you first),\njournals each write and checks the account again. An email subscription then waits for\nits confirmation link. The demo keeps its journal in a temporary file.",
+			args:  []string{"fix", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
+			shown: []string{"fix", "--yes", "--notify", demoNotify},
+			want:  []int{exitOK, exitFindings},
+		}); err != nil {
 			return err
 		}
-	}
-	dir, err := os.MkdirTemp("", "trailwatch-demo-")
-	if err != nil {
-		return fmt.Errorf("demo journal: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	if err := d.run(demoStep{
-		title: "Apply it",
-		about: "fix shows the plan again and applies it (--yes approves; at a terminal it asks you first),\njournals each write and checks the account again. An email subscription then waits for\nits confirmation link. The demo keeps its journal in a temporary file.",
-		args:  []string{"fix", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
-		shown: []string{"fix", "--yes", "--notify", demoNotify},
-		want:  []int{exitOK, exitFindings},
-	}); err != nil {
-		return err
-	}
-	confirmed := srv.ConfirmPendingSubscriptions()
-	fmt.Fprintf(w, "\nNow the security team clicks the link in the confirmation email to %s.\n", strings.TrimPrefix(demoNotify, "email:"))
-	fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
-	if err := d.run(demoStep{
-		title: "Is the control met now?",
-		about: "The same check as in step 1: the new filter, its alarm and the confirmed subscriber complete\nthe chain. Your original filter is still there, still reported as missing " + demoMissed() + ".",
-		args:  []string{"check"},
-		want:  []int{exitOK},
-	}); err != nil {
-		return err
-	}
-	if err := d.drill(srv, dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nThat is the whole story. On your own account, start with: trailwatch check --profile NAME\n")
-	return nil
+		confirmed := srv.ConfirmPendingSubscriptions()
+		fmt.Fprintf(w, "\nNow the security team clicks the link in the confirmation email to %s.\n", strings.TrimPrefix(demoNotify, "email:"))
+		fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
+		if err := d.run(demoStep{
+			title: "Is the control met now?",
+			about: "The same check as in step 1: the new filter, its alarm and the confirmed subscriber complete\nthe chain. Your original filter is still there, still reported as missing " + demoMissed() + ".",
+			args:  []string{"check"},
+			want:  []int{exitOK},
+		}); err != nil {
+			return err
+		}
+		if err := d.drill(srv, dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nThat is the whole story. On your own account, start with: trailwatch check --profile NAME\n")
+		return nil
+	})
 }
 
 // drill is the last step: the sandbox's pipeline turned on, and the
@@ -232,54 +239,47 @@ func demoMissed() string {
 // runFamilyDemo tells the family's story on the family-bare account: a
 // logging trail with its log group and nothing else. plan and fix work on
 // all fifteen controls: one topic, then a filter and an alarm per control.
-func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) (err error) {
-	d, stop, err := serveDemo(ctx, e, srv)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := stop(); err == nil && cerr != nil {
-			err = cerr
+func runFamilyDemo(ctx context.Context, e *env, srv *sandbox.Server) error {
+	return withDemo(ctx, e, srv, func(d *demo) error {
+		n := len(control.All())
+		w := e.stdout
+		fmt.Fprintf(w, "%s\n\n", d.pal.Bold(fmt.Sprintf("trailwatch demo --family: plan → fix → plan for all %d CIS monitoring controls, against a sandbox AWS account in this process.", n)))
+		fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs, and there\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
+		fmt.Fprintf(w, "is no metric filter, alarm or topic yet. Your AWS_* variables and ~/.aws files are not read, and\n")
+		fmt.Fprintf(w, "nothing leaves this machine. Each step runs plan or fix for the %d controls.\n", n)
+		dir, err := os.MkdirTemp("", "trailwatch-demo-")
+		if err != nil {
+			return fmt.Errorf("demo journal: %w", err)
 		}
-	}()
-	n := len(control.All())
-	w := e.stdout
-	fmt.Fprintf(w, "%s\n\n", d.pal.Bold(fmt.Sprintf("trailwatch demo --family: plan → fix → plan for all %d CIS monitoring controls, against a sandbox AWS account in this process.", n)))
-	fmt.Fprintf(w, "The sandbox plays account %s in %s: a multi-region trail delivers to CloudWatch Logs, and there\n", sandbox.DefaultAccount, sandbox.DefaultRegion)
-	fmt.Fprintf(w, "is no metric filter, alarm or topic yet. Your AWS_* variables and ~/.aws files are not read, and\n")
-	fmt.Fprintf(w, "nothing leaves this machine. Each step runs plan or fix for the %d controls.\n", n)
-	dir, err := os.MkdirTemp("", "trailwatch-demo-")
-	if err != nil {
-		return fmt.Errorf("demo journal: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	for _, s := range []demoStep{{
-		title: "What would monitor the whole section?",
-		about: fmt.Sprintf("plan lists one SNS topic with its subscription, shared by every alarm, then per control its\nmetric filter (the control's recommended pattern) and its alarm, under the control's name. Nothing\nis changed yet."),
-		args:  []string{"plan", "--control", "all", "--notify", demoNotify},
-		want:  []int{exitFindings},
-	}, {
-		title: "Apply it",
-		about: "fix applies the plan (--yes approves), journals each write and checks every control again.\nThe email subscription then waits for its confirmation link.",
-		args:  []string{"fix", "--control", "all", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
-		shown: []string{"fix", "--control", "all", "--yes", "--notify", demoNotify},
-		want:  []int{exitOK, exitFindings},
-	}} {
-		if err := d.run(s); err != nil {
+		defer os.RemoveAll(dir)
+		for _, s := range []demoStep{{
+			title: "What would monitor the whole section?",
+			about: fmt.Sprintf("plan lists one SNS topic with its subscription, shared by every alarm, then per control its\nmetric filter (the control's recommended pattern) and its alarm, under the control's name. Nothing\nis changed yet."),
+			args:  []string{"plan", "--control", "all", "--notify", demoNotify},
+			want:  []int{exitFindings},
+		}, {
+			title: "Apply it",
+			about: "fix applies the plan (--yes approves), journals each write and checks every control again.\nThe email subscription then waits for its confirmation link.",
+			args:  []string{"fix", "--control", "all", "--yes", "--notify", demoNotify, "--journal", filepath.Join(dir, "journal.jsonl")},
+			shown: []string{"fix", "--control", "all", "--yes", "--notify", demoNotify},
+			want:  []int{exitOK, exitFindings},
+		}} {
+			if err := d.run(s); err != nil {
+				return err
+			}
+		}
+		confirmed := srv.ConfirmPendingSubscriptions()
+		fmt.Fprintf(w, "\nNow the security team clicks the link in the confirmation email to %s.\n", strings.TrimPrefix(demoNotify, "email:"))
+		fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
+		if err := d.run(demoStep{
+			title: "Anything left?",
+			about: fmt.Sprintf("plan again: every one of the %d controls passes, so there is nothing to change.", n),
+			args:  []string{"plan", "--control", "all"},
+			want:  []int{exitOK},
+		}); err != nil {
 			return err
 		}
-	}
-	confirmed := srv.ConfirmPendingSubscriptions()
-	fmt.Fprintf(w, "\nNow the security team clicks the link in the confirmation email to %s.\n", strings.TrimPrefix(demoNotify, "email:"))
-	fmt.Fprintf(w, "%s\n", d.pal.Faint(fmt.Sprintf("(the sandbox confirmed %d pending subscription(s))", len(confirmed))))
-	if err := d.run(demoStep{
-		title: "Anything left?",
-		about: fmt.Sprintf("plan again: every one of the %d controls passes, so there is nothing to change.", n),
-		args:  []string{"plan", "--control", "all"},
-		want:  []int{exitOK},
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nThat is the whole story.\n")
-	return nil
+		fmt.Fprintf(w, "\nThat is the whole story.\n")
+		return nil
+	})
 }
